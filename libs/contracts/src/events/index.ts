@@ -1,0 +1,3 @@
+export * from './event';
+export * from './cloud-event';
+export * from './subjects';

@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import { Client } from 'pg';
+
+export const LOG_CHANNEL = 'natgw_events';
+
+/**
+ * Listens on PostgreSQL's `natgw_events` channel and tells subscribers that new
+ * events committed. It reconnects after a lost connection; readers still poll,
+ * so a notification missed while reconnecting only delays them.
+ */
+export class LogNotifier {
+  private readonly emitter = new EventEmitter();
+  private client?: Client;
+  private stopped = false;
+  private reconnectTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly url: string,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {
+    this.emitter.setMaxListeners(100);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  /** Calls `listener` after each commit that appended events; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.emitter.on('commit', listener);
+    return () => this.emitter.off('commit', listener);
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.url, application_name: 'natgw-listen' });
+    client.on('notification', () => this.emitter.emit('commit'));
+    client.on('error', (err) => {
+      this.onError(err);
+      this.scheduleReconnect(client);
+    });
+    client.on('end', () => this.scheduleReconnect(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LOG_CHANNEL}`);
+      this.client = client;
+      // Anything committed while we were not listening is picked up by this wake-up.
+      this.emitter.emit('commit');
+    } catch (err) {
+      this.onError(err as Error);
+      await client.end().catch(() => undefined);
+      this.scheduleReconnect(client);
+    }
+  }
+
+  private scheduleReconnect(client: Client): void {
+    if (this.client === client) this.client = undefined;
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) void this.connect();
+    }, 1000);
+  }
+}

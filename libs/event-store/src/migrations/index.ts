@@ -1,0 +1,4 @@
+import { EventLog1700000000000 } from './1700000000000-event-log';
+
+/** The event store's own migrations, in order. Read models add theirs after these. */
+export const EVENT_STORE_MIGRATIONS = [EventLog1700000000000];

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { NewEvent, RecordedEvent } from '@natgw/contracts';
+import { Checkpoint, LOG_START } from './checkpoint';
+import { ConcurrencyError, InvalidAppendError } from './errors';
+import { encodeExpectedVersion, ExpectedVersion } from './expected-version';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AppendOptions {
+  expectedVersion?: ExpectedVersion;
+  /** Append inside the caller's transaction. */
+  manager?: EntityManager;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** True when the event ids were already stored: nothing new was written. */
+  duplicate: boolean;
+  /** The stream's version after the append (the number of events in it). */
+  nextExpectedVersion: number;
+  /** The appended events as stored (empty for a duplicate). */
+  events: RecordedEvent[];
+}
+
+export interface ReadAllOptions {
+  after?: Checkpoint;
+  limit?: number;
+  manager?: EntityManager;
+}
+
+export interface ReadAllResult {
+  events: RecordedEvent[];
+  /** Where the next read continues: the last event returned, or `after` if none. */
+  checkpoint: Checkpoint;
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  toVersion?: number;
+  manager?: EntityManager;
+}
+
+interface EventRow {
+  position_text: string;
+  txid_text: string;
+  stream_id: string;
+  version: number;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, string>;
+  recorded_at: Date;
+}
+
+// Output names differ from the columns: ORDER BY would otherwise sort the text aliases.
+const EVENT_COLUMNS = `e.global_position::text AS position_text, e.transaction_id::text AS txid_text,
+  e.stream_id, e.version, e.event_id, e.type, e.data, e.metadata, e.recorded_at`;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata ?? {},
+    globalPosition: row.position_text,
+    transactionId: row.txid_text,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** A clock, injected so tests control recorded times. */
+export type Clock = () => Date;
+
+/** The PostgreSQL event log: optimistic appends, stream reads and gap-free reads in commit order. */
+export class PostgresEventStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  /** Appends events atomically to one stream; see AppendOptions and AppendResult. */
+  async append(
+    streamId: string,
+    events: NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (!streamId) throw new InvalidAppendError('streamId must not be empty');
+    if (events.length === 0) throw new InvalidAppendError('append needs at least one event');
+    const expected = options.expectedVersion ?? 'any';
+    const ids = events.map((e) => e.id ?? randomUUID());
+    const badId = ids.find((id) => !UUID.test(id));
+    if (badId !== undefined) throw new InvalidAppendError(`event id "${badId}" is not a UUID`);
+    if (new Set(ids).size !== ids.length)
+      throw new InvalidAppendError('event ids in one append must differ');
+    const badType = events.find((e) => typeof e.type !== 'string' || e.type.length === 0);
+    if (badType) throw new InvalidAppendError('every event needs a non-empty type');
+    const recordedAt = this.clock();
+    const q = options.manager ?? this.dataSource.manager;
+    let rows: Array<{
+      result: string;
+      stream_version: number;
+      global_positions: string[] | null;
+      transaction_id: string | null;
+      recorded_at: Date | null;
+    }>;
+    try {
+      rows = await q.query(
+        `SELECT * FROM natgw_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7)`,
+        [
+          streamId,
+          encodeExpectedVersion(expected),
+          ids,
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data ?? null)),
+          events.map((e) => JSON.stringify(e.metadata ?? {})),
+          recordedAt,
+        ],
+      );
+    } catch (err) {
+      const pgErr = err as { code?: string; detail?: string; constraint?: string };
+      if (pgErr.code === 'NG409') {
+        throw new ConcurrencyError(streamId, expected, Number(pgErr.detail));
+      }
+      // The same event id raced into another stream: it is stored, so this is a duplicate.
+      if (
+        pgErr.code === '23505' &&
+        pgErr.constraint === 'natgw_events_event_id_key' &&
+        !options.manager
+      ) {
+        const version = await this.streamVersion(streamId);
+        return { streamId, duplicate: true, nextExpectedVersion: version, events: [] };
+      }
+      throw err;
+    }
+    const row = rows[0];
+    if (row.result === 'duplicate') {
+      return { streamId, duplicate: true, nextExpectedVersion: row.stream_version, events: [] };
+    }
+    const first = row.stream_version - events.length + 1;
+    const positions = row.global_positions ?? [];
+    return {
+      streamId,
+      duplicate: false,
+      nextExpectedVersion: row.stream_version,
+      events: events.map((e, i) => ({
+        id: ids[i],
+        streamId,
+        version: first + i,
+        type: e.type,
+        data: e.data ?? null,
+        metadata: e.metadata ?? {},
+        globalPosition: String(positions[i]),
+        transactionId: row.transaction_id ?? '0',
+        recordedAt: row.recorded_at ?? recordedAt,
+      })),
+    };
+  }
+
+  /** The number of events in a stream (0 when it does not exist). */
+  async streamVersion(streamId: string, manager?: EntityManager): Promise<number> {
+    const rows: Array<{ version: number }> = await (manager ?? this.dataSource.manager).query(
+      'SELECT version FROM natgw_streams WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows.length === 0 ? 0 : rows[0].version;
+  }
+
+  /** The events of one stream in version order, from `fromVersion` (1-based, inclusive). */
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const rows: EventRow[] = await (options.manager ?? this.dataSource.manager).query(
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e
+        WHERE e.stream_id = $1 AND e.version >= $2 AND e.version <= $3 ORDER BY e.version`,
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
+    );
+    return rows.map(toRecorded);
+  }
+
+  /**
+   * Reads events after a checkpoint in commit order. Only transactions older than
+   * every transaction still in flight are visible, so a transaction that commits
+   * late can never land behind a checkpoint a reader has already passed.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const after = options.after ?? LOG_START;
+    const limit = options.limit ?? 1000;
+    const rows: EventRow[] = await (options.manager ?? this.dataSource.manager).query(
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e
+        WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.global_position
+        LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    const events = rows.map(toRecorded);
+    const last = events[events.length - 1];
+    return {
+      events,
+      checkpoint: last
+        ? { transactionId: last.transactionId, globalPosition: last.globalPosition }
+        : after,
+    };
+  }
+
+  /** Reads a stored checkpoint by name (LOG_START when none). */
+  async loadCheckpoint(
+    name: string,
+    manager?: EntityManager,
+    forUpdate = false,
+  ): Promise<Checkpoint> {
+    const rows: Array<{ transaction_id: string; global_position: string }> = await (
+      manager ?? this.dataSource.manager
+    ).query(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position
+         FROM natgw_checkpoints WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [name],
+    );
+    return rows.length === 0
+      ? LOG_START
+      : { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position };
+  }
+
+  /** Stores a named checkpoint (in the caller's transaction when a manager is given). */
+  async storeCheckpoint(
+    name: string,
+    checkpoint: Checkpoint,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO natgw_checkpoints (name, transaction_id, global_position, updated_at)
+       VALUES ($1, $2::text::xid8, $3::bigint, now())
+       ON CONFLICT (name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id,
+             global_position = EXCLUDED.global_position, updated_at = now()`,
+      [name, checkpoint.transactionId, checkpoint.globalPosition],
+    );
+  }
+
+  /** Events visible to readAll that come after a checkpoint (for lag metrics). */
+  async countAfter(after: Checkpoint): Promise<number> {
+    const rows: Array<{ n: string }> = await this.dataSource.query(
+      `SELECT count(*)::text AS n FROM natgw_events
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)`,
+      [after.transactionId, after.globalPosition],
+    );
+    return Number(rows[0].n);
+  }
+}

@@ -1,0 +1,149 @@
+import { DataSource } from 'typeorm';
+import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
+import { LogNotifier } from '../log-notifier';
+import { PostgresEventStore } from '../postgres-event-store';
+import { Projection, projectionCheckpointName } from './projection';
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** Poll interval, the fallback for missed notifications and held-back transactions. */
+  pollIntervalMs?: number;
+  onError?: (err: Error, projection: Projection) => void;
+}
+
+interface Waiter {
+  target: Checkpoint;
+  resolve: () => void;
+}
+
+/**
+ * Keeps one projection up to date: woken by LISTEN/NOTIFY, polling as a fallback.
+ * Each batch is applied and checkpointed in one transaction, under a row lock on
+ * the checkpoint, so several processes may run the same projection safely.
+ */
+export class ProjectionRunner {
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private unsubscribe?: () => void;
+  private position: Checkpoint = LOG_START;
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: PostgresEventStore,
+    readonly projection: Projection,
+    private readonly notifier?: LogNotifier,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {}
+
+  /** The last checkpoint this runner has applied or seen. */
+  get checkpoint(): Checkpoint {
+    return this.position;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.notifier?.subscribe(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Processes everything visible now; returns the number of events applied. */
+  async catchUp(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const applied = await this.processBatch();
+      total += applied;
+      if (applied === 0) return total;
+    }
+  }
+
+  /** Resolves once the projection has applied the event at `target` (or beyond). */
+  waitFor(target: Checkpoint, timeoutMs = 10_000): Promise<void> {
+    if (compareCheckpoints(this.position, target) >= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(
+            `projection ${this.projection.name} did not reach the event within ${timeoutMs}ms`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter: Waiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+      this.wake?.();
+    });
+  }
+
+  private async processBatch(): Promise<number> {
+    const name = projectionCheckpointName(this.projection);
+    const limit = this.options.batchSize ?? 500;
+    const { applied, checkpoint } = await this.dataSource.transaction(async (manager) => {
+      const from = await this.store.loadCheckpoint(name, manager, true);
+      const read = await this.store.readAll({ after: from, limit, manager });
+      for (const event of read.events) await this.projection.apply(event, manager);
+      if (read.events.length > 0) await this.store.storeCheckpoint(name, read.checkpoint, manager);
+      return { applied: read.events.length, checkpoint: read.checkpoint };
+    });
+    this.advance(checkpoint);
+    return applied;
+  }
+
+  private advance(to: Checkpoint): void {
+    if (compareCheckpoints(to, this.position) > 0) this.position = to;
+    const [done, waiting] = partition(
+      this.waiters,
+      (w) => compareCheckpoints(this.position, w.target) >= 0,
+    );
+    this.waiters = waiting;
+    for (const w of done) w.resolve();
+  }
+
+  private async run(): Promise<void> {
+    const poll = this.options.pollIntervalMs ?? 500;
+    let backoff = poll;
+    while (this.running) {
+      try {
+        await this.catchUp();
+        backoff = poll;
+      } catch (err) {
+        this.options.onError?.(err as Error, this.projection);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          resolve,
+          this.waiters.length > 0 ? Math.min(backoff, 50) : backoff,
+        );
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
+function partition<T>(items: T[], pred: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const i of items) (pred(i) ? yes : no).push(i);
+  return [yes, no];
+}

@@ -1,0 +1,62 @@
+import { Expose, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Configuration every natgw service reads. */
+export class BaseConfig {
+  @Expose()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/natgw';
+
+  @Expose()
+  @Matches(/^(nats|tls):\/\/[^\s]+(,(nats|tls):\/\/[^\s]+)*$/, {
+    message: 'NATS_URL must be one or more comma-separated nats:// or tls:// URLs',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @Expose()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NATS_STREAM must be 1-64 letters, digits, "_" or "-"',
+  })
+  NATS_STREAM = 'NATGW_EVENTS';
+
+  @Expose()
+  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+    message: 'NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, "_" or "-"',
+  })
+  NATS_SUBJECT_PREFIX = 'natgw';
+
+  @Expose()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL = 'info';
+
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer' })
+  @Min(1, { message: 'DATABASE_POOL_SIZE must be at least 1' })
+  @Max(200, { message: 'DATABASE_POOL_SIZE must be at most 200' })
+  DATABASE_POOL_SIZE = 10;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_CREDS_FILE?: string;
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+const ADMIN_URL =
+  process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function slug(label: string): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
+}
+
+/** A fresh, uniquely named database for one test file; returns its URL. */
+export async function createTestDatabase(label: string): Promise<string> {
+  const name = `natgw_t_${slug(label)}_${randomBytes(3).toString('hex')}`;
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a test database, closing any connections still open to it. */
+export async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A unique NATS stream name and subject prefix for one test file. */
+export function testNatsNames(label: string): { stream: string; prefix: string } {
+  const id = `${slug(label)}_${randomBytes(3).toString('hex')}`;
+  return { stream: `T_${id}`.toUpperCase(), prefix: `t_${id}` };
+}
