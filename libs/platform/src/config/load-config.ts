@@ -35,7 +35,7 @@ export function loadConfig<T extends object>(
     excludeExtraneousValues: true,
     exposeDefaultValues: true,
   });
-  const errors = validateSync(config, { skipMissingProperties: false });
+  const errors = validateSync(config, { skipMissingProperties: false, stopAtFirstError: true });
   if (errors.length > 0) throw new ConfigError(describe(errors));
   return config;
 }

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfig, runService, startOrExit } from '@natgw/platform';
+import { AllocatorConfig } from './allocator.config';
+import { AllocatorModule } from './allocator.module';
+
+startOrExit('allocator', () =>
+  runService({
+    name: 'allocator',
+    loadConfig: () => loadConfig(AllocatorConfig),
+    module: (config) => AllocatorModule.forRoot(config),
+    listen: (config) => ({ port: config.ALLOCATOR_PORT, host: config.ALLOCATOR_HOST }),
+  }),
+);
