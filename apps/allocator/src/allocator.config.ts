@@ -6,9 +6,9 @@ import { BaseConfig } from '@natgw/platform';
 export class AllocatorConfig extends BaseConfig {
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'ALLOCATOR_PORT must be an integer' })
   @Min(1, { message: 'ALLOCATOR_PORT must be between 1 and 65535' })
   @Max(65535, { message: 'ALLOCATOR_PORT must be between 1 and 65535' })
+  @IsInt({ message: 'ALLOCATOR_PORT must be an integer' })
   ALLOCATOR_PORT = 8081;
 
   @Expose()

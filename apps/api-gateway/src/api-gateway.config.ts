@@ -6,9 +6,9 @@ import { BaseConfig } from '@natgw/platform';
 export class ApiGatewayConfig extends BaseConfig {
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'API_PORT must be an integer' })
   @Min(1, { message: 'API_PORT must be between 1 and 65535' })
   @Max(65535, { message: 'API_PORT must be between 1 and 65535' })
+  @IsInt({ message: 'API_PORT must be an integer' })
   API_PORT = 8080;
 
   /** Without AUTH_TOKENS_FILE the API only binds to loopback. */

@@ -6,9 +6,9 @@ import { BaseConfig } from '@natgw/platform';
 export class ExecutorConfig extends BaseConfig {
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'EXECUTOR_PORT must be an integer' })
   @Min(1, { message: 'EXECUTOR_PORT must be between 1 and 65535' })
   @Max(65535, { message: 'EXECUTOR_PORT must be between 1 and 65535' })
+  @IsInt({ message: 'EXECUTOR_PORT must be an integer' })
   EXECUTOR_PORT = 8082;
 
   @Expose()
@@ -40,8 +40,8 @@ export class ExecutorConfig extends BaseConfig {
 
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'RECONCILE_INTERVAL_SECONDS must be an integer' })
   @Min(1, { message: 'RECONCILE_INTERVAL_SECONDS must be at least 1' })
   @Max(86400, { message: 'RECONCILE_INTERVAL_SECONDS must be at most 86400' })
+  @IsInt({ message: 'RECONCILE_INTERVAL_SECONDS must be an integer' })
   RECONCILE_INTERVAL_SECONDS = 10;
 }

@@ -35,9 +35,9 @@ export class BaseConfig {
 
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer' })
   @Min(1, { message: 'DATABASE_POOL_SIZE must be at least 1' })
   @Max(200, { message: 'DATABASE_POOL_SIZE must be at most 200' })
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer' })
   DATABASE_POOL_SIZE = 10;
 
   @Expose()
