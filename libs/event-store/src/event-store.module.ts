@@ -94,7 +94,9 @@ export class EventStoreModule {
           inject: [ReadinessRegistry, DataSource],
           useFactory: async (readiness: ReadinessRegistry) => {
             const logger = new Logger('LogNotifier');
-            const n = new LogNotifier(options.url, (err) => logger.warn(`LISTEN connection: ${err.message}`));
+            const n = new LogNotifier(options.url, (err) =>
+              logger.warn(`LISTEN connection: ${err.message}`),
+            );
             await n.start();
             readiness.register('log-notifier', () => n.connected);
             return n;

@@ -222,6 +222,20 @@ export class PostgresEventStore {
       : { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position };
   }
 
+  /**
+   * Locks a named checkpoint row for the rest of the caller's transaction and returns
+   * it. The row is created first when missing, so two processes can never both read
+   * "no checkpoint yet" and process the same events.
+   */
+  async lockCheckpoint(name: string, manager: EntityManager): Promise<Checkpoint> {
+    await manager.query(
+      `INSERT INTO natgw_checkpoints (name, transaction_id, global_position)
+       VALUES ($1, '0'::xid8, 0) ON CONFLICT (name) DO NOTHING`,
+      [name],
+    );
+    return this.loadCheckpoint(name, manager, true);
+  }
+
   /** Stores a named checkpoint (in the caller's transaction when a manager is given). */
   async storeCheckpoint(
     name: string,

@@ -94,7 +94,7 @@ export class ProjectionRunner {
     const name = projectionCheckpointName(this.projection);
     const limit = this.options.batchSize ?? 500;
     const { applied, checkpoint } = await this.dataSource.transaction(async (manager) => {
-      const from = await this.store.loadCheckpoint(name, manager, true);
+      const from = await this.store.lockCheckpoint(name, manager);
       const read = await this.store.readAll({ after: from, limit, manager });
       for (const event of read.events) await this.projection.apply(event, manager);
       if (read.events.length > 0) await this.store.storeCheckpoint(name, read.checkpoint, manager);

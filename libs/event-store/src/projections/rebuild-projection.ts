@@ -16,8 +16,7 @@ export async function rebuildProjection(
 ): Promise<number> {
   const name = projectionCheckpointName(projection);
   return dataSource.transaction(async (manager) => {
-    await store.storeCheckpoint(name, LOG_START, manager);
-    await store.loadCheckpoint(name, manager, true);
+    await store.lockCheckpoint(name, manager);
     await projection.reset(manager);
     let after = LOG_START;
     let total = 0;
