@@ -1,1 +1,167 @@
-export {};
+// Pure allocation logic: port slots, public IP pools, eligibility, planning, the allocation
+// decider and the NAT table. Named exports keep the public surface explicit.
+
+/** Port slot math: 1024..65535 split into slots of portsPerNetworkInterface ports. */
+export {
+  DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  FIRST_NAT_PORT,
+  LAST_NAT_PORT,
+  MAX_PORTS_PER_NETWORK_INTERFACE,
+  NAT_PORT_COUNT,
+  assertValidPortsPerNetworkInterface,
+  slotIndexOf,
+  slotPortRange,
+  slotsPerIp,
+  validatePortsPerNetworkInterface,
+  type PortRange,
+} from './port-slots';
+
+/** Addresses: family, canonical spelling, numeric order. */
+export {
+  IP_FAMILIES,
+  canonicalIp,
+  compareIps,
+  compareNumericIps,
+  familyBits,
+  formatIp,
+  ipFamilyOf,
+  isIpFamily,
+  isValidIp,
+  parseIp,
+  sortIps,
+  type IpFamily,
+  type NumericIp,
+} from './addresses';
+
+/** CIDR prefixes: parsing, size, containment, lazy enumeration. */
+export {
+  canonicalPrefix,
+  comparePrefixes,
+  parsePrefix,
+  prefixAddressAt,
+  prefixAddresses,
+  prefixContains,
+  prefixContainsNumeric,
+  prefixesOverlap,
+  prefixSize,
+  type IpPrefix,
+} from './ip-prefix';
+
+/** The IP pool decider (stream `ippool:<name>`) and its queries. */
+export {
+  IP_POOL_EVENT_TYPES,
+  decidePool,
+  evolvePool,
+  freeIps,
+  hasFamily,
+  initialIpPoolState,
+  ipsClaimedBy,
+  lowestFreeIps,
+  poolUsage,
+  prefixOf,
+  type AddPrefix,
+  type ClaimIp,
+  type IpPoolCommand,
+  type IpPoolEvent,
+  type IpPoolState,
+  type PrefixUsage,
+  type PublicIPClaimed,
+  type PublicIPReleased,
+  type PublicPrefixAdded,
+  type PublicPrefixRemoved,
+  type ReleaseGatewayIps,
+  type ReleaseIp,
+  type RemovePrefix,
+} from './ip-pool';
+
+/** Which NICs each gateway serves. */
+export {
+  canServe,
+  compareByCreation,
+  eligibleNicsByGateway,
+  eligibleNicsForGateway,
+  hasPublicIpOfFamily,
+  privateIpOfFamily,
+  servingGateway,
+  type EligibleNic,
+  type NatGatewayInput,
+  type NetworkInterfaceInput,
+} from './eligibility';
+
+/** The allocation stream (`allocation:<gateway uid>`): events, state, evolve. */
+export {
+  ALLOCATION_EVENT_TYPES,
+  evolveAllocation,
+  initialAllocationState,
+  replayAllocation,
+  type AllocationClosed,
+  type AllocationEvent,
+  type AllocationPending,
+  type AllocationPendingReason,
+  type AllocationPendingRecorded,
+  type AllocationSatisfied,
+  type AllocationState,
+  type NATGatewayIPAssigned,
+  type NATGatewayIPReleased,
+  type NATSlotAssigned,
+  type NATSlotReleased,
+  type NatSlot,
+  type SlotReleaseReason,
+} from './allocation-state';
+
+/** Target allocation of one gateway from current state. */
+export {
+  DEFAULT_PUBLIC_IP_BOUNDS,
+  planAllocation,
+  validatePublicIpBounds,
+  type AllocationPlan,
+  type AllocationUsage,
+  type PlanAllocationInput,
+  type PublicIpBounds,
+} from './plan-allocation';
+
+/** The allocation decider: plan or deletion -> minimal events. */
+export {
+  decideAllocation,
+  type AllocationCommand,
+  type ApplyAllocationPlan,
+  type CloseAllocation,
+} from './allocation-decider';
+
+/** Status helpers: usage counters and the pending condition message. */
+export { allocationUsage, describePending } from './allocation-status';
+
+/** The Ironcore-shaped NAT table of a gateway. */
+export {
+  natTableFromSlots,
+  natTableOf,
+  type GatewayNatTable,
+  type NatTableIp,
+  type NatTableSection,
+  type NatTableTargetRef,
+} from './nat-table';
+
+/** An event as a decider returns it (structurally a NewEvent). */
+export type { DecidedEvent } from './decided-event';
+
+/** Typed errors, one per broken rule. */
+export {
+  AllocationClosedError,
+  AllocationError,
+  InvalidAllocationInputError,
+  InvalidAllocationPlanError,
+  InvalidCreationTimestampError,
+  InvalidIpAddressError,
+  InvalidPortsPerNetworkInterfaceError,
+  InvalidPrefixError,
+  InvalidPublicIpBoundsError,
+  IpAlreadyClaimedError,
+  IpClaimedByAnotherGatewayError,
+  IpFamilyMismatchError,
+  IpNotInPoolError,
+  NoAllocatorForFamilyError,
+  PoolExhaustedError,
+  PrefixInUseError,
+  PrefixOverlapError,
+  SlotIndexOutOfRangeError,
+} from './errors';

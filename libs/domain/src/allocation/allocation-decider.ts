@@ -1,0 +1,161 @@
+import { canonicalIp, compareNumericIps, parseIp } from './addresses';
+import type {
+  AllocationEvent,
+  AllocationPending,
+  AllocationState,
+  NatSlot,
+  SlotReleaseReason,
+} from './allocation-state';
+import { AllocationClosedError, InvalidAllocationPlanError } from './errors';
+import type { AllocationPlan } from './plan-allocation';
+import { slotIndexOf } from './port-slots';
+
+/**
+ * Move the gateway's allocation to a plan from planAllocation. The plan's `claimIps` must be
+ * claimed in the pool before the resulting events are appended, and its `releaseIps` released
+ * in the pool after.
+ */
+export interface ApplyAllocationPlan {
+  readonly type: 'ApplyAllocationPlan';
+  readonly plan: AllocationPlan;
+}
+
+/** Release every slot and IP of a deleted gateway and close its allocation stream. */
+export interface CloseAllocation {
+  readonly type: 'CloseAllocation';
+  readonly gatewayUid: string;
+  readonly reason: 'GatewayDeleted';
+}
+
+/** Every command of the allocation decider. */
+export type AllocationCommand = ApplyAllocationPlan | CloseAllocation;
+
+/**
+ * Decides the fewest events that take the state to the command's target: slot releases, then IP
+ * releases, then IP assignments, then slot assignments, then the pending status if it changed.
+ * Nothing changed means no events, so a repeated reconcile is a no-op.
+ */
+export function decideAllocation(
+  command: AllocationCommand,
+  state: AllocationState,
+): AllocationEvent[] {
+  switch (command.type) {
+    case 'ApplyAllocationPlan':
+      return decideApplyPlan(command.plan, state);
+    case 'CloseAllocation':
+      return decideClose(command, state);
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown allocation command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function decideApplyPlan(plan: AllocationPlan, state: AllocationState): AllocationEvent[] {
+  const gatewayUid = plan.gatewayUid;
+  if (state.status === 'closed') throw new AllocationClosedError(gatewayUid);
+  assertValidPlan(plan);
+  const target = new Map(plan.slots.map((slot) => [slot.nicUid, slot]));
+  const targetIps = new Set(plan.ips);
+  const heldIps = new Set(state.ips);
+  const events: AllocationEvent[] = [];
+
+  for (const slot of sortSlots(state.slots.values())) {
+    const wanted = target.get(slot.nicUid);
+    if (wanted !== undefined && sameSlot(slot, wanted)) continue;
+    const reason: SlotReleaseReason =
+      plan.releaseReasons.get(slot.nicUid) ??
+      (wanted !== undefined ? 'NetworkInterfaceUpdated' : 'NoLongerEligible');
+    events.push({ type: 'NATSlotReleased', data: { gatewayUid, ...slot, reason } });
+  }
+  for (const ip of state.ips) {
+    if (!targetIps.has(ip)) events.push({ type: 'NATGatewayIPReleased', data: { gatewayUid, ip } });
+  }
+  for (const ip of plan.ips) {
+    if (!heldIps.has(ip)) events.push({ type: 'NATGatewayIPAssigned', data: { gatewayUid, ip } });
+  }
+  for (const slot of sortSlots(plan.slots)) {
+    const held = state.slots.get(slot.nicUid);
+    if (held !== undefined && sameSlot(held, slot)) continue;
+    events.push({ type: 'NATSlotAssigned', data: { gatewayUid, ...slot } });
+  }
+  if (!samePending(state.pending, plan.pending)) {
+    events.push(
+      plan.pending
+        ? { type: 'AllocationPending', data: { gatewayUid, ...plan.pending } }
+        : { type: 'AllocationSatisfied', data: { gatewayUid } },
+    );
+  }
+  return events;
+}
+
+function decideClose(command: CloseAllocation, state: AllocationState): AllocationEvent[] {
+  if (state.status === 'closed') return [];
+  const { gatewayUid, reason } = command;
+  return [
+    ...sortSlots(state.slots.values()).map((slot): AllocationEvent => ({
+      type: 'NATSlotReleased',
+      data: { gatewayUid, ...slot, reason },
+    })),
+    ...state.ips.map((ip): AllocationEvent => ({
+      type: 'NATGatewayIPReleased',
+      data: { gatewayUid, ip },
+    })),
+    { type: 'AllocationClosed', data: { gatewayUid, reason } },
+  ];
+}
+
+/** The second line of defence: a plan must never give one port range to two NICs. */
+function assertValidPlan(plan: AllocationPlan): void {
+  const fail = (reason: string): never => {
+    throw new InvalidAllocationPlanError(plan.gatewayUid, reason);
+  };
+  const ips = new Set<string>();
+  for (const ip of plan.ips) {
+    if (canonicalIp(ip) !== ip) fail(`IP ${ip} is not in canonical form`);
+    if (parseIp(ip).family !== plan.ipFamily) fail(`IP ${ip} is not of family ${plan.ipFamily}`);
+    if (ips.has(ip)) fail(`IP ${ip} is listed twice`);
+    ips.add(ip);
+  }
+  const nics = new Set<string>();
+  const ranges = new Set<string>();
+  for (const slot of plan.slots) {
+    if (!ips.has(slot.ip)) fail(`NIC ${slot.nicUid} has a slot on ${slot.ip}, an IP not held`);
+    if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
+      fail(
+        `NIC ${slot.nicUid} has ports ${slot.port}..${slot.endPort}, not a slot of ` +
+          `portsPerNetworkInterface ${plan.portsPerNetworkInterface}`,
+      );
+    }
+    if (nics.has(slot.nicUid)) fail(`NIC ${slot.nicUid} has two slots`);
+    nics.add(slot.nicUid);
+    const key = `${slot.ip} ${slot.port}`;
+    if (ranges.has(key)) fail(`ports ${slot.ip}:${slot.port}..${slot.endPort} given to two NICs`);
+    ranges.add(key);
+  }
+}
+
+function sameSlot(a: NatSlot, b: NatSlot): boolean {
+  return (
+    a.nicUid === b.nicUid &&
+    a.nicName === b.nicName &&
+    a.namespace === b.namespace &&
+    a.privateIp === b.privateIp &&
+    a.nodeName === b.nodeName &&
+    a.ip === b.ip &&
+    a.port === b.port &&
+    a.endPort === b.endPort
+  );
+}
+
+function samePending(a: AllocationPending | undefined, b: AllocationPending | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.waiting === b.waiting && a.reason === b.reason && a.missingIps === b.missingIps;
+}
+
+function sortSlots(slots: Iterable<NatSlot>): NatSlot[] {
+  return [...slots]
+    .map((slot) => ({ slot, ip: parseIp(slot.ip) }))
+    .sort((a, b) => compareNumericIps(a.ip, b.ip) || a.slot.port - b.slot.port)
+    .map((entry) => entry.slot);
+}

@@ -1,0 +1,342 @@
+import { compareNumericIps, formatIp, parseIp, type IpFamily, type NumericIp } from './addresses';
+import type {
+  AllocationPending,
+  AllocationState,
+  NatSlot,
+  SlotReleaseReason,
+} from './allocation-state';
+import { compareByCreation, type EligibleNic } from './eligibility';
+import {
+  AllocationClosedError,
+  InvalidAllocationInputError,
+  InvalidPublicIpBoundsError,
+} from './errors';
+import { slotIndexOf, slotPortRange, slotsPerIp } from './port-slots';
+
+/** How many public IPs a gateway may hold (NATGatewayAutoscaler minPublicIPs / maxPublicIPs). */
+export interface PublicIpBounds {
+  readonly minPublicIPs: number;
+  readonly maxPublicIPs: number;
+}
+
+/** The bounds of a gateway without a NATGatewayAutoscaler (Ironcore's 1 and 10). */
+export const DEFAULT_PUBLIC_IP_BOUNDS: PublicIpBounds = { minPublicIPs: 1, maxPublicIPs: 10 };
+
+/** The problems with public IP bounds; empty when they are non-negative integers with min <= max. */
+export function validatePublicIpBounds(bounds: PublicIpBounds): string[] {
+  const problems: string[] = [];
+  const { minPublicIPs: min, maxPublicIPs: max } = bounds;
+  if (!Number.isInteger(min) || min < 0) {
+    problems.push(`minPublicIPs ${min} must be a non-negative integer`);
+  }
+  if (!Number.isInteger(max) || max < 0) {
+    problems.push(`maxPublicIPs ${max} must be a non-negative integer`);
+  }
+  if (problems.length === 0 && min > max) {
+    problems.push(`minPublicIPs ${min} must not exceed maxPublicIPs ${max}`);
+  }
+  return problems;
+}
+
+/** Everything planAllocation needs; all of it current state, so planning is level-triggered. */
+export interface PlanAllocationInput {
+  readonly gateway: {
+    readonly uid: string;
+    readonly ipFamily: IpFamily;
+    readonly portsPerNetworkInterface: number;
+  };
+  /** The NICs the gateway serves now (eligibleNicsByGateway / eligibleNicsForGateway). */
+  readonly nics: readonly EligibleNic[];
+  /** What the gateway holds now, folded from its allocation stream. */
+  readonly current: AllocationState;
+  /** Defaults to DEFAULT_PUBLIC_IP_BOUNDS. */
+  readonly bounds?: PublicIpBounds;
+  /**
+   * The pool's free addresses of the gateway's family, lowest first (e.g. `freeIps(pool, family)`).
+   * Consumed lazily: the planner takes only as many as it needs.
+   */
+  readonly freeIps: Iterable<string>;
+  /**
+   * NIC uids that still exist, to tell a deleted NIC ('NetworkInterfaceDeleted') from one that is
+   * no longer eligible ('NoLongerEligible'). Without it every departure is 'NoLongerEligible'.
+   */
+  readonly existingNicUids?: ReadonlySet<string>;
+}
+
+/** Counters for the gateway's status (Ironcore's "requested" and "used"). */
+export interface AllocationUsage {
+  /** Eligible NICs, with or without a slot: the demand the autoscaler sees. */
+  readonly nicsRequesting: number;
+  readonly slotsUsed: number;
+  /** Slots on the IPs held: ips * slotsPerIp(ppni). */
+  readonly slotsTotal: number;
+}
+
+/** The target a gateway should hold, and what changes to get there. */
+export interface AllocationPlan {
+  readonly gatewayUid: string;
+  readonly ipFamily: IpFamily;
+  readonly portsPerNetworkInterface: number;
+  /** Target public IPs, ascending. */
+  readonly ips: readonly string[];
+  /** Target slots, ordered by IP then port. */
+  readonly slots: readonly NatSlot[];
+  /** IPs to claim in the pool before the plan is applied (subset of `ips`), ascending. */
+  readonly claimIps: readonly string[];
+  /** IPs to release in the pool after the plan is applied (held now, not in `ips`), ascending. */
+  readonly releaseIps: readonly string[];
+  /** Why each NIC whose slot changes or goes loses its current slot. */
+  readonly releaseReasons: ReadonlyMap<string, SlotReleaseReason>;
+  /** Eligible NICs without a slot, in the order they will get one. */
+  readonly waitingNicUids: readonly string[];
+  readonly pending?: AllocationPending;
+  readonly usage: AllocationUsage;
+}
+
+interface HeldIp {
+  readonly text: string;
+  readonly numeric: NumericIp;
+}
+
+function sameNicDetails(slot: NatSlot, nic: EligibleNic): boolean {
+  return (
+    slot.privateIp === nic.privateIp &&
+    slot.nodeName === nic.nodeName &&
+    slot.nicName === nic.name &&
+    slot.namespace === nic.namespace
+  );
+}
+
+function slotFor(nic: EligibleNic, ip: string, port: number, endPort: number): NatSlot {
+  return {
+    nicUid: nic.uid,
+    nicName: nic.name,
+    namespace: nic.namespace,
+    privateIp: nic.privateIp,
+    ...(nic.nodeName !== undefined ? { nodeName: nic.nodeName } : {}),
+    ip,
+    port,
+    endPort,
+  };
+}
+
+/**
+ * Computes the allocation a gateway should hold, from current state only (level-triggered).
+ *
+ * Rules, in order of precedence:
+ * - Stability: a NIC keeps its slot while it stays eligible, its IP stays held and ppni is unchanged.
+ * - maxPublicIPs is a hard bound: if lowered below the IPs in use, the IPs with the fewest slots
+ *   (then the highest) are released and their NICs move ('IPReleased').
+ * - Size: the fewest IPs that give every NIC a slot, clamped to [min, max]; IPs held now are
+ *   preferred over new ones, then the pool's lowest free addresses.
+ * - New NICs (oldest first) take the lowest free slot on the lowest IP; NICs that do not fit wait.
+ * - An IP is released only when it holds no slot and the gateway is above its minimum.
+ */
+export function planAllocation(input: PlanAllocationInput): AllocationPlan {
+  const { gateway, current } = input;
+  const ppni = gateway.portsPerNetworkInterface;
+  const family = gateway.ipFamily;
+  const bounds = input.bounds ?? DEFAULT_PUBLIC_IP_BOUNDS;
+  if (current.status === 'closed') throw new AllocationClosedError(gateway.uid);
+  const boundProblems = validatePublicIpBounds(bounds);
+  if (boundProblems.length > 0) {
+    throw new InvalidPublicIpBoundsError(bounds.minPublicIPs, bounds.maxPublicIPs, boundProblems);
+  }
+  const perIp = slotsPerIp(ppni);
+  const nicsByUid = indexNics(gateway.uid, family, input.nics);
+
+  // Which current slots survive, per IP (slot index -> slot).
+  const held = new Map<string, HeldIp>();
+  for (const text of current.ips) {
+    const numeric = parseIp(text);
+    if (numeric.family === family) held.set(text, { text, numeric });
+  }
+  const compareSlots = slotComparator();
+  const releaseReasons = new Map<string, SlotReleaseReason>();
+  const kept = new Map<string, Map<number, NatSlot>>();
+  for (const slot of [...current.slots.values()].sort(compareSlots)) {
+    const nic = nicsByUid.get(slot.nicUid);
+    const reason = departureReason(slot, nic, held, kept, ppni, input.existingNicUids);
+    if (reason !== undefined) {
+      releaseReasons.set(slot.nicUid, reason);
+      continue;
+    }
+    if (nic === undefined) continue; // departureReason covers it; narrows the type
+    if (!sameNicDetails(slot, nic)) releaseReasons.set(nic.uid, 'NetworkInterfaceUpdated');
+    const onIp = kept.get(slot.ip) ?? new Map<number, NatSlot>();
+    onIp.set(slotIndexOf(ppni, slot) ?? -1, slotFor(nic, slot.ip, slot.port, slot.endPort));
+    kept.set(slot.ip, onIp);
+  }
+
+  // maxPublicIPs wins over stability: drop the least used IPs (then the highest) above it.
+  const inUse = [...kept.keys()].map((ip) => held.get(ip) as HeldIp);
+  if (inUse.length > bounds.maxPublicIPs) {
+    const byLeastUsed = [...inUse].sort(
+      (a, b) =>
+        (kept.get(a.text)?.size ?? 0) - (kept.get(b.text)?.size ?? 0) ||
+        compareNumericIps(b.numeric, a.numeric),
+    );
+    for (const ip of byLeastUsed.slice(0, inUse.length - bounds.maxPublicIPs)) {
+      for (const slot of kept.get(ip.text)?.values() ?? []) {
+        releaseReasons.set(slot.nicUid, 'IPReleased');
+      }
+      kept.delete(ip.text);
+    }
+  }
+  const keptIps = [...kept.keys()];
+  const keptCount = [...kept.values()].reduce((sum, onIp) => sum + onIp.size, 0);
+
+  // How many IPs: the fewest that fit every NIC, clamped to the bounds.
+  const keptNicUids = new Set<string>();
+  for (const onIp of kept.values()) for (const slot of onIp.values()) keptNicUids.add(slot.nicUid);
+  const newcomers = input.nics
+    .filter((nic) => !keptNicUids.has(nic.uid))
+    .sort((a, b) => compareByCreation(a, b));
+  const shortfall = newcomers.length - (keptIps.length * perIp - keptCount);
+  const wanted = Math.max(
+    bounds.minPublicIPs,
+    keptIps.length + (shortfall > 0 ? Math.ceil(shortfall / perIp) : 0),
+  );
+  const allowed = Math.min(wanted, bounds.maxPublicIPs);
+
+  // Extra IPs: held ones first (no churn in the pool), then the pool's lowest free addresses.
+  const targetIps = new Map<string, HeldIp>(keptIps.map((ip) => [ip, held.get(ip) as HeldIp]));
+  const heldSpare = [...held.values()]
+    .filter((ip) => !targetIps.has(ip.text))
+    .sort((a, b) => compareNumericIps(a.numeric, b.numeric));
+  for (const ip of heldSpare) {
+    if (targetIps.size >= allowed) break;
+    targetIps.set(ip.text, ip);
+  }
+  const claimIps: string[] = [];
+  if (targetIps.size < allowed) {
+    for (const text of input.freeIps) {
+      const numeric = parseIp(text);
+      const ip = formatIp(numeric);
+      if (numeric.family !== family || targetIps.has(ip) || held.has(ip)) continue;
+      targetIps.set(ip, { text: ip, numeric });
+      claimIps.push(ip);
+      if (targetIps.size >= allowed) break;
+    }
+  }
+  const ips = [...targetIps.values()]
+    .sort((a, b) => compareNumericIps(a.numeric, b.numeric))
+    .map((ip) => ip.text);
+
+  // New NICs take the lowest free slot on the lowest IP.
+  const placed: NatSlot[] = [];
+  const waitingNicUids: string[] = [];
+  const freeSlots = freeSlotsInOrder(ips, kept, perIp);
+  for (const nic of newcomers) {
+    const next = freeSlots.next();
+    if (next.done) {
+      waitingNicUids.push(nic.uid);
+      continue;
+    }
+    const { ip, index } = next.value;
+    const range = slotPortRange(ppni, index);
+    placed.push(slotFor(nic, ip, range.port, range.endPort));
+  }
+  const slots = [...[...kept.values()].flatMap((onIp) => [...onIp.values()]), ...placed].sort(
+    compareSlots,
+  );
+
+  const missingIps = allowed - targetIps.size;
+  const pending: AllocationPending | undefined =
+    waitingNicUids.length > 0 || missingIps > 0
+      ? {
+          waiting: waitingNicUids.length,
+          reason: missingIps > 0 ? 'PublicIPPoolExhausted' : 'MaxPublicIPsReached',
+          missingIps,
+        }
+      : undefined;
+  return {
+    gatewayUid: gateway.uid,
+    ipFamily: family,
+    portsPerNetworkInterface: ppni,
+    ips,
+    slots,
+    claimIps: claimIps.sort((a, b) => compareNumericIps(parseIp(a), parseIp(b))),
+    releaseIps: [...held.values()]
+      .filter((ip) => !targetIps.has(ip.text))
+      .sort((a, b) => compareNumericIps(a.numeric, b.numeric))
+      .map((ip) => ip.text)
+      .concat(current.ips.filter((ip) => !held.has(ip))),
+    releaseReasons,
+    waitingNicUids,
+    ...(pending ? { pending } : {}),
+    usage: {
+      nicsRequesting: input.nics.length,
+      slotsUsed: slots.length,
+      slotsTotal: ips.length * perIp,
+    },
+  };
+}
+
+function indexNics(
+  gatewayUid: string,
+  family: IpFamily,
+  nics: readonly EligibleNic[],
+): Map<string, EligibleNic> {
+  const byUid = new Map<string, EligibleNic>();
+  for (const nic of nics) {
+    if (byUid.has(nic.uid)) {
+      throw new InvalidAllocationInputError(gatewayUid, `NIC ${nic.uid} is listed twice`);
+    }
+    if (parseIp(nic.privateIp).family !== family) {
+      throw new InvalidAllocationInputError(
+        gatewayUid,
+        `NIC ${nic.uid} has private IP ${nic.privateIp}, not of the gateway's family ${family}`,
+      );
+    }
+    byUid.set(nic.uid, nic);
+  }
+  return byUid;
+}
+
+function departureReason(
+  slot: NatSlot,
+  nic: EligibleNic | undefined,
+  held: ReadonlyMap<string, HeldIp>,
+  kept: ReadonlyMap<string, ReadonlyMap<number, NatSlot>>,
+  ppni: number,
+  existingNicUids: ReadonlySet<string> | undefined,
+): SlotReleaseReason | undefined {
+  if (nic === undefined) {
+    return existingNicUids !== undefined && !existingNicUids.has(slot.nicUid)
+      ? 'NetworkInterfaceDeleted'
+      : 'NoLongerEligible';
+  }
+  if (!held.has(slot.ip)) return 'IPReleased';
+  const index = slotIndexOf(ppni, slot);
+  if (index === undefined) return 'PortsPerNetworkInterfaceChanged';
+  if (kept.get(slot.ip)?.has(index) === true) return 'SlotConflict';
+  return undefined;
+}
+
+/** Orders slots by IP then port, parsing each IP once (plans sort thousands of slots). */
+function slotComparator(): (a: NatSlot, b: NatSlot) => number {
+  const parsed = new Map<string, NumericIp>();
+  const numeric = (ip: string): NumericIp => {
+    let value = parsed.get(ip);
+    if (value === undefined) {
+      value = parseIp(ip);
+      parsed.set(ip, value);
+    }
+    return value;
+  };
+  return (a, b) => compareNumericIps(numeric(a.ip), numeric(b.ip)) || a.port - b.port;
+}
+
+function* freeSlotsInOrder(
+  ips: readonly string[],
+  kept: ReadonlyMap<string, ReadonlyMap<number, NatSlot>>,
+  perIp: number,
+): Generator<{ ip: string; index: number }, void, undefined> {
+  for (const ip of ips) {
+    const taken = kept.get(ip);
+    for (let index = 0; index < perIp; index++) {
+      if (taken?.has(index) !== true) yield { ip, index };
+    }
+  }
+}
