@@ -1,1 +1,3 @@
-export {};
+export * from './nat-rule';
+export * from './nat-rule-problems';
+export * from './diff-nat-rules';
