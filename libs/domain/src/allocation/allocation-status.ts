@@ -19,6 +19,12 @@ export function describePending(pending: AllocationPending, family: IpFamily): s
   const waiting = `${nics} ${pending.waiting === 1 ? 'is' : 'are'} waiting for a NAT slot`;
   switch (pending.reason) {
     case 'PublicIPPoolExhausted': {
+      if (pending.waiting === 0) {
+        return (
+          `the gateway holds fewer public IPs than minPublicIPs: the ${family} public IP pool ` +
+          `is exhausted and ${pending.missingIps} more ${pending.missingIps === 1 ? 'is' : 'are'} needed`
+        );
+      }
       const missing =
         pending.missingIps > 0
           ? `; ${pending.missingIps} more public IP${pending.missingIps === 1 ? ' is' : 's are'} needed`
