@@ -1,0 +1,5 @@
+export * from './http-metrics.middleware';
+export * from './metrics';
+export * from './metrics.controller';
+export * from './metrics.module';
+export * from './natgw-metrics';
