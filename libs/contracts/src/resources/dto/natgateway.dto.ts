@@ -1,0 +1,128 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
+import {
+  DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  MAX_PORTS_PER_NETWORK_INTERFACE,
+  NATGATEWAY_TYPES,
+  NATGatewaySpec,
+  USABLE_NAT_PORTS,
+} from '../natgateway';
+import { IP_FAMILIES } from '../network-interface';
+import {
+  IsInt32Field,
+  IsObjectField,
+  IsOneOf,
+  IsPresent,
+  IsStringField,
+  Satisfies,
+} from '../validation/k8s-decorators';
+import { fieldError } from '../validation/field-errors';
+import { NetworkRefDto } from './references.dto';
+
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+/** The desired state of a NATGateway, as in Ironcore. */
+@ApiSchema({ name: 'NATGatewaySpec' })
+export class NATGatewaySpecDto {
+  @ApiProperty({
+    description:
+      'The NATGateway type: Public allocates and routes stable public IPs. The only supported value is Public (case-sensitive).',
+    enum: NATGATEWAY_TYPES,
+  })
+  @IsOneOf(NATGATEWAY_TYPES)
+  @IsStringField()
+  @IsPresent('must specify type')
+  type!: string;
+
+  @ApiProperty({
+    description: 'The IP family of the NATGateway: IPv4 or IPv6. Immutable.',
+    enum: IP_FAMILIES,
+  })
+  @IsOneOf(IP_FAMILIES)
+  @IsStringField()
+  @IsPresent('must specify ipFamily')
+  ipFamily!: string;
+
+  @ApiPropertyOptional({
+    description: `The number of source ports each network interface gets; it bounds the concurrent connections per destination. A power of 2, at most ${MAX_PORTS_PER_NETWORK_INTERFACE} (one slot must fit into the ${USABLE_NAT_PORTS} usable ports 1024..65535). If empty, ${DEFAULT_PORTS_PER_NETWORK_INTERFACE} (DefaultPortsPerNetworkInterface).`,
+    default: DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+    format: 'int32',
+    type: 'integer',
+  })
+  @Satisfies('atMost32768', (field, value) =>
+    (value as number) > MAX_PORTS_PER_NETWORK_INTERFACE
+      ? [
+          fieldError.invalid(
+            field,
+            value,
+            `must be at most ${MAX_PORTS_PER_NETWORK_INTERFACE}: every public IP offers the ${USABLE_NAT_PORTS} source ports 1024..65535, and at least one slot of portsPerNetworkInterface ports must fit into them`,
+          ),
+        ]
+      : [],
+  )
+  @Satisfies('powerOfTwo', (field, value) =>
+    isPowerOfTwo(value as number)
+      ? []
+      : [fieldError.invalid(field, value, `${String(value)} is not a power of 2`)],
+  )
+  @IsInt32Field()
+  @IsOptional()
+  portsPerNetworkInterface?: number;
+
+  @ApiProperty({
+    description: 'The Network this NATGateway serves. Immutable.',
+    type: () => NetworkRefDto,
+  })
+  @ValidateNested()
+  @Type(() => NetworkRefDto)
+  @IsObjectField()
+  @IsPresent('must specify networkRef')
+  networkRef!: NetworkRefDto;
+}
+
+/** Applies NATGateway defaults to a validated spec. */
+export function natGatewaySpecFrom(dto: NATGatewaySpecDto): NATGatewaySpec {
+  return {
+    type: dto.type as NATGatewaySpec['type'],
+    ipFamily: dto.ipFamily as NATGatewaySpec['ipFamily'],
+    portsPerNetworkInterface: dto.portsPerNetworkInterface ?? DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+    networkRef: { name: dto.networkRef.name },
+  };
+}
+
+@ApiSchema({ name: 'NATGatewayIP' })
+export class NATGatewayIPDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() ip!: string;
+}
+
+@ApiSchema({ name: 'Condition' })
+export class ConditionDto {
+  @ApiProperty({ example: 'Ready' }) type!: string;
+  @ApiProperty({ enum: ['True', 'False', 'Unknown'] }) status!: string;
+  @ApiProperty({ example: 'Pending' }) reason!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ description: 'The metadata.generation the condition was computed for.' })
+  observedGeneration!: number;
+  @ApiProperty({ format: 'date-time' }) lastTransitionTime!: string;
+}
+
+/** Written by natgw only; ignored on writes. */
+@ApiSchema({ name: 'NATGatewayStatus' })
+export class NATGatewayStatusDto {
+  @ApiProperty({ type: [NATGatewayIPDto], description: 'The public IPs the gateway holds.' })
+  ips!: NATGatewayIPDto[];
+  @ApiProperty({ type: [ConditionDto], description: 'At least Ready.' })
+  conditions!: ConditionDto[];
+  @ApiPropertyOptional({ description: 'The generation the allocator last acted on.' })
+  observedGeneration?: number;
+  @ApiProperty({ description: 'Eligible NICs that asked for a slot (served or not).' })
+  requestedNICs!: number;
+  @ApiProperty({ description: 'Slots handed out: one per served NIC.' })
+  usedSlots!: number;
+  @ApiProperty({
+    description: 'Slots the IPs offer: #IPs x floor(64512 / portsPerNetworkInterface).',
+  })
+  totalSlots!: number;
+}

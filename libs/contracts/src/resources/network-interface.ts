@@ -1,0 +1,34 @@
+import { LocalObjectReference, ResourceObject } from './object-meta';
+
+export type IPFamily = 'IPv4' | 'IPv6';
+
+export const IP_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
+
+export interface NetworkInterfaceSpec {
+  networkRef: LocalObjectReference;
+  /** Private addresses, at most one per family. */
+  ips: string[];
+  /** The NIC's own public IP: no NAT for its family. */
+  virtualIP?: { ip: string };
+  /** The node whose dataplane serves the NIC. */
+  nodeName?: string;
+}
+
+/** The NAT slot a NIC holds for one family: public `ip`, ports `port`..`endPort` inclusive. */
+export interface NetworkInterfaceNAT {
+  ipFamily: IPFamily;
+  natGatewayRef: LocalObjectReference;
+  ip: string;
+  port: number;
+  endPort: number;
+}
+
+export interface NetworkInterfaceStatus {
+  nat: NetworkInterfaceNAT[];
+}
+
+export type NetworkInterface = ResourceObject<
+  'NetworkInterface',
+  NetworkInterfaceSpec,
+  NetworkInterfaceStatus
+>;

@@ -1,0 +1,4 @@
+import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
+
+/** The read models' migrations, in order; run after the event store's own. */
+export const PROJECTION_MIGRATIONS = [ResourceProjection1700000100000];

@@ -1,0 +1,202 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type {
+  FieldRequirement,
+  LabelSelector,
+  ResourceKind,
+  ResourceObject,
+} from '@natgw/contracts';
+import { ResourceChangeType } from '../entities/resource-change.entity';
+import { findResource, ResourceKey, StoredResource } from '../stored-resource';
+import { ResourceVersionTooOldError } from './resource-version-too-old.error';
+import { addFieldSelector, addLabelSelector, SqlConditions } from './selector-sql';
+
+/** What to list: one kind, one namespace or all, selectors, and a page. */
+export interface ListQuery {
+  kind: ResourceKind;
+  /** Undefined: every namespace. */
+  namespace?: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldRequirement[];
+  /** Page size; undefined or 0: everything. */
+  limit?: number;
+  /** Serve the list as of this resourceVersion (a later page); default: now. */
+  snapshot?: string;
+  /** Start after this key (a later page). */
+  after?: { namespace: string; name: string };
+}
+
+/** One page: items in (namespace, name) order, the version they are as of, and where to go on. */
+export interface ListPage {
+  items: ResourceObject[];
+  resourceVersion: string;
+  /** The last key of this page, when more items follow. */
+  next?: { namespace: string; name: string };
+}
+
+/** A change as a watcher reads it. */
+export interface StoredChange {
+  resourceVersion: string;
+  type: ResourceChangeType;
+  object: ResourceObject;
+  oldLabels: Record<string, string> | null;
+}
+
+/** The change counter: the newest version, and the compaction horizon. */
+export interface VersionState {
+  lastResourceVersion: string;
+  compactedResourceVersion: string;
+}
+
+/** Changes after a version, with the counter as of the same snapshot. */
+export interface ChangesPage extends VersionState {
+  changes: StoredChange[];
+}
+
+async function versionState(manager: EntityManager): Promise<VersionState> {
+  const rows: Array<{ last_rv: string; compacted_rv: string }> = await manager.query(
+    `SELECT last_rv::text AS last_rv, compacted_rv::text AS compacted_rv FROM natgw_resource_versions WHERE id = 1`,
+  );
+  return { lastResourceVersion: rows[0].last_rv, compactedResourceVersion: rows[0].compacted_rv };
+}
+
+/** Reads the resource read model: objects, consistent paged lists, and changes for watches. */
+export class ResourceReader {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One object by key. */
+  get(key: ResourceKey): Promise<StoredResource | undefined> {
+    return findResource(this.dataSource.manager, key);
+  }
+
+  /** The change counter now. */
+  versionState(): Promise<VersionState> {
+    return versionState(this.dataSource.manager);
+  }
+
+  /**
+   * One page of a list, as of one resourceVersion: the first page is served as of
+   * now, later pages as of the first page's version, so every object present then
+   * appears exactly once across the pages, whatever changes meanwhile. Objects
+   * changed since are read back from the change log; throws
+   * ResourceVersionTooOldError once compaction removed what that needs.
+   */
+  list(query: ListQuery): Promise<ListPage> {
+    return this.snapshot(async (manager) => {
+      const state = await versionState(manager);
+      const snapshot = query.snapshot ?? state.lastResourceVersion;
+      if (BigInt(snapshot) < BigInt(state.compactedResourceVersion)) {
+        throw new ResourceVersionTooOldError(snapshot, state.compactedResourceVersion);
+      }
+      const where = new SqlConditions([query.kind, snapshot]);
+      const scope = (alias: string) => {
+        const parts: string[] = [];
+        if (query.namespace !== undefined)
+          parts.push(`${alias}.namespace = ${where.param(query.namespace)}`);
+        if (query.after) {
+          parts.push(
+            `(${alias}.namespace, ${alias}.name) > (${where.param(query.after.namespace)}, ${where.param(query.after.name)})`,
+          );
+        }
+        return parts.map((p) => ` AND ${p}`).join('');
+      };
+      // Objects unchanged since the snapshot come from the current table; the others
+      // (changed, deleted or re-created since) from their newest change at or before it.
+      const base = `
+        SELECT r.namespace, r.name, r.labels, r.object FROM natgw_resources r
+         WHERE r.kind = $1 AND r.resource_version <= $2${scope('r')}
+        UNION ALL
+        SELECT s.namespace, s.name, COALESCE(s.object #> '{metadata,labels}', '{}'::jsonb), s.object FROM (
+          SELECT DISTINCT ON (c.namespace, c.name) c.namespace, c.name, c.type, c.object
+            FROM natgw_resource_changes c
+           WHERE c.kind = $1 AND c.resource_version <= $2${scope('c')}
+             AND (c.namespace, c.name) IN (
+               SELECT t.namespace, t.name FROM natgw_resource_changes t
+                WHERE t.kind = $1 AND t.resource_version > $2${scope('t')})
+           ORDER BY c.namespace, c.name, c.resource_version DESC) s
+         WHERE s.type <> 'DELETED'`;
+      addLabelSelector(where, 'b.labels', query.labelSelector ?? []);
+      addFieldSelector(
+        where,
+        { name: 'b.name', namespace: 'b.namespace' },
+        query.fieldSelector ?? [],
+      );
+      const limit = query.limit && query.limit > 0 ? query.limit : undefined;
+      const rows: Array<{ namespace: string; name: string; object: ResourceObject }> =
+        await manager.query(
+          `SELECT b.namespace, b.name, b.object FROM (${base}) b
+          WHERE ${where.sql()}
+          ORDER BY b.namespace, b.name
+          ${limit ? `LIMIT ${where.param(limit + 1)}` : ''}`,
+          where.params,
+        );
+      const more = limit !== undefined && rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => r.object),
+        resourceVersion: snapshot,
+        ...(more && last ? { next: { namespace: last.namespace, name: last.name } } : {}),
+      };
+    });
+  }
+
+  /** Changes of a kind after a version, in version order, with the counter of the same snapshot. */
+  changesAfter(
+    kind: ResourceKind,
+    after: string,
+    options: { namespace?: string; limit?: number } = {},
+  ): Promise<ChangesPage> {
+    return this.snapshot(async (manager) => {
+      const state = await versionState(manager);
+      const params: unknown[] = [kind, after, options.limit ?? 500];
+      const ns =
+        options.namespace !== undefined
+          ? ` AND namespace = $${params.push(options.namespace)}`
+          : '';
+      const rows: Array<{
+        resource_version: string;
+        type: ResourceChangeType;
+        object: ResourceObject;
+        old_labels: Record<string, string> | null;
+      }> = await manager.query(
+        `SELECT resource_version::text AS resource_version, type, object, old_labels
+           FROM natgw_resource_changes
+          WHERE kind = $1 AND resource_version > $2${ns}
+          ORDER BY resource_version LIMIT $3`,
+        params,
+      );
+      return {
+        ...state,
+        changes: rows.map((r) => ({
+          resourceVersion: r.resource_version,
+          type: r.type,
+          object: r.object,
+          oldLabels: r.old_labels,
+        })),
+      };
+    });
+  }
+
+  /** Live (not being deleted) NATGateways and NetworkInterfaces that reference a Network. */
+  async networkReferrers(
+    namespace: string,
+    network: string,
+  ): Promise<Array<{ kind: ResourceKind; name: string }>> {
+    return this.dataSource.query(
+      `SELECT kind, name FROM natgw_resources
+        WHERE namespace = $1 AND (object #>> '{spec,networkRef,name}') = $2
+          AND kind IN ('NATGateway', 'NetworkInterface')
+          AND NOT (object -> 'metadata' ? 'deletionTimestamp')
+        ORDER BY kind, name`,
+      [namespace, network],
+    );
+  }
+
+  // One consistent snapshot for the counter and the rows read with it.
+  private snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      await manager.query('SET TRANSACTION READ ONLY');
+      return work(manager);
+    });
+  }
+}

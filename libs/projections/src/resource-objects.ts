@@ -1,0 +1,106 @@
+import {
+  API_VERSION,
+  ObjectMeta,
+  ResourceCreatedData,
+  ResourceKind,
+  ResourceObject,
+  ResourceUpdatedData,
+} from '@natgw/contracts';
+
+/** The reason of a NATGateway's Ready condition until the allocator has acted on it. */
+export const PENDING_REASON = 'Pending';
+
+/**
+ * The status of a new object, before natgw's services wrote any: a NATGateway is
+ * `Ready=False` (Pending) with no IPs and zero usage; a NetworkInterface has no NAT.
+ */
+export function initialStatus(
+  kind: ResourceKind,
+  creationTimestamp: string,
+): Record<string, unknown> {
+  switch (kind) {
+    case 'NATGateway':
+      return {
+        ips: [],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: PENDING_REASON,
+            message: 'waiting for the allocator to assign public IPs and NAT slots',
+            observedGeneration: 1,
+            lastTransitionTime: creationTimestamp,
+          },
+        ],
+        requestedNICs: 0,
+        usedSlots: 0,
+        totalSlots: 0,
+      };
+    case 'NetworkInterface':
+      return { nat: [] };
+    case 'Network':
+    case 'NATGatewayAutoscaler':
+      return {};
+    default: {
+      const never: never = kind;
+      throw new RangeError(`unknown kind ${String(never)}`);
+    }
+  }
+}
+
+function withMaps(
+  meta: ObjectMeta,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): ObjectMeta {
+  const out: ObjectMeta = { ...meta };
+  delete out.labels;
+  delete out.annotations;
+  if (Object.keys(labels).length > 0) out.labels = labels;
+  if (Object.keys(annotations).length > 0) out.annotations = annotations;
+  return out;
+}
+
+/**
+ * The object a `<Kind>Created` event describes. Its resourceVersion is filled in
+ * when the change is recorded ("" until then, as in a dry run).
+ */
+export function objectFromCreated(kind: ResourceKind, data: ResourceCreatedData): ResourceObject {
+  const meta: ObjectMeta = {
+    name: data.name,
+    namespace: data.namespace,
+    uid: data.uid,
+    resourceVersion: '',
+    generation: data.generation,
+    creationTimestamp: data.creationTimestamp,
+  };
+  if (data.finalizers.length > 0) meta.finalizers = [...data.finalizers];
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: withMaps(meta, data.labels, data.annotations),
+    spec: data.spec,
+    status: initialStatus(kind, data.creationTimestamp),
+  };
+}
+
+/** The object after a `<Kind>Updated` event (only the parts present in the event change). */
+export function objectAfterUpdate(
+  object: ResourceObject,
+  data: ResourceUpdatedData,
+): ResourceObject {
+  const meta = withMaps(
+    { ...object.metadata, generation: data.generation },
+    data.labels ?? object.metadata.labels ?? {},
+    data.annotations ?? object.metadata.annotations ?? {},
+  );
+  return { ...object, metadata: meta, spec: data.spec ?? object.spec };
+}
+
+/** The object once its deletion was requested. */
+export function objectBeingDeleted(
+  object: ResourceObject,
+  deletionTimestamp: string,
+): ResourceObject {
+  return { ...object, metadata: { ...object.metadata, deletionTimestamp } };
+}

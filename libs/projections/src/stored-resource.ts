@@ -1,0 +1,72 @@
+import { EntityManager } from 'typeorm';
+import type { ResourceKind, ResourceObject } from '@natgw/contracts';
+
+/** Names one object: kind, namespace and name. */
+export interface ResourceKey {
+  kind: ResourceKind;
+  namespace: string;
+  name: string;
+}
+
+/** One object of the read model with its bookkeeping. */
+export interface StoredResource extends ResourceKey {
+  uid: string;
+  resourceVersion: string;
+  /** The stream version after the last resource event applied: the expected version of the next write. */
+  streamVersion: number;
+  object: ResourceObject;
+  subresources: Record<string, unknown>;
+}
+
+interface ResourceRow {
+  kind: ResourceKind;
+  namespace: string;
+  name: string;
+  uid: string;
+  resource_version: string;
+  stream_version: number;
+  object: ResourceObject;
+  subresources: Record<string, unknown>;
+}
+
+const COLUMNS = `kind, namespace, name, uid, resource_version::text AS resource_version, stream_version, object, subresources`;
+
+function toStored(row: ResourceRow): StoredResource {
+  return {
+    kind: row.kind,
+    namespace: row.namespace,
+    name: row.name,
+    uid: row.uid,
+    resourceVersion: row.resource_version,
+    streamVersion: row.stream_version,
+    object: row.object,
+    subresources: row.subresources ?? {},
+  };
+}
+
+/** Reads one object by key (undefined when there is none). */
+export async function findResource(
+  manager: EntityManager,
+  key: ResourceKey,
+): Promise<StoredResource | undefined> {
+  const rows: ResourceRow[] = await manager.query(
+    `SELECT ${COLUMNS} FROM natgw_resources WHERE kind = $1 AND namespace = $2 AND name = $3`,
+    [key.kind, key.namespace, key.name],
+  );
+  return rows.length > 0 ? toStored(rows[0]) : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads one object by uid (undefined when there is none). */
+export async function findResourceByUid(
+  manager: EntityManager,
+  uid: string,
+): Promise<StoredResource | undefined> {
+  if (!UUID.test(uid)) return undefined;
+  const rows: ResourceRow[] = await manager.query(
+    `SELECT ${COLUMNS} FROM natgw_resources WHERE uid = $1`,
+    [uid],
+  );
+  return rows.length > 0 ? toStored(rows[0]) : undefined;
+}
