@@ -1,0 +1,29 @@
+import type { DataplaneBackend } from './dataplane-backend';
+import { MemoryBackend } from './memory/memory-backend';
+import { NftablesBackend, type NftablesBackendOptions } from './nftables/nftables-backend';
+
+/** Which backend to build, from DATAPLANE_BACKEND and its variables. */
+export type DataplaneBackendSettings =
+  { readonly backend: 'memory' } | ({ readonly backend: 'nftables' } & NftablesBackendOptions);
+
+/** Splits DATAPLANE_UPLINK (`eth0,eth1`) into interface names. */
+export function parseUplinks(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/** Builds the configured backend; throws NftablesConfigError for a bad nftables setting. */
+export function createDataplaneBackend(settings: DataplaneBackendSettings): DataplaneBackend {
+  switch (settings.backend) {
+    case 'memory':
+      return new MemoryBackend();
+    case 'nftables':
+      return new NftablesBackend(settings);
+    default: {
+      const unknown: never = settings;
+      throw new Error(`unknown dataplane backend ${JSON.stringify(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export * from './dataplane-backend';
+export * from './dataplane-errors';
+export * from './create-dataplane-backend';
+export { MemoryBackend } from './memory/memory-backend';
+export {
+  NftablesBackend,
+  NftablesConfigError,
+  type NftablesBackendOptions,
+} from './nftables/nftables-backend';
+export type { NftResult, NftRunner } from './nftables/nft-runner';
+export {
+  UNEXPECTED_CONTENT_NIC_UID,
+  UNLABELLED_NIC_PREFIX,
+  type NatTableInspection,
+  type NatTableProblem,
+} from './nftables/parse-nat-ruleset';

@@ -1,0 +1,54 @@
+import type { NatRule } from '@natgw/domain';
+
+/** nft refuses element comments longer than this (NFTNL_UDATA_COMMENT_MAXLEN). */
+export const NFT_COMMENT_MAX_LENGTH = 128;
+
+// Kept verbatim inside the quoted comment; everything else is %XX-escaped so that any uid or
+// name round-trips and nothing can close the quote.
+const SAFE = /[A-Za-z0-9._:/-]/;
+
+function escape(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    if (SAFE.test(ch)) out += ch;
+    else
+      out += [...Buffer.from(ch, 'utf8')]
+        .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+        .join('');
+  }
+  return out;
+}
+
+function unescape(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a NAT element's comment records about the rule: who it is for. */
+export type NatElementLabel = Pick<NatRule, 'nicUid' | 'gatewayUid' | 'nicName'>;
+
+/**
+ * The comment natgw puts on a rule's map element, `nic=<uid> gw=<uid> name=<name>`, or undefined
+ * when even the uids do not fit. The name is informational and is left out when it does not fit.
+ */
+export function encodeNatElementComment(label: NatElementLabel): string | undefined {
+  const ids = `nic=${escape(label.nicUid)} gw=${escape(label.gatewayUid)}`;
+  if (ids.length > NFT_COMMENT_MAX_LENGTH) return undefined;
+  if (!label.nicName) return ids;
+  const withName = `${ids} name=${escape(label.nicName)}`;
+  return withName.length <= NFT_COMMENT_MAX_LENGTH ? withName : ids;
+}
+
+/** Reads a comment written by encodeNatElementComment; undefined for anything else. */
+export function decodeNatElementComment(comment: string): NatElementLabel | undefined {
+  const match = /^nic=(\S+) gw=(\S+)(?: name=(\S+))?$/.exec(comment);
+  if (!match) return undefined;
+  const nicUid = unescape(match[1] as string);
+  const gatewayUid = unescape(match[2] as string);
+  const nicName = match[3] === undefined ? undefined : unescape(match[3]);
+  if (nicUid === undefined || gatewayUid === undefined) return undefined;
+  return nicName ? { nicUid, gatewayUid, nicName } : { nicUid, gatewayUid };
+}

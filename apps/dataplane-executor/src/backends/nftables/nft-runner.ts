@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { DataplaneUnavailableError } from '../dataplane-errors';
+
+/** What one `nft` invocation returned. */
+export interface NftResult {
+  /** null when the process was killed (timeout). */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `nft <args>` with optional standard input; swappable for tests. */
+export type NftRunner = (args: readonly string[], stdin?: string) => Promise<NftResult>;
+
+/** How nft is run: where, and for how long at most. */
+export interface ProcessNftRunnerOptions {
+  /** Run inside this network namespace (`ip netns exec <netns> nft ...`). */
+  readonly netns?: string;
+  /** The nft binary; `nft` from PATH by default. */
+  readonly nftPath?: string;
+  /** Kill an nft that takes longer than this; 120 s by default (50,000 NICs take ~1 s). */
+  readonly timeoutMs?: number;
+}
+
+/** A runner that starts the real nft as a child process. */
+export function processNftRunner(options: ProcessNftRunnerOptions = {}): NftRunner {
+  const nft = options.nftPath ?? 'nft';
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  return (args, stdin) =>
+    new Promise<NftResult>((resolve, reject) => {
+      const [command, argv] = options.netns
+        ? ['ip', ['netns', 'exec', options.netns, nft, ...args]]
+        : [nft, [...args]];
+      const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (error.code === 'ENOENT') {
+          reject(
+            new DataplaneUnavailableError(
+              'nftables',
+              `nftables: \`${command}\` was not found; install nftables and iproute2 ` +
+                '(Debian: `apt-get install -y nftables iproute2`)',
+            ),
+          );
+        } else reject(error);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({
+          code,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        });
+      });
+      // nft may exit before reading everything (a syntax error); its stderr says why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin ?? '');
+    });
+}

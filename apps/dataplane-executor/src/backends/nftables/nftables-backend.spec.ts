@@ -1,0 +1,109 @@
+import type { NatRule } from '@natgw/domain';
+import {
+  DataplaneApplyError,
+  DataplaneReadError,
+  DataplaneRulesRejectedError,
+} from '../dataplane-errors';
+import healthy from './fixtures/healthy.json';
+import { NftablesBackend, NftablesConfigError } from './nftables-backend';
+import type { NftResult, NftRunner } from './nft-runner';
+
+const rule: NatRule = {
+  nicUid: 'nic-1',
+  gatewayUid: 'gw-1',
+  family: 'IPv4',
+  privateIp: '10.0.0.2',
+  natIp: '203.0.113.1',
+  port: 1024,
+  endPort: 2047,
+};
+
+function fakeNft(reply: Partial<NftResult> = {}) {
+  const calls: { args: readonly string[]; stdin?: string }[] = [];
+  const runner: NftRunner = async (args, stdin) => {
+    calls.push({ args, stdin });
+    return { code: 0, stdout: '', stderr: '', ...reply };
+  };
+  return { calls, runner };
+}
+
+describe('NftablesBackend', () => {
+  it('applies the whole table in one nft -f transaction', async () => {
+    const nft = fakeNft();
+    const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+    await backend.apply([rule]);
+    expect(nft.calls).toHaveLength(1);
+    expect(nft.calls[0]?.args).toEqual(['-f', '-']);
+    expect(nft.calls[0]?.stdin).toBe(backend.render([rule]));
+    expect(nft.calls[0]?.stdin).toMatch(/^table inet natgw\ndelete table inet natgw\n/);
+  });
+
+  it('turns a failed nft into DataplaneApplyError carrying its stderr', async () => {
+    const stderr = 'Error: Could not process rule: Invalid argument\n';
+    const nft = fakeNft({ code: 1, stderr });
+    const backend = new NftablesBackend({ uplinks: ['eth0'], netns: 'gw' }, nft.runner);
+    const error = await backend.apply([rule]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataplaneApplyError);
+    expect(error).toMatchObject({ stderr, exitCode: 1, target: 'table inet natgw (netns gw)' });
+    expect((error as Error).message).toContain('Invalid argument');
+  });
+
+  it('rejects two NICs with one private address before running nft', async () => {
+    const nft = fakeNft();
+    const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+    const twin = { ...rule, nicUid: 'nic-2', port: 2048, endPort: 3071 };
+    const error = await backend.apply([rule, twin]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataplaneRulesRejectedError);
+    expect((error as Error).message).toContain('private IP 10.0.0.2 is also NIC nic-1');
+    expect(nft.calls).toEqual([]);
+  });
+
+  it('reads a missing table as empty, and other failures as DataplaneReadError', async () => {
+    const missing = fakeNft({
+      code: 1,
+      stderr: 'Error: No such file or directory\nlist table inet natgw\n                 ^^^^^\n',
+    });
+    await expect(
+      new NftablesBackend({ uplinks: ['eth0'] }, missing.runner).read(),
+    ).resolves.toEqual([]);
+    expect(missing.calls[0]?.args).toEqual(['-j', 'list', 'table', 'inet', 'natgw']);
+
+    const noNamespace = fakeNft({
+      code: 255,
+      stderr: 'Cannot open network namespace "gw": No such file or directory\n',
+    });
+    await expect(
+      new NftablesBackend({ uplinks: ['eth0'], netns: 'gw' }, noNamespace.runner).read(),
+    ).rejects.toBeInstanceOf(DataplaneReadError);
+  });
+
+  it('parses what nft -j prints', async () => {
+    const nft = fakeNft({ stdout: JSON.stringify(healthy) });
+    const rules = await new NftablesBackend({ uplinks: ['up0', 'up1'] }, nft.runner).read();
+    expect(rules.map((r) => r.privateIp)).toEqual([
+      '10.200.0.2',
+      '10.200.0.3',
+      'fd00:200::2',
+      'fd00:200::3',
+    ]);
+  });
+
+  it('removes by deleting its table in one transaction', async () => {
+    const nft = fakeNft();
+    await new NftablesBackend({ uplinks: ['eth0'], table: 'nat_test' }, nft.runner).remove();
+    expect(nft.calls[0]?.stdin).toBe('table inet nat_test\ndelete table inet nat_test\n');
+  });
+
+  it('refuses configuration it could not quote safely', () => {
+    expect(() => new NftablesBackend({ uplinks: [] })).toThrow(NftablesConfigError);
+    expect(() => new NftablesBackend({ uplinks: ['eth0"; flush ruleset'] })).toThrow(
+      'DATAPLANE_UPLINK "eth0"; flush ruleset" is not an interface name',
+    );
+    expect(() => new NftablesBackend({ uplinks: ['eth0'], table: 'a b' })).toThrow(
+      NftablesConfigError,
+    );
+    expect(() => new NftablesBackend({ uplinks: ['eth0'], netns: '../x' })).toThrow(
+      'DATAPLANE_NETNS "../x" is not a namespace name',
+    );
+  });
+});

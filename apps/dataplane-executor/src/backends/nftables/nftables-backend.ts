@@ -1,0 +1,178 @@
+import {
+  type NatRule,
+  findNatRuleProblems,
+  type NatRuleProblem,
+  natRuleKey,
+  sortNatRules,
+} from '@natgw/domain';
+import type { DataplaneBackend } from '../dataplane-backend';
+import {
+  DataplaneApplyError,
+  DataplaneError,
+  DataplaneReadError,
+  DataplaneRulesRejectedError,
+} from '../dataplane-errors';
+import { encodeNatElementComment } from './nat-element-comment';
+import type { NftJson } from './nat-table-layout';
+import { type NftRunner, processNftRunner } from './nft-runner';
+import { type NatTableInspection, parseNatRuleset } from './parse-nat-ruleset';
+import { renderNatRuleset, renderRemoveTable } from './render-nat-ruleset';
+
+/** Configuration of the nftables backend (DATAPLANE_NETNS, DATAPLANE_UPLINK). */
+export interface NftablesBackendOptions {
+  /** Network namespace to program; the process's own when unset. */
+  readonly netns?: string;
+  /** Interfaces toward the internet: NAT applies to traffic leaving through them. At least one. */
+  readonly uplinks: readonly string[];
+  /** natgw's table (family inet); `natgw` by default. */
+  readonly table?: string;
+  /** The nft binary; `nft` from PATH by default. */
+  readonly nftPath?: string;
+  /** Upper bound for one nft invocation. */
+  readonly timeoutMs?: number;
+}
+
+/** The configuration was invalid; names the option. */
+export class NftablesConfigError extends DataplaneError {
+  constructor(message: string) {
+    super('nftables', `nftables: ${message}`);
+  }
+}
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+// Linux allows almost anything in an interface name; these are the characters natgw can quote
+// safely and an operator would use.
+const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+
+function validate(options: NftablesBackendOptions): void {
+  const table = options.table ?? 'natgw';
+  if (!TABLE_NAME.test(table)) throw new NftablesConfigError(`table name "${table}" is not valid`);
+  if (
+    options.netns !== undefined &&
+    (!NETNS_NAME.test(options.netns) || /^\.+$/.test(options.netns))
+  ) {
+    throw new NftablesConfigError(`DATAPLANE_NETNS "${options.netns}" is not a namespace name`);
+  }
+  if (options.uplinks.length === 0) {
+    throw new NftablesConfigError('DATAPLANE_UPLINK must name at least one interface');
+  }
+  for (const uplink of options.uplinks) {
+    if (!IFNAME.test(uplink)) {
+      throw new NftablesConfigError(`DATAPLANE_UPLINK "${uplink}" is not an interface name`);
+    }
+  }
+  if (new Set(options.uplinks).size !== options.uplinks.length) {
+    throw new NftablesConfigError(`DATAPLANE_UPLINK names an interface twice`);
+  }
+}
+
+/** Problems only this backend has: one namespace cannot tell two NICs with one address apart. */
+function nftablesProblems(rules: readonly NatRule[]): NatRuleProblem[] {
+  const problems: NatRuleProblem[] = [];
+  const byAddress = new Map<string, NatRule>();
+  for (const rule of rules) {
+    const key = natRuleKey(rule);
+    const address = `${rule.family}/${rule.privateIp}`;
+    const other = byAddress.get(address);
+    if (other) {
+      problems.push({
+        key,
+        message:
+          `NAT rule ${key}: private IP ${rule.privateIp} is also NIC ${other.nicUid}'s; ` +
+          'nftables matches NICs by source address, so they cannot share a node',
+      });
+    }
+    byAddress.set(address, rule);
+    if (encodeNatElementComment(rule) === undefined) {
+      problems.push({
+        key,
+        message: `NAT rule ${key}: nicUid and gatewayUid are too long for an nft element comment`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * natgw's NAT on Linux: one nftables table (family inet, `natgw` by default) that natgw owns
+ * entirely and never looks beyond. Every apply replaces the whole table in one `nft -f`
+ * transaction; read-back parses `nft -j list table`. Per-packet cost does not grow with the
+ * number of NICs: NICs are set and map elements, never rules. See docs/dataplane.md.
+ */
+export class NftablesBackend implements DataplaneBackend {
+  readonly name = 'nftables';
+  readonly table: string;
+  readonly uplinks: readonly string[];
+  readonly netns: string | undefined;
+  private readonly run: NftRunner;
+
+  constructor(options: NftablesBackendOptions, runner?: NftRunner) {
+    validate(options);
+    this.table = options.table ?? 'natgw';
+    this.uplinks = [...options.uplinks];
+    this.netns = options.netns;
+    this.run =
+      runner ??
+      processNftRunner({
+        netns: options.netns,
+        nftPath: options.nftPath,
+        timeoutMs: options.timeoutMs,
+      });
+  }
+
+  /** "table inet natgw (netns gw)", for messages. */
+  get target(): string {
+    return `table inet ${this.table}${this.netns ? ` (netns ${this.netns})` : ''}`;
+  }
+
+  /** The ruleset text apply would send for `desired`; throws DataplaneRulesRejectedError. */
+  render(desired: readonly NatRule[]): string {
+    const rules = sortNatRules(desired);
+    const problems = [...findNatRuleProblems(rules), ...nftablesProblems(rules)];
+    if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
+    return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks });
+  }
+
+  async apply(desired: readonly NatRule[]): Promise<void> {
+    await this.transact(this.render(desired));
+  }
+
+  async read(): Promise<NatRule[]> {
+    return (await this.inspect()).rules;
+  }
+
+  /** read() with the detail: whether the table exists, and every problem found in it. */
+  async inspect(): Promise<NatTableInspection> {
+    const result = await this.run(['-j', 'list', 'table', 'inet', this.table]);
+    if (result.code !== 0) {
+      // nft says ENOENT in words when the table is not there: that is a state, not a failure.
+      if (result.code === 1 && /^Error: No such file or directory$/m.test(result.stderr)) {
+        return { present: false, rules: [], ineffective: [], problems: [] };
+      }
+      throw new DataplaneReadError(this.name, this.target, result.stderr || `exit ${result.code}`);
+    }
+    let document: NftJson;
+    try {
+      document = JSON.parse(result.stdout) as NftJson;
+    } catch (error) {
+      throw new DataplaneReadError(
+        this.name,
+        this.target,
+        `nft -j printed no JSON: ${String(error)}`,
+      );
+    }
+    return parseNatRuleset(document, { table: this.table, uplinks: this.uplinks });
+  }
+
+  async remove(): Promise<void> {
+    await this.transact(renderRemoveTable(this.table));
+  }
+
+  private async transact(ruleset: string): Promise<void> {
+    const result = await this.run(['-f', '-'], ruleset);
+    if (result.code !== 0) {
+      throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
+    }
+  }
+}
