@@ -1,0 +1,203 @@
+{{/* The chart name, overridable. */}}
+{{- define "natgw.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The release's base name: the release name, unless it already contains the chart name. */}}
+{{- define "natgw.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The name of a component's objects: <fullname>-<component>. Call with (dict "root" $ "component" "allocator"). */}}
+{{- define "natgw.componentName" -}}
+{{- printf "%s-%s" (include "natgw.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels every object carries. */}}
+{{- define "natgw.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "natgw.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: natgw
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* Labels of a component's objects. Call with (dict "root" $ "component" "allocator"). */}}
+{{- define "natgw.componentLabels" -}}
+{{ include "natgw.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* The labels that select a component's pods; never change them, selectors are immutable. */}}
+{{- define "natgw.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "natgw.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* The image reference: repository plus digest, or tag (default: appVersion). */}}
+{{- define "natgw.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A component's ServiceAccount name. */}}
+{{- define "natgw.serviceAccountName" -}}
+{{- if .root.Values.serviceAccount.create -}}
+{{- include "natgw.componentName" . -}}
+{{- else -}}
+default
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret and key holding DATABASE_URL. */}}
+{{- define "natgw.databaseSecretName" -}}
+{{- default (printf "%s-database" (include "natgw.fullname" .)) .Values.database.existingSecret -}}
+{{- end -}}
+{{- define "natgw.databaseSecretKey" -}}
+{{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecretKey }}{{- else -}}DATABASE_URL{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the NATS user, password and token. */}}
+{{- define "natgw.natsSecretName" -}}
+{{- default (printf "%s-nats" (include "natgw.fullname" .)) .Values.nats.auth.existingSecret -}}
+{{- end -}}
+
+{{/* The Secret holding the api-gateway's tokens file, and its key. */}}
+{{- define "natgw.apiTokensSecretName" -}}
+{{- default (printf "%s-api-tokens" (include "natgw.fullname" .)) .Values.apiGateway.auth.existingSecret -}}
+{{- end -}}
+{{- define "natgw.apiTokensSecretKey" -}}
+{{- if .Values.apiGateway.auth.existingSecret -}}{{ .Values.apiGateway.auth.existingSecretKey }}{{- else -}}tokens.yaml{{- end -}}
+{{- end -}}
+
+{{/* Where the NATS credentials file is mounted; empty without nats.auth.credsSecret. */}}
+{{- define "natgw.natsCredsFile" -}}
+{{- if .Values.nats.auth.credsSecret -}}/etc/natgw/nats/{{ .Values.nats.auth.credsKey }}{{- end -}}
+{{- end -}}
+
+{{/* ConfigMap entries every service reads (BaseConfig). */}}
+{{- define "natgw.commonConfig" -}}
+LOG_LEVEL: {{ .Values.logLevel | quote }}
+DATABASE_POOL_SIZE: {{ .Values.database.poolSize | quote }}
+NATS_URL: {{ .Values.nats.url | quote }}
+NATS_STREAM: {{ .Values.nats.stream | quote }}
+NATS_SUBJECT_PREFIX: {{ .Values.nats.subjectPrefix | quote }}
+NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
+{{- end -}}
+
+{{/* Environment from Secrets every service reads: the database URL and NATS credentials. */}}
+{{- define "natgw.secretEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "natgw.databaseSecretName" . }}
+      key: {{ include "natgw.databaseSecretKey" . }}
+- name: NATS_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "natgw.natsSecretName" . }}
+      key: {{ .Values.nats.auth.userKey }}
+      optional: true
+- name: NATS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "natgw.natsSecretName" . }}
+      key: {{ .Values.nats.auth.passwordKey }}
+      optional: true
+- name: NATS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "natgw.natsSecretName" . }}
+      key: {{ .Values.nats.auth.tokenKey }}
+      optional: true
+{{- end -}}
+
+{{/* Volumes every service mounts: a writable /tmp and, when configured, the NATS credentials. */}}
+{{- define "natgw.commonVolumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if .Values.nats.auth.credsSecret }}
+- name: nats-creds
+  secret:
+    secretName: {{ .Values.nats.auth.credsSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.nats.auth.credsKey }}
+        path: {{ .Values.nats.auth.credsKey }}
+{{- end }}
+{{- end -}}
+{{- define "natgw.commonVolumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.nats.auth.credsSecret }}
+- name: nats-creds
+  mountPath: /etc/natgw/nats
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Liveness, readiness and startup probes on the "http" port. */}}
+{{- define "natgw.probes" -}}
+startupProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: {{ .Values.probes.startup.periodSeconds }}
+  failureThreshold: {{ .Values.probes.startup.failureThreshold }}
+  timeoutSeconds: {{ .Values.probes.startup.timeoutSeconds }}
+livenessProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
+  failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
+  timeoutSeconds: {{ .Values.probes.liveness.timeoutSeconds }}
+readinessProbe:
+  httpGet: { path: /readyz, port: http }
+  periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
+  failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
+  timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
+{{- end -}}
+
+{{/* Scheduling fields of a pod spec, from a component's values. */}}
+{{- define "natgw.scheduling" -}}
+{{- with .priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* A PodDisruptionBudget's budget: minAvailable if set, else maxUnavailable. */}}
+{{- define "natgw.pdbBudget" -}}
+{{- if not (kindIs "invalid" .minAvailable) -}}
+minAvailable: {{ .minAvailable }}
+{{- else -}}
+maxUnavailable: {{ .maxUnavailable }}
+{{- end -}}
+{{- end -}}
