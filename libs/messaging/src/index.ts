@@ -1,1 +1,11 @@
-export {};
+export * from './backoff';
+export * from './logger';
+export * from './nats/nats-connection';
+export * from './nats/event-stream';
+export * from './relay/advisory-leader-lock';
+export * from './relay/jetstream-relay';
+export * from './consumer/dead-letter';
+export * from './consumer/inbox';
+export * from './consumer/ensure-durable-consumer';
+export * from './consumer/durable-event-consumer';
+export { MESSAGING_MIGRATIONS, MessagingInbox1700000100000 } from './migrations';
