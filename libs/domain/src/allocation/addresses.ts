@@ -1,4 +1,3 @@
-import * as ipaddr from 'ipaddr.js';
 import { InvalidIpAddressError } from './errors';
 
 /** The address family of a gateway, a NIC IP or a pool prefix. */
@@ -33,21 +32,76 @@ export function familyBits(family: IpFamily): number {
 }
 
 /**
- * Parses an address. IPv4 must be four-part decimal without leading zeros (ipaddr.js alone would
- * accept `127.1` or hex parts, which would make two spellings of one address); IPv6 may not carry
- * a zone id, since a public address has none.
+ * Parses an address. IPv4 must be four-part decimal without leading zeros (`127.1`, `0x7f.0.0.1`
+ * or `010.0.0.1` would be a second spelling of an address); IPv6 may end in a dotted IPv4 part but
+ * may not carry a zone id, since a public address has none. Hand-written rather than ipaddr.js,
+ * whose validity checks throw and catch internally and dominate the cost of planning.
  */
 export function parseIp(text: string): NumericIp {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    const [a, b, c, d] = ipaddr.IPv4.parse(text).octets as [number, number, number, number];
-    return { family: 'IPv4', value: BigInt(a * 0x1000000 + b * 0x10000 + c * 0x100 + d) };
+  const cached = parsedIps.get(text);
+  if (cached !== undefined) return cached;
+  const v4 = parseIpv4(text);
+  const v6 = v4 === undefined ? parseIpv6(text) : undefined;
+  let ip: NumericIp;
+  if (v4 !== undefined) ip = { family: 'IPv4', value: BigInt(v4) };
+  else if (v6 !== undefined) ip = { family: 'IPv6', value: v6 };
+  else throw new InvalidIpAddressError(text);
+  // Planning parses the same few thousand addresses over and over; a bounded memo keeps that
+  // cheap. It is invisible to callers: parsing is a pure function and results are immutable.
+  if (parsedIps.size >= PARSED_IPS_LIMIT) parsedIps.clear();
+  parsedIps.set(text, Object.freeze(ip));
+  return ip;
+}
+
+const PARSED_IPS_LIMIT = 65536;
+const parsedIps = new Map<string, NumericIp>();
+
+const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function parseIpv4(text: string): number | undefined {
+  const match = IPV4.exec(text);
+  if (match === null) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(match[i]);
+    if (octet > 255) return undefined;
+    value = value * 256 + octet;
   }
-  if (!text.includes('%') && ipaddr.IPv6.isValid(text)) {
-    let value = 0n;
-    for (const part of ipaddr.IPv6.parse(text).parts) value = (value << 16n) | BigInt(part);
-    return { family: 'IPv6', value };
+  return value;
+}
+
+function parseIpv6(text: string): bigint | undefined {
+  let hex = text;
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon < 0) return undefined;
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const v4 = parseIpv4(tail);
+    if (v4 === undefined) return undefined;
+    hex = `${text.slice(0, lastColon + 1)}${Math.floor(v4 / 0x10000).toString(16)}:${(v4 % 0x10000).toString(16)}`;
   }
-  throw new InvalidIpAddressError(text);
+  const halves = hex.split('::');
+  if (halves.length > 2) return undefined;
+  const head = groupsOf(halves[0] as string);
+  const rest = halves.length === 2 ? groupsOf(halves[1] as string) : [];
+  if (head === undefined || rest === undefined) return undefined;
+  const explicit = head.length + rest.length;
+  if (halves.length === 1 ? explicit !== 8 : explicit > 7) return undefined;
+  const groups = [...head, ...new Array<number>(8 - explicit).fill(0), ...rest];
+  let value = 0n;
+  for (const group of groups) value = (value << 16n) | BigInt(group);
+  return value;
+}
+
+function groupsOf(part: string): number[] | undefined {
+  if (part === '') return [];
+  const groups: number[] = [];
+  for (const group of part.split(':')) {
+    if (!HEX_GROUP.test(group)) return undefined;
+    groups.push(parseInt(group, 16));
+  }
+  return groups;
 }
 
 /** True when the string is an address parseIp accepts. */

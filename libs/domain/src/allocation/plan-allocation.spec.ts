@@ -243,6 +243,45 @@ describe('planAllocation', () => {
     expect(second.plan.waitingNicUids).toEqual(['nic-4', 'nic-5']);
   });
 
+  it('given max lowered, then the least used IP goes even when it is the lowest', () => {
+    const gw = { ppni: 16384 };
+    const first = reconcile(gw, nics(1, 2, 3, 4, 5));
+    const thinned = reconcile(gw, nics(1, 4, 5), first.state);
+    expect(table(thinned.state)).toEqual([
+      '203.0.113.1: vm-1@1024-17407',
+      '203.0.113.2: vm-4@1024-17407',
+      '203.0.113.2: vm-5@17408-33791',
+    ]);
+    const capped = reconcile(
+      { ...gw, bounds: { minPublicIPs: 1, maxPublicIPs: 1 } },
+      nics(1, 4, 5),
+      thinned.state,
+    );
+    expect(table(capped.state)).toEqual([
+      '203.0.113.2: vm-4@1024-17407',
+      '203.0.113.2: vm-5@17408-33791',
+      '203.0.113.2: vm-1@33792-50175',
+    ]);
+  });
+
+  it('given max lowered and equally used IPs, then the highest IP goes', () => {
+    const gw = { ppni: 16384 };
+    const first = reconcile(gw, nics(1, 2, 3, 4, 5, 6, 7));
+    const thinned = reconcile(gw, nics(1, 4, 7), first.state);
+    expect(thinned.state.ips).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.3']);
+    const capped = reconcile(
+      { ...gw, bounds: { minPublicIPs: 1, maxPublicIPs: 2 } },
+      nics(1, 4, 7),
+      thinned.state,
+    );
+    expect(table(capped.state)).toEqual([
+      '203.0.113.1: vm-1@1024-17407',
+      '203.0.113.1: vm-7@17408-33791',
+      '203.0.113.2: vm-4@1024-17407',
+    ]);
+    expect(capped.plan.releaseReasons).toEqual(new Map([['nic-7', 'IPReleased']]));
+  });
+
   it('tells a deleted NIC from one that is no longer eligible', () => {
     const first = reconcile({ ppni: 2048 }, nics(1, 2));
     const p = plan({ ppni: 2048 }, [], first.state, { existingNicUids: new Set(['nic-2']) });
