@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './wait';
 export * from './nats-server';
 export * from './service-process';
+export * from './netns';

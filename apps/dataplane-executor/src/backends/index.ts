@@ -7,7 +7,12 @@ export {
   NftablesConfigError,
   type NftablesBackendOptions,
 } from './nftables/nftables-backend';
-export type { NftResult, NftRunner } from './nftables/nft-runner';
+export {
+  type NftResult,
+  type NftRunner,
+  type ProcessNftRunnerOptions,
+  processNftRunner,
+} from './nftables/nft-runner';
 export {
   UNEXPECTED_CONTENT_NIC_UID,
   UNLABELLED_NIC_PREFIX,
