@@ -1,0 +1,47 @@
+import type { EventStreamOptions } from '../nats/event-stream';
+import type { NatsConnectionOptions } from '../nats/nats-connection';
+import type { JetStreamRelayOptions } from '../relay/jetstream-relay';
+import type { EventConsumerOptions } from './event-consumer.decorators';
+
+/** Relay tuning for MessagingModule; stream, prefix and source come from the module options. */
+export type MessagingRelayOptions = Partial<
+  Pick<
+    JetStreamRelayOptions,
+    | 'batchSize'
+    | 'pollIntervalMs'
+    | 'lockRetryMs'
+    | 'publishTimeoutMs'
+    | 'retryBackoff'
+    | 'databaseUrl'
+  >
+>;
+
+/** The settings of MessagingModule, usually built from the service's validated config. */
+export interface MessagingModuleOptions {
+  /** NATS_URL and credentials; logs go to Nest's logger unless a logger is given. */
+  nats: NatsConnectionOptions;
+  /** `NATS_STREAM`, e.g. `NATGW_EVENTS`. */
+  streamName: string;
+  /** `NATS_SUBJECT_PREFIX`, e.g. `natgw`. */
+  subjectPrefix: string;
+  /** This service's CloudEvents source, e.g. `/natgw/allocator`. */
+  source: string;
+  /** Create or update the event stream at start. Default true. */
+  ensureStream?: boolean;
+  stream?: EventStreamOptions;
+  /**
+   * Run a relay candidate in this process. Any number of processes may: a
+   * PostgreSQL advisory lock lets exactly one publish. Default false.
+   */
+  relay?: boolean | MessagingRelayOptions;
+  /** Defaults for every @EventConsumer of this service. */
+  consumerDefaults?: Partial<Omit<EventConsumerOptions, 'durable'>>;
+}
+
+/** MessagingModule.forRootAsync: options built from other providers (e.g. the config). */
+export interface MessagingModuleAsyncOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  imports?: any[];
+  inject?: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
+  useFactory: (...args: never[]) => MessagingModuleOptions | Promise<MessagingModuleOptions>;
+}
