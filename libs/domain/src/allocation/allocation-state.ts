@@ -130,48 +130,75 @@ function slotOf(data: NatSlot): NatSlot {
 
 /** Folds one allocation event into the state (pure; returns a new state). */
 export function evolveAllocation(state: AllocationState, event: AllocationEvent): AllocationState {
+  return foldAllocation(state, [event]);
+}
+
+/**
+ * Folds many allocation events at once (pure; returns a new state). Copies the state once rather
+ * than once per event, so replaying a stream is linear in its length.
+ */
+export function foldAllocation(
+  state: AllocationState,
+  events: Iterable<AllocationEvent>,
+): AllocationState {
+  const draft: AllocationDraft = {
+    status: state.status,
+    ips: [...state.ips],
+    slots: new Map(state.slots),
+    pending: state.pending,
+  };
+  for (const event of events) applyAllocationEvent(draft, event);
+  const { pending, ...rest } = draft;
+  return pending === undefined ? rest : { ...rest, pending };
+}
+
+/** Folds a whole stream from its start. */
+export function replayAllocation(events: Iterable<AllocationEvent>): AllocationState {
+  return foldAllocation(initialAllocationState(), events);
+}
+
+interface AllocationDraft {
+  status: 'open' | 'closed';
+  ips: string[];
+  slots: Map<string, NatSlot>;
+  pending: AllocationPending | undefined;
+}
+
+function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): void {
   switch (event.type) {
     case 'NATGatewayIPAssigned': {
       const ip = canonicalIp(event.data.ip);
-      if (state.ips.includes(ip)) return state;
-      return { ...state, ips: [...state.ips, ip].sort(compareIps) };
+      if (!draft.ips.includes(ip)) draft.ips = [...draft.ips, ip].sort(compareIps);
+      return;
     }
     case 'NATGatewayIPReleased': {
       const ip = canonicalIp(event.data.ip);
-      return { ...state, ips: state.ips.filter((held) => held !== ip) };
+      draft.ips = draft.ips.filter((held) => held !== ip);
+      return;
     }
-    case 'NATSlotAssigned': {
-      const slots = new Map(state.slots);
-      slots.set(event.data.nicUid, slotOf(event.data));
-      return { ...state, slots };
-    }
-    case 'NATSlotReleased': {
-      const slots = new Map(state.slots);
-      slots.delete(event.data.nicUid);
-      return { ...state, slots };
-    }
+    case 'NATSlotAssigned':
+      draft.slots.set(event.data.nicUid, slotOf(event.data));
+      return;
+    case 'NATSlotReleased':
+      draft.slots.delete(event.data.nicUid);
+      return;
     case 'AllocationPending': {
       const { waiting, reason, missingIps } = event.data;
-      return { ...state, pending: { waiting, reason, missingIps } };
+      draft.pending = { waiting, reason, missingIps };
+      return;
     }
     case 'AllocationSatisfied':
-      return withoutPending(state);
+      draft.pending = undefined;
+      return;
     case 'AllocationClosed':
-      return { status: 'closed', ips: [], slots: new Map() };
+      draft.status = 'closed';
+      draft.ips = [];
+      draft.slots = new Map();
+      draft.pending = undefined;
+      return;
     default: {
       const unknown: never = event;
       throw new Error(`unknown allocation event ${JSON.stringify(unknown)}`);
     }
   }
-}
-
-function withoutPending(state: AllocationState): AllocationState {
-  return { status: state.status, ips: state.ips, slots: state.slots };
-}
-
-/** Folds a whole stream from its start. */
-export function replayAllocation(events: Iterable<AllocationEvent>): AllocationState {
-  let state = initialAllocationState();
-  for (const event of events) state = evolveAllocation(state, event);
-  return state;
 }

@@ -43,7 +43,8 @@ export interface EligibleNic {
   readonly createdAt: string;
 }
 
-interface CreationOrdered {
+/** Anything with a creation time, a name and a uid. */
+export interface CreationOrdered {
   readonly uid: string;
   readonly name: string;
   readonly createdAt: string;
@@ -64,6 +65,17 @@ export function compareByCreation(a: CreationOrdered, b: CreationOrdered): numbe
   if (byTime !== 0) return byTime;
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   return a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
+}
+
+/** The items in creation order (see compareByCreation), parsing each timestamp once. */
+export function sortByCreation<T extends CreationOrdered>(
+  items: Iterable<T>,
+  kind = 'object',
+): T[] {
+  return [...items]
+    .map((item) => ({ item, time: creationTime(kind, item) }))
+    .sort((a, b) => a.time - b.time || compareByCreation(a.item, b.item))
+    .map((entry) => entry.item);
 }
 
 /** The NIC's first private address of the family, canonical, or undefined if it has none. */
@@ -129,7 +141,8 @@ function toEligibleNic(nic: NetworkInterfaceInput, privateIp: string): EligibleN
 }
 
 function servingKey(namespace: string, networkName: string, family: IpFamily): string {
-  return JSON.stringify([namespace, networkName, family]);
+  // NUL cannot occur in Kubernetes names, so the key is unambiguous.
+  return `${namespace}\u0000${networkName}\u0000${family}`;
 }
 
 /**
@@ -152,11 +165,10 @@ export function eligibleNicsByGateway(
       serving.set(key, gateway);
     }
   }
-  const ordered = [...nics]
-    .filter((nic) => nic.deleting !== true)
-    .map((nic) => ({ nic, time: creationTime('NetworkInterface', nic) }))
-    .sort((a, b) => a.time - b.time || compareByCreation(a.nic, b.nic))
-    .map((entry) => entry.nic);
+  const ordered = sortByCreation(
+    [...nics].filter((nic) => nic.deleting !== true),
+    'NetworkInterface',
+  );
   for (const nic of ordered) {
     for (const family of ['IPv4', 'IPv6'] as const) {
       const gateway = serving.get(servingKey(nic.namespace, nic.networkName, family));

@@ -5,7 +5,7 @@ import type {
   NatSlot,
   SlotReleaseReason,
 } from './allocation-state';
-import { compareByCreation, type EligibleNic } from './eligibility';
+import { sortByCreation, type EligibleNic } from './eligibility';
 import {
   AllocationClosedError,
   InvalidAllocationInputError,
@@ -189,9 +189,10 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
   // How many IPs: the fewest that fit every NIC, clamped to the bounds.
   const keptNicUids = new Set<string>();
   for (const onIp of kept.values()) for (const slot of onIp.values()) keptNicUids.add(slot.nicUid);
-  const newcomers = input.nics
-    .filter((nic) => !keptNicUids.has(nic.uid))
-    .sort((a, b) => compareByCreation(a, b));
+  const newcomers = sortByCreation(
+    input.nics.filter((nic) => !keptNicUids.has(nic.uid)),
+    'NetworkInterface',
+  );
   const shortfall = newcomers.length - (keptIps.length * perIp - keptCount);
   const wanted = Math.max(
     bounds.minPublicIPs,

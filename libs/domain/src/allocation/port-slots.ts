@@ -19,6 +19,7 @@ export interface PortRange {
 
 /** The problems with a portsPerNetworkInterface value; empty when it is valid. */
 export function validatePortsPerNetworkInterface(ppni: number): string[] {
+  if (isValidPortsPerNetworkInterface(ppni)) return [];
   if (!Number.isInteger(ppni)) return [`${ppni} is not an integer`];
   if (ppni <= 0) return [`${ppni} must be greater than 0`];
   const problems: string[] = [];
@@ -30,6 +31,16 @@ export function validatePortsPerNetworkInterface(ppni: number): string[] {
     );
   }
   return problems;
+}
+
+// The common case, checked on every slot of every plan, without building messages.
+function isValidPortsPerNetworkInterface(ppni: number): boolean {
+  return (
+    Number.isInteger(ppni) &&
+    ppni > 0 &&
+    ppni <= MAX_PORTS_PER_NETWORK_INTERFACE &&
+    (ppni & (ppni - 1)) === 0
+  );
 }
 
 /** Throws InvalidPortsPerNetworkInterfaceError unless ppni is a valid slot size. */
