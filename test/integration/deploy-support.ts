@@ -301,6 +301,21 @@ function checkPrometheusRule(obj: K8sObject): string[] {
 }
 
 /**
+ * kustomize wraps long base64 Secret values over several lines; Kubernetes'
+ * base64 decoder skips line breaks, the schema's "byte" format does not.
+ */
+function withUnwrappedSecretData(obj: K8sObject): K8sObject {
+  if (obj.kind !== 'Secret' || !obj.data) return obj;
+  const data = Object.fromEntries(
+    Object.entries(obj.data as Record<string, string>).map(([k, v]) => [
+      k,
+      v.replace(/[\r\n]/g, ''),
+    ]),
+  );
+  return { ...obj, data };
+}
+
+/**
  * Why this object is not valid: kubernetes-models' JSON schema validation for
  * built-in kinds; for the prometheus-operator kinds (no schema package here),
  * the fields Prometheus needs. An unknown kind is itself a problem.
@@ -313,7 +328,7 @@ export function schemaProblems(obj: K8sObject): string[] {
   const Model = modelClass(obj.apiVersion, obj.kind);
   if (!Model) return [`no schema for ${obj.apiVersion} ${obj.kind}`];
   try {
-    new Model(obj).validate();
+    new Model(withUnwrappedSecretData(obj)).validate();
     return [];
   } catch (err) {
     return [(err as Error).message];
