@@ -194,6 +194,44 @@ describe('NftablesBackend on real nftables', () => {
     expect(inspection.rules).toHaveLength(1000);
   });
 
+  it('applies small changes as element edits in one transaction, and they read back exactly', async () => {
+    const sent: string[] = [];
+    const real = processNftRunner({ netns: ns });
+    const watched = new NftablesBackend({ netns: ns, uplinks: ['up0', 'up1'] }, (args, stdin) => {
+      if (stdin !== undefined) sent.push(stdin);
+      return real(args, stdin);
+    });
+    await watched.apply(desired);
+    const steps: NatRule[][] = [
+      [...desired, v4(3)],
+      [...desired, v4(3, { port: 60000, endPort: 60999 })],
+      // v6(3)'s single-port chain goes, a new range chain comes.
+      [...desired.filter((r) => r.nicUid !== 'nic-3'), v6(3, { port: 61000, endPort: 61999 })],
+      // A NIC replaced by another with the same private address.
+      [...desired.filter((r) => natRuleKey(r) !== 'IPv4/nic-2'), v4(2, { nicUid: 'nic-2b' })],
+      [],
+      desired,
+    ];
+    for (const step of steps) {
+      await watched.apply(step);
+      const inspection = await watched.inspect();
+      expect(inspection.problems).toEqual([]);
+      expect(inspection.rules).toEqual(sortNatRules(step));
+    }
+    expect(sent[0]).toMatch(/^table inet natgw\n/);
+    expect(sent.slice(1).every((text) => !text.startsWith('table inet'))).toBe(true);
+  });
+
+  it('falls back to redefining the table when it changed behind the backend', async () => {
+    await backend.apply(desired);
+    await nft('delete', 'table', 'inet', 'natgw');
+    const more = [...desired, v4(3)];
+    await backend.apply(more);
+    const inspection = await backend.inspect();
+    expect(inspection.problems).toEqual([]);
+    expect(inspection.rules).toEqual(sortNatRules(more));
+  });
+
   it('remove deletes the table, and removing again is a no-op', async () => {
     await backend.apply(desired);
     await backend.remove();

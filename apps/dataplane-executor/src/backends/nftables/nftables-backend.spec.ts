@@ -4,6 +4,7 @@ import {
   DataplaneReadError,
   DataplaneRulesRejectedError,
 } from '../dataplane-errors';
+import handEditedRules from './fixtures/hand-edited-rules.json';
 import healthy from './fixtures/healthy.json';
 import { NftablesBackend, NftablesConfigError } from './nftables-backend';
 import type { NftResult, NftRunner } from './nft-runner';
@@ -18,14 +19,21 @@ const rule: NatRule = {
   endPort: 2047,
 };
 
-function fakeNft(reply: Partial<NftResult> = {}) {
+function fakeNft(reply: Partial<NftResult> | ((stdin?: string) => Partial<NftResult>) = {}) {
   const calls: { args: readonly string[]; stdin?: string }[] = [];
   const runner: NftRunner = async (args, stdin) => {
     calls.push({ args, stdin });
-    return { code: 0, stdout: '', stderr: '', ...reply };
+    return {
+      code: 0,
+      stdout: '',
+      stderr: '',
+      ...(typeof reply === 'function' ? reply(stdin) : reply),
+    };
   };
   return { calls, runner };
 }
+
+const FULL = /^table inet natgw\ndelete table inet natgw\n/;
 
 describe('NftablesBackend', () => {
   it('applies the whole table in one nft -f transaction', async () => {
@@ -105,5 +113,69 @@ describe('NftablesBackend', () => {
     expect(() => new NftablesBackend({ uplinks: ['eth0'], netns: '../x' })).toThrow(
       'DATAPLANE_NETNS "../x" is not a namespace name',
     );
+  });
+
+  describe('incremental apply', () => {
+    const other: NatRule = {
+      ...rule,
+      nicUid: 'nic-2',
+      privateIp: '10.0.0.3',
+      port: 2048,
+      endPort: 3071,
+    };
+
+    it('redefines the table first, then sends only element changes', async () => {
+      const nft = fakeNft();
+      const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+      await backend.apply([rule]);
+      await backend.apply([rule, other]);
+      await backend.apply([rule, other]);
+      expect(nft.calls).toHaveLength(2);
+      expect(nft.calls[0]?.stdin).toMatch(FULL);
+      expect(nft.calls[1]?.stdin).toBe(
+        'add element inet natgw snat4 { 10.0.0.3 comment "nic=nic-2 gw=gw-1" : 203.0.113.1 . 2048-3071 }\n' +
+          'add element inet natgw nics4 { 10.0.0.3 }\n',
+      );
+    });
+
+    it('falls back to redefining the table when nft refuses the changes', async () => {
+      const nft = fakeNft((stdin) =>
+        stdin?.startsWith('add element')
+          ? { code: 1, stderr: 'Error: No such file or directory\n' }
+          : {},
+      );
+      const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+      await backend.apply([rule]);
+      await backend.apply([rule, other]);
+      expect(nft.calls.map((c) => FULL.test(c.stdin ?? ''))).toEqual([true, false, true]);
+    });
+
+    it('works from what read() found, and redefines after a read that found tampering', async () => {
+      let document: unknown = healthy;
+      const nft = fakeNft((stdin) =>
+        stdin === undefined ? { stdout: JSON.stringify(document) } : {},
+      );
+      const backend = new NftablesBackend({ uplinks: ['up0', 'up1'] }, nft.runner);
+      const found = await backend.read();
+      await backend.apply(found.slice(1));
+      expect(nft.calls[1]?.stdin).toMatch(/^delete element inet natgw snat4 \{ 10\.200\.0\.2 \}\n/);
+
+      document = handEditedRules;
+      await backend.read();
+      await backend.apply(found.slice(1));
+      expect(nft.calls[3]?.stdin).toMatch(FULL);
+    });
+
+    it('applyFull always redefines, and incremental: false never edits elements', async () => {
+      const nft = fakeNft();
+      const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+      await backend.apply([rule]);
+      await backend.applyFull([rule]);
+      const plain = new NftablesBackend({ uplinks: ['eth0'], incremental: false }, nft.runner);
+      await plain.apply([rule]);
+      await plain.apply([rule, other]);
+      expect(nft.calls.every((c) => FULL.test(c.stdin ?? ''))).toBe(true);
+      expect(nft.calls).toHaveLength(4);
+    });
   });
 });

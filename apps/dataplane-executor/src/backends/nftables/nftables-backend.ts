@@ -1,8 +1,9 @@
 import {
   type NatRule,
-  findNatRuleProblems,
   type NatRuleProblem,
+  findNatRuleProblems,
   natRuleKey,
+  sameNatRule,
   sortNatRules,
 } from '@natgw/domain';
 import type { DataplaneBackend } from '../dataplane-backend';
@@ -16,6 +17,7 @@ import { encodeNatElementComment } from './nat-element-comment';
 import type { NftJson } from './nat-table-layout';
 import { type NftRunner, processNftRunner } from './nft-runner';
 import { type NatTableInspection, parseNatRuleset } from './parse-nat-ruleset';
+import { renderNatChanges } from './render-nat-changes';
 import { renderNatRuleset, renderRemoveTable } from './render-nat-ruleset';
 
 /** Configuration of the nftables backend (DATAPLANE_NETNS, DATAPLANE_UPLINK). */
@@ -30,6 +32,11 @@ export interface NftablesBackendOptions {
   readonly nftPath?: string;
   /** Upper bound for one nft invocation. */
   readonly timeoutMs?: number;
+  /**
+   * Apply small changes as element additions and deletions against the last state read back or
+   * applied, instead of redefining the table (true by default). Either way it is one transaction.
+   */
+  readonly incremental?: boolean;
 }
 
 /** The configuration was invalid; names the option. */
@@ -96,9 +103,16 @@ function nftablesProblems(rules: readonly NatRule[]): NatRuleProblem[] {
 
 /**
  * natgw's NAT on Linux: one nftables table (family inet, `natgw` by default) that natgw owns
- * entirely and never looks beyond. Every apply replaces the whole table in one `nft -f`
- * transaction; read-back parses `nft -j list table`. Per-packet cost does not grow with the
- * number of NICs: NICs are set and map elements, never rules. See docs/dataplane.md.
+ * entirely and never looks beyond. Per-packet cost does not grow with the number of NICs: NICs
+ * are set and map elements, never rules. Read-back parses `nft -j list table`. See
+ * docs/dataplane.md.
+ *
+ * Every apply is one `nft -f` transaction. The first apply, and any apply after a failure or
+ * after a read that found the table missing or tampered with, redefines the whole table. Otherwise
+ * a small change is sent as element additions and deletions against the last state this backend
+ * read back or applied; if that state is no longer what the kernel holds, nft refuses the
+ * transaction and the backend falls back to redefining the table. Drift that a transaction cannot
+ * notice is found by the next read(), which is the authority.
  */
 export class NftablesBackend implements DataplaneBackend {
   readonly name = 'nftables';
@@ -106,12 +120,18 @@ export class NftablesBackend implements DataplaneBackend {
   readonly uplinks: readonly string[];
   readonly netns: string | undefined;
   private readonly run: NftRunner;
+  private readonly incremental: boolean;
+  /** Canonical rules the table is believed to hold exactly; undefined when unknown. */
+  private known: NatRule[] | undefined;
+  /** Calls run one at a time so that `known` always matches the last transaction. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: NftablesBackendOptions, runner?: NftRunner) {
     validate(options);
     this.table = options.table ?? 'natgw';
     this.uplinks = [...options.uplinks];
     this.netns = options.netns;
+    this.incremental = options.incremental ?? true;
     this.run =
       runner ??
       processNftRunner({
@@ -126,16 +146,34 @@ export class NftablesBackend implements DataplaneBackend {
     return `table inet ${this.table}${this.netns ? ` (netns ${this.netns})` : ''}`;
   }
 
-  /** The ruleset text apply would send for `desired`; throws DataplaneRulesRejectedError. */
+  /** The full ruleset text for `desired`; throws DataplaneRulesRejectedError. */
   render(desired: readonly NatRule[]): string {
-    const rules = sortNatRules(desired);
-    const problems = [...findNatRuleProblems(rules), ...nftablesProblems(rules)];
-    if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
-    return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks });
+    return renderNatRuleset(this.validated(desired), { table: this.table, uplinks: this.uplinks });
   }
 
   async apply(desired: readonly NatRule[]): Promise<void> {
-    await this.transact(this.render(desired));
+    const rules = this.validated(desired);
+    await this.serialized(async () => {
+      const known = this.known;
+      if (this.incremental && known && isSmallChange(known, rules)) {
+        const changes = renderNatChanges(known, rules, this.table);
+        if (changes === '') return;
+        this.known = undefined;
+        const result = await this.run(['-f', '-'], changes);
+        if (result.code === 0) {
+          this.known = rules;
+          return;
+        }
+        // The table is not what we believed (edited, deleted, rebooted): redefine it.
+      }
+      await this.replaceTable(rules);
+    });
+  }
+
+  /** Redefines the whole table in one transaction, whatever the backend believes it holds. */
+  async applyFull(desired: readonly NatRule[]): Promise<void> {
+    const rules = this.validated(desired);
+    await this.serialized(() => this.replaceTable(rules));
   }
 
   async read(): Promise<NatRule[]> {
@@ -144,6 +182,35 @@ export class NftablesBackend implements DataplaneBackend {
 
   /** read() with the detail: whether the table exists, and every problem found in it. */
   async inspect(): Promise<NatTableInspection> {
+    return this.serialized(async () => {
+      const inspection = await this.readTable();
+      this.known =
+        inspection.present && inspection.problems.length === 0 ? inspection.rules : undefined;
+      return inspection;
+    });
+  }
+
+  async remove(): Promise<void> {
+    await this.serialized(async () => {
+      this.known = undefined;
+      await this.transact(renderRemoveTable(this.table));
+    });
+  }
+
+  private validated(desired: readonly NatRule[]): NatRule[] {
+    const rules = sortNatRules(desired);
+    const problems = [...findNatRuleProblems(rules), ...nftablesProblems(rules)];
+    if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
+    return rules;
+  }
+
+  private async replaceTable(rules: NatRule[]): Promise<void> {
+    this.known = undefined;
+    await this.transact(renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }));
+    this.known = rules;
+  }
+
+  private async readTable(): Promise<NatTableInspection> {
     const result = await this.run(['-j', 'list', 'table', 'inet', this.table]);
     if (result.code !== 0) {
       // nft says ENOENT in words when the table is not there: that is a state, not a failure.
@@ -165,14 +232,29 @@ export class NftablesBackend implements DataplaneBackend {
     return parseNatRuleset(document, { table: this.table, uplinks: this.uplinks });
   }
 
-  async remove(): Promise<void> {
-    await this.transact(renderRemoveTable(this.table));
-  }
-
   private async transact(ruleset: string): Promise<void> {
     const result = await this.run(['-f', '-'], ruleset);
     if (result.code !== 0) {
       throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
     }
   }
+
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Whether element edits are worth it: a full redefinition is simpler for big changes. */
+function isSmallChange(from: readonly NatRule[], to: readonly NatRule[]): boolean {
+  const before = new Map(from.map((r) => [natRuleKey(r), r]));
+  let changed = 0;
+  for (const rule of to) {
+    const old = before.get(natRuleKey(rule));
+    before.delete(natRuleKey(rule));
+    if (!old || !sameNatRule(old, rule) || old.nicName !== rule.nicName) changed += 1;
+  }
+  changed += before.size;
+  return changed <= Math.max(256, to.length / 8);
 }

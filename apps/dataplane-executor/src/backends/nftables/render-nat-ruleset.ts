@@ -41,10 +41,38 @@ function namedSet(kind: 'set' | 'map', name: string, type: string, elements: rea
 
 function commented(key: string, rule: NatRule): string {
   const comment = encodeNatElementComment(rule);
-  // Callers validate first (natRuleRenderProblems); a rule without a comment would read back as
+  // Callers validate first (NftablesBackend.render); a rule without a comment would read back as
   // somebody else's.
   if (comment === undefined) throw new Error(`no room for the comment of NIC ${rule.nicUid}`);
   return `${key} comment "${comment}"`;
+}
+
+/** The snat4 map element of an IPv4 rule. */
+export function snat4Element(rule: NatRule): string {
+  return `${commented(rule.privateIp, rule)} : ${rule.natIp} . ${rule.port}-${rule.endPort}`;
+}
+
+/** The natip6 map element of an IPv6 rule. */
+export function natip6Element(rule: NatRule): string {
+  return `${rule.privateIp} : ${rule.natIp}`;
+}
+
+/** The snat6 verdict-map element of an IPv6 rule. */
+export function snat6Element(rule: NatRule): string {
+  return `${commented(rule.privateIp, rule)} : jump ${snat6RangeChainName(rule.port, rule.endPort)}`;
+}
+
+/** The IPv6 range chains the rules need, by name, in port order. */
+export function snat6RangeChains(
+  rules: readonly NatRule[],
+): Map<string, { port: number; endPort: number }> {
+  const ranges = new Map<string, { port: number; endPort: number }>();
+  const sorted = rules
+    .filter((r) => r.family === 'IPv6')
+    .map((r) => ({ port: r.port, endPort: r.endPort }))
+    .sort((a, b) => a.port - b.port || a.endPort - b.endPort);
+  for (const r of sorted) ranges.set(snat6RangeChainName(r.port, r.endPort), r);
+  return ranges;
 }
 
 function unique(values: readonly string[]): string[] {
@@ -60,11 +88,6 @@ function unique(values: readonly string[]): string[] {
 export function renderNatRuleset(rules: readonly NatRule[], target: NatTableTarget): string {
   const v4 = rules.filter((r) => r.family === 'IPv4');
   const v6 = rules.filter((r) => r.family === 'IPv6');
-  const ranges = new Map<string, { port: number; endPort: number }>();
-  for (const r of v6) ranges.set(snat6RangeChainName(r.port, r.endPort), r);
-  const rangeChains = [...ranges.entries()].sort(
-    ([, a], [, b]) => a.port - b.port || a.endPort - b.endPort,
-  );
 
   const parts: string[] = [
     `table inet ${target.table}`,
@@ -95,24 +118,12 @@ export function renderNatRuleset(rules: readonly NatRule[], target: NatTableTarg
       'map',
       SNAT4_MAP,
       'ipv4_addr : interval ipv4_addr . inet_service',
-      v4.map((r) => `${commented(r.privateIp, r)} : ${r.natIp} . ${r.port}-${r.endPort}`),
+      v4.map(snat4Element),
     ),
-    namedSet(
-      'map',
-      NATIP6_MAP,
-      'ipv6_addr : ipv6_addr',
-      v6.map((r) => `${r.privateIp} : ${r.natIp}`),
-    ),
-    namedSet(
-      'map',
-      SNAT6_VMAP,
-      'ipv6_addr : verdict',
-      v6.map(
-        (r) => `${commented(r.privateIp, r)} : jump ${snat6RangeChainName(r.port, r.endPort)}`,
-      ),
-    ),
+    namedSet('map', NATIP6_MAP, 'ipv6_addr : ipv6_addr', v6.map(natip6Element)),
+    namedSet('map', SNAT6_VMAP, 'ipv6_addr : verdict', v6.map(snat6Element)),
   ];
-  for (const [name, { port, endPort }] of rangeChains) {
+  for (const [name, { port, endPort }] of snat6RangeChains(v6)) {
     parts.push(`\tchain ${name} {\n\t\t${snat6RangeRule(port, endPort).text}\n\t}`);
   }
   for (const chain of BASE_CHAINS) {
