@@ -1,16 +1,82 @@
 import { Expose, Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import {
+  IsInt,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { parsePrefix } from '@natgw/domain';
 import { BaseConfig } from '@natgw/platform';
+
+@ValidatorConstraint({ name: 'prefixList' })
+class PrefixListConstraint implements ValidatorConstraintInterface {
+  private problem = '';
+
+  validate(value: unknown): boolean {
+    if (value === undefined || value === '') return true;
+    if (typeof value !== 'string') return false;
+    for (const item of value.split(',').map((s) => s.trim())) {
+      try {
+        parsePrefix(item);
+      } catch (err) {
+        this.problem = (err as Error).message;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  defaultMessage(): string {
+    return `PUBLIC_PREFIXES must be a comma-separated list of CIDR prefixes: ${this.problem}`;
+  }
+}
 
 /** Configuration of the allocator service. */
 export class AllocatorConfig extends BaseConfig {
   @Expose()
-  @Type(() => Number)
-  @Min(1, { message: 'ALLOCATOR_PORT must be between 1 and 65535' })
   @Max(65535, { message: 'ALLOCATOR_PORT must be between 1 and 65535' })
+  @Min(1, { message: 'ALLOCATOR_PORT must be between 1 and 65535' })
   @IsInt({ message: 'ALLOCATOR_PORT must be an integer' })
+  @Type(() => Number)
   ALLOCATOR_PORT = 8081;
 
   @Expose()
   ALLOCATOR_HOST = '127.0.0.1';
+
+  /** Prefixes put into the `default` IP pool at start (added if missing, never removed). */
+  @Expose()
+  @Validate(PrefixListConstraint)
+  PUBLIC_PREFIXES = '';
+
+  /** Bounds for gateways without a NATGatewayAutoscaler. */
+  @Expose()
+  @Max(1024, { message: 'DEFAULT_MIN_PUBLIC_IPS must be at most 1024' })
+  @Min(0, { message: 'DEFAULT_MIN_PUBLIC_IPS must be at least 0' })
+  @IsInt({ message: 'DEFAULT_MIN_PUBLIC_IPS must be an integer' })
+  @Type(() => Number)
+  DEFAULT_MIN_PUBLIC_IPS = 1;
+
+  @Expose()
+  @Max(1024, { message: 'DEFAULT_MAX_PUBLIC_IPS must be at most 1024' })
+  @Min(1, { message: 'DEFAULT_MAX_PUBLIC_IPS must be at least 1' })
+  @IsInt({ message: 'DEFAULT_MAX_PUBLIC_IPS must be an integer' })
+  @Type(() => Number)
+  DEFAULT_MAX_PUBLIC_IPS = 10;
+
+  /** Full recompute of every gateway, insurance against missed events. */
+  @Expose()
+  @Max(86400, { message: 'ALLOCATOR_RESYNC_SECONDS must be at most 86400' })
+  @Min(1, { message: 'ALLOCATOR_RESYNC_SECONDS must be at least 1' })
+  @IsInt({ message: 'ALLOCATOR_RESYNC_SECONDS must be an integer' })
+  @Type(() => Number)
+  ALLOCATOR_RESYNC_SECONDS = 30;
+
+  /** The prefixes of PUBLIC_PREFIXES, trimmed. */
+  get publicPrefixes(): string[] {
+    return this.PUBLIC_PREFIXES.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  }
 }

@@ -1,23 +1,63 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { validatePublicIpBounds } from '@natgw/domain';
 import { EventStoreModule } from '@natgw/event-store';
-import { HealthModule, LoggingModule } from '@natgw/platform';
+import { MESSAGING_MIGRATIONS, MessagingModule } from '@natgw/messaging';
+import {
+  ConfigError,
+  HealthModule,
+  LoggingModule,
+  messagingSettings,
+  MetricsModule,
+  ReadinessRegistry,
+} from '@natgw/platform';
+import { PROJECTION_ENTITIES, PROJECTION_MIGRATIONS, ResourceProjection } from '@natgw/projections';
 import { AllocatorConfig } from './allocator.config';
+import { AllocationScheduler } from './allocation/allocation-scheduler';
+import { AllocationTriggersConsumer } from './allocation/allocation-triggers.consumer';
 
 /** Owns public IP pools and port slots; records every decision as events. */
 @Module({})
-export class AllocatorModule {
+export class AllocatorModule implements OnModuleInit {
+  constructor(
+    private readonly readiness: ReadinessRegistry,
+    private readonly scheduler: AllocationScheduler,
+  ) {}
+
   static forRoot(config: AllocatorConfig): DynamicModule {
+    const problems = validatePublicIpBounds({
+      minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS,
+      maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS,
+    });
+    if (problems.length > 0) {
+      throw new ConfigError(
+        problems.map((p) => `DEFAULT_MIN_PUBLIC_IPS/DEFAULT_MAX_PUBLIC_IPS: ${p}`),
+      );
+    }
     return {
       module: AllocatorModule,
       imports: [
         LoggingModule.forRoot('allocator', config.LOG_LEVEL),
         HealthModule,
+        MetricsModule.forRoot({ service: 'allocator' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-allocator',
+          entities: PROJECTION_ENTITIES,
+          migrations: [...MESSAGING_MIGRATIONS, ...PROJECTION_MIGRATIONS],
+          projections: [new ResourceProjection()],
         }),
+        MessagingModule.forRoot({ ...messagingSettings(config, 'allocator'), relay: true }),
+      ],
+      providers: [
+        { provide: AllocatorConfig, useValue: config },
+        AllocationScheduler,
+        AllocationTriggersConsumer,
       ],
     };
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('allocator', () => this.scheduler.ready);
   }
 }

@@ -1,0 +1,161 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { parseResourceEventType, parseResourceStreamId, RecordedEvent } from '@natgw/contracts';
+import {
+  AllocationEvent,
+  AllocationState,
+  foldAllocation,
+  initialAllocationState,
+  IpPoolEvent,
+  IpPoolState,
+} from '@natgw/domain';
+import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
+import { AllocatorConfig } from '../allocator.config';
+import { foldPoolEvents, initialIpPoolState } from '../pools/pool-book';
+import { seedDefaultPool } from '../pools/seed-pools';
+import { FoldedStreamCache } from '../state/folded-stream';
+import { ResourceInputs } from '../state/resource-inputs';
+import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
+import { ReconcileQueue } from './reconcile-queue';
+
+/** Event types after which some network must be reconciled. */
+export const ALLOCATION_TRIGGER_TYPES = [
+  'NATGatewayCreated',
+  'NATGatewayUpdated',
+  'NATGatewayDeletionRequested',
+  'NetworkInterfaceCreated',
+  'NetworkInterfaceUpdated',
+  'NetworkInterfaceDeletionRequested',
+  'NATGatewayAutoscalerCreated',
+  'NATGatewayAutoscalerUpdated',
+  'NATGatewayAutoscalerDeleted',
+  'PublicPrefixAdded',
+  'PublicPrefixRemoved',
+  'PublicIPReleased',
+] as const;
+
+/**
+ * Decides what to reconcile and when: after trigger events (once the resource
+ * read model has caught up with them), at start, and on a resync timer.
+ */
+@Injectable()
+export class AllocationScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AllocationScheduler');
+  readonly queue: ReconcileQueue;
+  private readonly reconciler: ReconcileNetwork;
+  private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>;
+  private resyncTimer?: NodeJS.Timeout;
+  private stopped = false;
+  ready = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: PostgresEventStore,
+    private readonly projections: ProjectionHost,
+    private readonly config: AllocatorConfig,
+  ) {
+    this.pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
+      store,
+      initialIpPoolState,
+      foldPoolEvents,
+    );
+    const allocations = new FoldedStreamCache<AllocationState, AllocationEvent>(
+      store,
+      initialAllocationState,
+      foldAllocation,
+    );
+    this.reconciler = new ReconcileNetwork(dataSource, store, this.pools, allocations, {
+      minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS,
+      maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS,
+    });
+    this.queue = new ReconcileQueue((key, cause) => this.reconcile(key, cause));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const added = await seedDefaultPool(
+      this.dataSource,
+      this.store,
+      this.pools,
+      this.config.publicPrefixes,
+    );
+    if (added.length > 0) this.logger.log(`added ${added.join(', ')} to the default pool`);
+    this.ready = true;
+    void this.resync('start');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    await this.queue.stop();
+  }
+
+  /** Reacts to one event from the bus (without waiting for the reconcile). */
+  trigger(event: RecordedEvent): void {
+    this.resolve(event).catch((err: Error) =>
+      this.logger.warn(`cannot schedule after ${event.type} ${event.id}: ${err.message}`),
+    );
+  }
+
+  /** Queues every network that has a gateway or a NIC being deleted. */
+  async resync(reason: string): Promise<void> {
+    try {
+      const networks = await new ResourceInputs(this.dataSource.manager).allNetworks();
+      for (const key of networks) this.queue.add(key, { correlationId: `resync:${reason}` });
+    } catch (err) {
+      this.logger.warn(`resync failed: ${(err as Error).message}`);
+    } finally {
+      this.scheduleResync();
+    }
+  }
+
+  private scheduleResync(): void {
+    if (this.stopped) return;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    const base = this.config.ALLOCATOR_RESYNC_SECONDS * 1000;
+    this.resyncTimer = setTimeout(
+      () => void this.resync('timer'),
+      base * (0.9 + Math.random() * 0.2),
+    );
+    this.resyncTimer.unref();
+  }
+
+  private async reconcile(key: NetworkKey, cause: ReconcileCause): Promise<void> {
+    const appended = await this.reconciler.run(key, cause);
+    if (appended > 0)
+      this.logger.debug?.(`reconciled ${key.namespace}/${key.network}: ${appended} events`);
+  }
+
+  private async resolve(event: RecordedEvent): Promise<void> {
+    // The reconcile reads the resource read model: it must include this event first.
+    await this.projections.runner(RESOURCE_PROJECTION_NAME).waitFor(checkpointOf(event), 60_000);
+    const cause: ReconcileCause = {
+      eventId: event.id,
+      correlationId: event.metadata.correlationId,
+    };
+    for (const key of await this.networksAffectedBy(event)) this.queue.add(key, cause);
+  }
+
+  private async networksAffectedBy(event: RecordedEvent): Promise<NetworkKey[]> {
+    const inputs = new ResourceInputs(this.dataSource.manager);
+    const resource = parseResourceEventType(event.type);
+    if (!resource) {
+      // Pool changes: every network with a gateway may now get (or lose) addresses.
+      return inputs.allNetworks();
+    }
+    const where = parseResourceStreamId(event.streamId);
+    if (!where) return [];
+    if (resource.kind === 'NATGatewayAutoscaler') {
+      return (await inputs.allNetworks()).filter((n) => n.namespace === where.namespace);
+    }
+    const data = event.data as { uid?: string; spec?: { networkRef?: { name?: string } } };
+    const keys: NetworkKey[] = [];
+    const named = data.spec?.networkRef?.name;
+    if (typeof named === 'string') keys.push({ namespace: where.namespace, network: named });
+    if (typeof data.uid === 'string') {
+      const current = await inputs.networkOfUid(data.uid);
+      if (current && !keys.some((k) => k.network === current.network)) keys.push(current);
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,308 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { EventMetadata, resourceStreamId } from '@natgw/contracts';
+import {
+  AllocationEvent,
+  AllocationState,
+  decideAllocation,
+  decidePool,
+  eligibleNicsForGateway,
+  foldAllocation,
+  foldPool,
+  IpPoolEvent,
+  IpPoolState,
+  planAllocation,
+  PublicIpBounds,
+} from '@natgw/domain';
+import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
+import { PoolBook } from '../pools/pool-book';
+import { Folded, FoldedStreamCache } from '../state/folded-stream';
+import {
+  ALLOCATION_FINALIZER,
+  GatewayRecord,
+  NicRecord,
+  ResourceInputs,
+} from '../state/resource-inputs';
+
+/** A network whose gateways are reconciled together: they compete for the same NICs. */
+export interface NetworkKey {
+  namespace: string;
+  network: string;
+}
+
+/** The event a reconcile answers to, so every decision points at its cause. */
+export interface ReconcileCause {
+  eventId?: string;
+  correlationId?: string;
+}
+
+export const ALLOCATOR_SOURCE = '/natgw/allocator';
+
+/** The stream of a gateway's allocation. */
+export function allocationStreamId(gatewayUid: string): string {
+  return `allocation:${gatewayUid}`;
+}
+
+/** Errors after which a fresh attempt can succeed: lost races and deadlocks. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof ConcurrencyError) return true;
+  const code = (err as { code?: string }).code;
+  if (code === '40P01' || code === '40001') return true;
+  const name = (err as { name?: string }).name;
+  return name === 'IpAlreadyClaimedError' || name === 'IpClaimedByAnotherGatewayError';
+}
+
+interface Written {
+  pools: Folded<IpPoolState>[];
+  allocation?: Folded<AllocationState>;
+}
+
+/**
+ * Recomputes the allocation of every NATGateway in one network from current
+ * state (level-triggered) and appends only the differences: pool claims first,
+ * then the allocation events, then pool releases, all in one transaction.
+ * Deleted gateways and NICs are released and then finalized (`<Kind>Deleted`).
+ */
+export class ReconcileNetwork {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: PostgresEventStore,
+    private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>,
+    private readonly allocations: FoldedStreamCache<AllocationState, AllocationEvent>,
+    private readonly defaultBounds: PublicIpBounds,
+    private readonly maxAttempts = 8,
+  ) {}
+
+  /** Returns the number of events appended. */
+  async run(key: NetworkKey, cause: ReconcileCause = {}): Promise<number> {
+    const inputs = new ResourceInputs(this.dataSource.manager);
+    const { gateways, nics } = await inputs.network(key.namespace, key.network);
+    const bounds = await inputs.autoscalerBounds(key.namespace);
+    const metadata: EventMetadata = {
+      source: ALLOCATOR_SOURCE,
+      ...(cause.correlationId ? { correlationId: cause.correlationId } : {}),
+      ...(cause.eventId ? { causationId: cause.eventId } : {}),
+    };
+    // Deleting gateways first: their NICs move to the next gateway in the same pass.
+    const ordered = [...gateways].sort(
+      (a, b) => Number(b.deleting ?? false) - Number(a.deleting ?? false),
+    );
+    let appended = 0;
+    for (const gateway of ordered) {
+      appended += await this.withRetries(() =>
+        this.reconcileGateway(
+          gateway,
+          gateways,
+          nics,
+          bounds.get(gateway.name) ?? this.defaultBounds,
+          metadata,
+        ),
+      );
+    }
+    for (const nic of nics) {
+      if (nic.deleting && nic.finalizers.includes(ALLOCATION_FINALIZER)) {
+        appended += await this.finalizeNic(nic, gateways, metadata);
+      }
+    }
+    return appended;
+  }
+
+  private async withRetries(attempt: () => Promise<number>): Promise<number> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!isRetryable(err) || i >= this.maxAttempts) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
+      }
+    }
+  }
+
+  private async reconcileGateway(
+    gateway: GatewayRecord,
+    gateways: GatewayRecord[],
+    nics: NicRecord[],
+    bounds: PublicIpBounds,
+    metadata: EventMetadata,
+  ): Promise<number> {
+    const allocationId = allocationStreamId(gateway.uid);
+    const written: Written = { pools: [] };
+    let count = 0;
+    try {
+      count = await this.dataSource.transaction(async (manager) => {
+        const book = await PoolBook.load(this.store, this.pools, manager);
+        const allocation = await this.allocations.load(allocationId, manager);
+        return gateway.deleting
+          ? this.close(gateway, book, allocation, manager, metadata, written)
+          : this.allocate(
+              gateway,
+              gateways,
+              nics,
+              bounds,
+              book,
+              allocation,
+              manager,
+              metadata,
+              written,
+            );
+      });
+    } catch (err) {
+      for (const p of written.pools) this.pools.forget(p.streamId);
+      this.allocations.forget(allocationId);
+      throw err;
+    }
+    for (const p of written.pools) this.pools.remember(p);
+    if (written.allocation) this.allocations.remember(written.allocation);
+    return count;
+  }
+
+  private async allocate(
+    gateway: GatewayRecord,
+    gateways: GatewayRecord[],
+    nics: NicRecord[],
+    bounds: PublicIpBounds,
+    book: PoolBook,
+    allocation: Folded<AllocationState>,
+    manager: EntityManager,
+    metadata: EventMetadata,
+    written: Written,
+  ): Promise<number> {
+    if (allocation.state.status === 'closed') return 0;
+    const eligible = eligibleNicsForGateway(gateway, gateways, nics);
+    const plan = planAllocation({
+      gateway,
+      nics: eligible,
+      current: allocation.state,
+      bounds,
+      freeIps: book.freeIps(gateway.ipFamily),
+      existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
+    });
+    let count = 0;
+    // Claim in the pool before assigning: an address is never held without a claim.
+    const claims = new Map<Folded<IpPoolState>, IpPoolEvent[]>();
+    for (const ip of plan.claimIps) {
+      const pool = book.ownerOf(ip);
+      if (!pool) continue;
+      const state = foldPool(pool.state, claims.get(pool) ?? []);
+      const events = decidePool(
+        { type: 'ClaimIp', gatewayUid: gateway.uid, family: gateway.ipFamily, ip },
+        state,
+      );
+      claims.set(pool, [...(claims.get(pool) ?? []), ...events]);
+    }
+    for (const [pool, events] of claims)
+      count += await this.appendPool(pool, events, manager, metadata, written);
+    const events = decideAllocation({ type: 'ApplyAllocationPlan', plan }, allocation.state);
+    count += await this.appendAllocation(allocation, events, manager, metadata, written);
+    // Release from the gateway first, then in the pool.
+    const releases = new Map<Folded<IpPoolState>, IpPoolEvent[]>();
+    for (const ip of plan.releaseIps) {
+      const pool =
+        written.pools.find((p) => book.ownerOf(ip)?.streamId === p.streamId) ?? book.ownerOf(ip);
+      if (!pool) continue;
+      const state = foldPool(pool.state, releases.get(pool) ?? []);
+      const released = decidePool({ type: 'ReleaseIp', gatewayUid: gateway.uid, ip }, state);
+      releases.set(pool, [...(releases.get(pool) ?? []), ...released]);
+    }
+    for (const [pool, released] of releases)
+      count += await this.appendPool(pool, released, manager, metadata, written);
+    return count;
+  }
+
+  private async close(
+    gateway: GatewayRecord,
+    book: PoolBook,
+    allocation: Folded<AllocationState>,
+    manager: EntityManager,
+    metadata: EventMetadata,
+    written: Written,
+  ): Promise<number> {
+    let count = 0;
+    if (allocation.state.status !== 'closed') {
+      const events = decideAllocation(
+        { type: 'CloseAllocation', gatewayUid: gateway.uid, reason: 'GatewayDeleted' },
+        allocation.state,
+      );
+      count += await this.appendAllocation(allocation, events, manager, metadata, written);
+    }
+    for (const pool of book.poolsClaimedBy(gateway.uid)) {
+      const events = decidePool({ type: 'ReleaseGatewayIps', gatewayUid: gateway.uid }, pool.state);
+      count += await this.appendPool(pool, events, manager, metadata, written);
+    }
+    if (gateway.finalizers.includes(ALLOCATION_FINALIZER)) {
+      await this.store.append(
+        resourceStreamId('NATGateway', gateway.namespace, gateway.name),
+        [{ type: 'NATGatewayDeleted', data: { uid: gateway.uid }, metadata }],
+        { expectedVersion: gateway.streamVersion, manager },
+      );
+      count += 1;
+    }
+    return count;
+  }
+
+  private async finalizeNic(
+    nic: NicRecord,
+    gateways: GatewayRecord[],
+    metadata: EventMetadata,
+  ): Promise<number> {
+    for (const gateway of gateways) {
+      const allocation = await this.allocations.load(allocationStreamId(gateway.uid));
+      if (allocation.state.slots.has(nic.uid)) return 0; // released on a later pass
+    }
+    try {
+      await this.store.append(
+        resourceStreamId('NetworkInterface', nic.namespace, nic.name),
+        [{ type: 'NetworkInterfaceDeleted', data: { uid: nic.uid }, metadata }],
+        { expectedVersion: nic.streamVersion },
+      );
+      return 1;
+    } catch (err) {
+      // Someone else finalized it, or it changed meanwhile: the next trigger looks again.
+      if (err instanceof ConcurrencyError) return 0;
+      throw err;
+    }
+  }
+
+  private async appendPool(
+    pool: Folded<IpPoolState>,
+    events: IpPoolEvent[],
+    manager: EntityManager,
+    metadata: EventMetadata,
+    written: Written,
+  ): Promise<number> {
+    if (events.length === 0) return 0;
+    const current = written.pools.find((p) => p.streamId === pool.streamId) ?? pool;
+    const result = await this.store.append(
+      current.streamId,
+      events.map((e) => ({ ...e, metadata })),
+      { expectedVersion: current.version, manager },
+    );
+    const next = {
+      streamId: current.streamId,
+      version: result.nextExpectedVersion,
+      state: foldPool(current.state, events),
+    };
+    written.pools = [...written.pools.filter((p) => p.streamId !== current.streamId), next];
+    return events.length;
+  }
+
+  private async appendAllocation(
+    allocation: Folded<AllocationState>,
+    events: AllocationEvent[],
+    manager: EntityManager,
+    metadata: EventMetadata,
+    written: Written,
+  ): Promise<number> {
+    if (events.length === 0) return 0;
+    const result = await this.store.append(
+      allocation.streamId,
+      events.map((e) => ({ ...e, metadata })),
+      { expectedVersion: allocation.version, manager },
+    );
+    written.allocation = {
+      streamId: allocation.streamId,
+      version: result.nextExpectedVersion,
+      state: foldAllocation(allocation.state, events),
+    };
+    return events.length;
+  }
+}

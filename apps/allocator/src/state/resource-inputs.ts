@@ -1,0 +1,162 @@
+import { EntityManager } from 'typeorm';
+import type { ResourceObject } from '@natgw/contracts';
+import {
+  DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  IpFamily,
+  NatGatewayInput,
+  NetworkInterfaceInput,
+  PublicIpBounds,
+} from '@natgw/domain';
+
+/** A NATGateway as the allocator needs it: domain input plus the bookkeeping to finalize it. */
+export interface GatewayRecord extends NatGatewayInput {
+  streamVersion: number;
+  finalizers: string[];
+}
+
+/** A NetworkInterface as the allocator needs it. */
+export interface NicRecord extends NetworkInterfaceInput {
+  streamVersion: number;
+  finalizers: string[];
+}
+
+/** The finalizer natgw puts on NATGateways and NetworkInterfaces: the allocator removes it. */
+export const ALLOCATION_FINALIZER = 'natgw.ironcore.dev/allocation';
+
+interface Row {
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  stream_version: number;
+  object: ResourceObject<string, Record<string, unknown>>;
+}
+
+type Spec = Record<string, unknown>;
+
+function ref(spec: Spec, field: string): string {
+  const r = spec[field] as { name?: unknown } | undefined;
+  return typeof r?.name === 'string' ? r.name : '';
+}
+
+function meta(row: Row) {
+  const m = row.object.metadata as unknown as {
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+  };
+  return {
+    uid: row.uid,
+    namespace: row.namespace,
+    name: row.name,
+    createdAt: m.creationTimestamp ?? '1970-01-01T00:00:00Z',
+    deleting: m.deletionTimestamp !== undefined && m.deletionTimestamp !== null,
+    finalizers: m.finalizers ?? [],
+    streamVersion: row.stream_version,
+  };
+}
+
+function toGateway(row: Row): GatewayRecord {
+  const spec = row.object.spec as Spec;
+  return {
+    ...meta(row),
+    networkName: ref(spec, 'networkRef'),
+    ipFamily: (spec.ipFamily as IpFamily) ?? 'IPv4',
+    portsPerNetworkInterface:
+      typeof spec.portsPerNetworkInterface === 'number'
+        ? spec.portsPerNetworkInterface
+        : DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  };
+}
+
+function toNic(row: Row): NicRecord {
+  const spec = row.object.spec as Spec;
+  const virtualIp = (spec.virtualIP as { ip?: unknown } | undefined)?.ip;
+  return {
+    ...meta(row),
+    networkName: ref(spec, 'networkRef'),
+    ips: Array.isArray(spec.ips) ? (spec.ips as string[]) : [],
+    ...(typeof virtualIp === 'string' ? { virtualIp } : {}),
+    ...(typeof spec.nodeName === 'string' ? { nodeName: spec.nodeName } : {}),
+  };
+}
+
+const COLUMNS = 'kind, namespace, name, uid::text AS uid, stream_version, object';
+
+/**
+ * Reads what the allocator decides from out of the resource read model (the
+ * projection of the log the api-gateway serves), as plain domain inputs.
+ */
+export class ResourceInputs {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** NATGateways and NetworkInterfaces of one network, and the bounds of each gateway. */
+  async network(namespace: string, network: string) {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM natgw_resources
+        WHERE namespace = $1 AND kind IN ('NATGateway', 'NetworkInterface')
+          AND object->'spec'->'networkRef'->>'name' = $2`,
+      [namespace, network],
+    );
+    return {
+      gateways: rows.filter((r) => r.kind === 'NATGateway').map(toGateway),
+      nics: rows.filter((r) => r.kind === 'NetworkInterface').map(toNic),
+    };
+  }
+
+  /** The autoscaler bounds per gateway name in a namespace (the oldest autoscaler wins). */
+  async autoscalerBounds(namespace: string): Promise<Map<string, PublicIpBounds>> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM natgw_resources
+        WHERE namespace = $1 AND kind = 'NATGatewayAutoscaler'
+          AND object->'metadata'->'deletionTimestamp' IS NULL
+        ORDER BY object->'metadata'->>'creationTimestamp', name`,
+      [namespace],
+    );
+    const bounds = new Map<string, PublicIpBounds>();
+    for (const row of rows) {
+      const spec = row.object.spec as Spec;
+      const target = ref(spec, 'natGatewayRef');
+      if (!target || bounds.has(target)) continue;
+      bounds.set(target, {
+        minPublicIPs: Number(spec.minPublicIPs),
+        maxPublicIPs: Number(spec.maxPublicIPs),
+      });
+    }
+    return bounds;
+  }
+
+  /** Every (namespace, network) that has a NATGateway or a NIC still holding a finalizer. */
+  async allNetworks(): Promise<Array<{ namespace: string; network: string }>> {
+    const rows: Array<{ namespace: string; network: string }> = await this.manager.query(
+      `SELECT DISTINCT namespace, object->'spec'->'networkRef'->>'name' AS network
+         FROM natgw_resources
+        WHERE kind = 'NATGateway'
+           OR (kind = 'NetworkInterface' AND object->'metadata'->'deletionTimestamp' IS NOT NULL)
+        ORDER BY 1, 2`,
+    );
+    return rows.filter((r) => r.network !== null);
+  }
+
+  /** The network of an object by uid (for events that carry only the uid). */
+  async networkOfUid(uid: string): Promise<{ namespace: string; network: string } | undefined> {
+    const rows: Array<{ namespace: string; network: string | null }> = await this.manager.query(
+      `SELECT namespace, object->'spec'->'networkRef'->>'name' AS network
+         FROM natgw_resources WHERE uid = $1::uuid`,
+      [uid],
+    );
+    return rows[0]?.network
+      ? { namespace: rows[0].namespace, network: rows[0].network }
+      : undefined;
+  }
+
+  /** The network of a gateway by name. */
+  async networkOfGateway(namespace: string, name: string): Promise<string | undefined> {
+    const rows: Array<{ network: string | null }> = await this.manager.query(
+      `SELECT object->'spec'->'networkRef'->>'name' AS network
+         FROM natgw_resources WHERE kind = 'NATGateway' AND namespace = $1 AND name = $2`,
+      [namespace, name],
+    );
+    return rows[0]?.network ?? undefined;
+  }
+}

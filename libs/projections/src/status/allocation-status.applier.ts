@@ -1,0 +1,284 @@
+import type { Condition, RecordedEvent, ResourceObject } from '@natgw/contracts';
+import {
+  AllocationEvent,
+  ALLOCATION_EVENT_TYPES,
+  compareIps,
+  describePending,
+  IpFamily,
+  slotsPerIp,
+} from '@natgw/domain';
+import type { StoredResource } from '../stored-resource';
+import type { StatusApplierContext, StatusApplierRegistration } from './status-applier';
+import { NAT_TABLE_SUBRESOURCE } from './status-applier';
+
+/** The condition the allocator owns: True when every eligible NIC has a slot. */
+export const ALLOCATED_CONDITION = 'Allocated';
+
+type Status = Record<string, unknown>;
+
+interface NatTableSection {
+  ip: string;
+  port: number;
+  endPort: number;
+  targetRef: { name: string; uid: string; nodeName?: string };
+}
+
+interface NatTable {
+  ips: Array<{ ip: string; sections: NatTableSection[] }>;
+}
+
+/** Sets (or replaces) one condition; the transition time changes only when the status does. */
+export function setCondition(status: Status, next: Condition): void {
+  const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Condition[];
+  const previous = conditions.find((c) => c.type === next.type);
+  const merged: Condition =
+    previous && previous.status === next.status
+      ? { ...next, lastTransitionTime: previous.lastTransitionTime }
+      : next;
+  status.conditions = [...conditions.filter((c) => c.type !== next.type), merged].sort((a, b) =>
+    a.type.localeCompare(b.type),
+  );
+}
+
+/** The status of one condition type, if present. */
+export function conditionOf(status: Status, type: string): Condition | undefined {
+  return ((status.conditions as Condition[] | undefined) ?? []).find((c) => c.type === type);
+}
+
+function generationOf(object: ResourceObject): number {
+  return (object.metadata as { generation?: number }).generation ?? 1;
+}
+
+function specOf(object: ResourceObject): {
+  ipFamily?: IpFamily;
+  portsPerNetworkInterface?: number;
+} {
+  return object.spec as { ipFamily?: IpFamily; portsPerNetworkInterface?: number };
+}
+
+function ipsOf(status: Status): string[] {
+  return ((status.ips as Array<{ ip: string }> | undefined) ?? []).map((x) => x.ip);
+}
+
+/** `status.ips` as the seed shows it: `[{name: ip1, ip}, ...]` in address order. */
+function namedIps(ips: string[]): Array<{ name: string; ip: string }> {
+  return [...ips].sort(compareIps).map((ip, i) => ({ name: `ip${i + 1}`, ip }));
+}
+
+function recount(status: Status, object: ResourceObject): void {
+  const ppni = specOf(object).portsPerNetworkInterface ?? 2048;
+  status.totalSlots = ipsOf(status).length * slotsPerIp(ppni);
+  const waiting = Number(status.waitingNICs ?? 0);
+  status.requestedNICs = Number(status.usedSlots ?? 0) + waiting;
+}
+
+/** Ready follows Allocated (and, with a dataplane, DataplaneProgrammed). */
+export function deriveReady(status: Status, generation: number, at: string): void {
+  const parts = [
+    conditionOf(status, ALLOCATED_CONDITION),
+    conditionOf(status, 'DataplaneProgrammed'),
+  ].filter((c): c is Condition => c !== undefined);
+  const notReady = parts.find((c) => c.status !== 'True');
+  if (parts.length === 0) return;
+  setCondition(status, {
+    type: 'Ready',
+    status: notReady ? 'False' : 'True',
+    reason: notReady ? notReady.reason : 'Ready',
+    message: notReady ? notReady.message : 'public IPs and NAT slots are assigned',
+    observedGeneration: generation,
+    lastTransitionTime: at,
+  });
+}
+
+function allocated(
+  status: Status,
+  generation: number,
+  at: string,
+  event: AllocationEvent,
+  family: IpFamily,
+): void {
+  const waiting = Number(status.waitingNICs ?? 0);
+  if (event.type === 'AllocationPending') {
+    const d = event.data;
+    setCondition(status, {
+      type: ALLOCATED_CONDITION,
+      status: 'False',
+      reason: d.reason,
+      message: describePending(
+        { waiting: d.waiting, reason: d.reason, missingIps: d.missingIps },
+        family,
+      ),
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    });
+    return;
+  }
+  if (waiting > 0 || conditionOf(status, ALLOCATED_CONDITION)?.status === 'False') return;
+  setCondition(status, {
+    type: ALLOCATED_CONDITION,
+    status: 'True',
+    reason: 'Allocated',
+    message: 'every eligible network interface has a NAT slot',
+    observedGeneration: generation,
+    lastTransitionTime: at,
+  });
+}
+
+function gatewayStatus(
+  event: AllocationEvent,
+  status: Status,
+  object: ResourceObject,
+  at: string,
+): Status {
+  const generation = generationOf(object);
+  const family = specOf(object).ipFamily ?? 'IPv4';
+  switch (event.type) {
+    case 'NATGatewayIPAssigned':
+      status.ips = namedIps([...new Set([...ipsOf(status), event.data.ip])]);
+      break;
+    case 'NATGatewayIPReleased':
+      status.ips = namedIps(ipsOf(status).filter((ip) => ip !== event.data.ip));
+      break;
+    case 'NATSlotAssigned':
+      status.usedSlots = Number(status.usedSlots ?? 0) + 1;
+      break;
+    case 'NATSlotReleased':
+      status.usedSlots = Math.max(0, Number(status.usedSlots ?? 0) - 1);
+      break;
+    case 'AllocationPending':
+      status.waitingNICs = event.data.waiting;
+      break;
+    case 'AllocationSatisfied':
+      status.waitingNICs = 0;
+      setCondition(status, {
+        type: ALLOCATED_CONDITION,
+        status: 'True',
+        reason: 'Allocated',
+        message: 'every eligible network interface has a NAT slot',
+        observedGeneration: generation,
+        lastTransitionTime: at,
+      });
+      break;
+    case 'AllocationClosed':
+      status.ips = [];
+      status.usedSlots = 0;
+      status.waitingNICs = 0;
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown allocation event ${JSON.stringify(never)}`);
+    }
+  }
+  recount(status, object);
+  if (event.type !== 'AllocationClosed') allocated(status, generation, at, event, family);
+  status.observedGeneration = generation;
+  deriveReady(status, generation, at);
+  return status;
+}
+
+function natTableOf(stored: StoredResource): NatTable {
+  const t = stored.subresources[NAT_TABLE_SUBRESOURCE] as NatTable | undefined;
+  return t ? structuredClone(t) : { ips: [] };
+}
+
+function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
+  switch (event.type) {
+    case 'NATGatewayIPAssigned':
+      if (!table.ips.some((x) => x.ip === event.data.ip))
+        table.ips.push({ ip: event.data.ip, sections: [] });
+      break;
+    case 'NATGatewayIPReleased':
+      table.ips = table.ips.filter((x) => x.ip !== event.data.ip);
+      break;
+    case 'NATSlotAssigned': {
+      const d = event.data;
+      let entry = table.ips.find((x) => x.ip === d.ip);
+      if (!entry) {
+        entry = { ip: d.ip, sections: [] };
+        table.ips.push(entry);
+      }
+      entry.sections = entry.sections.filter((s) => s.targetRef.uid !== d.nicUid);
+      entry.sections.push({
+        ip: d.privateIp,
+        port: d.port,
+        endPort: d.endPort,
+        targetRef: {
+          name: d.nicName,
+          uid: d.nicUid,
+          ...(d.nodeName ? { nodeName: d.nodeName } : {}),
+        },
+      });
+      entry.sections.sort((a, b) => a.port - b.port);
+      break;
+    }
+    case 'NATSlotReleased': {
+      const d = event.data;
+      const entry = table.ips.find((x) => x.ip === d.ip);
+      if (entry)
+        entry.sections = entry.sections.filter(
+          (s) => !(s.targetRef.uid === d.nicUid && s.port === d.port),
+        );
+      break;
+    }
+    case 'AllocationClosed':
+      table.ips = [];
+      break;
+    case 'AllocationPending':
+    case 'AllocationSatisfied':
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown allocation event ${JSON.stringify(never)}`);
+    }
+  }
+  table.ips.sort((a, b) => compareIps(a.ip, b.ip));
+  return table;
+}
+
+async function updateNicStatus(
+  event: AllocationEvent,
+  gateway: StoredResource,
+  ctx: StatusApplierContext,
+): Promise<void> {
+  if (event.type !== 'NATSlotAssigned' && event.type !== 'NATSlotReleased') return;
+  const nic = await ctx.findByUid(event.data.nicUid);
+  if (!nic || nic.kind !== 'NetworkInterface') return;
+  const family = specOf(gateway.object).ipFamily ?? 'IPv4';
+  const d = event.data;
+  await ctx.updateStatus(nic, (status) => {
+    const nat = ((status.nat as Array<Record<string, unknown>> | undefined) ?? []).filter(
+      (n) =>
+        !((n.natGatewayRef as { name: string }).name === gateway.name && n.ipFamily === family),
+    );
+    if (event.type === 'NATSlotAssigned') {
+      nat.push({
+        ipFamily: family,
+        natGatewayRef: { name: gateway.name },
+        ip: d.ip,
+        port: d.port,
+        endPort: d.endPort,
+      });
+    }
+    nat.sort((a, b) => String(a.ipFamily).localeCompare(String(b.ipFamily)));
+    return { ...status, nat };
+  });
+}
+
+/** Fills NATGateway status, the `nattable` subresource and NIC `status.nat` from allocation events. */
+export const ALLOCATION_STATUS_APPLIER: StatusApplierRegistration = {
+  name: 'allocation-status',
+  eventTypes: ALLOCATION_EVENT_TYPES,
+  apply: async (recorded: RecordedEvent, ctx: StatusApplierContext) => {
+    const event = recorded as unknown as AllocationEvent;
+    const gateway = await ctx.findByUid(event.data.gatewayUid);
+    if (!gateway || gateway.kind !== 'NATGateway') return;
+    const at = recorded.recordedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await ctx.updateStatus(gateway, (status, object) => gatewayStatus(event, status, object, at));
+    await ctx.setSubresource(
+      gateway,
+      NAT_TABLE_SUBRESOURCE,
+      updateNatTable(natTableOf(gateway), event),
+    );
+    await updateNicStatus(event, gateway, ctx);
+  },
+};
