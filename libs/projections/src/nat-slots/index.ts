@@ -1,0 +1,2 @@
+export * from './nat-slots.projection';
+export * from './node-nat-table';
