@@ -119,6 +119,16 @@ describe('environment variables: config classes vs manifests', () => {
     expect(envMismatches(objects, declared)).toEqual([]);
   });
 
+  it('are all listed in the configuration reference of docs/operations.md', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const reference = docs.slice(
+      docs.indexOf('## Configuration reference'),
+      docs.indexOf('## Migrations'),
+    );
+    const all = new Set(Object.values(declared).flatMap((names) => [...names]));
+    expect([...all].filter((name) => !reference.includes(`\`${name}\``))).toEqual([]);
+  });
+
   it('report a variable the chart sets that the service does not read', () => {
     const objects = renderChart(
       [],

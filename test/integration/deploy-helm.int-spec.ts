@@ -431,6 +431,20 @@ describe('PrometheusRule', () => {
   });
 });
 
+describe('docs/operations.md', () => {
+  const docs = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+
+  it('explains every natgw metric in its metrics table', () => {
+    for (const def of allNatgwMetricDefinitions()) {
+      expect({
+        [def.name]: new RegExp(`^\\| \`${def.name}\` \\| ${def.type} \\|`, 'm').test(docs),
+      }).toEqual({
+        [def.name]: true,
+      });
+    }
+  });
+});
+
 describe('NOTES.txt', () => {
   // helm template does not print NOTES.txt: render it through a copy of the
   // chart with one extra template that includes it.
