@@ -24,6 +24,7 @@ import {
   serviceWorkload,
   SERVICES,
   VALUES_CASES,
+  unknownFieldProblems,
   Workload,
   workloads,
 } from './deploy-support';
@@ -56,6 +57,10 @@ describe('helm template: every object', () => {
     expect(problems).toEqual([]);
   });
 
+  it.each(cases)('has no field the Kubernetes types do not know (%s)', (name) => {
+    expect(unknownFieldProblems(rendered[name])).toEqual([]);
+  });
+
   it.each(cases)('has a unique kind and name and the release labels (%s)', (name) => {
     const ids = rendered[name].map(idOf);
     expect(new Set(ids).size).toBe(ids.length);
@@ -79,6 +84,16 @@ describe('helm template: every object', () => {
     const rule = structuredClone(find(rendered.ha, 'PrometheusRule', 'natgw'));
     alertRules(rule)[0].labels = {};
     expect(schemaProblems(rule).join()).toContain('labels.severity');
+    const typo = structuredClone(
+      find<Workload>(rendered.defaults, 'Deployment', 'natgw-allocator'),
+    );
+    const container = typo.spec.template.spec.containers[0] as unknown as Record<string, unknown>;
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    expect(schemaProblems(typo)).toEqual([]);
+    expect(unknownFieldProblems([typo]).join()).toContain(
+      "'\"readinesProbe\"' does not exist in type 'IContainer'",
+    );
     expect(
       schemaProblems({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' } }),
     ).toEqual(['no schema for example.com/v1 Thing']);

@@ -12,6 +12,7 @@ import {
   renderKustomize,
   ROOT,
   schemaProblems,
+  unknownFieldProblems,
   Workload,
   workloads,
 } from './deploy-support';
@@ -53,6 +54,7 @@ describe('kustomize', () => {
   ])('%s: every object validates against the Kubernetes schemas', (_name, objects) => {
     const problems = objects.flatMap((o) => schemaProblems(o).map((p) => `${idOf(o)}: ${p}`));
     expect(problems).toEqual([]);
+    expect(unknownFieldProblems(objects)).toEqual([]);
   });
 
   it('base files are what sync-base.js generates from the current chart', () => {

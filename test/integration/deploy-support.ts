@@ -2,7 +2,9 @@
 // kustomize overlays with the real helm and kubectl binaries, validate objects
 // against the Kubernetes schemas, and read workloads' containers and env.
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -342,4 +344,50 @@ export function selects(
 ): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * Fields the Kubernetes types do not know (a typo such as `readinesProbe`), and
+ * any type mismatch: the JSON schemas of kubernetes-models allow unknown
+ * properties, so every object is type-checked as an object literal of its
+ * kubernetes-models interface, where TypeScript rejects excess properties.
+ * Kinds without a kubernetes-models type (the prometheus-operator ones) are
+ * left to schemaProblems.
+ */
+export function unknownFieldProblems(objects: K8sObject[]): string[] {
+  const typed = objects.filter((o) => modelClass(o.apiVersion, o.kind) !== undefined);
+  const imports = new Set<string>();
+  const lines: string[] = [];
+  for (const [i, obj] of typed.entries()) {
+    const alias = `I${obj.kind}_${obj.apiVersion.replace(/[^A-Za-z0-9]/g, '_')}`;
+    imports.add(
+      `import type { I${obj.kind} as ${alias} } from 'kubernetes-models/${obj.apiVersion}/${obj.kind}';`,
+    );
+    lines.push(`export const o${i}: ${alias} = ${JSON.stringify(withUnwrappedSecretData(obj))};`);
+  }
+  // Inside the project's node_modules, so that 'kubernetes-models' resolves.
+  const cache = path.join(ROOT, 'node_modules', '.cache');
+  fs.mkdirSync(cache, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(cache, 'natgw-k8s-typecheck-'));
+  try {
+    const file = path.join(dir, 'objects.ts');
+    fs.writeFileSync(file, [...imports, ...lines].join('\n'));
+    const program = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      types: [],
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => {
+      const message = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+      if (!d.file || d.start === undefined) return message;
+      const line = d.file.getLineAndCharacterOfPosition(d.start).line - imports.size;
+      const obj = typed[line];
+      return obj ? `${idOf(obj)}: ${message}` : message;
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

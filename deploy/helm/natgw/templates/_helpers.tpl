@@ -135,7 +135,7 @@ NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
 - name: nats-creds
   secret:
     secretName: {{ .Values.nats.auth.credsSecret }}
-    defaultMode: 0440
+    defaultMode: 288 # octal 0440: read for owner and group
     items:
       - key: {{ .Values.nats.auth.credsKey }}
         path: {{ .Values.nats.auth.credsKey }}
