@@ -189,6 +189,60 @@ describe('JetStreamRelay', () => {
     }
   });
 
+  it('keeps log order when a publish in the middle of a pipelined batch is lost', async () => {
+    const lossyNames = testNatsNames('relay_lossy');
+    for (let i = 0; i < 20; i++) {
+      await store.append(
+        `lossy:${i % 3}`,
+        Array.from({ length: 100 }, (_, k) => ({ type: 'Lossy', data: { i, k } })),
+      );
+    }
+    await ensureEventStream(jsm, lossyNames.stream, lossyNames.prefix);
+    // A connection that loses two publishes mid-batch while later ones get through:
+    // without the last-msg-id expectation those later events would land first.
+    let calls = 0;
+    const lost: string[] = [];
+    const lossy = Object.create(js) as JetStreamClient;
+    lossy.publish = (subject, payload, opts) => {
+      calls++;
+      if (calls === 250 || calls === 1700) {
+        lost.push(opts?.msgID ?? '');
+        return Promise.reject(new Error('lost on the wire'));
+      }
+      return js.publish(subject, payload, opts);
+    };
+    const lossyRelay = new JetStreamRelay(
+      { dataSource: ds, store, js: lossy, notifier },
+      {
+        streamName: lossyNames.stream,
+        subjectPrefix: lossyNames.prefix,
+        source: '/natgw/test',
+        databaseUrl: url,
+        batchSize: 500,
+        pollIntervalMs: 100,
+        retryBackoff: { initialMs: 10, maxMs: 50 },
+      },
+    );
+    try {
+      lossyRelay.start();
+      await eventually(async () => (await lossyRelay.lag()) === 0, {
+        timeoutMs: 60_000,
+        what: 'the lossy relay to catch up',
+      });
+      expect(lost).toHaveLength(2);
+      expect(lossyRelay.failures).toBeGreaterThanOrEqual(2);
+      const logCount = Number((await ds.query(`SELECT count(*) AS n FROM natgw_events`))[0].n);
+      const all = await readWholeStream(jsm, js, lossyNames.stream);
+      expect(all).toHaveLength(logCount);
+      expect(new Set(all.map((m) => m.msgId)).size).toBe(logCount);
+      for (const id of lost) expect(all.some((m) => m.msgId === id)).toBe(true);
+      assertCommitOrder(all);
+    } finally {
+      await lossyRelay.stop();
+      await jsm.streams.delete(lossyNames.stream).catch(() => undefined);
+    }
+  });
+
   it('reports its lag from the stored checkpoint', async () => {
     await eventually(async () => (await relay.lag()) === 0, { what: 'lag 0' });
     const checkpoint = await store.loadCheckpoint(relayCheckpointName(names.stream));

@@ -1,3 +1,4 @@
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 import type { EventStreamOptions } from '../nats/event-stream';
 import type { NatsConnectionOptions } from '../nats/nats-connection';
 import type { JetStreamRelayOptions } from '../relay/jetstream-relay';
@@ -40,8 +41,7 @@ export interface MessagingModuleOptions {
 
 /** MessagingModule.forRootAsync: options built from other providers (e.g. the config). */
 export interface MessagingModuleAsyncOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  imports?: any[];
-  inject?: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
+  imports?: ModuleMetadata['imports'];
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
   useFactory: (...args: never[]) => MessagingModuleOptions | Promise<MessagingModuleOptions>;
 }
