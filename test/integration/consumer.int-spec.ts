@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource } from 'typeorm';
 import { InvalidMessageError, RecordedEvent } from '@natgw/contracts';
@@ -10,6 +10,7 @@ import {
   deadLetterStreamId,
   DurableEventConsumer,
   DurableEventConsumerOptions,
+  ensureDurableConsumer,
   ensureEventStream,
   EventHandler,
   JetStreamRelay,
@@ -114,6 +115,34 @@ describe('DurableEventConsumer', () => {
   }
 
   const subject = (category: string) => `${names.prefix}.events.${category}.>`;
+
+  it('creates and updates a durable consumer idempotently, also when raced', async () => {
+    const config = {
+      durable: 'ensured',
+      filterSubject: subject('ensured'),
+      maxDeliver: 5,
+      ackWaitMs: 1_000,
+      maxAckPending: 100,
+    };
+    const raced = await Promise.all(
+      [1, 2, 3].map(() => ensureDurableConsumer(jsm, names.stream, config)),
+    );
+    expect(raced.map((i) => i.name)).toEqual(['ensured', 'ensured', 'ensured']);
+    const updated = await ensureDurableConsumer(jsm, names.stream, {
+      ...config,
+      filterSubject: `${names.prefix}.events.ensured.Only`,
+      maxDeliver: 7,
+      ackWaitMs: 2_000,
+    });
+    expect(updated.config).toMatchObject({
+      durable_name: 'ensured',
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: `${names.prefix}.events.ensured.Only`,
+      max_deliver: 7,
+      ack_wait: 2_000_000_000,
+      max_ack_pending: 100,
+    });
+  });
 
   it('acks only after commit: a consumer killed before its ack changes nothing on redelivery', async () => {
     const killed = await connectNats({ servers: NATS_URL, name: 'doomed-consumer' });
