@@ -1,6 +1,13 @@
 import { Expose, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { BaseConfig } from '@natgw/platform';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { BaseConfig, loadConfig } from '@natgw/platform';
+import { hashToken } from './auth/token-authenticator';
+import { loadTokensFile, TokenGrant } from './auth/tokens-file';
+
+/** True for a host that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 /** Configuration of the api-gateway service. */
 export class ApiGatewayConfig extends BaseConfig {
@@ -11,13 +18,57 @@ export class ApiGatewayConfig extends BaseConfig {
   @IsInt({ message: 'API_PORT must be an integer' })
   API_PORT = 8080;
 
-  /** Without AUTH_TOKENS_FILE the API only binds to loopback. */
+  /** Without AUTH_TOKENS_FILE the API accepts anyone, so it may only bind to loopback. */
   @Expose()
-  @Matches(/^[0-9A-Fa-f:.]+$|^localhost$/, { message: 'API_HOST must be an IP address or localhost' })
+  @ValidateBy(
+    {
+      name: 'loopbackWithoutTokens',
+      validator: {
+        validate: (host: string, args) =>
+          (args?.object as ApiGatewayConfig).AUTH_TOKENS_FILE !== undefined || isLoopbackHost(host),
+      },
+    },
+    {
+      message: ({ value }) =>
+        `API_HOST=${String(value)} is not a loopback address, and AUTH_TOKENS_FILE is not set: the API would accept unauthenticated requests from the network. Set AUTH_TOKENS_FILE, or bind to 127.0.0.1`,
+    },
+  )
+  @Matches(/^[0-9A-Fa-f:.]+$|^localhost$/, {
+    message: 'API_HOST must be an IP address or localhost',
+  })
   API_HOST = '127.0.0.1';
 
+  /** YAML bearer tokens (see docs/api.md); without it, requests are unauthenticated (loopback only). */
   @Expose()
   @IsOptional()
   @IsString({ message: 'AUTH_TOKENS_FILE must be a file path' })
   AUTH_TOKENS_FILE?: string;
+
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'WATCH_BOOKMARK_SECONDS must be between 1 and 3600' })
+  @Max(3600, { message: 'WATCH_BOOKMARK_SECONDS must be between 1 and 3600' })
+  @IsInt({ message: 'WATCH_BOOKMARK_SECONDS must be an integer' })
+  WATCH_BOOKMARK_SECONDS = 60;
+
+  /** How long changes stay watchable: a watch or paged list from further back gets 410 Gone. */
+  @Expose()
+  @Type(() => Number)
+  @Min(60, { message: 'WATCH_HISTORY_SECONDS must be between 60 and 604800' })
+  @Max(604800, { message: 'WATCH_HISTORY_SECONDS must be between 60 and 604800' })
+  @IsInt({ message: 'WATCH_HISTORY_SECONDS must be an integer' })
+  WATCH_HISTORY_SECONDS = 900;
+
+  /** The grants read from AUTH_TOKENS_FILE (undefined without one). Not an environment variable. */
+  authGrants?: TokenGrant[];
+}
+
+/** Loads the environment and, when AUTH_TOKENS_FILE is set, the tokens file; throws ConfigError. */
+export function loadApiGatewayConfig(env: NodeJS.ProcessEnv = process.env): ApiGatewayConfig {
+  const config = loadConfig(ApiGatewayConfig, env);
+  if (config.AUTH_TOKENS_FILE !== undefined) {
+    config.authGrants = loadTokensFile(config.AUTH_TOKENS_FILE, hashToken);
+  }
+  return config;
 }

@@ -1,23 +1,137 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DataSource } from 'typeorm';
 import { EventStoreModule } from '@natgw/event-store';
-import { HealthModule, LoggingModule } from '@natgw/platform';
+import { HealthModule, LoggingModule, MetricsModule, ReadinessRegistry } from '@natgw/platform';
+import {
+  PROJECTION_ENTITIES,
+  PROJECTION_MIGRATIONS,
+  RESOURCE_STATUS_APPLIERS,
+  ResourceChangeListener,
+  ResourceProjection,
+  ResourceReader,
+  StatusApplierRegistration,
+} from '@natgw/projections';
 import { ApiGatewayConfig } from './api-gateway.config';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenAuthenticator } from './auth/token-authenticator';
+import { BodyReaderMiddleware } from './http/body-reader.middleware';
+import { StatusExceptionFilter } from './http/status-exception.filter';
+import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
+import { CLOCK } from './resources/clock';
+import { ResourceLog } from './resources/resource-log';
+import { ResourceUpdater } from './resources/resource-updater';
+import { ResourcesController } from './resources/resources.controller';
+import { CreateResource } from './resources/use-cases/create-resource';
+import { DeleteResource } from './resources/use-cases/delete-resource';
+import { GetNatTable } from './resources/use-cases/get-nat-table';
+import { GetResource } from './resources/use-cases/get-resource';
+import { ListResources } from './resources/use-cases/list-resources';
+import { PatchResource } from './resources/use-cases/patch-resource';
+import { UpdateResource } from './resources/use-cases/update-resource';
+import { WATCH_TIMINGS, WatchResources, WatchTimings } from './resources/use-cases/watch-resources';
+import { ChangeListenerHost } from './watch/change-listener.host';
+import {
+  CHANGE_HISTORY_OPTIONS,
+  ChangeHistoryOptions,
+  ChangeHistoryService,
+} from './watch/change-history.service';
 
-/** The REST front door: Kubernetes-style resources served from projections of the log. */
+/** Options beyond the environment, for tests and embedders. */
+export interface ApiGatewayModuleOptions {
+  /** Status appliers of the resource projection (default: RESOURCE_STATUS_APPLIERS). */
+  statusAppliers?: readonly StatusApplierRegistration[];
+  /** Watch poll interval in ms (default 1000; LISTEN/NOTIFY wakes watches sooner). */
+  watchPollIntervalMs?: number;
+}
+
+/** The REST front door: Kubernetes-style resources; writes are events, reads come from projections. */
 @Module({})
-export class ApiGatewayModule {
-  static forRoot(config: ApiGatewayConfig): DynamicModule {
+export class ApiGatewayModule implements NestModule {
+  static forRoot(config: ApiGatewayConfig, options: ApiGatewayModuleOptions = {}): DynamicModule {
+    const history: ChangeHistoryOptions = {
+      retainSeconds: config.WATCH_HISTORY_SECONDS,
+      intervalMs: Math.min(60_000, config.WATCH_HISTORY_SECONDS * 250),
+    };
+    const timings: WatchTimings = {
+      bookmarkIntervalMs: config.WATCH_BOOKMARK_SECONDS * 1000,
+      pollIntervalMs: options.watchPollIntervalMs ?? 1000,
+      defaultTimeoutSeconds: 1800,
+    };
     return {
       module: ApiGatewayModule,
       imports: [
         LoggingModule.forRoot('api-gateway', config.LOG_LEVEL),
         HealthModule,
+        MetricsModule.forRoot({ service: 'api-gateway' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-api-gateway',
+          entities: PROJECTION_ENTITIES,
+          migrations: PROJECTION_MIGRATIONS,
+          projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
       ],
+      controllers: [ResourcesController, OpenApiController],
+      providers: [
+        { provide: ApiGatewayConfig, useValue: config },
+        { provide: APP_FILTER, useClass: StatusExceptionFilter },
+        { provide: CLOCK, useValue: () => new Date() },
+        { provide: WATCH_TIMINGS, useValue: timings },
+        { provide: CHANGE_HISTORY_OPTIONS, useValue: history },
+        {
+          provide: TokenAuthenticator,
+          useFactory: () => {
+            if (!config.authGrants) {
+              new Logger('Auth').warn(
+                `AUTH_TOKENS_FILE is not set: EVERY REQUEST IS ACCEPTED WITHOUT AUTHENTICATION. The API is bound to ${config.API_HOST} (loopback only); set AUTH_TOKENS_FILE to require bearer tokens.`,
+              );
+            }
+            return new TokenAuthenticator(config.authGrants);
+          },
+        },
+        {
+          provide: ResourceReader,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new ResourceReader(ds),
+        },
+        {
+          provide: ResourceChangeListener,
+          inject: [ReadinessRegistry, DataSource],
+          useFactory: async (readiness: ReadinessRegistry) => {
+            const logger = new Logger('ResourceChangeListener');
+            const listener = new ResourceChangeListener(config.DATABASE_URL, (err) =>
+              logger.warn(`LISTEN connection: ${err.message}`),
+            );
+            await listener.start();
+            readiness.register('resource-change-listener', () => listener.connected);
+            return listener;
+          },
+        },
+        {
+          provide: ChangeHistoryService,
+          inject: [DataSource, CHANGE_HISTORY_OPTIONS],
+          useFactory: (ds: DataSource, o: ChangeHistoryOptions) => new ChangeHistoryService(ds, o),
+        },
+        ChangeListenerHost,
+        OpenApiDocumentHolder,
+        AuthGuard,
+        ResourceLog,
+        ResourceUpdater,
+        CreateResource,
+        GetResource,
+        ListResources,
+        WatchResources,
+        UpdateResource,
+        PatchResource,
+        DeleteResource,
+        GetNatTable,
+      ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(BodyReaderMiddleware).forRoutes(ResourcesController);
   }
 }

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
-import { loadConfig, runService, startOrExit } from '@natgw/platform';
-import { ApiGatewayConfig } from './api-gateway.config';
+import { runService, startOrExit } from '@natgw/platform';
+import { loadApiGatewayConfig } from './api-gateway.config';
 import { ApiGatewayModule } from './api-gateway.module';
+import { configureApiGateway } from './api-gateway.setup';
 
 startOrExit('api-gateway', () =>
   runService({
     name: 'api-gateway',
-    loadConfig: () => loadConfig(ApiGatewayConfig),
+    loadConfig: () => loadApiGatewayConfig(),
     module: (config) => ApiGatewayModule.forRoot(config),
     listen: (config) => ({ port: config.API_PORT, host: config.API_HOST }),
+    configure: (app) => configureApiGateway(app),
   }),
 );

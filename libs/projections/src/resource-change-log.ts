@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
 import { ResourceChangeType } from './entities/resource-change.entity';
+import { presentObject } from './resource-objects';
 import { ResourceKey } from './stored-resource';
 
 /** The PostgreSQL channel notified when changes commit; watchers wake on it. */
@@ -79,7 +80,7 @@ export async function recordResourceChange(
            ${NOTIFY}`,
           [...params, change.streamVersion, JSON.stringify(change.object.metadata.labels ?? {})],
         );
-  return rows[0].obj;
+  return presentObject(rows[0].obj);
 }
 
 /** Replaces one subresource document of an object (no new resourceVersion: the object is unchanged). */

@@ -104,3 +104,34 @@ export function objectBeingDeleted(
 ): ResourceObject {
   return { ...object, metadata: { ...object.metadata, deletionTimestamp } };
 }
+
+const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+const META_ORDER = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'labels',
+  'annotations',
+  'finalizers',
+];
+
+function ordered<T extends object>(value: T, order: string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (key in value) out[key] = (value as Record<string, unknown>)[key];
+  for (const [key, v] of Object.entries(value)) if (!(key in out)) out[key] = v;
+  return out as T;
+}
+
+/**
+ * The object with its keys in Kubernetes' order (apiVersion, kind, metadata, spec,
+ * status; name first in metadata): jsonb stores keys sorted by length.
+ */
+export function presentObject(object: ResourceObject): ResourceObject {
+  const o = ordered(object, TOP_ORDER);
+  o.metadata = ordered(object.metadata, META_ORDER);
+  return o;
+}

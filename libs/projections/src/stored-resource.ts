@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { ResourceKind, ResourceObject } from '@natgw/contracts';
+import { presentObject } from './resource-objects';
 
 /** Names one object: kind, namespace and name. */
 export interface ResourceKey {
@@ -39,7 +40,7 @@ function toStored(row: ResourceRow): StoredResource {
     uid: row.uid,
     resourceVersion: row.resource_version,
     streamVersion: row.stream_version,
-    object: row.object,
+    object: presentObject(row.object),
     subresources: row.subresources ?? {},
   };
 }

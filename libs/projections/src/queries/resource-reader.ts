@@ -6,6 +6,7 @@ import type {
   ResourceObject,
 } from '@natgw/contracts';
 import { ResourceChangeType } from '../entities/resource-change.entity';
+import { presentObject } from '../resource-objects';
 import { findResource, ResourceKey, StoredResource } from '../stored-resource';
 import { ResourceVersionTooOldError } from './resource-version-too-old.error';
 import { addFieldSelector, addLabelSelector, SqlConditions } from './selector-sql';
@@ -133,7 +134,7 @@ export class ResourceReader {
       const page = more ? rows.slice(0, limit) : rows;
       const last = page[page.length - 1];
       return {
-        items: page.map((r) => r.object),
+        items: page.map((r) => presentObject(r.object)),
         resourceVersion: snapshot,
         ...(more && last ? { next: { namespace: last.namespace, name: last.name } } : {}),
       };
@@ -170,7 +171,7 @@ export class ResourceReader {
         changes: rows.map((r) => ({
           resourceVersion: r.resource_version,
           type: r.type,
-          object: r.object,
+          object: presentObject(r.object),
           oldLabels: r.old_labels,
         })),
       };

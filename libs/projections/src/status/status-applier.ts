@@ -16,6 +16,13 @@ export interface StatusApplierContext {
   setSubresource(key: ResourceKey, subresource: string, value: unknown): Promise<boolean>;
 }
 
+/**
+ * The subresource a NATGateway's NAT table is stored under, served at
+ * `natgateways/{name}/nattable`. Shape: `{ips: [{ip, sections: [{ip, port,
+ * endPort, targetRef: {name, uid, nodeName}}]}]}` (the API sorts it on read).
+ */
+export const NAT_TABLE_SUBRESOURCE = 'nattable';
+
 /** Writes status from one event of another service (allocator, dataplane-executor). */
 export type StatusApplier = (event: RecordedEvent, ctx: StatusApplierContext) => Promise<void>;
 

@@ -1,0 +1,45 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { TokenGrant, Verb } from './tokens-file';
+
+/** Who made a request and what they may do. */
+export interface Principal {
+  user: string;
+  namespaces: '*' | ReadonlySet<string>;
+  verbs: ReadonlySet<Verb>;
+}
+
+/** The principal of every request when no tokens file is configured (loopback only). */
+export const ANONYMOUS: Principal = {
+  user: 'system:anonymous',
+  namespaces: '*',
+  verbs: new Set<Verb>(['read', 'write']),
+};
+
+/** SHA-256 of a token: grants store only this. */
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/**
+ * Finds the grant of a bearer token. The presented token is hashed and compared
+ * with every grant's hash in constant time, without stopping at a match, so the
+ * answer time says nothing about which tokens exist.
+ */
+export class TokenAuthenticator {
+  constructor(private readonly grants: readonly TokenGrant[] | undefined) {}
+
+  /** False when no tokens file is configured: every request is ANONYMOUS. */
+  get enabled(): boolean {
+    return this.grants !== undefined;
+  }
+
+  authenticate(token: string): Principal | undefined {
+    if (!this.grants) return ANONYMOUS;
+    const presented = hashToken(token);
+    let found: TokenGrant | undefined;
+    for (const grant of this.grants) {
+      if (timingSafeEqual(presented, grant.tokenSha256) && found === undefined) found = grant;
+    }
+    return found && { user: found.user, namespaces: found.namespaces, verbs: found.verbs };
+  }
+}

@@ -1,0 +1,142 @@
+import type { Request } from 'express';
+import { Operation } from 'fast-json-patch';
+import { parseDocument } from 'yaml';
+import { ApiError, apiErrors } from './api-error';
+import { rawBodyOf } from './body-reader.middleware';
+
+/** The deepest nesting a body may have: far beyond any resource, far below a stack overflow. */
+export const MAX_BODY_DEPTH = 64;
+
+/** The most operations one JSON patch may carry, as in Kubernetes. */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
+const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
+
+/** The media type of the request body, lower-cased and without parameters. */
+export function mediaTypeOf(req: Request): string | undefined {
+  const header = req.headers['content-type'];
+  if (!header) return undefined;
+  return header.split(';')[0].trim().toLowerCase() || undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function text(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw apiErrors.badRequest('the request body is not valid UTF-8');
+  }
+}
+
+/** Walks the parsed body without recursion: too deep a document is refused before anything recurses on it. */
+function checkDepth(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH) {
+      throw apiErrors.badRequest(`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(text(body));
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw apiErrors.badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseYaml(body: Buffer): unknown {
+  const source = text(body);
+  try {
+    const doc = parseDocument(source, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      throw apiErrors.badRequest(`the request body is not valid YAML: ${doc.errors[0].message}`);
+    }
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw apiErrors.badRequest(`the request body is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+function parse(req: Request, format: 'json' | 'yaml'): unknown {
+  const body = rawBodyOf(req);
+  if (body.length === 0) throw apiErrors.badRequest('the request body is empty');
+  const value = format === 'yaml' ? parseYaml(body) : parseJson(body);
+  checkDepth(value);
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (!isObject(value)) throw apiErrors.badRequest(`${what} must be a JSON or YAML object`);
+  return value;
+}
+
+function objectFormat(req: Request): 'json' | 'yaml' {
+  const type = mediaTypeOf(req);
+  if (type === undefined || type === 'application/json') return 'json';
+  if (YAML_TYPES.has(type)) return 'yaml';
+  throw apiErrors.unsupportedMediaType(
+    `the body of the request was in an unknown format ("${type}"): accepted media types include application/json, application/yaml`,
+  );
+}
+
+/** The object sent with POST or PUT, as JSON or YAML. */
+export function objectBody(req: Request): Record<string, unknown> {
+  return asObject(parse(req, objectFormat(req)), 'the request body');
+}
+
+/** An optional body, such as DeleteOptions on DELETE (undefined when there is none). */
+export function optionalObjectBody(req: Request): Record<string, unknown> | undefined {
+  return rawBodyOf(req).length === 0 ? undefined : objectBody(req);
+}
+
+/** A patch, by its media type. */
+export type PatchBody =
+  { type: 'merge'; patch: Record<string, unknown> } | { type: 'json'; operations: Operation[] };
+
+const PATCH_TYPES =
+  'accepted media types include application/merge-patch+json, application/json-patch+json';
+
+/** The body of a PATCH: a JSON merge patch or a JSON patch. */
+export function patchBody(req: Request): PatchBody {
+  const type = mediaTypeOf(req);
+  switch (type) {
+    case 'application/merge-patch+json':
+      return { type: 'merge', patch: asObject(parse(req, 'json'), 'a merge patch') };
+    case 'application/json-patch+json': {
+      const operations = parse(req, 'json');
+      if (!Array.isArray(operations))
+        throw apiErrors.badRequest('a JSON patch must be an array of operations');
+      if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+        throw apiErrors.badRequest(
+          `a JSON patch may hold at most ${MAX_JSON_PATCH_OPERATIONS} operations`,
+        );
+      }
+      return { type: 'json', operations: operations as Operation[] };
+    }
+    case 'application/strategic-merge-patch+json':
+      throw apiErrors.unsupportedMediaType(
+        `strategic merge patch is not supported for natgw's resources: ${PATCH_TYPES}`,
+      );
+    case 'application/apply-patch+yaml':
+    case 'application/apply-patch+cbor':
+      throw apiErrors.unsupportedMediaType(
+        `server-side apply is not supported yet (use client-side kubectl apply, or a merge patch): ${PATCH_TYPES}`,
+      );
+    default:
+      throw apiErrors.unsupportedMediaType(
+        `the body of the request was in an unknown format ("${type ?? 'none'}"): ${PATCH_TYPES}`,
+      );
+  }
+}

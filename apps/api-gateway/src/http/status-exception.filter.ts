@@ -1,0 +1,82 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { failureStatus, Status, StatusReason } from '@natgw/contracts';
+import { correlationIdOf } from '@natgw/platform';
+import { ApiError } from './api-error';
+
+const REASONS: Record<number, StatusReason> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+function fromHttpException(err: HttpException, req: Request): Status {
+  const code = err.getStatus();
+  if (code === 404) {
+    return failureStatus(
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${req.method} ${req.path})`,
+    );
+  }
+  const body = err.getResponse();
+  const message =
+    typeof body === 'object' && body !== null && 'message' in body
+      ? String((body as { message: unknown }).message)
+      : err.message;
+  return failureStatus(
+    code,
+    REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest'),
+    message,
+  );
+}
+
+/**
+ * Answers every error as a Kubernetes Status. Anything that is not an ApiError or
+ * an HTTP exception is a bug: it is logged with the correlation id and answered
+ * 500 without internals.
+ */
+@Catch()
+export class StatusExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    let status: Status;
+    let headers: Record<string, string> = {};
+    if (exception instanceof ApiError) {
+      status = exception.status;
+      headers = exception.headers;
+    } else if (exception instanceof HttpException) {
+      status = fromHttpException(exception, req);
+    } else {
+      const id = (req as { id?: unknown }).id ?? correlationIdOf(req);
+      this.logger.error(
+        `unexpected error on ${req.method} ${req.path} (correlation id ${String(id)}): ${(exception as Error)?.stack ?? String(exception)}`,
+      );
+      status = failureStatus(
+        500,
+        'InternalError',
+        `an internal error occurred (correlation id ${String(id)})`,
+      );
+    }
+    if (res.headersSent) {
+      // A watch stream already answered 200: all that is left is to end it.
+      res.end();
+      return;
+    }
+    res.status(status.code).set(headers).type('application/json').send(JSON.stringify(status));
+  }
+}

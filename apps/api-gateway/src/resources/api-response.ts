@@ -1,0 +1,19 @@
+import type { Response } from 'express';
+
+/** What a use case answers: the HTTP code, the body, and warnings for the `Warning` header. */
+export interface ApiResponse {
+  code: number;
+  body: unknown;
+  warnings?: string[];
+}
+
+/** Sends a use case's answer as JSON, with one `Warning: 299` header per warning. */
+export function send(res: Response, answer: ApiResponse): void {
+  if (answer.warnings && answer.warnings.length > 0) {
+    res.setHeader(
+      'Warning',
+      answer.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+  }
+  res.status(answer.code).type('application/json').send(JSON.stringify(answer.body));
+}

@@ -1,0 +1,39 @@
+import type { Request } from 'express';
+import { API_GATEWAY_SOURCE, EventMetadata, ResourceKindInfo } from '@natgw/contracts';
+import { correlationIdOf } from '@natgw/platform';
+import { principalOf } from '../auth/auth.guard';
+import { FieldValidation, QueryParams } from '../http/query-params';
+
+/** What every use case needs to know about the request: who, which resource, which options. */
+export interface RequestContext {
+  info: ResourceKindInfo;
+  namespace: string;
+  actor: string;
+  correlationId: string;
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+}
+
+/** The metadata every event appended for this request carries. */
+export function eventMetadata(ctx: RequestContext): EventMetadata {
+  return { correlationId: ctx.correlationId, actor: ctx.actor, source: API_GATEWAY_SOURCE };
+}
+
+/** Builds the context of a request to a namespaced resource. */
+export function requestContext(
+  req: Request,
+  info: ResourceKindInfo,
+  namespace: string,
+): RequestContext {
+  const query = new QueryParams(req.query);
+  // pino-http stored the correlation id as req.id and echoed it in the response header.
+  const id = (req as { id?: unknown }).id;
+  return {
+    info,
+    namespace,
+    actor: principalOf(req).user,
+    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
+    dryRun: query.dryRun(),
+    fieldValidation: query.fieldValidation(),
+  };
+}

@@ -1,0 +1,99 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { NewEvent, RecordedEvent } from '@natgw/contracts';
+import {
+  checkpointOf,
+  ConcurrencyError,
+  ExpectedVersion,
+  PostgresEventStore,
+  ProjectionHost,
+} from '@natgw/event-store';
+import { Metrics } from '@natgw/platform';
+import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
+import { ApiError, apiErrors } from '../http/api-error';
+
+/** How long a write waits for the read model to show it before answering 504. */
+const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
+
+/**
+ * The resource streams of the log, for use cases: appends, then waits until the
+ * resource projection applied the appended events, so the answer and any read
+ * after it show the write (read-your-writes).
+ */
+@Injectable()
+export class ResourceLog {
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly projections: ProjectionHost,
+    @Optional() private readonly metrics?: Metrics,
+  ) {}
+
+  /** Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the projection. */
+  async append(
+    streamId: string,
+    events: NewEvent[],
+    expectedVersion: ExpectedVersion,
+  ): Promise<RecordedEvent[]> {
+    const result = await this.store.append(streamId, events, { expectedVersion });
+    for (const e of result.events) this.metrics?.eventsAppended.inc({ event_type: e.type });
+    const last = result.events[result.events.length - 1];
+    if (last) await this.waitFor(last);
+    return result.events;
+  }
+
+  /** The newest event of a stream (undefined for a stream without events). */
+  async lastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    const version = await this.store.streamVersion(streamId);
+    if (version === 0) return undefined;
+    const [event] = await this.store.readStream(streamId, {
+      fromVersion: version,
+      toVersion: version,
+    });
+    return event;
+  }
+
+  /**
+   * After a ConcurrencyError, waits until the projection holds the stream's newest
+   * event, so a retry reads the state that won.
+   */
+  async catchUp(error: ConcurrencyError): Promise<void> {
+    const last = await this.lastEvent(error.streamId);
+    if (last) await this.waitFor(last);
+  }
+
+  private async waitFor(event: RecordedEvent): Promise<void> {
+    try {
+      await this.projections
+        .runner(RESOURCE_PROJECTION_NAME)
+        .waitFor(checkpointOf(event), READ_YOUR_WRITES_TIMEOUT_MS);
+    } catch {
+      throw apiErrors.timeout(
+        `the change was recorded (event ${event.id}), but the read model did not show it within ${READ_YOUR_WRITES_TIMEOUT_MS / 1000}s; read it again shortly`,
+      );
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Runs a write that appends with an expected stream version. An unconditional
+ * write (the client sent no resourceVersion) that loses a race is retried on the
+ * winner's state, as the Kubernetes API server does; a conditional one, or one
+ * that keeps losing, is answered with `conflict(err)`.
+ */
+export async function withConflictRetry<T>(
+  log: ResourceLog,
+  retry: boolean,
+  conflict: (err: ConcurrencyError) => ApiError,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+      if (!retry || i >= MAX_ATTEMPTS) throw conflict(err);
+      await log.catchUp(err);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  formatTimestamp,
+  resourceEventType,
+  ResourceCreatedData,
+  resourceStreamId,
+} from '@natgw/contracts';
+import { ConcurrencyError } from '@natgw/event-store';
+import { objectFromCreated, ResourceReader } from '@natgw/projections';
+import { apiErrors } from '../../http/api-error';
+import { ApiResponse } from '../api-response';
+import { Clock, CLOCK } from '../clock';
+import { checkResourceInput } from '../resource-input';
+import { ResourceLog } from '../resource-log';
+import { eventMetadata, RequestContext } from '../request-context';
+
+/**
+ * POST: appends `<Kind>Created` with a fresh uid. The name is free when its stream
+ * does not exist or ends with `<Kind>Deleted`; the append expects exactly that
+ * version, so of concurrent creates one wins and the others get 409 AlreadyExists.
+ */
+@Injectable()
+export class CreateResource {
+  constructor(
+    private readonly log: ResourceLog,
+    private readonly reader: ResourceReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
+    const { info, namespace } = ctx;
+    const { input, warnings } = checkResourceInput(ctx, body);
+    const data: ResourceCreatedData = {
+      uid: randomUUID(),
+      namespace,
+      name: input.name,
+      labels: input.labels,
+      annotations: input.annotations,
+      finalizers: [...info.finalizers],
+      spec: input.spec,
+      generation: 1,
+      creationTimestamp: formatTimestamp(this.clock()),
+    };
+    const stream = resourceStreamId(info.kind, namespace, input.name);
+    const last = await this.log.lastEvent(stream);
+    if (last && last.type !== resourceEventType(info.kind, 'Deleted')) {
+      throw apiErrors.alreadyExists(info, input.name);
+    }
+    if (ctx.dryRun) return { code: 201, body: objectFromCreated(info.kind, data), warnings };
+    try {
+      await this.log.append(
+        stream,
+        [{ type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) }],
+        last ? last.version : 'no-stream',
+      );
+    } catch (err) {
+      if (err instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
+      throw err;
+    }
+    const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
+    // Only a delete racing right behind this create can make the stored object another one.
+    const object = stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
+    return { code: 201, body: object, warnings };
+  }
+}

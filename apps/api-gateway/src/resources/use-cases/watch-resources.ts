@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ResourceKindInfo, WatchEvent } from '@natgw/contracts';
+import {
+  ResourceChangeListener,
+  ResourceReader,
+  ResourceVersionTooOldError,
+} from '@natgw/projections';
+import { apiErrors } from '../../http/api-error';
+import { QueryParams } from '../../http/query-params';
+import { WatchSession } from '../../watch/watch-session';
+
+/** Injection token of the watch timings. */
+export const WATCH_TIMINGS = Symbol('WATCH_TIMINGS');
+
+/** How often watches send bookmarks and poll, and how long they last by default. */
+export interface WatchTimings {
+  bookmarkIntervalMs: number;
+  pollIntervalMs: number;
+  defaultTimeoutSeconds: number;
+}
+
+/**
+ * `?watch=true`: newline-delimited JSON `{type, object}` events over a chunked 200
+ * response, from `resourceVersion` on (or every current object first when none is
+ * given), until the client leaves or `timeoutSeconds` pass. A version older than
+ * the change history is answered 410 Expired before the stream starts.
+ */
+@Injectable()
+export class WatchResources {
+  private readonly logger = new Logger('Watch');
+
+  constructor(
+    private readonly reader: ResourceReader,
+    private readonly listener: ResourceChangeListener,
+    @Inject(WATCH_TIMINGS) private readonly timings: WatchTimings,
+  ) {}
+
+  async execute(
+    info: ResourceKindInfo,
+    namespace: string | undefined,
+    query: QueryParams,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
+    const timeoutSeconds =
+      query.count('timeoutSeconds', 86_400) || this.timings.defaultTimeoutSeconds;
+    const session = new WatchSession(this.reader, this.listener, {
+      kind: info.kind,
+      namespace,
+      labelSelector: query.labelSelector(),
+      fieldSelector: query.fieldSelector(),
+      resourceVersion: query.resourceVersion(),
+      bookmarks: query.boolean('allowWatchBookmarks'),
+      bookmarkIntervalMs: this.timings.bookmarkIntervalMs,
+      pollIntervalMs: this.timings.pollIntervalMs,
+    });
+    try {
+      await session.open();
+    } catch (err) {
+      if (err instanceof ResourceVersionTooOldError) throw apiErrors.expired(err.message);
+      throw err;
+    }
+    res.status(200);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.flushHeaders();
+    const timer = setTimeout(() => session.close(), timeoutSeconds * 1000);
+    req.socket.setTimeout(0);
+    res.on('close', () => session.close());
+    const send = (event: WatchEvent) =>
+      new Promise<void>((resolve) => {
+        if (res.writableEnded || res.destroyed) {
+          session.close();
+          resolve();
+          return;
+        }
+        if (res.write(`${JSON.stringify(event)}\n`)) {
+          resolve();
+          return;
+        }
+        const done = () => {
+          res.off('drain', done).off('close', done);
+          resolve();
+        };
+        res.on('drain', done).on('close', done);
+      });
+    await new Promise<void>((resolve) => {
+      void session.run({ send }, (err) => {
+        clearTimeout(timer);
+        if (err)
+          this.logger.warn(`watch of ${info.plural} ended by an error: ${(err as Error).message}`);
+        if (!res.writableEnded) res.end();
+        resolve();
+      });
+    });
+  }
+}
