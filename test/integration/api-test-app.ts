@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
@@ -6,7 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@natgw/event-store';
 import { StatusApplierRegistration } from '@natgw/projections';
-import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
+import { WatchEvent } from '@natgw/contracts';
+import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { loadApiGatewayConfig } from '../../apps/api-gateway/src/api-gateway.config';
 import { ApiGatewayModule } from '../../apps/api-gateway/src/api-gateway.module';
 import { configureApiGateway } from '../../apps/api-gateway/src/api-gateway.setup';
@@ -83,4 +85,53 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
       await dropTestDatabase(databaseUrl);
     },
   };
+}
+
+/** A watch response being read: its events so far, as they arrive. */
+export interface WatchStream {
+  status: number;
+  events: WatchEvent[];
+  /** Resolves when the server ended the stream. */
+  ended: Promise<void>;
+  /** Waits until `done(events)` holds (or fails after a while, naming `what`). */
+  until(done: (events: WatchEvent[]) => boolean, what: string): Promise<WatchEvent[]>;
+  close(): void;
+}
+
+/** Opens `GET path` (a watch) and collects its newline-delimited JSON events. */
+export function openWatch(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<WatchStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { headers }, (res) => {
+      const events: WatchEvent[] = [];
+      let buffer = '';
+      const ended = new Promise<void>((done) => {
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', () => done());
+      });
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (line.trim()) events.push(JSON.parse(line) as WatchEvent);
+        }
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        events,
+        ended,
+        until: (done, what) =>
+          eventually(() => (done(events) ? events : undefined), { what, timeoutMs: 20_000 }),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
 }
