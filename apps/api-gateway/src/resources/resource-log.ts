@@ -73,7 +73,9 @@ export class ResourceLog {
   }
 }
 
-const MAX_ATTEMPTS = 5;
+// Each lost race means another write landed, so a write that keeps losing is under
+// heavy contention on one object; give up (409) only after this many.
+const MAX_ATTEMPTS = 25;
 
 /**
  * Runs a write that appends with an expected stream version. An unconditional
