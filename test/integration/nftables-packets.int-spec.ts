@@ -86,7 +86,7 @@ describe('nftables backend with real packets', () => {
       for (const proto of ['tcp', 'udp'] as const) {
         const { result, seen } = await flowFrom(vm, r.family, proto);
         const where = `${natRuleKey(r)} ${proto}`;
-        expect({ where, ok: result.ok }).toEqual({ where, ok: true });
+        expect({ where, ...result }).toEqual({ where, ok: true });
         expect({ where, address: seen?.address }).toEqual({ where, address: r.natIp });
         expect(seen?.port).toBeGreaterThanOrEqual(r.port);
         expect(seen?.port).toBeLessThanOrEqual(r.endPort);

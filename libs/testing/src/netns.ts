@@ -280,12 +280,17 @@ export class NetnsLab {
     return this.namespaces;
   }
 
-  /** Creates a namespace with loopback up; returns its name. */
+  /**
+   * Creates a namespace with loopback up and IPv6 duplicate address detection off (addresses,
+   * link-local ones included, are usable at once instead of after a second); returns its name.
+   */
   async namespace(role: string): Promise<string> {
     const name = `natgw-${role}-${this.id}`;
     await this.ip(['netns', 'add', name]);
     this.namespaces.push(name);
     await this.ip(['-n', name, 'link', 'set', 'lo', 'up']);
+    await this.sysctl(name, 'net.ipv6.conf.all.accept_dad', '0');
+    await this.sysctl(name, 'net.ipv6.conf.default.accept_dad', '0');
     return name;
   }
 
@@ -346,7 +351,7 @@ export class NetnsLab {
     host: string,
     port: number,
     token: string,
-    timeoutMs = 2_000,
+    timeoutMs = 5_000,
   ): Promise<ProbeResult> {
     const result = await this.exec(
       ns,
@@ -360,7 +365,7 @@ export class NetnsLab {
   }
 
   /** Sends one ICMP echo request with identifier `id` and waits for the reply (python3, raw socket). */
-  async ping(ns: string, host: string, id: number, timeoutMs = 2_000): Promise<ProbeResult> {
+  async ping(ns: string, host: string, id: number, timeoutMs = 5_000): Promise<ProbeResult> {
     const result = await this.exec(
       ns,
       'python3',
@@ -447,7 +452,8 @@ export async function buildNatTopology(vmCount = 2): Promise<NatTopology> {
   try {
     const gateway = await lab.namespace('gw');
     const internet = await lab.namespace('inet');
-    await lab.ip(['-n', gateway, 'link', 'add', 'br0', 'type', 'bridge']);
+    // Without a multicast querier, a snooping bridge may drop the first neighbour solicitations.
+    await lab.ip(['-n', gateway, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
     await lab.ip(['-n', gateway, 'link', 'set', 'br0', 'up']);
     await lab.ip(['-n', gateway, 'addr', 'add', '10.200.0.1/24', 'dev', 'br0']);
     await lab.ip(['-n', gateway, 'addr', 'add', 'fd00:200::1/64', 'dev', 'br0', 'nodad']);

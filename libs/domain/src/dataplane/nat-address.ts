@@ -1,15 +1,38 @@
 import * as ipaddr from 'ipaddr.js';
 import type { NatRule } from './nat-rule';
 
-/** The canonical spelling of an address of the family, or undefined when it is not one. */
-export function canonicalNatAddress(family: NatRule['family'], text: string): string | undefined {
+// A node's table holds up to tens of thousands of addresses and is re-canonicalized on every
+// reconcile; parsing each with ipaddr.js every time dominated apply time. Results never change,
+// so they are remembered (bounded, cleared when full).
+const MEMO_LIMIT = 500_000;
+const canonical = {
+  IPv4: new Map<string, string | null>(),
+  IPv6: new Map<string, string | null>(),
+};
+const sortKeys = new Map<string, string>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+function parseCanonical(family: NatRule['family'], text: string): string | null {
   if (family === 'IPv4') {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
     return ipaddr.IPv4.parse(text).toString();
   }
   // A zone id (`fe80::1%eth0`) names a link, never a NAT endpoint.
-  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return null;
   return ipaddr.IPv6.parse(text).toRFC5952String();
+}
+
+/** The canonical spelling of an address of the family, or undefined when it is not one. */
+export function canonicalNatAddress(family: NatRule['family'], text: string): string | undefined {
+  const memo = canonical[family] ?? new Map<string, string | null>();
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  return remember(memo, text, parseCanonical(family, text)) ?? undefined;
 }
 
 /**
@@ -17,9 +40,12 @@ export function canonicalNatAddress(family: NatRule['family'], text: string): st
  * addresses canonicalNatAddress accepted.
  */
 export function natAddressSortKey(text: string): string {
-  return ipaddr
+  const known = sortKeys.get(text);
+  if (known !== undefined) return known;
+  const key = ipaddr
     .parse(text)
     .toByteArray()
     .map((b) => b.toString(16).padStart(2, '0'))
     .join('');
+  return remember(sortKeys, text, key);
 }

@@ -40,8 +40,10 @@ export function natRuleKey(rule: Pick<NatRule, 'family' | 'nicUid'>): string {
 export function canonicalNatRule(rule: NatRule): NatRule {
   const privateIp = canonicalNatAddress(rule.family, rule.privateIp) ?? rule.privateIp;
   const natIp = canonicalNatAddress(rule.family, rule.natIp) ?? rule.natIp;
-  const { nicName, ...rest } = rule;
-  const canonical: NatRule = { ...rest, privateIp, natIp };
+  // Rules are immutable, so an already canonical one is returned as it is (tables are large).
+  if (privateIp === rule.privateIp && natIp === rule.natIp && rule.nicName !== '') return rule;
+  const { nicUid, gatewayUid, family, port, endPort, nicName } = rule;
+  const canonical = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
   return nicName ? { ...canonical, nicName } : canonical;
 }
 

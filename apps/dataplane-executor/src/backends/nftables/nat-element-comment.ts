@@ -7,7 +7,10 @@ export const NFT_COMMENT_MAX_LENGTH = 128;
 // name round-trips and nothing can close the quote.
 const SAFE = /[A-Za-z0-9._:/-]/;
 
+const ALL_SAFE = /^[A-Za-z0-9._:/-]*$/;
+
 function escape(value: string): string {
+  if (ALL_SAFE.test(value)) return value;
   let out = '';
   for (const ch of value) {
     if (SAFE.test(ch)) out += ch;
@@ -20,6 +23,7 @@ function escape(value: string): string {
 }
 
 function unescape(value: string): string | undefined {
+  if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {

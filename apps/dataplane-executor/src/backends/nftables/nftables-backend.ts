@@ -1,6 +1,7 @@
 import {
   type NatRule,
   type NatRuleProblem,
+  canonicalNatRule,
   findNatRuleProblems,
   natRuleKey,
   sameNatRule,
@@ -148,7 +149,8 @@ export class NftablesBackend implements DataplaneBackend {
 
   /** The full ruleset text for `desired`; throws DataplaneRulesRejectedError. */
   render(desired: readonly NatRule[]): string {
-    return renderNatRuleset(this.validated(desired), { table: this.table, uplinks: this.uplinks });
+    const rules = sortNatRules(this.validated(desired));
+    return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks });
   }
 
   async apply(desired: readonly NatRule[]): Promise<void> {
@@ -197,8 +199,9 @@ export class NftablesBackend implements DataplaneBackend {
     });
   }
 
+  /** Canonical copies of valid rules (in the caller's order); throws when any is invalid. */
   private validated(desired: readonly NatRule[]): NatRule[] {
-    const rules = sortNatRules(desired);
+    const rules = desired.map(canonicalNatRule);
     const problems = [...findNatRuleProblems(rules), ...nftablesProblems(rules)];
     if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
     return rules;
@@ -206,7 +209,11 @@ export class NftablesBackend implements DataplaneBackend {
 
   private async replaceTable(rules: NatRule[]): Promise<void> {
     this.known = undefined;
-    await this.transact(renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }));
+    const text = renderNatRuleset(sortNatRules(rules), {
+      table: this.table,
+      uplinks: this.uplinks,
+    });
+    await this.transact(text);
     this.known = rules;
   }
 

@@ -159,13 +159,20 @@ function collect(document: NftJson, table: string): Collected {
   return c;
 }
 
-function label(
+function natRule(
   element: SetElement,
+  family: NatRule['family'],
   privateIp: string,
-): Pick<NatRule, 'nicUid' | 'gatewayUid' | 'nicName'> {
+  natIp: string,
+  ports: { port: number; endPort: number },
+): NatRule {
   const decoded =
     element.comment === undefined ? undefined : decodeNatElementComment(element.comment);
-  return decoded ?? { nicUid: `${UNLABELLED_NIC_PREFIX}${privateIp}`, gatewayUid: '' };
+  const nicUid = decoded?.nicUid ?? `${UNLABELLED_NIC_PREFIX}${privateIp}`;
+  const gatewayUid = decoded?.gatewayUid ?? '';
+  const { port, endPort } = ports;
+  const rule = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
+  return decoded?.nicName ? { ...rule, nicName: decoded.nicName } : rule;
 }
 
 type Report = (scope: NatTableProblem['scope'], message: string) => void;
@@ -292,7 +299,7 @@ function readIpv4Rules(c: Collected, sets: Map<string, Set<string>>, report: Rep
       report(scope, `${SNAT4_MAP}[${privateIp}] is not "<nat ip> . <port range>"`);
       continue;
     }
-    found.push({ ...label(element, privateIp), family: 'IPv4', privateIp, natIp, ...ports });
+    found.push(natRule(element, 'IPv4', privateIp, natIp, ports));
     if (!nics.has(privateIp)) report(scope, `${privateIp} is not in set ${NICS4_SET}`);
     if (!natIps.has(natIp)) report(scope, `${natIp} is not in set ${NATIPS4_SET}`);
   }
@@ -338,7 +345,7 @@ function readIpv6Rules(
       report(scope, `${SNAT6_VMAP}[${privateIp}] does not lead to a NAT IP and a port range`);
       continue;
     }
-    found.push({ ...label(element, privateIp), family: 'IPv6', privateIp, natIp, ...ports });
+    found.push(natRule(element, 'IPv6', privateIp, natIp, ports));
     if (!nics.has(privateIp)) report(scope, `${privateIp} is not in set ${NICS6_SET}`);
     if (!natIps.has(natIp)) report(scope, `${natIp} is not in set ${NATIPS6_SET}`);
   }

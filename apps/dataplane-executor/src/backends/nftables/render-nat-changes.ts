@@ -11,135 +11,122 @@ import {
 } from './nat-table-layout';
 import { natip6Element, snat4Element, snat6Element, snat6RangeChains } from './render-nat-ruleset';
 
-/** Keyed by what nft keys the element by (the private address), with its rendered text. */
-function elements(
-  rules: readonly NatRule[],
-  family: NatRule['family'],
-  render: (rule: NatRule) => string,
-): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const rule of rules) if (rule.family === family) map.set(rule.privateIp, render(rule));
-  return map;
+/** Rules by what nft keys their elements by: family and private address. */
+function byAddress(rules: readonly NatRule[]): Map<string, NatRule> {
+  return new Map(rules.map((r) => [`${r.family}/${r.privateIp}`, r]));
 }
 
-function members(
-  rules: readonly NatRule[],
-  family: NatRule['family'],
-  field: 'privateIp' | 'natIp',
-) {
-  return new Set(rules.filter((r) => r.family === family).map((r) => r[field]));
+function sameElements(a: NatRule, b: NatRule): boolean {
+  return (
+    a.nicUid === b.nicUid &&
+    a.gatewayUid === b.gatewayUid &&
+    (a.nicName ?? '') === (b.nicName ?? '') &&
+    a.natIp === b.natIp &&
+    a.port === b.port &&
+    a.endPort === b.endPort
+  );
 }
 
-interface Changes {
-  readonly deletes: string[];
-  readonly adds: string[];
+/** How many rules use each NAT IP, per family. */
+function natIpUse(rules: readonly NatRule[]): Map<string, number> {
+  const use = new Map<string, number>();
+  for (const r of rules)
+    use.set(`${r.family}/${r.natIp}`, (use.get(`${r.family}/${r.natIp}`) ?? 0) + 1);
+  return use;
 }
 
-function diffMap(
-  table: string,
-  name: string,
-  from: Map<string, string>,
-  to: Map<string, string>,
-  out: Changes,
-) {
-  const gone = [...from].filter(([key, text]) => to.get(key) !== text).map(([key]) => key);
-  const come = [...to].filter(([key, text]) => from.get(key) !== text).map(([, text]) => text);
-  if (gone.length > 0)
-    out.deletes.push(`delete element inet ${table} ${name} { ${gone.join(', ')} }`);
-  if (come.length > 0) out.adds.push(`add element inet ${table} ${name} { ${come.join(', ')} }`);
+class Batch {
+  private readonly lists = new Map<string, string[]>();
+  constructor(
+    private readonly verb: 'add' | 'delete',
+    private readonly table: string,
+  ) {}
+  push(set: string, item: string): void {
+    const list = this.lists.get(set) ?? [];
+    list.push(item);
+    this.lists.set(set, list);
+  }
+  lines(order: readonly string[]): string[] {
+    return order
+      .filter((set) => (this.lists.get(set)?.length ?? 0) > 0)
+      .map(
+        (set) =>
+          `${this.verb} element inet ${this.table} ${set} { ${(this.lists.get(set) as string[]).join(', ')} }`,
+      );
+  }
 }
 
-function diffSet(table: string, name: string, from: Set<string>, to: Set<string>, out: Changes) {
-  const gone = [...from].filter((m) => !to.has(m));
-  const come = [...to].filter((m) => !from.has(m));
-  if (gone.length > 0)
-    out.deletes.push(`delete element inet ${table} ${name} { ${gone.join(', ')} }`);
-  if (come.length > 0) out.adds.push(`add element inet ${table} ${name} { ${come.join(', ')} }`);
-}
+// Map elements before set members and chains: nft refuses to drop a chain still jumped to.
+const ORDER = [SNAT4_MAP, SNAT6_VMAP, NATIP6_MAP, NICS4_SET, NICS6_SET, NATIPS4_SET, NATIPS6_SET];
 
 /**
  * One `nft -f` transaction that turns natgw's table holding exactly `from` into one holding
  * exactly `to` by adding and deleting elements (and IPv6 range chains), instead of redefining the
- * table. Both lists must be valid and canonical. Empty text means nothing to do. Deletions come
- * first, so a NIC whose element changes is deleted and re-added in the same transaction; if
- * `from` is not what the kernel holds, nft fails the whole transaction and nothing changes.
+ * table. Both lists must be valid and canonical; order does not matter. Empty text means nothing
+ * to do. Deletions come first, so a NIC whose element changes is deleted and re-added in the same
+ * transaction; if `from` is not what the kernel holds, nft fails the whole transaction and
+ * nothing changes. Work is proportional to the table for the comparison, and to the change for
+ * the text.
  */
 export function renderNatChanges(
   from: readonly NatRule[],
   to: readonly NatRule[],
   table: string,
 ): string {
-  const changes: Changes = { deletes: [], adds: [] };
-  // Map elements before set members and chains: nft refuses to drop a chain still jumped to.
-  diffMap(
-    table,
-    SNAT4_MAP,
-    elements(from, 'IPv4', snat4Element),
-    elements(to, 'IPv4', snat4Element),
-    changes,
-  );
-  diffMap(
-    table,
-    SNAT6_VMAP,
-    elements(from, 'IPv6', snat6Element),
-    elements(to, 'IPv6', snat6Element),
-    changes,
-  );
-  diffMap(
-    table,
-    NATIP6_MAP,
-    elements(from, 'IPv6', natip6Element),
-    elements(to, 'IPv6', natip6Element),
-    changes,
-  );
-  diffSet(
-    table,
-    NICS4_SET,
-    members(from, 'IPv4', 'privateIp'),
-    members(to, 'IPv4', 'privateIp'),
-    changes,
-  );
-  diffSet(
-    table,
-    NICS6_SET,
-    members(from, 'IPv6', 'privateIp'),
-    members(to, 'IPv6', 'privateIp'),
-    changes,
-  );
-  diffSet(
-    table,
-    NATIPS4_SET,
-    members(from, 'IPv4', 'natIp'),
-    members(to, 'IPv4', 'natIp'),
-    changes,
-  );
-  diffSet(
-    table,
-    NATIPS6_SET,
-    members(from, 'IPv6', 'natIp'),
-    members(to, 'IPv6', 'natIp'),
-    changes,
-  );
+  const before = byAddress(from);
+  const after = byAddress(to);
+  const deletes = new Batch('delete', table);
+  const adds = new Batch('add', table);
+  for (const [key, old] of before) {
+    const next = after.get(key);
+    if (next && sameElements(old, next)) continue;
+    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, old.privateIp);
+    else {
+      deletes.push(SNAT6_VMAP, old.privateIp);
+      deletes.push(NATIP6_MAP, old.privateIp);
+    }
+    if (!next) deletes.push(old.family === 'IPv4' ? NICS4_SET : NICS6_SET, old.privateIp);
+  }
+  for (const [key, next] of after) {
+    const old = before.get(key);
+    if (old && sameElements(old, next)) continue;
+    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next));
+    else {
+      adds.push(SNAT6_VMAP, snat6Element(next));
+      adds.push(NATIP6_MAP, natip6Element(next));
+    }
+    if (!old) adds.push(next.family === 'IPv4' ? NICS4_SET : NICS6_SET, next.privateIp);
+  }
+  const usedBefore = natIpUse(from);
+  const usedAfter = natIpUse(to);
+  for (const key of usedBefore.keys()) {
+    if (usedAfter.has(key)) continue;
+    const [family, natIp] = key.split('/') as [string, string];
+    deletes.push(family === 'IPv4' ? NATIPS4_SET : NATIPS6_SET, natIp);
+  }
+  for (const key of usedAfter.keys()) {
+    if (usedBefore.has(key)) continue;
+    const [family, natIp] = key.split('/') as [string, string];
+    adds.push(family === 'IPv4' ? NATIPS4_SET : NATIPS6_SET, natIp);
+  }
 
   const fromChains = snat6RangeChains(from);
   const toChains = snat6RangeChains(to);
-  const chainLines: string[] = [];
+  const dropChains: string[] = [];
+  const newChains: string[] = [];
   for (const name of fromChains.keys()) {
     if (!toChains.has(name)) {
-      changes.deletes.push(
-        `flush chain inet ${table} ${name}`,
-        `delete chain inet ${table} ${name}`,
-      );
+      dropChains.push(`flush chain inet ${table} ${name}`, `delete chain inet ${table} ${name}`);
     }
   }
   for (const [name, { port, endPort }] of toChains) {
     if (fromChains.has(name)) continue;
-    chainLines.push(
+    newChains.push(
       `add chain inet ${table} ${name}`,
       `add rule inet ${table} ${name} ${snat6RangeRule(port, endPort).text}`,
     );
   }
   // New chains before the elements that jump to them.
-  const lines = [...changes.deletes, ...chainLines, ...changes.adds];
+  const lines = [...deletes.lines(ORDER), ...dropChains, ...newChains, ...adds.lines(ORDER)];
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
