@@ -1,3 +1,4 @@
 export * from './nat-rule';
 export * from './nat-rule-problems';
 export * from './diff-nat-rules';
+export * from './nat-rules-for-node';
