@@ -1,7 +1,7 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { validatePublicIpBounds } from '@natgw/domain';
 import { EventStoreModule } from '@natgw/event-store';
-import { MESSAGING_MIGRATIONS, MessagingModule } from '@natgw/messaging';
+import { MessagingModule } from '@natgw/messaging';
 import {
   ConfigError,
   HealthModule,
@@ -10,7 +10,7 @@ import {
   MetricsModule,
   ReadinessRegistry,
 } from '@natgw/platform';
-import { PROJECTION_ENTITIES, PROJECTION_MIGRATIONS, ResourceProjection } from '@natgw/projections';
+import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
 import { AllocatorConfig } from './allocator.config';
 import { AllocationScheduler } from './allocation/allocation-scheduler';
 import { AllocationTriggersConsumer } from './allocation/allocation-triggers.consumer';
@@ -43,8 +43,7 @@ export class AllocatorModule implements OnModuleInit {
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-allocator',
-          entities: PROJECTION_ENTITIES,
-          migrations: [...MESSAGING_MIGRATIONS, ...PROJECTION_MIGRATIONS],
+          ...NATGW_SCHEMA,
           projections: [new ResourceProjection()],
         }),
         MessagingModule.forRoot({ ...messagingSettings(config, 'allocator'), relay: true }),

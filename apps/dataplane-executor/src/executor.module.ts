@@ -1,23 +1,49 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { EventStoreModule } from '@natgw/event-store';
-import { HealthModule, LoggingModule } from '@natgw/platform';
+import { MessagingModule } from '@natgw/messaging';
+import {
+  HealthModule,
+  LoggingModule,
+  messagingSettings,
+  MetricsModule,
+  ReadinessRegistry,
+} from '@natgw/platform';
+import { NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
 import { ExecutorConfig } from './executor.config';
+import { DataplaneService } from './reconciler/dataplane.service';
 
 /** Programs this node's NAT dataplane from the log, and repairs drift. */
 @Module({})
-export class ExecutorModule {
+export class ExecutorModule implements OnModuleInit {
+  constructor(
+    private readonly readiness: ReadinessRegistry,
+    private readonly dataplane: DataplaneService,
+  ) {}
+
   static forRoot(config: ExecutorConfig): DynamicModule {
     return {
       module: ExecutorModule,
       imports: [
         LoggingModule.forRoot('dataplane-executor', config.LOG_LEVEL),
         HealthModule,
+        MetricsModule.forRoot({ service: 'dataplane-executor' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: `natgw-executor-${config.NODE_NAME ?? 'single'}`,
+          ...NATGW_SCHEMA,
+          projections: [new NatSlotsProjection()],
+        }),
+        MessagingModule.forRoot({
+          ...messagingSettings(config, 'dataplane-executor'),
+          relay: true,
         }),
       ],
+      providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService],
     };
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('dataplane', () => this.dataplane.ready);
   }
 }

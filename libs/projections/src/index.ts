@@ -1,6 +1,4 @@
-import { ResourceChangeRecord } from './entities/resource-change.entity';
-import { ResourceRecord } from './entities/resource.entity';
-import { ResourceVersionState } from './entities/resource-version-state.entity';
+import { NATGW_SCHEMA } from './schema';
 
 export * from './entities/resource.entity';
 export * from './entities/resource-change.entity';
@@ -16,6 +14,12 @@ export {
 export type { ResourceChange } from './resource-change-log';
 export * from './resource-projection';
 export * from './status/status-applier';
+export * from './status/resource-status-appliers';
+export * from './status/allocation-status.applier';
+export * from './status/dataplane-status';
+export * from './status/dataplane-status.applier';
+export * from './nat-slots';
+export * from './schema';
 export * from './status/update-resource-status';
 export * from './queries/resource-reader';
 export * from './queries/resource-version-too-old.error';
@@ -23,4 +27,4 @@ export * from './compaction';
 export * from './change-listener';
 
 /** The TypeORM entities of the read models (pass them to openDatabase / EventStoreModule). */
-export const PROJECTION_ENTITIES = [ResourceRecord, ResourceChangeRecord, ResourceVersionState];
+export const PROJECTION_ENTITIES = NATGW_SCHEMA.entities;

@@ -9,11 +9,8 @@ import {
 import type { Projection } from '@natgw/event-store';
 import { recordResourceChange } from './resource-change-log';
 import { objectAfterUpdate, objectBeingDeleted, objectFromCreated } from './resource-objects';
-import {
-  RESOURCE_STATUS_APPLIERS,
-  StatusApplierRegistration,
-  statusApplierContext,
-} from './status/status-applier';
+import { StatusApplierRegistration, statusApplierContext } from './status/status-applier';
+import { RESOURCE_STATUS_APPLIERS } from './status/resource-status-appliers';
 import { findResource, ResourceKey, StoredResource } from './stored-resource';
 
 /** The projection's name: its checkpoint is `projection:resources`. */

@@ -1,4 +1,5 @@
+import { NatSlots1700000200000 } from './1700000200000-nat-slots';
 import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
 
 /** The read models' migrations, in order; run after the event store's own. */
-export const PROJECTION_MIGRATIONS = [ResourceProjection1700000100000];
+export const PROJECTION_MIGRATIONS = [ResourceProjection1700000100000, NatSlots1700000200000];

@@ -8,6 +8,14 @@ import {
   slotsPerIp,
 } from '@natgw/domain';
 import type { StoredResource } from '../stored-resource';
+import {
+  DATAPLANE_CONDITION,
+  DATAPLANE_SUBRESOURCE,
+  dataplaneCondition,
+  DataplaneProgress,
+  dataplaneProgress,
+  servingNodes,
+} from './dataplane-status';
 import type { StatusApplierContext, StatusApplierRegistration } from './status-applier';
 import { NAT_TABLE_SUBRESOURCE } from './status-applier';
 
@@ -172,8 +180,31 @@ function gatewayStatus(
   recount(status, object);
   if (event.type !== 'AllocationClosed') allocated(status, generation, at, event, family);
   status.observedGeneration = generation;
+  return status;
+}
+
+/** Sets DataplaneProgrammed from the executors' progress, then Ready from both conditions. */
+export function applyDataplaneProgress(
+  status: Status,
+  object: ResourceObject,
+  progress: DataplaneProgress,
+  nodes: string[],
+  at: string,
+): Status {
+  const generation = generationOf(object);
+  setCondition(status, {
+    type: DATAPLANE_CONDITION,
+    ...dataplaneCondition(progress, nodes),
+    observedGeneration: generation,
+    lastTransitionTime: at,
+  });
   deriveReady(status, generation, at);
   return status;
+}
+
+/** The event time as a Kubernetes timestamp (second precision), so a rebuild writes the same status. */
+export function eventTime(recorded: RecordedEvent): string {
+  return recorded.recordedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function natTableOf(stored: StoredResource): NatTable {
@@ -272,12 +303,20 @@ export const ALLOCATION_STATUS_APPLIER: StatusApplierRegistration = {
     const event = recorded as unknown as AllocationEvent;
     const gateway = await ctx.findByUid(event.data.gatewayUid);
     if (!gateway || gateway.kind !== 'NATGateway') return;
-    const at = recorded.recordedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    await ctx.updateStatus(gateway, (status, object) => gatewayStatus(event, status, object, at));
-    await ctx.setSubresource(
-      gateway,
-      NAT_TABLE_SUBRESOURCE,
-      updateNatTable(natTableOf(gateway), event),
+    const at = eventTime(recorded);
+    const table = updateNatTable(natTableOf(gateway), event);
+    const progress: DataplaneProgress = {
+      ...dataplaneProgress(gateway),
+      allocationVersion: recorded.version,
+    };
+    await ctx.setSubresource(gateway, NAT_TABLE_SUBRESOURCE, table);
+    await ctx.setSubresource(gateway, DATAPLANE_SUBRESOURCE, progress);
+    const nodes = servingNodes({
+      ...gateway,
+      subresources: { ...gateway.subresources, [NAT_TABLE_SUBRESOURCE]: table },
+    });
+    await ctx.updateStatus(gateway, (status, object) =>
+      applyDataplaneProgress(gatewayStatus(event, status, object, at), object, progress, nodes, at),
     );
     await updateNicStatus(event, gateway, ctx);
   },

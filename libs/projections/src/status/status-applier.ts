@@ -34,13 +34,6 @@ export interface StatusApplierRegistration {
   apply: StatusApplier;
 }
 
-/**
- * The status appliers every process that runs the resource projection uses. The
- * projection is shared (one checkpoint), so all of them must run the same list:
- * add a service's appliers here, not in the service.
- */
-export const RESOURCE_STATUS_APPLIERS: readonly StatusApplierRegistration[] = [];
-
 /** The context handed to appliers for one event. */
 export function statusApplierContext(manager: EntityManager): StatusApplierContext {
   return {

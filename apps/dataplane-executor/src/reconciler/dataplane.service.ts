@@ -1,0 +1,121 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { DataSource } from 'typeorm';
+import type { RecordedEvent } from '@natgw/contracts';
+import { ALLOCATION_EVENT_TYPES } from '@natgw/domain';
+import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+import {
+  DurableEventConsumer,
+  JETSTREAM_CLIENT,
+  JETSTREAM_MANAGER,
+  nestMessagingLogger,
+} from '@natgw/messaging';
+import { Metrics } from '@natgw/platform';
+import { ALL_NODES, NAT_SLOTS_PROJECTION_NAME } from '@natgw/projections';
+import { createDataplaneBackend, DataplaneBackend, parseUplinks } from '../backends';
+import { ExecutorConfig } from '../executor.config';
+import { DataplaneReconciler } from './dataplane-reconciler';
+import { ReconcileLoop } from './reconcile-loop';
+
+/** The durable consumer name of one node's executor. */
+export function executorDurable(node: string): string {
+  return `dataplane-executor-${node === ALL_NODES ? 'all-nodes' : node.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/**
+ * This node's dataplane: a full resync at start, a pass after every allocation
+ * event (once the nat-slots projection has it), and one every
+ * RECONCILE_INTERVAL_SECONDS. Failures retry with backoff and never crash.
+ */
+@Injectable()
+export class DataplaneService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Dataplane');
+  readonly backend: DataplaneBackend;
+  readonly reconciler: DataplaneReconciler;
+  readonly loop: ReconcileLoop;
+  private consumer?: DurableEventConsumer;
+  started = false;
+
+  constructor(
+    private readonly config: ExecutorConfig,
+    private readonly dataSource: DataSource,
+    private readonly store: PostgresEventStore,
+    private readonly projections: ProjectionHost,
+    private readonly metrics: Metrics,
+    @Inject(JETSTREAM_CLIENT) private readonly js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+  ) {
+    const node = config.NODE_NAME ?? ALL_NODES;
+    this.backend = createDataplaneBackend(
+      config.DATAPLANE_BACKEND === 'nftables'
+        ? {
+            backend: 'nftables',
+            uplinks: parseUplinks(config.DATAPLANE_UPLINK),
+            ...(config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {}),
+          }
+        : { backend: 'memory' },
+    );
+    this.reconciler = new DataplaneReconciler(dataSource, store, this.backend, node, {
+      drift: () => metrics.driftDetected.inc({ node }),
+      repaired: () => metrics.driftRepaired.inc({ node }),
+    });
+    this.loop = new ReconcileLoop(
+      async (reason) => {
+        const stop = metrics.reconcileDuration.startTimer({ node });
+        try {
+          await this.projections.runner(NAT_SLOTS_PROJECTION_NAME).catchUp();
+          const result = await this.reconciler.reconcile(reason);
+          stop({ outcome: 'ok' });
+          return result;
+        } catch (err) {
+          stop({ outcome: 'error' });
+          throw err;
+        }
+      },
+      { intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000 },
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new DurableEventConsumer(
+      { dataSource: this.dataSource, store: this.store, js: this.js, jsm: this.jsm },
+      {
+        streamName: this.config.NATS_STREAM,
+        durable: executorDurable(this.config.NODE_NAME ?? ALL_NODES),
+        filterSubject: `${this.config.NATS_SUBJECT_PREFIX}.events.allocation.>`,
+        types: ALLOCATION_EVENT_TYPES,
+        handler: async (event) => this.onAllocationEvent(event),
+        logger: nestMessagingLogger('DataplaneConsumer'),
+      },
+    );
+    await this.consumer.start();
+    this.loop.request('start');
+    this.started = true;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.started = false;
+    await this.consumer?.stop();
+    await this.loop.stop();
+  }
+
+  get ready(): boolean {
+    return this.started && (this.consumer?.isConsuming ?? false);
+  }
+
+  private async onAllocationEvent(event: RecordedEvent): Promise<void> {
+    // Let the nat-slots projection include this event, then reconcile; do not hold
+    // the consumer's transaction open meanwhile.
+    const runner = this.projections.runner(NAT_SLOTS_PROJECTION_NAME);
+    void runner
+      .waitFor(checkpointOf(event), 60_000)
+      .then(() => this.loop.request('event'))
+      .catch((err: Error) => this.logger.warn(`allocation event ${event.id}: ${err.message}`));
+  }
+}
