@@ -131,6 +131,7 @@ function collect(document: NftJson, table: string): Collected {
     const [kind] = Object.keys(entry);
     const body = kind === undefined ? undefined : entry[kind];
     if (kind === 'metainfo' || !isObject(body)) continue;
+    if (body.family !== undefined && body.family !== 'inet') continue;
     if (body.table !== undefined && body.table !== table) continue;
     switch (kind) {
       case 'table':
