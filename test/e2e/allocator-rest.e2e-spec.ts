@@ -155,7 +155,7 @@ describe('allocator through the REST API (api-gateway + allocator + executor pro
       async () => {
         const g = await get('beta', 'natgateways', 'gw');
         const c = condition(g, 'Ready');
-        return c?.reason === 'PublicIPPoolExhausted' && g;
+        return c?.reason === 'PublicIPPoolExhausted' && g.status?.requestedNICs === 3 && g;
       },
       { what: 'PublicIPPoolExhausted' },
     );
