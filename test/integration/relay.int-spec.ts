@@ -161,8 +161,14 @@ describe('JetStreamRelay', () => {
       await eventually(async () => (await lastIdOn('early.Early')) === earlyId, {
         what: 'the early event to be relayed while the late transaction is open',
       });
-      const checkpoint = await store.loadCheckpoint(relayCheckpointName(names.stream));
-      expect(BigInt(checkpoint.globalPosition)).toBeGreaterThanOrEqual(BigInt(positions[0].pos));
+      // The checkpoint is stored right after the publish ack: wait for it, too.
+      await eventually(
+        async () => {
+          const checkpoint = await store.loadCheckpoint(relayCheckpointName(names.stream));
+          return BigInt(checkpoint.globalPosition) >= BigInt(positions[0].pos);
+        },
+        { what: 'the relay checkpoint to pass the early event' },
+      );
 
       // Later appends commit while `late` is still open.
       const later = await store.append('later:1', [
