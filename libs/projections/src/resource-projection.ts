@@ -77,6 +77,9 @@ export class ResourceProjection implements Projection {
       case 'Updated':
         return this.modify(manager, current, objectAfterUpdate(current.object, re.data), version);
       case 'DeletionRequested':
+        // Without finalizers the API appends Deleted in the same append: the object
+        // goes at once, as in Kubernetes (one DELETED, no MODIFIED before it).
+        if ((current.object.metadata.finalizers ?? []).length === 0) return;
         return this.modify(
           manager,
           current,

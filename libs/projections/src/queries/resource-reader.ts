@@ -155,12 +155,13 @@ export class ResourceReader {
           ? ` AND namespace = $${params.push(options.namespace)}`
           : '';
       const rows: Array<{
-        resource_version: string;
+        rv: string;
         type: ResourceChangeType;
         object: ResourceObject;
         old_labels: Record<string, string> | null;
       }> = await manager.query(
-        `SELECT resource_version::text AS resource_version, type, object, old_labels
+        // The text alias must not be named resource_version: ORDER BY would sort the text.
+        `SELECT resource_version::text AS rv, type, object, old_labels
            FROM natgw_resource_changes
           WHERE kind = $1 AND resource_version > $2${ns}
           ORDER BY resource_version LIMIT $3`,
@@ -169,7 +170,7 @@ export class ResourceReader {
       return {
         ...state,
         changes: rows.map((r) => ({
-          resourceVersion: r.resource_version,
+          resourceVersion: r.rv,
           type: r.type,
           object: presentObject(r.object),
           oldLabels: r.old_labels,

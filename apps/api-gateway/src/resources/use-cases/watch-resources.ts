@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ResourceKindInfo, WatchEvent } from '@natgw/contracts';
 import {
@@ -27,14 +27,20 @@ export interface WatchTimings {
  * the change history is answered 410 Expired before the stream starts.
  */
 @Injectable()
-export class WatchResources {
+export class WatchResources implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Watch');
+  private readonly sessions = new Set<WatchSession>();
 
   constructor(
     private readonly reader: ResourceReader,
     private readonly listener: ResourceChangeListener,
     @Inject(WATCH_TIMINGS) private readonly timings: WatchTimings,
   ) {}
+
+  /** Ends every open watch, so the server can close (clients re-watch from their last version). */
+  beforeApplicationShutdown(): void {
+    for (const session of this.sessions) session.close();
+  }
 
   async execute(
     info: ResourceKindInfo,
@@ -66,6 +72,7 @@ export class WatchResources {
     res.setHeader('Cache-Control', 'no-cache');
     res.flushHeaders();
     const timer = setTimeout(() => session.close(), timeoutSeconds * 1000);
+    this.sessions.add(session);
     req.socket.setTimeout(0);
     res.on('close', () => session.close());
     const send = (event: WatchEvent) =>
@@ -88,6 +95,7 @@ export class WatchResources {
     await new Promise<void>((resolve) => {
       void session.run({ send }, (err) => {
         clearTimeout(timer);
+        this.sessions.delete(session);
         if (err)
           this.logger.warn(`watch of ${info.plural} ended by an error: ${(err as Error).message}`);
         if (!res.writableEnded) res.end();
