@@ -1,0 +1,266 @@
+// Allocation benchmark: slots for BENCH_GATEWAYS x BENCH_NICS_PER_GATEWAY NICs
+// (default 1,000 x 100 = 100,000) through the real allocator process, and the same
+// allocation by the pure domain functions alone in this process, as the upper bound.
+// The resource events are appended to the log directly (the API's throughput is
+// bench:api's business), the resource projection is caught up, then the allocator
+// starts: its start-up resync allocates everything. Prints a table and writes
+// bench/results/alloc.json. Run: npm run bench:alloc (builds first).
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  AllocationState,
+  decideAllocation,
+  decidePool,
+  eligibleNicsForGateway,
+  foldAllocation,
+  foldPool,
+  initialAllocationState,
+  initialIpPoolState,
+  IpPoolState,
+  NatGatewayInput,
+  NetworkInterfaceInput,
+  planAllocation,
+  freeIps,
+} from '@natgw/domain';
+import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
+import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  ServiceProcess,
+  testNatsNames,
+} from '@natgw/testing';
+
+const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
+const NICS_PER_GATEWAY = Number(process.env.BENCH_NICS_PER_GATEWAY ?? 100);
+const NAMESPACES = Math.max(1, Math.ceil(GATEWAYS / 100));
+const PREFIXES = '100.64.0.0/16';
+const PPNI = 64;
+
+interface Spec {
+  gateways: NatGatewayInput[];
+  nics: NetworkInterfaceInput[];
+}
+
+function workload(): Spec {
+  const created = '2026-11-26T00:00:00Z';
+  const gateways: NatGatewayInput[] = [];
+  const nics: NetworkInterfaceInput[] = [];
+  for (let g = 0; g < GATEWAYS; g++) {
+    const namespace = `ns-${g % NAMESPACES}`;
+    const networkName = `net-${g}`;
+    gateways.push({
+      uid: randomUUID(),
+      namespace,
+      name: `gw-${g}`,
+      networkName,
+      ipFamily: 'IPv4',
+      portsPerNetworkInterface: PPNI,
+      createdAt: created,
+    });
+    for (let n = 0; n < NICS_PER_GATEWAY; n++) {
+      nics.push({
+        uid: randomUUID(),
+        namespace,
+        name: `nic-${g}-${n}`,
+        networkName,
+        ips: [`10.${Math.floor(n / 250)}.${n % 250}.${(g % 250) + 1}`],
+        createdAt: created,
+      });
+    }
+  }
+  return { gateways, nics };
+}
+
+/** The upper bound: the same decisions by the pure functions, no I/O. */
+function pureAllocation(spec: Spec): { seconds: number; events: number } {
+  const start = process.hrtime.bigint();
+  let pool: IpPoolState = foldPool(
+    initialIpPoolState(),
+    decidePool({ type: 'AddPrefix', prefix: PREFIXES }, initialIpPoolState()),
+  );
+  let events = 0;
+  const byNetwork = new Map<string, NetworkInterfaceInput[]>();
+  for (const nic of spec.nics)
+    byNetwork.set(`${nic.namespace}/${nic.networkName}`, [
+      ...(byNetwork.get(`${nic.namespace}/${nic.networkName}`) ?? []),
+      nic,
+    ]);
+  for (const gw of spec.gateways) {
+    const nics = byNetwork.get(`${gw.namespace}/${gw.networkName}`) ?? [];
+    const state: AllocationState = initialAllocationState();
+    const plan = planAllocation({
+      gateway: gw,
+      nics: eligibleNicsForGateway(gw, [gw], nics),
+      current: state,
+      freeIps: freeIps(pool, 'IPv4'),
+    });
+    for (const ip of plan.claimIps) {
+      const claimed = decidePool({ type: 'ClaimIp', gatewayUid: gw.uid, family: 'IPv4', ip }, pool);
+      pool = foldPool(pool, claimed);
+      events += claimed.length;
+    }
+    const decided = decideAllocation({ type: 'ApplyAllocationPlan', plan }, state);
+    foldAllocation(state, decided);
+    events += decided.length;
+  }
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, events };
+}
+
+function createdEvent(
+  kind: string,
+  o: { uid: string; namespace: string; name: string },
+  spec: Record<string, unknown>,
+  finalizers: string[],
+) {
+  return {
+    type: `${kind}Created`,
+    data: {
+      uid: o.uid,
+      namespace: o.namespace,
+      name: o.name,
+      labels: {},
+      annotations: {},
+      finalizers,
+      spec,
+      generation: 1,
+      creationTimestamp: '2026-11-26T00:00:00Z',
+    },
+    metadata: { source: '/natgw/bench', actor: 'bench' },
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = workload();
+  const total = spec.nics.length;
+  process.stdout.write(
+    `workload: ${GATEWAYS} gateways x ${NICS_PER_GATEWAY} NICs = ${total} NICs, ppni ${PPNI}\n`,
+  );
+  const pure = pureAllocation(spec);
+
+  const url = await createTestDatabase('bench_alloc');
+  const nats = testNatsNames('bench_alloc');
+  const ds = await openDatabase({ url, ...NATGW_SCHEMA, poolSize: 12 });
+  const store = new PostgresEventStore(ds);
+  const allocator = new ServiceProcess('allocator', {
+    DATABASE_URL: url,
+    NATS_STREAM: nats.stream,
+    NATS_SUBJECT_PREFIX: nats.prefix,
+    PUBLIC_PREFIXES: PREFIXES,
+    ALLOCATOR_RESYNC_SECONDS: '3600',
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    const seedStart = process.hrtime.bigint();
+    const objects = [
+      ...spec.gateways.map((g) => ({
+        stream: `natgateway:${g.namespace}/${g.name}`,
+        event: createdEvent(
+          'NATGateway',
+          g,
+          {
+            type: 'Public',
+            ipFamily: 'IPv4',
+            portsPerNetworkInterface: PPNI,
+            networkRef: { name: g.networkName },
+          },
+          ['natgw.ironcore.dev/allocation'],
+        ),
+      })),
+      ...spec.nics.map((n) => ({
+        stream: `networkinterface:${n.namespace}/${n.name}`,
+        event: createdEvent(
+          'NetworkInterface',
+          n,
+          { networkRef: { name: n.networkName }, ips: n.ips },
+          ['natgw.ironcore.dev/allocation'],
+        ),
+      })),
+    ];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < objects.length; i = next++) {
+          await store.append(objects[i].stream, [objects[i].event], {
+            expectedVersion: 'no-stream',
+          });
+        }
+      }),
+    );
+    const seedSeconds = Number(process.hrtime.bigint() - seedStart) / 1e9;
+    const projStart = process.hrtime.bigint();
+    const runner = new ProjectionRunner(ds, store, new ResourceProjection(), undefined, {
+      batchSize: 2000,
+    });
+    while (
+      (await runner.catchUp()) > 0 ||
+      (await ds.query(`SELECT count(*)::int AS n FROM natgw_resources`))[0].n < objects.length
+    ) {
+      /* an empty page means nothing visible yet; loop until every object is projected */
+    }
+    const projectionSeconds = Number(process.hrtime.bigint() - projStart) / 1e9;
+
+    const allocStart = process.hrtime.bigint();
+    await allocator.start(120_000);
+    for (;;) {
+      const [{ n }] = await ds.query(
+        `SELECT count(*)::int AS n FROM natgw_events WHERE type = 'NATSlotAssigned'`,
+      );
+      if (n >= total) break;
+      if (!allocator.running) throw new Error(`allocator exited:\n${allocator.logs()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const allocSeconds = Number(process.hrtime.bigint() - allocStart) / 1e9;
+    const [{ n: decisions }] = await ds.query(
+      `SELECT count(*)::int AS n FROM natgw_events WHERE stream_id LIKE 'allocation:%' OR type = 'PublicIPClaimed'`,
+    );
+    const rows = [
+      {
+        metric: 'seed resource events (direct append, 8 writers)',
+        value: `${objects.length} in ${seedSeconds.toFixed(1)} s`,
+      },
+      {
+        metric: 'resource projection catch-up',
+        value: `${(objects.length / projectionSeconds).toFixed(0)} events/s`,
+      },
+      {
+        metric: 'allocator process: start to every NIC slotted',
+        value: `${allocSeconds.toFixed(1)} s`,
+      },
+      { metric: 'allocator: NIC slots per second', value: `${(total / allocSeconds).toFixed(0)}` },
+      {
+        metric: 'allocator: decision events per second',
+        value: `${(decisions / allocSeconds).toFixed(0)} (${decisions} events)`,
+      },
+      {
+        metric: 'pure domain functions (upper bound)',
+        value: `${pure.seconds.toFixed(2)} s, ${(pure.events / pure.seconds).toFixed(0)} events/s`,
+      },
+      { metric: 'ratio allocator / pure', value: `${(pure.seconds / allocSeconds).toFixed(3)}x` },
+    ];
+    process.stdout.write(`\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}\n`);
+    const width = Math.max(...rows.map((r) => r.metric.length));
+    for (const r of rows) process.stdout.write(`${r.metric.padEnd(width)}  ${r.value}\n`);
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    writeFileSync(
+      join(__dirname, 'results', 'alloc.json'),
+      `${JSON.stringify({ gateways: GATEWAYS, nicsPerGateway: NICS_PER_GATEWAY, seedSeconds, projectionSeconds, allocSeconds, decisions, pure, rows }, null, 2)}\n`,
+    );
+  } finally {
+    await allocator.kill('SIGTERM');
+    await ds.destroy();
+    await dropTestDatabase(url);
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    await (await jetstreamManager(nc)).streams.delete(nats.stream).catch(() => undefined);
+    await nc.close();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench:alloc failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
