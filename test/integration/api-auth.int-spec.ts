@@ -1,0 +1,233 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { API, startTestApi, TestApi } from './api-test-app';
+
+jest.setTimeout(120_000);
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const TOKENS = `
+tokens:
+  - token: admin-token-0123456789
+    user: admin
+    namespaces: "*"
+    verbs: [read, write]
+  - token: alice-token-0123456789
+    user: alice
+    namespaces: [team-a]
+    verbs: [read, write]
+  - tokenSha256: ${sha256('viewer-token-0123456789')}
+    user: viewer
+    namespaces: [team-a]
+    verbs: [read]
+`;
+
+const network = (name: string) => ({ metadata: { name } });
+
+describe('api-gateway authentication and authorization', () => {
+  let api: TestApi;
+  const as = (token?: string) => {
+    const agent = request(api.url);
+    const auth = (r: request.Test) => (token ? r.set('Authorization', `Bearer ${token}`) : r);
+    return {
+      get: (path: string) => auth(agent.get(path)),
+      post: (path: string, body: object) => auth(agent.post(path)).send(body),
+      put: (path: string, body: object) => auth(agent.put(path)).send(body),
+      patch: (path: string, body: object) =>
+        auth(agent.patch(path)).set('Content-Type', 'application/merge-patch+json').send(body),
+      delete: (path: string) => auth(agent.delete(path)),
+    };
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi('api_auth', { tokensYaml: TOKENS });
+    expect(
+      (await as('admin-token-0123456789').post(`${API}/namespaces/team-a/networks`, network('a1')))
+        .status,
+    ).toBe(201);
+    expect(
+      (await as('admin-token-0123456789').post(`${API}/namespaces/team-b/networks`, network('b1')))
+        .status,
+    ).toBe(201);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  // [who, token, method, path, expected status]
+  const MATRIX: Array<
+    [string, string | undefined, 'get' | 'post' | 'put' | 'patch' | 'delete', string, number]
+  > = [
+    ['no token', undefined, 'get', `${API}/namespaces/team-a/networks`, 401],
+    ['no token', undefined, 'post', `${API}/namespaces/team-a/networks`, 401],
+    ['unknown token', 'nope', 'get', `${API}/namespaces/team-a/networks/a1`, 401],
+    ['unknown token', 'alice-token-012345678', 'get', `${API}/namespaces/team-a/networks/a1`, 401],
+    [
+      'alice, her namespace',
+      'alice-token-0123456789',
+      'get',
+      `${API}/namespaces/team-a/networks/a1`,
+      200,
+    ],
+    [
+      'alice, her namespace',
+      'alice-token-0123456789',
+      'post',
+      `${API}/namespaces/team-a/networks`,
+      201,
+    ],
+    [
+      'alice, her namespace',
+      'alice-token-0123456789',
+      'patch',
+      `${API}/namespaces/team-a/networks/a1`,
+      200,
+    ],
+    [
+      'alice, wrong namespace',
+      'alice-token-0123456789',
+      'get',
+      `${API}/namespaces/team-b/networks/b1`,
+      403,
+    ],
+    [
+      'alice, wrong namespace',
+      'alice-token-0123456789',
+      'get',
+      `${API}/namespaces/team-b/networks`,
+      403,
+    ],
+    [
+      'alice, wrong namespace',
+      'alice-token-0123456789',
+      'post',
+      `${API}/namespaces/team-b/networks`,
+      403,
+    ],
+    [
+      'alice, wrong namespace',
+      'alice-token-0123456789',
+      'delete',
+      `${API}/namespaces/team-b/networks/b1`,
+      403,
+    ],
+    ['alice, all namespaces', 'alice-token-0123456789', 'get', `${API}/networks`, 403],
+    ['viewer reads', 'viewer-token-0123456789', 'get', `${API}/namespaces/team-a/networks`, 200],
+    [
+      'viewer reads',
+      'viewer-token-0123456789',
+      'get',
+      `${API}/namespaces/team-a/networks/a1/status`,
+      200,
+    ],
+    ['viewer writes', 'viewer-token-0123456789', 'post', `${API}/namespaces/team-a/networks`, 403],
+    [
+      'viewer writes',
+      'viewer-token-0123456789',
+      'put',
+      `${API}/namespaces/team-a/networks/a1`,
+      403,
+    ],
+    [
+      'viewer writes',
+      'viewer-token-0123456789',
+      'patch',
+      `${API}/namespaces/team-a/networks/a1`,
+      403,
+    ],
+    [
+      'viewer writes',
+      'viewer-token-0123456789',
+      'delete',
+      `${API}/namespaces/team-a/networks/a1`,
+      403,
+    ],
+    [
+      'viewer, wrong namespace',
+      'viewer-token-0123456789',
+      'get',
+      `${API}/namespaces/team-b/networks`,
+      403,
+    ],
+    ['admin, all namespaces', 'admin-token-0123456789', 'get', `${API}/networks`, 200],
+    [
+      'admin, any namespace',
+      'admin-token-0123456789',
+      'get',
+      `${API}/namespaces/team-b/networks/b1`,
+      200,
+    ],
+  ];
+
+  it.each(MATRIX)('%s: %s %s %s -> %i', async (_who, token, method, path, status) => {
+    const client = as(token);
+    const body = network(`n-${Math.random().toString(36).slice(2, 8)}`);
+    const res =
+      method === 'get' || method === 'delete'
+        ? await client[method](path)
+        : method === 'patch'
+          ? await client.patch(path, { metadata: { labels: { x: 'y' } } })
+          : await client[method](
+              path,
+              method === 'put' ? { ...body, metadata: { name: 'a1' } } : body,
+            );
+    expect(res.status).toBe(status);
+    if (status === 401) {
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="natgw"');
+    }
+    if (status === 403)
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+    if (token) expect(JSON.stringify(res.body)).not.toContain(token);
+  });
+
+  it('records the authenticated user as the actor of the events', async () => {
+    await as('alice-token-0123456789').post(
+      `${API}/namespaces/team-a/networks`,
+      network('by-alice'),
+    );
+    const [created] = await api.store.readStream('network:team-a/by-alice');
+    expect(created.metadata.actor).toBe('alice');
+  });
+
+  it('keeps /healthz, /readyz and the OpenAPI document open', async () => {
+    for (const path of ['/healthz', '/readyz', '/openapi/v3', '/openapi.json']) {
+      expect([path, (await request(api.url).get(path)).status]).toEqual([path, 200]);
+    }
+  });
+});
+
+describe('api-gateway start-up rules', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('refuses to bind beyond loopback without AUTH_TOKENS_FILE', () => {
+    const r = run({ API_HOST: '0.0.0.0', API_PORT: '18471' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('API_HOST=0.0.0.0 is not a loopback address');
+    expect(r.stderr).toContain('AUTH_TOKENS_FILE');
+  });
+
+  it('refuses a malformed tokens file, naming the entry but never the token', () => {
+    const file = join(tmpdir(), `natgw-bad-tokens-${process.pid}.yaml`);
+    writeFileSync(
+      file,
+      'tokens:\n  - token: s3cret-value\n    user: bob\n    namespaces: [Bad_NS]\n    verbs: [read, fly]\n',
+    );
+    const r = run({ AUTH_TOKENS_FILE: file, API_PORT: '18472' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('AUTH_TOKENS_FILE tokens[0].namespaces');
+    expect(r.stderr).toContain('AUTH_TOKENS_FILE tokens[0].verbs');
+    expect(r.stderr).not.toContain('s3cret-value');
+  });
+});
