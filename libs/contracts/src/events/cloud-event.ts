@@ -1,4 +1,7 @@
 import { EventMetadata, RecordedEvent, streamCategory } from './event';
+import { RESOURCE_KINDS } from '../resources/kinds';
+
+const RESOURCE_CATEGORIES = new Set(RESOURCE_KINDS.map((k) => k.streamCategory));
 
 /** A CloudEvents 1.0 structured-mode JSON message, as natgw publishes it. */
 export interface CloudEvent<Data = unknown> {
@@ -39,21 +42,37 @@ function kebab(name: string): string {
   return name.replace(ACRONYMS, '$1-$2').replace(WORDS, '$1-$2').toLowerCase();
 }
 
+/** The reverse-DNS prefix of every natgw CloudEvents `type`. */
+export const CLOUD_EVENT_TYPE_PREFIX = 'dev.ironcore.natgw';
+
 /**
- * The versioned CloudEvents type of an event, e.g. `NATGatewayCreated` in stream
- * category `natgateway` gives `dev.ironcore.natgw.natgateway.created.v1`.
+ * The versioned CloudEvents type of an event: the stream category, then the event
+ * name without the kind it repeats, in kebab case. `NATGatewayCreated` in category
+ * `natgateway` gives `dev.ironcore.natgw.natgateway.created.v1`; `NATSlotAssigned`
+ * in category `allocation` gives `dev.ironcore.natgw.allocation.nat-slot-assigned.v1`.
  */
 export function cloudEventType(category: string, type: string, version = 1): string {
-  const name = kebab(type);
-  const prefix = `${category.toLowerCase()}-`;
-  const action = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  return `dev.ironcore.natgw.${category.toLowerCase()}.${action}.v${version}`;
+  const lower = category.toLowerCase();
+  // The kind is compared without case and dashes: NATGateway names category natgateway.
+  const action =
+    type.toLowerCase().startsWith(lower) && type.length > lower.length
+      ? type.slice(lower.length)
+      : type;
+  return `${CLOUD_EVENT_TYPE_PREFIX}.${lower}.${kebab(action)}.v${version}`;
 }
 
-/** The CloudEvents `subject`: what the event is about, e.g. `default/natgateway-sample`. */
+/**
+ * The CloudEvents `subject`: what the event is about. Resource streams
+ * (`natgateway:default/natgateway-sample`) give `namespace/name`
+ * (`default/natgateway-sample`); every other stream gives `category/id`, e.g.
+ * `allocation/<gateway uid>`, `ippool/default`, `dataplane/<node>`,
+ * `deadletter/<consumer>`, `inbound/networkinterfaces`.
+ */
 export function cloudEventSubject(streamId: string): string {
   const i = streamId.indexOf(':');
-  return i < 0 ? streamId : streamId.slice(i + 1);
+  if (i < 0) return streamId;
+  const id = streamId.slice(i + 1);
+  return RESOURCE_CATEGORIES.has(streamId.slice(0, i)) ? id : `${streamId.slice(0, i)}/${id}`;
 }
 
 /** Wraps a recorded event as a CloudEvent. */
