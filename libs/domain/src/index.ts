@@ -1,2 +1,3 @@
 export * from './allocation';
 export * from './dataplane';
+export * from './audit';
