@@ -167,6 +167,21 @@ describe('allocator through the REST API (api-gateway + allocator + executor pro
       /2 network interfaces? (are |is )?waiting|waiting/,
     );
     expect(pending.status).toMatchObject({ usedSlots: 1, requestedNICs: 3 });
+    // Port exhaustion is a signal operators can alert on, not only a status field.
+    const allocator = system.services.find((s) => s.service === 'allocator')!;
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`${await allocator.url}/metrics`)).text();
+        return /natgw_gateways_short_of_capacity\{[^}]*\} 1\b/.test(text) && text;
+      },
+      { what: 'short-of-capacity metric' },
+    );
+    expect(metrics).toMatch(
+      /natgw_gateway_slots_requested\{[^}]*namespace="beta"[^}]*gateway="gw"[^}]*\} 3/,
+    );
+    expect(metrics).toMatch(
+      /natgw_pool_addresses_free\{[^}]*prefix="198\.51\.100\.0\/31"[^}]*\} 0/,
+    );
     // Free alpha's address: delete alpha's gateway. Beta's waiting NICs get it without any user action.
     expect((await http('DELETE', `${await base('alpha')}/natgateways/gw`)).status).toBe(200);
     const grown = await eventually(

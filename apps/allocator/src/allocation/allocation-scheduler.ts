@@ -8,11 +8,13 @@ import {
   initialAllocationState,
   IpPoolEvent,
   IpPoolState,
+  poolUsage,
 } from '@natgw/domain';
 import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+import { Metrics } from '@natgw/platform';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { AllocatorConfig } from '../allocator.config';
-import { foldPoolEvents, initialIpPoolState } from '../pools/pool-book';
+import { foldPoolEvents, initialIpPoolState, PoolBook } from '../pools/pool-book';
 import { seedDefaultPool } from '../pools/seed-pools';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
@@ -46,6 +48,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   private readonly reconciler: ReconcileNetwork;
   private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>;
   private resyncTimer?: NodeJS.Timeout;
+  private readonly shortOfCapacity = new Set<string>();
   private stopped = false;
   ready = false;
 
@@ -54,6 +57,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
     private readonly store: PostgresEventStore,
     private readonly projections: ProjectionHost,
     private readonly config: AllocatorConfig,
+    private readonly metrics: Metrics,
   ) {
     this.pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
       store,
@@ -80,6 +84,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       this.config.publicPrefixes,
     );
     if (added.length > 0) this.logger.log(`added ${added.join(', ')} to the default pool`);
+    await this.recordPoolUsage();
     this.ready = true;
     void this.resync('start');
   }
@@ -121,9 +126,37 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async reconcile(key: NetworkKey, cause: ReconcileCause): Promise<void> {
-    const appended = await this.reconciler.run(key, cause);
-    if (appended > 0)
-      this.logger.debug?.(`reconciled ${key.namespace}/${key.network}: ${appended} events`);
+    const outcome = await this.reconciler.run(key, cause);
+    for (const g of outcome.gateways) {
+      const labels = { namespace: g.namespace, gateway: g.name };
+      this.metrics.gatewaySlotsUsed.set(labels, g.slotsUsed);
+      this.metrics.gatewaySlotsRequested.set(labels, g.slotsRequested);
+      this.metrics.gatewaySlotsCapacity.set(labels, g.slotsTotal);
+      if (g.slotsRequested > g.slotsUsed) this.shortOfCapacity.add(`${g.namespace}/${g.name}`);
+      else this.shortOfCapacity.delete(`${g.namespace}/${g.name}`);
+    }
+    for (const g of outcome.removed) {
+      const labels = { namespace: g.namespace, gateway: g.name };
+      this.metrics.gatewaySlotsUsed.remove(labels);
+      this.metrics.gatewaySlotsRequested.remove(labels);
+      this.metrics.gatewaySlotsCapacity.remove(labels);
+      this.shortOfCapacity.delete(`${g.namespace}/${g.name}`);
+    }
+    this.metrics.gatewaysShortOfCapacity.set(this.shortOfCapacity.size);
+    if (outcome.appended > 0) await this.recordPoolUsage();
+  }
+
+  /** Pool usage per prefix, from the pools as the log has them now. */
+  private async recordPoolUsage(): Promise<void> {
+    const book = await PoolBook.load(this.store, this.pools, this.dataSource.manager);
+    for (const pool of book.pools) {
+      for (const u of poolUsage(pool.state)) {
+        const labels = { prefix: u.prefix };
+        this.metrics.poolAddresses.set(labels, Number(u.total));
+        this.metrics.poolAddressesUsed.set(labels, u.used);
+        this.metrics.poolAddressesFree.set(labels, Number(u.free));
+      }
+    }
   }
 
   private async resolve(event: RecordedEvent): Promise<void> {

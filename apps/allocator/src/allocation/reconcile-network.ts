@@ -51,9 +51,27 @@ export function isRetryable(err: unknown): boolean {
   return name === 'IpAlreadyClaimedError' || name === 'IpClaimedByAnotherGatewayError';
 }
 
+/** One gateway's usage after a reconcile, for metrics. */
+export interface GatewayUsage {
+  namespace: string;
+  name: string;
+  slotsUsed: number;
+  slotsRequested: number;
+  slotsTotal: number;
+}
+
+/** What one reconcile of a network did. */
+export interface ReconcileOutcome {
+  appended: number;
+  gateways: GatewayUsage[];
+  /** Gateways gone from this network (deleted): their metrics are dropped. */
+  removed: Array<{ namespace: string; name: string }>;
+}
+
 interface Written {
   pools: Folded<IpPoolState>[];
   allocation?: Folded<AllocationState>;
+  usage?: Omit<GatewayUsage, 'namespace' | 'name'>;
 }
 
 /**
@@ -72,8 +90,8 @@ export class ReconcileNetwork {
     private readonly maxAttempts = 8,
   ) {}
 
-  /** Returns the number of events appended. */
-  async run(key: NetworkKey, cause: ReconcileCause = {}): Promise<number> {
+  /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
+  async run(key: NetworkKey, cause: ReconcileCause = {}): Promise<ReconcileOutcome> {
     const inputs = new ResourceInputs(this.dataSource.manager);
     const { gateways, nics } = await inputs.network(key.namespace, key.network);
     const bounds = await inputs.autoscalerBounds(key.namespace);
@@ -87,8 +105,10 @@ export class ReconcileNetwork {
       (a, b) => Number(b.deleting ?? false) - Number(a.deleting ?? false),
     );
     let appended = 0;
+    const usage: GatewayUsage[] = [];
+    const removed: Array<{ namespace: string; name: string }> = [];
     for (const gateway of ordered) {
-      appended += await this.withRetries(() =>
+      const result = await this.withRetries(() =>
         this.reconcileGateway(
           gateway,
           gateways,
@@ -97,16 +117,20 @@ export class ReconcileNetwork {
           metadata,
         ),
       );
+      appended += result.appended;
+      if (result.usage)
+        usage.push({ namespace: gateway.namespace, name: gateway.name, ...result.usage });
+      else removed.push({ namespace: gateway.namespace, name: gateway.name });
     }
     for (const nic of nics) {
       if (nic.deleting && nic.finalizers.includes(ALLOCATION_FINALIZER)) {
         appended += await this.finalizeNic(nic, gateways, metadata);
       }
     }
-    return appended;
+    return { appended, gateways: usage, removed };
   }
 
-  private async withRetries(attempt: () => Promise<number>): Promise<number> {
+  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
     for (let i = 1; ; i++) {
       try {
         return await attempt();
@@ -123,7 +147,7 @@ export class ReconcileNetwork {
     nics: NicRecord[],
     bounds: PublicIpBounds,
     metadata: EventMetadata,
-  ): Promise<number> {
+  ): Promise<{ appended: number; usage?: Written['usage'] }> {
     const allocationId = allocationStreamId(gateway.uid);
     const written: Written = { pools: [] };
     let count = 0;
@@ -152,7 +176,7 @@ export class ReconcileNetwork {
     }
     for (const p of written.pools) this.pools.remember(p);
     if (written.allocation) this.allocations.remember(written.allocation);
-    return count;
+    return { appended: count, usage: written.usage };
   }
 
   private async allocate(
@@ -176,6 +200,11 @@ export class ReconcileNetwork {
       freeIps: book.freeIps(gateway.ipFamily),
       existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
     });
+    written.usage = {
+      slotsUsed: plan.usage.slotsUsed,
+      slotsRequested: plan.usage.nicsRequesting,
+      slotsTotal: plan.usage.slotsTotal,
+    };
     let count = 0;
     // Claim in the pool before assigning: an address is never held without a claim.
     const claims = new Map<Folded<IpPoolState>, IpPoolEvent[]>();
