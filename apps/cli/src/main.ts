@@ -1,13 +1,34 @@
 import 'reflect-metadata';
 import { loadConfig, BaseConfig, ConfigError } from '@natgw/platform';
 import { openDatabase, PostgresEventStore, rebuildProjection, redactUrl } from '@natgw/event-store';
+import { parseRfc3339 } from '@natgw/contracts';
 import { NATGW_SCHEMA } from '@natgw/projections';
 import { allProjections } from './projections';
+import { formatReplay, replayNatTables } from './replay';
 
 const USAGE = `usage: natgw-cli <command>
   migrate                          create the database if missing and run every migration
   projections:list                 list the projections
-  projections:rebuild <name>|--all rebuild projections from the event log`;
+  projections:rebuild <name>|--all rebuild projections from the event log
+  replay --at <RFC3339> [--json]   print every gateway's NAT table as it was at that instant`;
+
+/** Reads `--at <RFC3339>` (or `--at=<RFC3339>`) and `--json`; undefined with a message on error. */
+function replayArgs(args: string[]): { at: Date; json: boolean } | string {
+  let text: string | undefined;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--json') json = true;
+    else if (arg === '--at') text = args[++i];
+    else if (arg.startsWith('--at=')) text = arg.slice('--at='.length);
+    else return `replay: unknown argument "${arg}"`;
+  }
+  if (text === undefined) return 'replay needs --at <RFC3339>, e.g. --at 2026-11-26T10:42:00Z';
+  const at = parseRfc3339(text);
+  if (!at)
+    return `replay: --at ${JSON.stringify(text)} is not an RFC 3339 timestamp with a time zone`;
+  return { at, json };
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -20,7 +41,15 @@ async function main(argv: string[]): Promise<number> {
     for (const p of projections) process.stdout.write(`${p.name}\n`);
     return 0;
   }
-  if (command !== 'migrate' && command !== 'projections:rebuild') {
+  let replay: { at: Date; json: boolean } | undefined;
+  if (command === 'replay') {
+    const parsed = replayArgs(args);
+    if (typeof parsed === 'string') {
+      process.stderr.write(`${parsed}\n${USAGE}\n`);
+      return 2;
+    }
+    replay = parsed;
+  } else if (command !== 'migrate' && command !== 'projections:rebuild') {
     process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
@@ -46,6 +75,15 @@ async function main(argv: string[]): Promise<number> {
     applicationName: 'natgw-cli',
   });
   try {
+    if (replay) {
+      const gateways = await replayNatTables(ds, replay.at);
+      process.stdout.write(
+        replay.json
+          ? `${JSON.stringify({ at: replay.at.toISOString(), gateways }, null, 2)}\n`
+          : formatReplay(replay.at, gateways),
+      );
+      return 0;
+    }
     if (command === 'migrate') {
       process.stdout.write(`database ${redactUrl(config.DATABASE_URL)} is migrated\n`);
       return 0;

@@ -1,2 +1,3 @@
 export * from './events';
 export * from './resources';
+export * from './audit';

@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { allocationStatesAt, GatewayNatTable, natTableOf } from '@natgw/domain';
+import { AllocationHistoryReader, GatewayIdentity } from '@natgw/projections';
+
+/** One gateway's NAT table as it was at the replayed instant. */
+export interface ReplayedGateway {
+  uid: string;
+  namespace?: string;
+  name?: string;
+  table: GatewayNatTable;
+}
+
+/**
+ * The NAT table of every gateway whose allocation was open at `at`, folded from
+ * the allocation streams recorded up to then; sorted by namespace and name.
+ */
+export async function replayNatTables(ds: DataSource, at: Date): Promise<ReplayedGateway[]> {
+  const reader = new AllocationHistoryReader(ds);
+  const states = allocationStatesAt(await reader.allGatewayEvents(at), at);
+  const open = [...states].filter(([, state]) => state.status === 'open');
+  const names = await reader.gatewayIdentities(open.map(([uid]) => uid));
+  const key = (g: ReplayedGateway) => `${g.namespace ?? '~'}/${g.name ?? g.uid}`;
+  return open
+    .map(([uid, state]) => {
+      const id: GatewayIdentity | undefined = names.get(uid);
+      return { uid, namespace: id?.namespace, name: id?.name, table: natTableOf(state) };
+    })
+    .sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** The replay for people: one block per gateway, one line per slot. */
+export function formatReplay(at: Date, gateways: readonly ReplayedGateway[]): string {
+  const lines = [`NAT tables at ${at.toISOString()}: ${gateways.length} gateway(s)`];
+  for (const g of gateways) {
+    const title = g.name ? `${g.namespace}/${g.name}` : '(name not in the log)';
+    lines.push('', `NATGateway ${title} uid=${g.uid}`);
+    if (g.table.ips.length === 0) lines.push('  (no public IPs)');
+    for (const ip of g.table.ips) {
+      lines.push(`  ${ip.ip}${ip.sections.length === 0 ? '  (no slots)' : ''}`);
+      for (const s of ip.sections) {
+        const node = s.targetRef.nodeName ? ` node=${s.targetRef.nodeName}` : '';
+        lines.push(
+          `    ${`${s.port}-${s.endPort}`.padEnd(11)} ${s.ip.padEnd(15)} nic=${s.targetRef.name} uid=${s.targetRef.uid}${node}`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

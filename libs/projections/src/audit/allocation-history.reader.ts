@@ -1,0 +1,120 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { parseResourceEventType, ResourceKind, resourceStreamId } from '@natgw/contracts';
+import type { AllocationEvent, TimedAllocationEvent, TimedLifecycleEvent } from '@natgw/domain';
+
+interface EventRow {
+  stream_id: string;
+  type: string;
+  data: unknown;
+  recorded_at: Date;
+}
+
+const SLOT_TYPES = `('NATSlotAssigned', 'NATSlotReleased')`;
+
+function timed(rows: EventRow[]): TimedAllocationEvent[] {
+  return rows.map((r) => ({
+    event: { type: r.type, data: r.data } as AllocationEvent,
+    recordedAt: r.recorded_at,
+  }));
+}
+
+/** A gateway's name, as its `NATGatewayCreated` event recorded it. */
+export interface GatewayIdentity {
+  uid: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Reads the allocation history the audit lookups fold (see @natgw/domain
+ * `slotHolderAt`, `natTablesAt`): only events recorded at or before the instant,
+ * through the audit indexes (AuditIndexes1700000300000), never the whole log.
+ */
+export class AllocationHistoryReader {
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  private query(sql: string, params: unknown[]): Promise<EventRow[]> {
+    return this.db.query(sql, params);
+  }
+
+  /**
+   * What `slotHolderAt` needs for one public IP: the slot events of every NIC
+   * that had a slot on it by `at` (on any address), and the AllocationClosed of
+   * the gateways that gave those slots; in stream order.
+   */
+  async eventsForPublicIp(ip: string, at: Date): Promise<TimedAllocationEvent[]> {
+    const rows = await this.query(
+      `WITH touched AS (
+         SELECT DISTINCT data->>'nicUid' AS nic, 'allocation:' || (data->>'gatewayUid') AS stream
+           FROM natgw_events
+          WHERE type IN ${SLOT_TYPES} AND data->>'ip' = $1 AND recorded_at <= $2
+       )
+       SELECT e.stream_id, e.type, e.data, e.recorded_at, e.version FROM natgw_events e
+        WHERE e.type IN ${SLOT_TYPES} AND e.recorded_at <= $2
+          AND e.data->>'nicUid' IN (SELECT nic FROM touched)
+       UNION ALL
+       SELECT e.stream_id, e.type, e.data, e.recorded_at, e.version FROM natgw_events e
+        WHERE e.type = 'AllocationClosed' AND e.recorded_at <= $2
+          AND e.stream_id IN (SELECT stream FROM touched)
+       ORDER BY stream_id, version`,
+      [ip, at],
+    );
+    return timed(rows);
+  }
+
+  /** One gateway's allocation stream up to `at`. */
+  async gatewayEvents(gatewayUid: string, at: Date): Promise<TimedAllocationEvent[]> {
+    const rows = await this.query(
+      `SELECT stream_id, type, data, recorded_at FROM natgw_events
+        WHERE stream_id = $1 AND recorded_at <= $2 ORDER BY version`,
+      [`allocation:${gatewayUid}`, at],
+    );
+    return timed(rows);
+  }
+
+  /** Every allocation stream up to `at`, each in stream order. */
+  async allGatewayEvents(at: Date): Promise<TimedAllocationEvent[]> {
+    const rows = await this.query(
+      `SELECT stream_id, type, data, recorded_at FROM natgw_events
+        WHERE stream_id LIKE 'allocation:%' AND recorded_at <= $1
+        ORDER BY stream_id, version`,
+      [at],
+    );
+    return timed(rows);
+  }
+
+  /** The namespace and name of gateways by uid (deleted ones included). */
+  async gatewayIdentities(uids: readonly string[]): Promise<Map<string, GatewayIdentity>> {
+    const found = new Map<string, GatewayIdentity>();
+    if (uids.length === 0) return found;
+    const rows: Array<{ uid: string; namespace: string; name: string }> = await this.db.query(
+      `SELECT data->>'uid' AS uid, data->>'namespace' AS namespace, data->>'name' AS name
+         FROM natgw_events WHERE type = 'NATGatewayCreated' AND data->>'uid' = ANY($1::text[])`,
+      [uids],
+    );
+    for (const r of rows) found.set(r.uid, r);
+    return found;
+  }
+
+  /** The life-cycle events of one named object up to `at`, for `incarnationAt`. */
+  async lifecycle(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    at: Date,
+  ): Promise<TimedLifecycleEvent[]> {
+    const rows: Array<EventRow & { uid: string }> = await this.db.query(
+      `SELECT type, data->>'uid' AS uid, recorded_at FROM natgw_events
+        WHERE stream_id = $1 AND recorded_at <= $2 ORDER BY version`,
+      [resourceStreamId(kind, namespace, name), at],
+    );
+    return rows.map((r) => {
+      const action = parseResourceEventType(r.type)?.action;
+      return {
+        action: action === 'Created' || action === 'Deleted' ? action : 'Other',
+        uid: r.uid,
+        recordedAt: r.recorded_at,
+      };
+    });
+  }
+}
