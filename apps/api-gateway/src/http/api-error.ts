@@ -47,6 +47,11 @@ export const apiErrors = {
   forbidden: (message: string) => fail(403, 'Forbidden', message),
   notFound: (info: ResourceKindInfo, name: string) =>
     fail(404, 'NotFound', `${qualified(info)} "${name}" not found`, about(info, name)),
+  namespaceNotFound: (namespace: string) =>
+    fail(404, 'NotFound', `namespaces "${namespace}" not found: not a valid namespace name`, {
+      name: namespace,
+      kind: 'namespaces',
+    }),
   noSuchPath: (path: string) =>
     fail(404, 'NotFound', `the server could not find the requested resource (${path})`),
   methodNotAllowed: (message: string) => fail(405, 'MethodNotAllowed', message),

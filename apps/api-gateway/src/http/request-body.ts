@@ -29,16 +29,33 @@ function text(body: Buffer): string {
   }
 }
 
-/** Walks the parsed body without recursion: too deep a document is refused before anything recurses on it. */
-function checkDepth(value: unknown): void {
+const NUL = '\u0000';
+
+function refuseNul(s: string): void {
+  // PostgreSQL cannot store U+0000 in jsonb or text.
+  if (s.includes(NUL))
+    throw apiErrors.badRequest(
+      'the request body contains a NUL character (\\u0000), which cannot be stored',
+    );
+}
+
+/**
+ * Walks the parsed body without recursion: too deep a document is refused before
+ * anything recurses on it, and so is a string PostgreSQL cannot store.
+ */
+function checkShape(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v === 'string') refuseNul(v);
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_BODY_DEPTH) {
       throw apiErrors.badRequest(`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
     }
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    for (const [key, child] of Object.entries(v)) {
+      refuseNul(key);
+      stack.push([child, depth + 1]);
+    }
   }
 }
 
@@ -69,7 +86,7 @@ function parse(req: Request, format: 'json' | 'yaml'): unknown {
   const body = rawBodyOf(req);
   if (body.length === 0) throw apiErrors.badRequest('the request body is empty');
   const value = format === 'yaml' ? parseYaml(body) : parseJson(body);
-  checkDepth(value);
+  checkShape(value);
   return value;
 }
 

@@ -1,5 +1,7 @@
 import { apiErrors } from '../http/api-error';
 
+const DNS_CHARS = /^[a-z0-9.-]{0,253}$/;
+
 /** Where the next page of a list starts: the list's resourceVersion and the last key served. */
 export interface ContinueToken {
   resourceVersion: string;
@@ -32,7 +34,9 @@ export function decodeContinue(value: string): ContinueToken {
     typeof t.rv !== 'string' ||
     !/^[0-9]{1,19}$/.test(t.rv) ||
     typeof t.ns !== 'string' ||
-    typeof t.n !== 'string'
+    typeof t.n !== 'string' ||
+    !DNS_CHARS.test(t.ns) ||
+    !DNS_CHARS.test(t.n)
   ) {
     throw invalid();
   }

@@ -20,6 +20,7 @@ import { QueryParams } from '../http/query-params';
 import { objectBody, optionalObjectBody, patchBody } from '../http/request-body';
 import { send } from './api-response';
 import { parseDeleteOptions } from './delete-options';
+import { assertPathNames } from './path-names';
 import { requestContext } from './request-context';
 import { CreateResource } from './use-cases/create-resource';
 import { DeleteResource } from './use-cases/delete-resource';
@@ -40,6 +41,18 @@ const SUBRESOURCE = `${ITEM}/:subresource`;
 function kindOf(req: Request, plural: string): ResourceKindInfo {
   const info = kindByPlural(plural);
   if (!info) throw apiErrors.noSuchPath(`${req.method} ${req.path}`);
+  return info;
+}
+
+/** The kind of the URL, once its namespace (and name) could name an object at all. */
+function existing(
+  req: Request,
+  plural: string,
+  namespace: string,
+  name?: string,
+): ResourceKindInfo {
+  const info = kindOf(req, plural);
+  assertPathNames(info, namespace, name);
   return info;
 }
 
@@ -78,7 +91,7 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.listOrWatch(kindOf(req, plural), namespace, req, res);
+    await this.listOrWatch(existing(req, plural, namespace), namespace, req, res);
   }
 
   @Post(COLLECTION)
@@ -100,7 +113,11 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const stored = await this.getResource.execute(kindOf(req, plural), namespace, name);
+    const stored = await this.getResource.execute(
+      existing(req, plural, namespace, name),
+      namespace,
+      name,
+    );
     send(res, { code: 200, body: stored.object });
   }
 
@@ -112,7 +129,7 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const ctx = requestContext(req, kindOf(req, plural), namespace);
+    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
     send(res, await this.updateResource.execute(ctx, name, objectBody(req)));
   }
 
@@ -124,7 +141,7 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const ctx = requestContext(req, kindOf(req, plural), namespace);
+    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
     send(res, await this.patchResource.execute(ctx, name, patchBody(req)));
   }
 
@@ -136,7 +153,7 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const ctx = requestContext(req, kindOf(req, plural), namespace);
+    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
     const options = parseDeleteOptions(optionalObjectBody(req), ctx.dryRun);
     send(res, await this.deleteResource.execute(ctx, name, options));
   }
@@ -150,7 +167,7 @@ export class ResourcesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const info = kindOf(req, plural);
+    const info = existing(req, plural, namespace, name);
     if (subresource === 'status') {
       send(res, {
         code: 200,

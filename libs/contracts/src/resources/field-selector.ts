@@ -35,6 +35,13 @@ export function parseFieldSelector(selector: string): FieldRequirement[] {
         `field ${JSON.stringify(m[1])} is not supported; supported: ${SELECTABLE.join(', ')}`,
       );
     }
+    // Names and namespaces are DNS names: any other value matches nothing, and is refused.
+    if (!/^[a-z0-9.-]*$/.test(m[3]) || m[3].length > 253) {
+      throw new FieldSelectorError(
+        selector,
+        `${JSON.stringify(m[3])} is not a valid value for ${field}`,
+      );
+    }
     return { field, op: m[2] === '!=' ? 'neq' : 'eq', value: m[3] };
   });
 }

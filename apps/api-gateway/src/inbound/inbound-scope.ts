@@ -1,0 +1,62 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable, Optional } from '@nestjs/common';
+import { NewEvent, RecordedEvent } from '@natgw/contracts';
+import { ExpectedVersion, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+import { uuidV5 } from '@natgw/messaging';
+import { Metrics } from '@natgw/platform';
+import { ResourceLog } from '../resources/resource-log';
+import { InboundOperation } from './inbound-contract';
+
+/** The inbound request being handled, for the events it appends. */
+export interface InboundScope {
+  operation: InboundOperation;
+  /** The request's message id; without one the request is not idempotent. */
+  messageId?: string;
+}
+
+const scopes = new AsyncLocalStorage<InboundScope>();
+
+/** Runs `work` as the handling of one inbound request. */
+export function inInboundScope<T>(scope: InboundScope, work: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, work);
+}
+
+/**
+ * The id of the `index`th event one inbound request appends: derived from its
+ * message id, so a retried request appends events the log already holds, which
+ * the store refuses as duplicates. Every attempt of a request appends at most
+ * once (a lost race appends nothing), so `index` restarts at 0 per append.
+ */
+export function inboundEventId(operation: InboundOperation, messageId: string, index: number) {
+  return uuidV5(`inbound/networkinterfaces/${operation}/${messageId}/${index}`);
+}
+
+/**
+ * The ResourceLog the inbound use cases append through: the same appends as
+ * REST, with event ids from the request's message id (see inboundEventId).
+ */
+@Injectable()
+export class InboundResourceLog extends ResourceLog {
+  constructor(
+    store: PostgresEventStore,
+    projections: ProjectionHost,
+    @Optional() metrics?: Metrics,
+  ) {
+    super(store, projections, metrics);
+  }
+
+  override async append(
+    streamId: string,
+    events: NewEvent[],
+    expectedVersion: ExpectedVersion,
+  ): Promise<RecordedEvent[]> {
+    const scope = scopes.getStore();
+    const messageId = scope?.messageId;
+    if (!scope || messageId === undefined) return super.append(streamId, events, expectedVersion);
+    return super.append(
+      streamId,
+      events.map((e, i) => ({ ...e, id: inboundEventId(scope.operation, messageId, i) })),
+      expectedVersion,
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import {
+  Controller,
+  Delete,
+  Get,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { API_GATEWAY_SOURCE, EventMetadata, failureStatus, successStatus } from '@natgw/contracts';
+import { correlationIdOf } from '@natgw/platform';
+import { AuthGuard, principalOf } from '../auth/auth.guard';
+import { ApiError } from '../http/api-error';
+import { objectBody, patchBody } from '../http/request-body';
+import { mergePatch } from '../resources/apply-patch';
+import { send } from '../resources/api-response';
+import { IpPoolBook } from './ip-pool-book';
+import { checkIpPoolInput } from './ip-pool-input';
+import { ADMIN_API_VERSION, ADMIN_GROUP, ipPoolObject } from './ip-pool-object';
+import { SetIpPoolPrefixes } from './set-ip-pool-prefixes';
+
+function metadata(req: Request): EventMetadata {
+  const id = (req as { id?: unknown }).id;
+  return {
+    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
+    actor: principalOf(req).user,
+    source: API_GATEWAY_SOURCE,
+  };
+}
+
+function notFound(name: string): ApiError {
+  return new ApiError(
+    failureStatus(404, 'NotFound', `ippools.${ADMIN_GROUP} "${name}" not found`, {
+      name,
+      group: ADMIN_GROUP,
+      kind: 'ippools',
+    }),
+  );
+}
+
+function invalid(name: string, causes: import('@natgw/contracts').StatusCause[]): ApiError {
+  return new ApiError(
+    failureStatus(
+      422,
+      'Invalid',
+      `IPPool.${ADMIN_GROUP} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      {
+        name,
+        group: ADMIN_GROUP,
+        kind: 'IPPool',
+        causes,
+      },
+    ),
+  );
+}
+
+/**
+ * Public IP pools, a cluster-scoped admin resource: `/apis/natgw.ironcore.dev/v1alpha1/ippools`.
+ * Status shows each prefix's total, used and free addresses. Tokens need a grant for "*".
+ */
+@ApiExcludeController()
+@UseGuards(AuthGuard)
+@Controller(`apis/${ADMIN_API_VERSION}/ippools`)
+export class IpPoolsController {
+  constructor(
+    private readonly book: IpPoolBook,
+    private readonly setPrefixes: SetIpPoolPrefixes,
+  ) {}
+
+  @Get()
+  async list(@Res() res: Response): Promise<void> {
+    const pools = (await this.book.all()).filter((p) => p.state.prefixes.length > 0);
+    send(res, {
+      code: 200,
+      body: {
+        apiVersion: ADMIN_API_VERSION,
+        kind: 'IPPoolList',
+        metadata: {},
+        items: pools.map((p) => ipPoolObject(p.name, p.version, p.state, p.createdAt)),
+      },
+    });
+  }
+
+  @Get(':name')
+  async get(@Param('name') name: string, @Res() res: Response): Promise<void> {
+    const pool = await this.book.get(name);
+    if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
+    send(res, {
+      code: 200,
+      body: ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt),
+    });
+  }
+
+  @Post()
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const input = checkIpPoolInput(objectBody(req));
+    if (!input.ok) throw invalid(input.name, input.causes);
+    const created = await this.setPrefixes.execute({
+      name: input.name,
+      mode: 'create',
+      prefixes: input.prefixes,
+      metadata: metadata(req),
+    });
+    send(res, { code: 201, body: created });
+  }
+
+  @Put(':name')
+  async replace(
+    @Param('name') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const input = checkIpPoolInput(objectBody(req), name);
+    if (!input.ok) throw invalid(name, input.causes);
+    const updated = await this.setPrefixes.execute({
+      name,
+      mode: 'update',
+      prefixes: input.prefixes,
+      ...(input.resourceVersion ? { resourceVersion: input.resourceVersion } : {}),
+      metadata: metadata(req),
+    });
+    send(res, { code: 200, body: updated });
+  }
+
+  @Patch(':name')
+  async patch(
+    @Param('name') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const body = patchBody(req);
+    if (body.type !== 'merge') {
+      throw new ApiError(
+        failureStatus(
+          415,
+          'UnsupportedMediaType',
+          'IPPool accepts application/merge-patch+json patches only',
+        ),
+      );
+    }
+    const pool = await this.book.get(name);
+    if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
+    const current = ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt);
+    const next = mergePatch(
+      {
+        apiVersion: current.apiVersion,
+        kind: current.kind,
+        metadata: { name },
+        spec: current.spec,
+      },
+      body.patch,
+    ) as Record<string, unknown>;
+    const input = checkIpPoolInput(next, name);
+    if (!input.ok) throw invalid(name, input.causes);
+    const updated = await this.setPrefixes.execute({
+      name,
+      mode: 'update',
+      prefixes: input.prefixes,
+      ...(input.resourceVersion ? { resourceVersion: input.resourceVersion } : {}),
+      metadata: metadata(req),
+    });
+    send(res, { code: 200, body: updated });
+  }
+
+  @Delete(':name')
+  async delete(
+    @Param('name') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.setPrefixes.execute({ name, mode: 'delete', prefixes: [], metadata: metadata(req) });
+    send(res, { code: 200, body: successStatus({ name, group: ADMIN_GROUP, kind: 'ippools' }) });
+  }
+}
