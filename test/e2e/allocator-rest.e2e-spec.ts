@@ -96,6 +96,17 @@ describe('allocator through the REST API (api-gateway + allocator + executor pro
       { what: 'Ready=True' },
     );
     expect(ready.status).toMatchObject({ usedSlots: 2, requestedNICs: 2, totalSlots: 1008 });
+    // The bus is observable: whichever service holds the relay lock counts what it
+    // published, and the allocator counts what its consumer handled.
+    const texts = await Promise.all(
+      system.services.map(async (s) => (await fetch(`${await s.url}/metrics`)).text()),
+    );
+    expect(texts.join('\n')).toMatch(
+      /natgw_events_published_total\{[^}]*event_type="NATGatewayCreated"[^}]*\} [1-9]/,
+    );
+    expect(texts.join('\n')).toMatch(
+      /natgw_events_consumed_total\{[^}]*consumer="allocator"[^}]*event_type="NetworkInterfaceCreated"[^}]*\} [1-9]/,
+    );
   });
 
   it('a NIC with a virtual IP gets no NAT; removing the virtual IP brings NAT back', async () => {

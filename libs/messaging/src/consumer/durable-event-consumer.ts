@@ -75,7 +75,11 @@ export interface DurableEventConsumerOptions {
   source?: string;
   logger?: MessagingLogger;
   /** Fault injection for tests: runs after the commit, before the ack. */
-  hooks?: { beforeAck?: (msg: JsMsg) => Promise<void> | void };
+  hooks?: {
+    beforeAck?: (msg: JsMsg) => Promise<void> | void;
+    /** Called after an event was handled (not for redeliveries the inbox skipped). */
+    handled?: (event: RecordedEvent) => void;
+  };
 }
 
 /** Counters of what a consumer did since start. */
@@ -298,6 +302,7 @@ export class DurableEventConsumer {
       clearInterval(heartbeat);
     }
     this.counters[outcome === 'handled' ? 'handled' : 'duplicates']++;
+    if (outcome === 'handled' && event) this.options.hooks?.handled?.(event);
     try {
       await this.options.hooks?.beforeAck?.(msg);
     } catch (err) {

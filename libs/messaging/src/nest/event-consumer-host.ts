@@ -2,6 +2,7 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
+  Optional,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
@@ -9,6 +10,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { allEventsSubject } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
+import { Metrics } from '@natgw/platform';
 import {
   DurableEventConsumer,
   EventHandler,
@@ -55,6 +57,7 @@ export class EventConsumerHost implements OnApplicationBootstrap, BeforeApplicat
     private readonly store: PostgresEventStore,
     @Inject(JETSTREAM_CLIENT) private readonly js: JetStreamClient,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /** The running consumers. */
@@ -154,6 +157,10 @@ export class EventConsumerHost implements OnApplicationBootstrap, BeforeApplicat
         handler,
         source: this.options.source,
         logger: nestMessagingLogger(`EventConsumer:${durable}`),
+        hooks: {
+          handled: (event) =>
+            this.metrics?.eventsConsumed.inc({ consumer: durable, event_type: event.type }),
+        },
       },
     );
   }

@@ -6,3 +6,4 @@ export * from './messaging.module';
 export * from './messaging.tokens';
 export * from './nest-messaging-logger';
 export * from './relay-host';
+export * from './messaging-lag';

@@ -6,6 +6,7 @@ import { ensureEventStream } from '../nats/event-stream';
 import { connectNats } from '../nats/nats-connection';
 import { EventConsumerHost } from './event-consumer-host';
 import { MessagingHealth } from './messaging-health';
+import { MessagingLag } from './messaging-lag';
 import { MessagingModuleAsyncOptions, MessagingModuleOptions } from './messaging-module-options';
 import {
   JETSTREAM_CLIENT,
@@ -46,6 +47,7 @@ const SHARED_PROVIDERS: Provider[] = [
   EventConsumerHost,
   RelayHost,
   MessagingHealth,
+  MessagingLag,
 ];
 
 const EXPORTS = [
@@ -55,6 +57,7 @@ const EXPORTS = [
   EventConsumerHost,
   RelayHost,
   MessagingHealth,
+  MessagingLag,
 ];
 
 /**

@@ -8,6 +8,7 @@ import {
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { LogNotifier, PostgresEventStore } from '@natgw/event-store';
+import { Metrics } from '@natgw/platform';
 import { JetStreamRelay } from '../relay/jetstream-relay';
 import { MessagingModuleOptions } from './messaging-module-options';
 import { JETSTREAM_CLIENT, MESSAGING_OPTIONS } from './messaging.tokens';
@@ -25,6 +26,7 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
     store: PostgresEventStore,
     @Inject(JETSTREAM_CLIENT) js: JetStreamClient,
     @Optional() notifier?: LogNotifier,
+    @Optional() metrics?: Metrics,
   ) {
     if (!options.relay) return;
     const tuning = options.relay === true ? {} : options.relay;
@@ -41,6 +43,9 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
         subjectPrefix: options.subjectPrefix,
         source: options.source,
         logger: nestMessagingLogger('JetStreamRelay'),
+        onPublished: (events) => {
+          for (const e of events) metrics?.eventsPublished.inc({ event_type: e.type });
+        },
       },
     );
   }

@@ -43,6 +43,8 @@ export interface JetStreamRelayOptions {
   /** Retry delays while NATS or PostgreSQL fail. Default 100 ms doubling up to 10 s. */
   retryBackoff?: BackoffPolicy;
   logger?: MessagingLogger;
+  /** Called with the events of each published and checkpointed batch (metrics). */
+  onPublished?: (events: readonly RecordedEvent[]) => void;
 }
 
 /** A publish in a relay batch failed; the events before it were published and checkpointed. */
@@ -236,6 +238,7 @@ export class JetStreamRelay {
     if (acked > 0) {
       await this.advance(checkpointOf(events[acked - 1]));
       this.publishedCount += acked;
+      this.options.onPublished?.(events.slice(0, acked));
     }
     if (acked < results.length) {
       const failed = results[acked] as PromiseRejectedResult;
