@@ -14,6 +14,7 @@ import {
   describeRawBody,
   jsonbSafeText,
   NatsConnectionOptions,
+  nestMessagingLogger,
   sleep,
   uuidV5,
 } from '@natgw/messaging';
@@ -81,11 +82,16 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
   private async connectAndSubscribe(): Promise<void> {
     for (let attempt = 1; !this.stopController.signal.aborted; attempt++) {
       try {
-        this.nc = await connectNats({ ...this.options.nats, logger: undefined });
+        this.nc = await connectNats({
+          ...this.options.nats,
+          logger: nestMessagingLogger('InboundNats'),
+        });
         break;
       } catch (err) {
         const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: 15_000, jitter: 0.2 });
-        this.logger.warn(`NATS not reachable (${(err as Error).message}); inbound requests wait, retrying in ${delayMs} ms`);
+        this.logger.warn(
+          `NATS not reachable (${(err as Error).message}); inbound requests wait, retrying in ${delayMs} ms`,
+        );
         await sleep(delayMs, this.stopController.signal);
       }
     }

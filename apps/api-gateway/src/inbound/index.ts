@@ -1,0 +1,49 @@
+import { Provider } from '@nestjs/common';
+import { messagingSettings } from '@natgw/platform';
+import { ResourceReader } from '@natgw/projections';
+import { ApiGatewayConfig } from '../api-gateway.config';
+import { Clock, CLOCK } from '../resources/clock';
+import { ResourceUpdater } from '../resources/resource-updater';
+import { CreateResource } from '../resources/use-cases/create-resource';
+import { DeleteResource } from '../resources/use-cases/delete-resource';
+import { GetResource } from '../resources/use-cases/get-resource';
+import { UpdateResource } from '../resources/use-cases/update-resource';
+import {
+  INBOUND_LISTENER_OPTIONS,
+  InboundListener,
+  InboundListenerOptions,
+} from './inbound-listener';
+import { InboundNicHandler, InboundUseCases } from './inbound-nic-handler';
+import { InboundResourceLog } from './inbound-scope';
+
+export { INBOUND_EVENT_TYPES, INBOUND_REJECTED_EVENT_TYPE } from './inbound-contract';
+
+/**
+ * The inbound NetworkInterface requests over NATS: REST's use cases built over
+ * InboundResourceLog, the handler and the listener. Needs ApiGatewayConfig,
+ * CLOCK, ResourceReader and GetResource from the api-gateway module.
+ */
+export const INBOUND_PROVIDERS: Provider[] = [
+  InboundResourceLog,
+  {
+    provide: InboundUseCases,
+    inject: [InboundResourceLog, ResourceReader, GetResource, CLOCK],
+    useFactory: (log: InboundResourceLog, reader: ResourceReader, get: GetResource, clock: Clock) =>
+      new InboundUseCases(
+        new CreateResource(log, reader, clock),
+        new UpdateResource(log, get, new ResourceUpdater(log, reader)),
+        new DeleteResource(log, reader, get, clock),
+        get,
+      ),
+  },
+  {
+    provide: INBOUND_LISTENER_OPTIONS,
+    inject: [ApiGatewayConfig],
+    useFactory: (config: ApiGatewayConfig): InboundListenerOptions => {
+      const settings = messagingSettings(config, 'api-gateway');
+      return { nats: settings.nats, subjectPrefix: settings.subjectPrefix };
+    },
+  },
+  InboundNicHandler,
+  InboundListener,
+];
