@@ -1,27 +1,15 @@
-import {
-  All,
-  Controller,
-  Delete,
-  Get,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { All, Controller, Delete, Get, Patch, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { API_GROUP, API_VERSION_NAME, kindByPlural, ResourceKindInfo } from '@natgw/contracts';
+import type { Response } from 'express';
+import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { QueryParams } from '../http/query-params';
 import { objectBody, optionalObjectBody, patchBody } from '../http/request-body';
 import { send } from './api-response';
 import { parseDeleteOptions } from './delete-options';
-import { assertPathNames } from './path-names';
 import { requestContext } from './request-context';
+import { CollectionTarget, ObjectTarget, ResourceTarget, Target } from './resource-target';
 import { CreateResource } from './use-cases/create-resource';
 import { DeleteResource } from './use-cases/delete-resource';
 import { GetNatTable } from './use-cases/get-nat-table';
@@ -38,23 +26,7 @@ const COLLECTION = 'namespaces/:namespace/:plural';
 const ITEM = `${COLLECTION}/:name`;
 const SUBRESOURCE = `${ITEM}/:subresource`;
 
-function kindOf(req: Request, plural: string): ResourceKindInfo {
-  const info = kindByPlural(plural);
-  if (!info) throw apiErrors.noSuchPath(`${req.method} ${req.path}`);
-  return info;
-}
-
-/** The kind of the URL, once its namespace (and name) could name an object at all. */
-function existing(
-  req: Request,
-  plural: string,
-  namespace: string,
-  name?: string,
-): ResourceKindInfo {
-  const info = kindOf(req, plural);
-  assertPathNames(info, namespace, name);
-  return info;
-}
+const context = (t: CollectionTarget) => requestContext(t.req, t.info, t.namespace);
 
 /**
  * The Kubernetes-style REST surface. It parses, authorizes (AuthGuard) and calls
@@ -76,160 +48,99 @@ export class ResourcesController {
   ) {}
 
   @Get(':plural')
-  async listAllNamespaces(
-    @Param('plural') plural: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    await this.listOrWatch(kindOf(req, plural), undefined, req, res);
+  async listAllNamespaces(@Target() t: ResourceTarget, @Res() res: Response): Promise<void> {
+    await this.listOrWatch(t, res);
   }
 
   @Get(COLLECTION)
-  async list(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    await this.listOrWatch(existing(req, plural, namespace), namespace, req, res);
+  async list(@Target() t: CollectionTarget, @Res() res: Response): Promise<void> {
+    await this.listOrWatch(t, res);
   }
 
   @Post(COLLECTION)
-  async create(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const ctx = requestContext(req, kindOf(req, plural), namespace);
-    send(res, await this.createResource.execute(ctx, objectBody(req)));
+  async create(@Target({ names: false }) t: CollectionTarget, @Res() res: Response): Promise<void> {
+    send(res, await this.createResource.execute(context(t), objectBody(t.req)));
   }
 
   @Get(ITEM)
-  async get(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const stored = await this.getResource.execute(
-      existing(req, plural, namespace, name),
-      namespace,
-      name,
-    );
-    send(res, { code: 200, body: stored.object });
+  async get(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    send(res, {
+      code: 200,
+      body: (await this.getResource.execute(t.info, t.namespace, t.name)).object,
+    });
   }
 
   @Put(ITEM)
-  async update(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
-    send(res, await this.updateResource.execute(ctx, name, objectBody(req)));
+  async update(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    send(res, await this.updateResource.execute(context(t), t.name, objectBody(t.req)));
   }
 
   @Patch(ITEM)
-  async patch(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
-    send(res, await this.patchResource.execute(ctx, name, patchBody(req)));
+  async patch(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    send(res, await this.patchResource.execute(context(t), t.name, patchBody(t.req)));
   }
 
   @Delete(ITEM)
-  async delete(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const ctx = requestContext(req, existing(req, plural, namespace, name), namespace);
-    const options = parseDeleteOptions(optionalObjectBody(req), ctx.dryRun);
-    send(res, await this.deleteResource.execute(ctx, name, options));
+  async delete(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    const ctx = context(t);
+    const options = parseDeleteOptions(optionalObjectBody(t.req), ctx.dryRun);
+    send(res, await this.deleteResource.execute(ctx, t.name, options));
   }
 
   @Get(SUBRESOURCE)
-  async getSubresource(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Param('subresource') subresource: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const info = existing(req, plural, namespace, name);
-    if (subresource === 'status') {
+  async getSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    if (t.subresource === 'status') {
       send(res, {
         code: 200,
-        body: (await this.getResource.execute(info, namespace, name)).object,
+        body: (await this.getResource.execute(t.info, t.namespace, t.name)).object,
       });
-    } else if (subresource === 'nattable' && info.kind === 'NATGateway') {
-      send(res, { code: 200, body: await this.getNatTable.execute(namespace, name) });
+    } else if (t.subresource === 'nattable' && t.info.kind === 'NATGateway') {
+      send(res, { code: 200, body: await this.getNatTable.execute(t.namespace, t.name) });
     } else {
-      throw apiErrors.noSuchPath(`${req.method} ${req.path}`);
+      throw apiErrors.noSuchPath(`${t.req.method} ${t.req.path}`);
     }
   }
 
+  // The routes below answer the methods a path does not support (405), after the
+  // kind of the URL was checked (404 for an unknown one).
+
   @All(SUBRESOURCE)
-  otherSubresourceMethods(
-    @Param('plural') plural: string,
-    @Param('subresource') subresource: string,
-    @Req() req: Request,
-  ): never {
-    kindOf(req, plural);
-    if (subresource === 'status') {
+  otherSubresourceMethods(@Target({ names: false }) t: ResourceTarget): never {
+    if (t.subresource === 'status') {
       throw apiErrors.methodNotAllowed(
-        `${req.method} is not allowed on the status subresource: status is written only by natgw itself (read it with GET)`,
+        `${t.req.method} is not allowed on the status subresource: status is written only by natgw itself (read it with GET)`,
       );
     }
-    throw apiErrors.methodNotAllowed(`${req.method} is not allowed on ${subresource}; use GET`);
+    throw apiErrors.methodNotAllowed(`${t.req.method} is not allowed on ${t.subresource}; use GET`);
   }
 
   @All(ITEM)
-  otherItemMethods(@Param('plural') plural: string, @Req() req: Request): never {
-    kindOf(req, plural);
+  otherItemMethods(@Target({ names: false }) t: ResourceTarget): never {
     throw apiErrors.methodNotAllowed(
-      `${req.method} is not allowed on a single object; use GET, PUT, PATCH or DELETE`,
+      `${t.req.method} is not allowed on a single object; use GET, PUT, PATCH or DELETE`,
     );
   }
 
   @All(COLLECTION)
-  otherCollectionMethods(@Param('plural') plural: string, @Req() req: Request): never {
-    kindOf(req, plural);
+  otherCollectionMethods(@Target({ names: false }) t: ResourceTarget): never {
     throw apiErrors.methodNotAllowed(
-      `${req.method} is not allowed on a collection; use GET (list, watch) or POST (create)`,
+      `${t.req.method} is not allowed on a collection; use GET (list, watch) or POST (create)`,
     );
   }
 
   @All(':plural')
-  otherAllNamespacesMethods(@Param('plural') plural: string, @Req() req: Request): never {
-    kindOf(req, plural);
+  otherAllNamespacesMethods(@Target({ names: false }) t: ResourceTarget): never {
     throw apiErrors.methodNotAllowed(
-      `${req.method} is not allowed on an all-namespaces list; use GET`,
+      `${t.req.method} is not allowed on an all-namespaces list; use GET`,
     );
   }
 
-  private async listOrWatch(
-    info: ResourceKindInfo,
-    namespace: string | undefined,
-    req: Request,
-    res: Response,
-  ) {
-    const query = new QueryParams(req.query);
+  private async listOrWatch(t: ResourceTarget, res: Response): Promise<void> {
+    const query = new QueryParams(t.req.query);
     if (query.boolean('watch')) {
-      await this.watchResources.execute(info, namespace, query, req, res);
+      await this.watchResources.execute(t.info, t.namespace, query, t.req, res);
       return;
     }
-    send(res, { code: 200, body: await this.listResources.execute(info, namespace, query) });
+    send(res, { code: 200, body: await this.listResources.execute(t.info, t.namespace, query) });
   }
 }
