@@ -4,6 +4,7 @@ import { diffNatRules, NatRule, NatRuleDiff } from '@natgw/domain';
 import { PostgresEventStore } from '@natgw/event-store';
 import { ALL_NODES, NAT_TABLE_PROGRAMMED, readNodeNatTable } from '@natgw/projections';
 import type { DataplaneBackend } from '../backends';
+import { DATAPLANE_APPLY_FAILED, DRIFT_DETECTED, DRIFT_REPAIRED } from './dataplane-events';
 
 export const EXECUTOR_SOURCE = '/natgw/dataplane-executor';
 
@@ -83,7 +84,11 @@ export class DataplaneReconciler {
     if (drifted) {
       this.hooks.drift?.();
       await this.store.append(stream, [
-        { type: 'DriftDetected', data: { node: this.node, reason, ...summarize(drift) }, metadata },
+        {
+          type: DRIFT_DETECTED,
+          data: { node: this.node, reason, ...summarize(drift) },
+          metadata,
+        },
       ]);
     }
     const change = diffNatRules(desired.rules, actual);
@@ -99,7 +104,7 @@ export class DataplaneReconciler {
           this.lastFailure = message;
           await this.store.append(stream, [
             {
-              type: 'DataplaneApplyFailed',
+              type: DATAPLANE_APPLY_FAILED,
               data: { node: this.node, reason, error: message.slice(0, 4000) },
               metadata,
             },
@@ -115,7 +120,7 @@ export class DataplaneReconciler {
         this.hooks.repaired?.();
         await this.store.append(stream, [
           {
-            type: 'DriftRepaired',
+            type: DRIFT_REPAIRED,
             data: {
               node: this.node,
               reason,
