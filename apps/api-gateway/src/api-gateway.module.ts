@@ -4,8 +4,7 @@ import { DataSource } from 'typeorm';
 import { EventStoreModule } from '@natgw/event-store';
 import { HealthModule, LoggingModule, MetricsModule, ReadinessRegistry } from '@natgw/platform';
 import {
-  PROJECTION_ENTITIES,
-  PROJECTION_MIGRATIONS,
+  NATGW_SCHEMA,
   RESOURCE_STATUS_APPLIERS,
   ResourceChangeListener,
   ResourceProjection,
@@ -68,8 +67,7 @@ export class ApiGatewayModule implements NestModule {
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-api-gateway',
-          entities: PROJECTION_ENTITIES,
-          migrations: PROJECTION_MIGRATIONS,
+          ...NATGW_SCHEMA,
           projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
       ],
