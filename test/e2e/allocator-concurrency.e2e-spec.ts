@@ -1,122 +1,14 @@
-import {
-  AllocationEvent,
-  AllocationState,
-  eligibleNicsByGateway,
-  foldPool,
-  initialIpPoolState,
-  IpPoolEvent,
-  replayAllocation,
-} from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { eventually } from '@natgw/testing';
+import {
+  allocationFingerprint,
+  allocationProblems,
+  allocationSnapshot,
+} from './support/allocation-invariants';
 import { http, manifests, NatgwSystem } from './support/natgw-system';
 
 jest.setTimeout(300_000);
-
-interface EventRow {
-  stream_id: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-interface ResourceRow {
-  kind: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  object: { metadata: Record<string, unknown>; spec: Record<string, unknown> };
-}
-
-/** Everything the invariants look at, straight from the log and the read model. */
-async function snapshot(system: NatgwSystem) {
-  const events = await system.query<EventRow>(
-    `SELECT stream_id, type, data FROM natgw_events
-      WHERE stream_id LIKE 'allocation:%' OR stream_id LIKE 'ippool:%' ORDER BY stream_id, version`,
-  );
-  const allocations = new Map<string, AllocationState>();
-  const byStream = new Map<string, EventRow[]>();
-  for (const e of events) byStream.set(e.stream_id, [...(byStream.get(e.stream_id) ?? []), e]);
-  let claims = new Map<string, string>();
-  for (const [stream, rows] of byStream) {
-    if (stream.startsWith('allocation:')) {
-      allocations.set(
-        stream.slice('allocation:'.length),
-        replayAllocation(rows as unknown as AllocationEvent[]),
-      );
-    } else {
-      claims = new Map([
-        ...claims,
-        ...foldPool(initialIpPoolState(), rows as unknown as IpPoolEvent[]).claims,
-      ]);
-    }
-  }
-  const resources = await system.query<ResourceRow>(
-    `SELECT kind, namespace, name, uid::text AS uid, object FROM natgw_resources`,
-  );
-  return { allocations, claims, resources };
-}
-
-function invariants(s: Awaited<ReturnType<typeof snapshot>>): string[] {
-  const problems: string[] = [];
-  const ports = new Map<string, string>();
-  const ipOwner = new Map<string, string>();
-  const live = new Set(s.resources.filter((r) => r.kind === 'NATGateway').map((r) => r.uid));
-  for (const [uid, state] of s.allocations) {
-    if (state.status === 'closed') continue;
-    if (!live.has(uid)) problems.push(`gateway ${uid} is gone but its allocation is open`);
-    for (const ip of state.ips) {
-      if (ipOwner.has(ip)) problems.push(`${ip} held by ${ipOwner.get(ip)} and ${uid}`);
-      ipOwner.set(ip, uid);
-      if (s.claims.get(ip) !== uid)
-        problems.push(`${ip} held by ${uid} but claimed by ${s.claims.get(ip)}`);
-    }
-    for (const slot of state.slots.values()) {
-      for (let p = slot.port; p <= slot.endPort; p += 512) {
-        const key = `${slot.ip}:${p}`;
-        if (ports.has(key)) problems.push(`${key} belongs to ${ports.get(key)} and ${slot.nicUid}`);
-        ports.set(key, slot.nicUid);
-      }
-    }
-  }
-  for (const [ip, uid] of s.claims) {
-    if (!ipOwner.has(ip)) problems.push(`${ip} claimed by ${uid} but held by no open allocation`);
-  }
-  const gateways = s.resources
-    .filter((r) => r.kind === 'NATGateway')
-    .map((r) => ({
-      uid: r.uid,
-      namespace: r.namespace,
-      name: r.name,
-      networkName: (r.object.spec.networkRef as { name: string }).name,
-      ipFamily: r.object.spec.ipFamily as 'IPv4',
-      portsPerNetworkInterface: r.object.spec.portsPerNetworkInterface as number,
-      createdAt: r.object.metadata.creationTimestamp as string,
-      deleting: r.object.metadata.deletionTimestamp !== undefined,
-    }));
-  const nics = s.resources
-    .filter((r) => r.kind === 'NetworkInterface')
-    .map((r) => ({
-      uid: r.uid,
-      namespace: r.namespace,
-      name: r.name,
-      networkName: (r.object.spec.networkRef as { name: string }).name,
-      ips: r.object.spec.ips as string[],
-      createdAt: r.object.metadata.creationTimestamp as string,
-      deleting: r.object.metadata.deletionTimestamp !== undefined,
-    }));
-  for (const [gatewayUid, eligible] of eligibleNicsByGateway(gateways, nics)) {
-    const state = s.allocations.get(gatewayUid);
-    for (const nic of eligible) {
-      if (!state?.slots.has(nic.uid))
-        problems.push(`eligible NIC ${nic.namespace}/${nic.name} has no slot`);
-    }
-  }
-  const deleting = s.resources.filter((r) => r.object.metadata.deletionTimestamp !== undefined);
-  for (const r of deleting)
-    problems.push(`${r.kind} ${r.namespace}/${r.name} is still being deleted`);
-  return problems;
-}
 
 describe('two allocator processes under 500 concurrent creations and deletions', () => {
   let system: NatgwSystem;
@@ -184,11 +76,9 @@ describe('two allocator processes under 500 concurrent creations and deletions',
     let last = '';
     await eventually(
       async () => {
-        const s = await snapshot(system);
-        const problems = invariants(s);
-        const fingerprint = JSON.stringify(
-          [...s.allocations.entries()].map(([u, a]) => [u, a.ips, [...a.slots.keys()]]),
-        );
+        const s = await allocationSnapshot((sql, params) => system.query(sql, params));
+        const problems = allocationProblems(s);
+        const fingerprint = allocationFingerprint(s);
         const stable = problems.length === 0 && fingerprint === last;
         last = fingerprint;
         if (problems.length > 0) throw new Error(problems.slice(0, 5).join('; '));
@@ -198,7 +88,11 @@ describe('two allocator processes under 500 concurrent creations and deletions',
     );
     // Replaying the log gives the live state: the slots folded from the allocation
     // streams equal the nat-slots read model the executors program from...
-    const replayed = [...(await snapshot(system)).allocations.entries()]
+    const replayed = [
+      ...(
+        await allocationSnapshot((sql, params) => system.query(sql, params))
+      ).allocations.entries(),
+    ]
       .filter(([, a]) => a.status === 'open')
       .flatMap(([gw, a]) =>
         [...a.slots.values()].map((x) => `${gw} ${x.nicUid} ${x.ip} ${x.port}-${x.endPort}`),

@@ -27,7 +27,9 @@ export function freePort(): Promise<number> {
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -53,8 +55,15 @@ export class ServiceProcess {
     return this.port.then((p) => `http://127.0.0.1:${p}`);
   }
 
+  /** The operating-system process id while the process runs (for /proc reads and kill tests). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Starts the process and resolves once /readyz answers 200. */
@@ -62,7 +71,12 @@ export class ServiceProcess {
     const port = await this.port;
     const child = spawn(process.execPath, [path.join(ROOT, SERVICE_ENTRY[this.service])], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...this.env, [PORT_VARIABLE[this.service]]: String(port) },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        ...this.env,
+        [PORT_VARIABLE[this.service]]: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -82,7 +96,9 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) {
-        throw new Error(`${this.service} exited (${this.child?.exitCode ?? this.child?.signalCode}):\n${this.logs()}`);
+        throw new Error(
+          `${this.service} exited (${this.child?.exitCode ?? this.child?.signalCode}):\n${this.logs()}`,
+        );
       }
       try {
         const res = await fetch(url);
