@@ -1,0 +1,287 @@
+// docs/asyncapi.yaml against the code: it parses with @asyncapi/parser, it
+// documents every event type the code can emit (with the subject and
+// CloudEvents type the code uses) and nothing else, and real payloads validate
+// against its schemas. Here the payloads come from the real deciders (pools,
+// allocation, incl. PublicPrefixRemoved, which no service emits yet) and the
+// real dataplane reconciler (drift, repair, apply failure, programmed), folded
+// through the nat-slots projection on a real database. The e2e test
+// (test/e2e/events-contract.e2e-spec.ts) validates what real processes publish.
+import { DataSource } from 'typeorm';
+import { NewEvent, toCloudEvent } from '@natgw/contracts';
+import {
+  AllocationState,
+  decideAllocation,
+  decidePool,
+  eligibleNicsForGateway,
+  foldAllocation,
+  foldPool,
+  initialAllocationState,
+  initialIpPoolState,
+  IpPoolState,
+  NatGatewayInput,
+  NetworkInterfaceInput,
+  planAllocation,
+} from '@natgw/domain';
+import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
+import { NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
+import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
+import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
+import {
+  contractProblems,
+  emittedEventTypes,
+  EventContract,
+  expectedWire,
+  loadEventContract,
+} from './events-contract-support';
+
+jest.setTimeout(120_000);
+
+const GW = '55555555-5555-4555-8555-555555555555';
+
+describe('the event contract (docs/asyncapi.yaml)', () => {
+  let contract: EventContract;
+
+  beforeAll(async () => {
+    contract = await loadEventContract();
+  });
+
+  it('parses without errors', () => {
+    expect(contract.errors).toEqual([]);
+    expect(contract.events.size).toBeGreaterThan(0);
+  });
+
+  it('documents every event type the code emits, on the subject and CloudEvents type it uses', () => {
+    const problems: string[] = [];
+    for (const emitted of emittedEventTypes()) {
+      const documented = contract.events.get(emitted.type);
+      if (!documented) {
+        problems.push(`${emitted.type} (${emitted.from}) is not documented`);
+        continue;
+      }
+      const wire = expectedWire(emitted);
+      if (documented.address !== wire.address)
+        problems.push(
+          `${emitted.type}: documented on ${documented.address}, published on ${wire.address}`,
+        );
+      if (documented.cloudEventType !== wire.cloudEventType)
+        problems.push(
+          `${emitted.type}: documented type ${documented.cloudEventType}, published ${wire.cloudEventType}`,
+        );
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('documents no event type the code does not emit', () => {
+    const emitted = new Set(emittedEventTypes().map((t) => t.type));
+    expect([...contract.events.keys()].filter((t) => !emitted.has(t))).toEqual([]);
+  });
+
+  it('documents the inbound request subjects', () => {
+    expect(contract.addresses).toEqual(
+      expect.arrayContaining([
+        'natgw.inbound.networkinterfaces.upsert',
+        'natgw.inbound.networkinterfaces.delete',
+      ]),
+    );
+  });
+
+  it('rejects a payload that breaks the schema (the validators are not vacuous)', () => {
+    const created = contract.events.get('NATGatewayCreated');
+    const ok = {
+      specversion: '1.0',
+      id: '0b9a3c1e-3f7d-4f55-9d7a-1f2a3b4c5d6e',
+      source: '/natgw/api-gateway',
+      type: 'dev.ironcore.natgw.natgateway.created.v1',
+      subject: 'default/gw',
+      time: '2026-11-26T10:42:00.000Z',
+      datacontenttype: 'application/json',
+      natgwtype: 'NATGatewayCreated',
+      natgwstream: 'natgateway:default/gw',
+      natgwversion: 1,
+      natgwposition: '1',
+      natgwtxid: '800',
+      data: {
+        uid: GW,
+        namespace: 'default',
+        name: 'gw',
+        labels: {},
+        annotations: {},
+        finalizers: [],
+        spec: {
+          type: 'Public',
+          ipFamily: 'IPv4',
+          portsPerNetworkInterface: 64,
+          networkRef: { name: 'n' },
+        },
+        generation: 1,
+        creationTimestamp: '2026-11-26T10:42:00Z',
+      },
+    };
+    expect(created?.validate(ok)).toBe(true);
+    const broken = (patch: (ce: typeof ok) => unknown) =>
+      created?.validate(patch(structuredClone(ok)));
+    expect(
+      broken((ce) => ({
+        ...ce,
+        data: { ...ce.data, spec: { ...ce.data.spec, ipFamily: 'IPv5' } },
+      })),
+    ).toBe(false);
+    expect(broken((ce) => ({ ...ce, data: { ...ce.data, surprise: 1 } }))).toBe(false);
+    expect(broken((ce) => ({ ...ce, type: 'dev.ironcore.natgw.natgateway.updated.v1' }))).toBe(
+      false,
+    );
+    expect(broken(({ natgwposition: _dropped, ...ce }) => ce)).toBe(false);
+  });
+
+  describe('payloads of the real deciders and the dataplane reconciler', () => {
+    let url: string;
+    let ds: DataSource;
+    let store: PostgresEventStore;
+
+    beforeAll(async () => {
+      url = await createTestDatabase('events-contract');
+      ds = await openDatabase({ url, ...NATGW_SCHEMA });
+      store = new PostgresEventStore(ds);
+    });
+
+    afterAll(async () => {
+      await ds?.destroy();
+      if (url) await dropTestDatabase(url);
+    });
+
+    it('validate against the documented schemas', async () => {
+      // readAll shows a commit only once every older transaction of the cluster ended
+      // (other test files run beside this one): wait until everything is visible.
+      const allVisible = async () => {
+        const [{ n }] = await ds.query<Array<{ n: number }>>(
+          'SELECT count(*)::int AS n FROM natgw_events',
+        );
+        return eventually(
+          async () => {
+            const { events } = await store.readAll({ limit: 10_000 });
+            return events.length === n ? events : undefined;
+          },
+          { what: `all ${n} events visible to readAll` },
+        );
+      };
+      const meta = { source: '/natgw/allocator', correlationId: 'contract-test' };
+      const append = (stream: string, events: Array<{ type: string; data: unknown }>) =>
+        events.length === 0
+          ? Promise.resolve()
+          : store.append(
+              stream,
+              events.map((e): NewEvent => ({ ...e, metadata: meta })),
+            );
+
+      // Pool: add two prefixes, claim for the gateway.
+      let pool: IpPoolState = initialIpPoolState();
+      const poolCommand = async (command: Parameters<typeof decidePool>[0]) => {
+        const events = decidePool(command, pool);
+        pool = foldPool(pool, events);
+        await append('ippool:default', events);
+      };
+      await poolCommand({ type: 'AddPrefix', prefix: '203.0.113.0/30' });
+      await poolCommand({ type: 'AddPrefix', prefix: '198.51.100.0/30' });
+
+      // Allocation: two NICs on one node, then one more than fits (pending), then close.
+      const gateway: NatGatewayInput = {
+        uid: GW,
+        namespace: 'default',
+        name: 'gw',
+        networkName: 'net',
+        ipFamily: 'IPv4',
+        portsPerNetworkInterface: 32768,
+        createdAt: '2026-11-26T10:00:00Z',
+      };
+      const nic = (n: number): NetworkInterfaceInput => ({
+        uid: `66666666-6666-4666-8666-00000000000${n}`,
+        namespace: 'default',
+        name: `nic-${n}`,
+        networkName: 'net',
+        ips: [`10.0.0.${n}`],
+        nodeName: 'node-1',
+        createdAt: `2026-11-26T10:0${n}:00Z`,
+      });
+      let allocation: AllocationState = initialAllocationState();
+      const allocate = async (nics: NetworkInterfaceInput[]) => {
+        const plan = planAllocation({
+          gateway,
+          nics: eligibleNicsForGateway(gateway, [gateway], nics),
+          current: allocation,
+          bounds: { minPublicIPs: 1, maxPublicIPs: 1 },
+          freeIps: [...pool.prefixes].length > 0 ? ['203.0.113.1', '203.0.113.2'] : [],
+          existingNicUids: new Set(nics.map((n) => n.uid)),
+        });
+        for (const ip of plan.claimIps)
+          await poolCommand({ type: 'ClaimIp', gatewayUid: GW, family: 'IPv4', ip });
+        const events = decideAllocation({ type: 'ApplyAllocationPlan', plan }, allocation);
+        allocation = foldAllocation(allocation, events);
+        await append(`allocation:${GW}`, events);
+        for (const ip of plan.releaseIps)
+          await poolCommand({ type: 'ReleaseIp', gatewayUid: GW, ip });
+      };
+      await allocate([nic(1)]);
+      await allocate([nic(1), nic(2)]); // one slot per IP at 32768 ports, max 1 IP: pending
+      await allocate([nic(2)]); // nic 1 leaves: nic 2 gets its slot, satisfied again
+
+      // The dataplane of node-1: programmed, drift repaired, an apply failure.
+      const projection = new NatSlotsProjection();
+      await allVisible();
+      await rebuildProjection(ds, store, projection);
+      const backend = new MemoryBackend();
+      const reconciler = new DataplaneReconciler(ds, store, backend, 'node-1');
+      await reconciler.reconcile('start');
+      backend.tamper((rules) =>
+        rules.map((r) => ({ ...r, port: r.port + 1, endPort: r.endPort + 1 })),
+      );
+      await reconciler.reconcile('interval');
+      const close = decideAllocation(
+        { type: 'CloseAllocation', gatewayUid: GW, reason: 'GatewayDeleted' },
+        allocation,
+      );
+      await append(`allocation:${GW}`, close);
+      await poolCommand({ type: 'ReleaseGatewayIps', gatewayUid: GW });
+      await poolCommand({ type: 'RemovePrefix', prefix: '198.51.100.0/30' });
+      await allVisible();
+      await rebuildProjection(ds, store, projection);
+      backend.failNextApplies(1, 'nft: simulated failure');
+      await expect(reconciler.reconcile('event')).rejects.toThrow('simulated failure');
+
+      const events = await allVisible();
+      const seen = new Set(events.map((e) => e.type));
+      expect([...seen].sort()).toEqual(
+        [
+          'AllocationClosed',
+          'AllocationPending',
+          'AllocationSatisfied',
+          'DataplaneApplyFailed',
+          'DriftDetected',
+          'DriftRepaired',
+          'NATGatewayIPAssigned',
+          'NATGatewayIPReleased',
+          'NATSlotAssigned',
+          'NATSlotReleased',
+          'NATTableProgrammed',
+          'PublicIPClaimed',
+          'PublicIPReleased',
+          'PublicPrefixAdded',
+          'PublicPrefixRemoved',
+        ].sort(),
+      );
+      const problems = events.flatMap((e) => {
+        const ce = toCloudEvent(e, '/natgw/test');
+        return contractProblems(
+          contract,
+          {
+            subject: `natgw.events.${e.streamId.split(':')[0]}.${e.type}`,
+            msgId: ce.id,
+            cloudEvent: JSON.parse(JSON.stringify(ce)) as Record<string, unknown>,
+          },
+          'natgw',
+        );
+      });
+      expect(problems).toEqual([]);
+    });
+  });
+});
