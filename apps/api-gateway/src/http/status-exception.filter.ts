@@ -3,6 +3,10 @@ import type { Request, Response } from 'express';
 import { failureStatus, Status, StatusReason } from '@natgw/contracts';
 import { correlationIdOf } from '@natgw/platform';
 import { ApiError } from './api-error';
+import {
+  isTransientDatabaseError,
+  TRANSIENT_RETRY_AFTER_SECONDS,
+} from './transient-database-error';
 
 const REASONS: Record<number, StatusReason> = {
   400: 'BadRequest',
@@ -42,9 +46,10 @@ function fromHttpException(err: HttpException, req: Request): Status {
 }
 
 /**
- * Answers every error as a Kubernetes Status. Anything that is not an ApiError or
- * an HTTP exception is a bug: it is logged with the correlation id and answered
- * 500 without internals.
+ * Answers every error as a Kubernetes Status. A lost or refused database
+ * connection is answered 503 with Retry-After. Anything else that is not an
+ * ApiError or an HTTP exception is a bug: it is logged with the correlation id and
+ * answered 500 without internals.
  */
 @Catch()
 export class StatusExceptionFilter implements ExceptionFilter {
@@ -61,6 +66,17 @@ export class StatusExceptionFilter implements ExceptionFilter {
       headers = exception.headers;
     } else if (exception instanceof HttpException) {
       status = fromHttpException(exception, req);
+    } else if (isTransientDatabaseError(exception)) {
+      // A cut or refused database connection is an outage, not a bug: the client may retry.
+      this.logger.warn(
+        `${req.method} ${req.path}: database unavailable: ${(exception as Error).message}`,
+      );
+      status = failureStatus(
+        503,
+        'ServiceUnavailable',
+        `the database is unavailable (${(exception as Error).message}); retry shortly`,
+      );
+      headers = { 'Retry-After': String(TRANSIENT_RETRY_AFTER_SECONDS) };
     } else {
       const id = (req as { id?: unknown }).id ?? correlationIdOf(req);
       this.logger.error(
