@@ -81,102 +81,122 @@ export class ResourceReader {
    * changed since are read back from the change log; throws
    * ResourceVersionTooOldError once compaction removed what that needs.
    */
-  list(query: ListQuery): Promise<ListPage> {
-    return this.snapshot(async (manager) => {
-      const state = await versionState(manager);
-      const snapshot = query.snapshot ?? state.lastResourceVersion;
-      if (BigInt(snapshot) < BigInt(state.compactedResourceVersion)) {
-        throw new ResourceVersionTooOldError(snapshot, state.compactedResourceVersion);
-      }
-      const where = new SqlConditions([query.kind, snapshot]);
-      const scope = (alias: string) => {
-        const parts: string[] = [];
-        if (query.namespace !== undefined)
-          parts.push(`${alias}.namespace = ${where.param(query.namespace)}`);
-        if (query.after) {
-          parts.push(
-            `(${alias}.namespace, ${alias}.name) > (${where.param(query.after.namespace)}, ${where.param(query.after.name)})`,
-          );
-        }
-        return parts.map((p) => ` AND ${p}`).join('');
-      };
-      // Objects unchanged since the snapshot come from the current table; the others
-      // (changed, deleted or re-created since) from their newest change at or before it.
-      const base = `
-        SELECT r.namespace, r.name, r.labels, r.object FROM natgw_resources r
-         WHERE r.kind = $1 AND r.resource_version <= $2${scope('r')}
-        UNION ALL
-        SELECT s.namespace, s.name, COALESCE(s.object #> '{metadata,labels}', '{}'::jsonb), s.object FROM (
-          SELECT DISTINCT ON (c.namespace, c.name) c.namespace, c.name, c.type, c.object
-            FROM natgw_resource_changes c
-           WHERE c.kind = $1 AND c.resource_version <= $2${scope('c')}
-             AND (c.namespace, c.name) IN (
-               SELECT t.namespace, t.name FROM natgw_resource_changes t
-                WHERE t.kind = $1 AND t.resource_version > $2${scope('t')})
-           ORDER BY c.namespace, c.name, c.resource_version DESC) s
-         WHERE s.type <> 'DELETED'`;
-      addLabelSelector(where, 'b.labels', query.labelSelector ?? []);
-      addFieldSelector(
-        where,
-        { name: 'b.name', namespace: 'b.namespace' },
-        query.fieldSelector ?? [],
-      );
-      const limit = query.limit && query.limit > 0 ? query.limit : undefined;
-      const rows: Array<{ namespace: string; name: string; object: ResourceObject }> =
-        await manager.query(
-          `SELECT b.namespace, b.name, b.object FROM (${base}) b
-          WHERE ${where.sql()}
-          ORDER BY b.namespace, b.name
-          ${limit ? `LIMIT ${where.param(limit + 1)}` : ''}`,
-          where.params,
+  async list(query: ListQuery): Promise<ListPage> {
+    // $2 is the snapshot version: the continue token's, or (null) the newest one.
+    const where = new SqlConditions([query.kind, query.snapshot ?? null]);
+    const scope = (alias: string) => {
+      const parts: string[] = [];
+      if (query.namespace !== undefined)
+        parts.push(`${alias}.namespace = ${where.param(query.namespace)}`);
+      if (query.after) {
+        parts.push(
+          `(${alias}.namespace, ${alias}.name) > (${where.param(query.after.namespace)}, ${where.param(query.after.name)})`,
         );
-      const more = limit !== undefined && rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      const last = page[page.length - 1];
-      return {
-        items: page.map((r) => presentObject(r.object)),
-        resourceVersion: snapshot,
-        ...(more && last ? { next: { namespace: last.namespace, name: last.name } } : {}),
-      };
-    });
+      }
+      return parts.map((p) => ` AND ${p}`).join('');
+    };
+    // Objects unchanged since the snapshot come from the current table; the others
+    // (changed, deleted or re-created since) from their newest change at or before it.
+    const base = `
+      SELECT r.namespace, r.name, r.labels, r.object FROM natgw_resources r, snap
+       WHERE r.kind = $1 AND r.resource_version <= snap.rv${scope('r')}
+      UNION ALL
+      SELECT s.namespace, s.name, COALESCE(s.object #> '{metadata,labels}', '{}'::jsonb), s.object FROM (
+        SELECT DISTINCT ON (c.namespace, c.name) c.namespace, c.name, c.type, c.object
+          FROM natgw_resource_changes c, snap
+         WHERE c.kind = $1 AND c.resource_version <= snap.rv${scope('c')}
+           AND (c.namespace, c.name) IN (
+             SELECT t.namespace, t.name FROM natgw_resource_changes t, snap
+              WHERE t.kind = $1 AND t.resource_version > snap.rv${scope('t')})
+         ORDER BY c.namespace, c.name, c.resource_version DESC) s
+       WHERE s.type <> 'DELETED'`;
+    addLabelSelector(where, 'b.labels', query.labelSelector ?? []);
+    addFieldSelector(
+      where,
+      { name: 'b.name', namespace: 'b.namespace' },
+      query.fieldSelector ?? [],
+    );
+    const limit = query.limit && query.limit > 0 ? query.limit : undefined;
+    // One statement, so the counter and the rows come from one snapshot.
+    const rows: Array<{
+      last_rv: string;
+      compacted_rv: string;
+      snapshot: string;
+      namespace: string | null;
+      name: string | null;
+      object: ResourceObject | null;
+    }> = await this.dataSource.query(
+      `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1),
+            snap AS (SELECT COALESCE($2::bigint, st.last_rv) AS rv FROM st),
+            page AS (
+              SELECT b.namespace, b.name, b.object FROM (${base}) b
+               WHERE ${where.sql()}
+               ORDER BY b.namespace, b.name
+               ${limit ? `LIMIT ${where.param(limit + 1)}` : ''})
+       SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+              snap.rv::text AS snapshot, p.namespace, p.name, p.object
+         FROM st CROSS JOIN snap LEFT JOIN page p ON true
+        ORDER BY p.namespace, p.name`,
+      where.params,
+    );
+    const { snapshot, compacted_rv: compacted } = rows[0];
+    if (BigInt(snapshot) < BigInt(compacted))
+      throw new ResourceVersionTooOldError(snapshot, compacted);
+    const items = rows.filter((r) => r.object !== null);
+    const more = limit !== undefined && items.length > limit;
+    const page = more ? items.slice(0, limit) : items;
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => presentObject(r.object as ResourceObject)),
+      resourceVersion: snapshot,
+      ...(more && last
+        ? { next: { namespace: last.namespace as string, name: last.name as string } }
+        : {}),
+    };
   }
 
   /** Changes of a kind after a version, in version order, with the counter of the same snapshot. */
-  changesAfter(
+  async changesAfter(
     kind: ResourceKind,
     after: string,
     options: { namespace?: string; limit?: number } = {},
   ): Promise<ChangesPage> {
-    return this.snapshot(async (manager) => {
-      const state = await versionState(manager);
-      const params: unknown[] = [kind, after, options.limit ?? 500];
-      const ns =
-        options.namespace !== undefined
-          ? ` AND namespace = $${params.push(options.namespace)}`
-          : '';
-      const rows: Array<{
-        rv: string;
-        type: ResourceChangeType;
-        object: ResourceObject;
-        old_labels: Record<string, string> | null;
-      }> = await manager.query(
-        // The text alias must not be named resource_version: ORDER BY would sort the text.
-        `SELECT resource_version::text AS rv, type, object, old_labels
-           FROM natgw_resource_changes
-          WHERE kind = $1 AND resource_version > $2${ns}
-          ORDER BY resource_version LIMIT $3`,
-        params,
-      );
-      return {
-        ...state,
-        changes: rows.map((r) => ({
-          resourceVersion: r.rv,
-          type: r.type,
-          object: presentObject(r.object),
+    const params: unknown[] = [kind, after, options.limit ?? 500];
+    const ns =
+      options.namespace !== undefined ? ` AND namespace = $${params.push(options.namespace)}` : '';
+    const rows: Array<{
+      last_rv: string;
+      compacted_rv: string;
+      rv: string | null;
+      type: ResourceChangeType | null;
+      object: ResourceObject | null;
+      old_labels: Record<string, string> | null;
+    }> = await this.dataSource.query(
+      // One statement: the counter and the changes come from one snapshot. The text
+      // alias is not named resource_version, or ORDER BY would sort the text.
+      `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
+       SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+              c.rv, c.type, c.object, c.old_labels
+         FROM st LEFT JOIN LATERAL (
+           SELECT resource_version AS pos, resource_version::text AS rv, type, object, old_labels
+             FROM natgw_resource_changes
+            WHERE kind = $1 AND resource_version > $2${ns}
+            ORDER BY resource_version LIMIT $3) c ON true
+        ORDER BY c.pos`,
+      params,
+    );
+    return {
+      lastResourceVersion: rows[0].last_rv,
+      compactedResourceVersion: rows[0].compacted_rv,
+      changes: rows
+        .filter((r) => r.rv !== null)
+        .map((r) => ({
+          resourceVersion: r.rv as string,
+          type: r.type as ResourceChangeType,
+          object: presentObject(r.object as ResourceObject),
           oldLabels: r.old_labels,
         })),
-      };
-    });
+    };
   }
 
   /** Live (not being deleted) NATGateways and NetworkInterfaces that reference a Network. */
@@ -192,13 +212,5 @@ export class ResourceReader {
         ORDER BY kind, name`,
       [namespace, network],
     );
-  }
-
-  // One consistent snapshot for the counter and the rows read with it.
-  private snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      await manager.query('SET TRANSACTION READ ONLY');
-      return work(manager);
-    });
   }
 }

@@ -43,24 +43,41 @@ export class CreateResource {
       creationTimestamp: formatTimestamp(this.clock()),
     };
     const stream = resourceStreamId(info.kind, namespace, input.name);
-    const last = await this.log.lastEvent(stream);
-    if (last && last.type !== resourceEventType(info.kind, 'Deleted')) {
-      throw apiErrors.alreadyExists(info, input.name);
+    const created = [
+      { type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) },
+    ];
+    if (ctx.dryRun) {
+      await this.freeVersion(ctx, stream, input.name);
+      return { code: 201, body: objectFromCreated(info.kind, data), warnings };
     }
-    if (ctx.dryRun) return { code: 201, body: objectFromCreated(info.kind, data), warnings };
     try {
-      await this.log.append(
-        stream,
-        [{ type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) }],
-        last ? last.version : 'no-stream',
-      );
+      // Most names are new: try that first, and look at the stream only when it exists.
+      await this.log.append(stream, created, 'no-stream');
     } catch (err) {
-      if (err instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
-      throw err;
+      if (!(err instanceof ConcurrencyError)) throw err;
+      try {
+        await this.log.append(stream, created, await this.freeVersion(ctx, stream, input.name));
+      } catch (again) {
+        if (again instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
+        throw again;
+      }
     }
     const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
     // Only a delete racing right behind this create can make the stored object another one.
     const object = stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
     return { code: 201, body: object, warnings };
+  }
+
+  /** The stream version a create must expect: none, or the version of its last `<Kind>Deleted`; else 409. */
+  private async freeVersion(
+    ctx: RequestContext,
+    stream: string,
+    name: string,
+  ): Promise<number | 'no-stream'> {
+    const last = await this.log.lastEvent(stream);
+    if (!last) return 'no-stream';
+    if (last.type !== resourceEventType(ctx.info.kind, 'Deleted'))
+      throw apiErrors.alreadyExists(ctx.info, name);
+    return last.version;
   }
 }

@@ -1,0 +1,190 @@
+// API benchmark: create, GET and LIST throughput with p50/p99 latency at 50
+// connections (autocannon), and the same tool against /healthz of the same
+// process as the baseline. The api-gateway runs as its own process (so the load
+// generator does not share its event loop) on a fresh database. Prints a table
+// and writes bench/results/api.json. Run: npm run bench:api
+// Settings: BENCH_SECONDS (default 10 per scenario), BENCH_CONNECTIONS (50).
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createTestDatabase, dropTestDatabase, eventually, freePort } from '@natgw/testing';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const LISTED = 100;
+const ROOT = join(__dirname, '..');
+const API = '/apis/networking.ironcore.dev/v1alpha1';
+
+interface Scenario {
+  name: string;
+  detail: string;
+  options: Partial<autocannon.Options>;
+}
+
+interface Row {
+  scenario: string;
+  detail: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  ratioToBaseline?: number;
+}
+
+const gateway = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'networking.ironcore.dev/v1alpha1',
+    kind: 'NATGateway',
+    metadata: { name, labels: { bench: 'yes' } },
+    spec: {
+      type: 'Public',
+      ipFamily: 'IPv4',
+      portsPerNetworkInterface: 64,
+      networkRef: { name: 'net' },
+    },
+  });
+
+async function startApi(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await eventually(
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
+    { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
+  );
+  return child;
+}
+
+function run(base: string, scenario: Scenario): Promise<autocannon.Result> {
+  return autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...scenario.options,
+  } as autocannon.Options);
+}
+
+function row(scenario: Scenario, r: autocannon.Result): Row {
+  return {
+    scenario: scenario.name,
+    detail: scenario.detail,
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const databaseUrl = await createTestDatabase('bench_api');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const api = await startApi(databaseUrl, port);
+  try {
+    for (let i = 0; i < LISTED; i++) {
+      const res = await fetch(`${base}${API}/namespaces/listed/natgateways`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: gateway(`gw-${i}`),
+      });
+      if (res.status !== 201) throw new Error(`seeding gw-${i}: HTTP ${res.status}`);
+    }
+    let created = 0;
+    const scenarios: Scenario[] = [
+      {
+        name: 'baseline: GET /healthz',
+        detail: 'trivial Nest route, same process',
+        options: { url: `${base}/healthz` },
+      },
+      {
+        name: 'create (POST)',
+        detail: 'NATGateway JSON; append + wait for the projection (read-your-writes)',
+        options: {
+          url: `${base}${API}/namespaces/bench/natgateways`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          requests: [{ setupRequest: (req) => ({ ...req, body: gateway(`gw-${created++}`) }) }],
+        },
+      },
+      {
+        name: 'get (GET one)',
+        detail: 'one NATGateway from the read model',
+        options: { url: `${base}${API}/namespaces/listed/natgateways/gw-42` },
+      },
+      {
+        name: `list (GET ${LISTED})`,
+        detail: `${LISTED} NATGateways of a namespace, label selector, one snapshot`,
+        options: { url: `${base}${API}/namespaces/listed/natgateways?labelSelector=bench%3Dyes` },
+      },
+    ];
+    // A short warm-up per scenario (JIT, connection pools), then the measured run.
+    const rows: Row[] = [];
+    for (const s of scenarios) {
+      await autocannon({
+        ...s.options,
+        url: s.options.url!,
+        connections: CONNECTIONS,
+        duration: 2,
+      } as autocannon.Options);
+      rows.push(row(s, await run(base, s)));
+    }
+    const baseline = rows[0].requestsPerSecond;
+    for (const r of rows.slice(1))
+      r.ratioToBaseline = Math.round((r.requestsPerSecond / baseline) * 1000) / 1000;
+
+    const table = rows.map((r) => ({
+      scenario: r.scenario,
+      'req/s': Math.round(r.requestsPerSecond),
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      requests: r.requests,
+      'errors+non2xx': r.errors + r.non2xx,
+      'vs baseline': r.ratioToBaseline ?? 1,
+    }));
+    console.table(table);
+    const out = join(ROOT, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, 'api.json'),
+      `${JSON.stringify(
+        {
+          benchmark: 'api',
+          date: new Date().toISOString(),
+          machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+          connections: CONNECTIONS,
+          secondsPerScenario: SECONDS,
+          seconds: Math.round((Date.now() - started) / 10) / 100,
+          results: rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`wrote bench/results/api.json`);
+  } finally {
+    api.kill('SIGTERM');
+    await new Promise((r) => api.once('exit', r));
+    await dropTestDatabase(databaseUrl);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
