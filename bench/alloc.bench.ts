@@ -31,6 +31,7 @@ import {
   dropTestDatabase,
   ServiceProcess,
   testNatsNames,
+  deleteTestStream,
 } from '@natgw/testing';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
@@ -252,11 +253,7 @@ async function main(): Promise<void> {
     await allocator.kill('SIGTERM');
     await ds.destroy();
     await dropTestDatabase(url);
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    await (await jetstreamManager(nc)).streams.delete(nats.stream).catch(() => undefined);
-    await nc.close();
+    await deleteTestStream(nats.stream);
   }
 }
 

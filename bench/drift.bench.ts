@@ -13,6 +13,7 @@ import {
   NetnsLab,
   ServiceProcess,
   testNatsNames,
+  deleteTestStream,
 } from '@natgw/testing';
 import { Client } from 'pg';
 import { NftablesBackend } from '../apps/dataplane-executor/src/backends';
@@ -127,11 +128,7 @@ async function main(): Promise<void> {
     await Promise.all(services.map((s) => s.kill('SIGTERM')));
     await lab.destroy();
     await dropTestDatabase(url);
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    await (await jetstreamManager(nc)).streams.delete(nats.stream).catch(() => undefined);
-    await nc.close();
+    await deleteTestStream(nats.stream);
   }
 }
 

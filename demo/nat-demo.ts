@@ -13,6 +13,7 @@ import {
   NatTopology,
   ServiceProcess,
   testNatsNames,
+  deleteTestStream,
 } from '@natgw/testing';
 
 const SEED = readFileSync(path.join(__dirname, 'natgateway-sample.yaml'), 'utf8');
@@ -101,11 +102,7 @@ async function main(): Promise<void> {
     await Promise.all(services.map((s) => s.kill('SIGTERM')));
     await topo.lab.destroy();
     await dropTestDatabase(databaseUrl);
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    await (await jetstreamManager(nc)).streams.delete(nats.stream).catch(() => undefined);
-    await nc.close();
+    await deleteTestStream(nats.stream);
   }
 }
 

@@ -8,7 +8,13 @@ import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@natgw/event-store';
 import { StatusApplierRegistration } from '@natgw/projections';
 import { WatchEvent } from '@natgw/contracts';
-import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  dropTestDatabase,
+  eventually,
+  testNatsNames,
+} from '@natgw/testing';
 import { loadApiGatewayConfig } from '../../apps/api-gateway/src/api-gateway.config';
 import { ApiGatewayModule } from '../../apps/api-gateway/src/api-gateway.module';
 import { configureApiGateway } from '../../apps/api-gateway/src/api-gateway.setup';
@@ -51,8 +57,12 @@ export interface TestApiOptions {
 /** Starts the api-gateway in-process on a fresh database and a free loopback port. */
 export async function startTestApi(label: string, options: TestApiOptions = {}): Promise<TestApi> {
   const databaseUrl = await createTestDatabase(label);
+  // Its own JetStream stream and subjects: the relay in the app publishes there.
+  const nats = testNatsNames(label);
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
+    NATS_STREAM: nats.stream,
+    NATS_SUBJECT_PREFIX: nats.prefix,
     LOG_LEVEL: 'silent',
     ...options.env,
   };
@@ -83,6 +93,7 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
     close: async () => {
       await app.close();
       await dropTestDatabase(databaseUrl);
+      await deleteTestStream(nats.stream);
     },
   };
 }

@@ -2,7 +2,14 @@ import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@
 import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { EventStoreModule } from '@natgw/event-store';
-import { HealthModule, LoggingModule, MetricsModule, ReadinessRegistry } from '@natgw/platform';
+import { MessagingModule } from '@natgw/messaging';
+import {
+  HealthModule,
+  LoggingModule,
+  messagingSettings,
+  MetricsModule,
+  ReadinessRegistry,
+} from '@natgw/platform';
 import {
   NATGW_SCHEMA,
   RESOURCE_STATUS_APPLIERS,
@@ -12,6 +19,9 @@ import {
   StatusApplierRegistration,
 } from '@natgw/projections';
 import { ApiGatewayConfig } from './api-gateway.config';
+import { IpPoolBook } from './pools/ip-pool-book';
+import { IpPoolsController } from './pools/ip-pools.controller';
+import { SetIpPoolPrefixes } from './pools/set-ip-pool-prefixes';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenAuthenticator } from './auth/token-authenticator';
 import { BodyReaderMiddleware } from './http/body-reader.middleware';
@@ -70,8 +80,9 @@ export class ApiGatewayModule implements NestModule {
           ...NATGW_SCHEMA,
           projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
+        MessagingModule.forRoot({ ...messagingSettings(config, 'api-gateway'), relay: true }),
       ],
-      controllers: [ResourcesController, OpenApiController],
+      controllers: [ResourcesController, IpPoolsController, OpenApiController],
       providers: [
         { provide: ApiGatewayConfig, useValue: config },
         { provide: APP_FILTER, useClass: StatusExceptionFilter },
@@ -125,11 +136,13 @@ export class ApiGatewayModule implements NestModule {
         PatchResource,
         DeleteResource,
         GetNatTable,
+        IpPoolBook,
+        SetIpPoolPrefixes,
       ],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(BodyReaderMiddleware).forRoutes(ResourcesController);
+    consumer.apply(BodyReaderMiddleware).forRoutes(ResourcesController, IpPoolsController);
   }
 }

@@ -43,3 +43,15 @@ export function testNatsNames(label: string): { stream: string; prefix: string }
   const id = `${slug(label)}_${randomBytes(3).toString('hex')}`;
   return { stream: `T_${id}`.toUpperCase(), prefix: `t_${id}` };
 }
+
+/** Deletes a test file's JetStream stream (a no-op when it does not exist). */
+export async function deleteTestStream(stream: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   dropTestDatabase,
   testNatsNames,
+  deleteTestStream,
 } from '@natgw/testing';
 import { Client } from 'pg';
 
@@ -62,15 +63,7 @@ export class NatgwSystem {
   async destroy(): Promise<void> {
     await Promise.all(this.services.map((s) => s.kill('SIGTERM')));
     await dropTestDatabase(this.databaseUrl).catch(() => undefined);
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.delete(this.nats.stream).catch(() => undefined);
-    } finally {
-      await nc.close();
-    }
+    await deleteTestStream(this.nats.stream);
   }
 
   /** Service output for a failing test's message. */
