@@ -126,12 +126,52 @@ function ordered<T extends object>(value: T, order: string[]): T {
   return out as T;
 }
 
+// Fields in the order the API documents them; unknown keys keep their place after these.
+const SPEC_ORDER: Record<string, string[]> = {
+  NATGateway: ['type', 'ipFamily', 'portsPerNetworkInterface', 'networkRef'],
+  NetworkInterface: ['networkRef', 'ips', 'virtualIP', 'nodeName'],
+  NATGatewayAutoscaler: ['natGatewayRef', 'minPublicIPs', 'maxPublicIPs'],
+};
+const STATUS_ORDER: Record<string, string[]> = {
+  NATGateway: [
+    'ips',
+    'conditions',
+    'observedGeneration',
+    'requestedNICs',
+    'usedSlots',
+    'totalSlots',
+  ],
+};
+const CONDITION_ORDER = [
+  'type',
+  'status',
+  'reason',
+  'message',
+  'observedGeneration',
+  'lastTransitionTime',
+];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /**
  * The object with its keys in Kubernetes' order (apiVersion, kind, metadata, spec,
- * status; name first in metadata): jsonb stores keys sorted by length.
+ * status; name first in metadata; spec and status fields as documented): jsonb
+ * stores keys sorted by length, which reads oddly in `kubectl get -o yaml`.
  */
 export function presentObject(object: ResourceObject): ResourceObject {
   const o = ordered(object, TOP_ORDER);
   o.metadata = ordered(object.metadata, META_ORDER);
+  if (isRecord(o.spec)) o.spec = ordered(o.spec, SPEC_ORDER[o.kind] ?? []);
+  if (isRecord(o.status)) {
+    const status = ordered(o.status, STATUS_ORDER[o.kind] ?? []);
+    if (Array.isArray(status.conditions)) {
+      status.conditions = status.conditions.map((c: unknown) =>
+        isRecord(c) ? ordered(c, CONDITION_ORDER) : c,
+      );
+    }
+    o.status = status;
+  }
   return o;
 }
