@@ -89,6 +89,16 @@ default
 {{- if .Values.nats.auth.credsSecret -}}/etc/natgw/nats/{{ .Values.nats.auth.credsKey }}{{- end -}}
 {{- end -}}
 
+{{/* Where the nkey seed is mounted; empty without nats.auth.nkeySecret. */}}
+{{- define "natgw.natsNkeySeedFile" -}}
+{{- if .Values.nats.auth.nkeySecret -}}/etc/natgw/nats-nkey/{{ .Values.nats.auth.nkeyKey }}{{- end -}}
+{{- end -}}
+
+{{/* A file of the NATS TLS Secret (root: the chart, key: the Secret key); empty without both. */}}
+{{- define "natgw.natsTlsFile" -}}
+{{- if and .root.Values.nats.tls.secret .key -}}/etc/natgw/nats-tls/{{ .key }}{{- end -}}
+{{- end -}}
+
 {{/* ConfigMap entries every service reads (BaseConfig). */}}
 {{- define "natgw.commonConfig" -}}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
@@ -97,6 +107,10 @@ NATS_URL: {{ .Values.nats.url | quote }}
 NATS_STREAM: {{ .Values.nats.stream | quote }}
 NATS_SUBJECT_PREFIX: {{ .Values.nats.subjectPrefix | quote }}
 NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
+NATS_NKEY_SEED_FILE: {{ include "natgw.natsNkeySeedFile" . | quote }}
+NATS_TLS_CA_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.caKey) | quote }}
+NATS_TLS_CERT_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.certKey) | quote }}
+NATS_TLS_KEY_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.keyKey) | quote }}
 {{- end -}}
 
 {{/* Environment from Secrets every service reads: the database URL and NATS credentials. */}}
@@ -140,6 +154,21 @@ NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
       - key: {{ .Values.nats.auth.credsKey }}
         path: {{ .Values.nats.auth.credsKey }}
 {{- end }}
+{{- if .Values.nats.auth.nkeySecret }}
+- name: nats-nkey
+  secret:
+    secretName: {{ .Values.nats.auth.nkeySecret }}
+    defaultMode: 288 # octal 0440: read for owner and group
+    items:
+      - key: {{ .Values.nats.auth.nkeyKey }}
+        path: {{ .Values.nats.auth.nkeyKey }}
+{{- end }}
+{{- if .Values.nats.tls.secret }}
+- name: nats-tls
+  secret:
+    secretName: {{ .Values.nats.tls.secret }}
+    defaultMode: 288 # octal 0440: read for owner and group
+{{- end }}
 {{- end -}}
 {{- define "natgw.commonVolumeMounts" -}}
 - name: tmp
@@ -147,6 +176,16 @@ NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
 {{- if .Values.nats.auth.credsSecret }}
 - name: nats-creds
   mountPath: /etc/natgw/nats
+  readOnly: true
+{{- end }}
+{{- if .Values.nats.auth.nkeySecret }}
+- name: nats-nkey
+  mountPath: /etc/natgw/nats-nkey
+  readOnly: true
+{{- end }}
+{{- if .Values.nats.tls.secret }}
+- name: nats-tls
+  mountPath: /etc/natgw/nats-tls
   readOnly: true
 {{- end }}
 {{- end -}}

@@ -55,4 +55,15 @@ describe('natsClientOptions', () => {
     const o = natsClientOptions({ servers: 'nats://h', credsFile: '/nonexistent.creds' });
     expect(typeof o.authenticator).toBe('function');
   });
+
+  it('uses an nkey seed file through an authenticator and sets the inbox prefix', () => {
+    const o = natsClientOptions({
+      servers: 'nats://h',
+      nkeySeedFile: '/nonexistent.nk',
+      inboxPrefix: '_INBOX.natgw-allocator',
+    });
+    expect(typeof o.authenticator).toBe('function');
+    expect(o.inboxPrefix).toBe('_INBOX.natgw-allocator');
+    expect(natsClientOptions({ servers: 'nats://h' }).inboxPrefix).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, NatsConnection } from '@nats-io/nats-core';
+import { credsAuthenticator, NatsConnection, nkeyAuthenticator } from '@nats-io/nats-core';
 import { connect, NodeConnectionOptions } from '@nats-io/transport-node';
 import { backoffDelay, BackoffPolicy } from '../backoff';
 import { errorMessage, MessagingLogger, silentLogger } from '../logger';
@@ -13,6 +13,13 @@ export interface NatsConnectionOptions {
   token?: string;
   /** A `.creds` file (user JWT plus nkey seed), as `nsc` writes it. */
   credsFile?: string;
+  /** A file holding an nkey seed (`SU...`), for servers that authenticate users by nkey. */
+  nkeySeedFile?: string;
+  /**
+   * The prefix of this client's reply subjects (default `_INBOX`). A server can then let
+   * each user subscribe to its own replies only, e.g. `_INBOX.natgw-allocator.>`.
+   */
+  inboxPrefix?: string;
   /** TLS files; a `tls://` server requires TLS even when none are given. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
   /** The client name the server's monitoring shows, e.g. `natgw-allocator`. */
@@ -120,6 +127,14 @@ function clientSetup(options: NatsConnectionOptions): ClientSetup {
     // Read on every (re)connect, so a rotated creds file is picked up.
     client.authenticator = credsAuthenticator(() => readFileSync(file));
   }
+  if (options.nkeySeedFile) {
+    const file = options.nkeySeedFile;
+    // Read on every (re)connect, like the creds file.
+    client.authenticator = nkeyAuthenticator(() =>
+      new TextEncoder().encode(readFileSync(file, 'utf8').trim()),
+    );
+  }
+  if (options.inboxPrefix) client.inboxPrefix = options.inboxPrefix;
   if (parsed.tls || options.tls) {
     client.tls = {
       caFile: options.tls?.caFile,
@@ -137,11 +152,15 @@ function clientSetup(options: NatsConnectionOptions): ClientSetup {
 export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
   const logger = options.logger ?? silentLogger;
   const { client, resetBackoff } = clientSetup(options);
-  if (options.credsFile) {
+  for (const [what, file] of [
+    ['creds file', options.credsFile],
+    ['nkey seed file', options.nkeySeedFile],
+  ] as const) {
+    if (!file) continue;
     try {
-      readFileSync(options.credsFile);
+      readFileSync(file);
     } catch (err) {
-      throw new NatsConnectError(client.servers as string[], `creds file: ${errorMessage(err)}`);
+      throw new NatsConnectError(client.servers as string[], `${what}: ${errorMessage(err)}`);
     }
   }
   let nc: NatsConnection;

@@ -59,4 +59,27 @@ export class BaseConfig {
   @IsOptional()
   @IsString()
   NATS_CREDS_FILE?: string;
+
+  /** A file with an nkey seed, for servers that authenticate by nkey. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_NKEY_SEED_FILE?: string;
+
+  /** CA bundle that verifies the NATS server (tls:// URLs); default: the system CAs. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_TLS_CA_FILE?: string;
+
+  /** Client certificate and key, for servers that require TLS client authentication. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_TLS_CERT_FILE?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  NATS_TLS_KEY_FILE?: string;
 }

@@ -2,9 +2,15 @@ import { BaseConfig } from './base-config';
 
 /**
  * The bus settings every service builds its MessagingModule options from: NATS
- * servers and credentials, the JetStream stream and the subject prefix.
+ * servers, credentials and TLS files, the JetStream stream and the subject prefix.
  */
 export function messagingSettings(config: BaseConfig, service: string) {
+  const tlsFiles = {
+    ...(config.NATS_TLS_CA_FILE ? { caFile: config.NATS_TLS_CA_FILE } : {}),
+    ...(config.NATS_TLS_CERT_FILE ? { certFile: config.NATS_TLS_CERT_FILE } : {}),
+    ...(config.NATS_TLS_KEY_FILE ? { keyFile: config.NATS_TLS_KEY_FILE } : {}),
+  };
+  const tls = Object.keys(tlsFiles).length > 0 ? tlsFiles : undefined;
   return {
     nats: {
       servers: config.NATS_URL,
@@ -13,6 +19,11 @@ export function messagingSettings(config: BaseConfig, service: string) {
       ...(config.NATS_PASSWORD ? { password: config.NATS_PASSWORD } : {}),
       ...(config.NATS_TOKEN ? { token: config.NATS_TOKEN } : {}),
       ...(config.NATS_CREDS_FILE ? { credsFile: config.NATS_CREDS_FILE } : {}),
+      ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}),
+      ...(tls ? { tls } : {}),
+      // Replies come to `_INBOX.natgw-<service>.>`: deploy/nats/nats-server.conf lets each
+      // service user subscribe to its own replies only.
+      inboxPrefix: `_INBOX.natgw-${service}`,
     },
     streamName: config.NATS_STREAM,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
