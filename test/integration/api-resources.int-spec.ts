@@ -22,7 +22,9 @@ const FAKE_ALLOCATION: StatusApplierRegistration = {
     };
     const gateway = await ctx.findByUid(data.gatewayUid);
     if (!gateway) return;
-    const nics = await Promise.all(data.slots.map((s) => ctx.findByUid(s.nicUid)));
+    // One transaction, one connection: the context's calls run one after the other.
+    const nics = [];
+    for (const slot of data.slots) nics.push(await ctx.findByUid(slot.nicUid));
     await ctx.updateStatus(gateway, (status, object) => ({
       ...status,
       ips: data.ips.map((ip, i) => ({ name: `ip-${i}`, ip })),

@@ -4,7 +4,10 @@ import { setResourceSubresource } from '../resource-change-log';
 import { findResource, findResourceByUid, ResourceKey, StoredResource } from '../stored-resource';
 import { StatusMutation, updateResourceStatus } from './update-resource-status';
 
-/** What a status applier may do, inside the projection's transaction. */
+/**
+ * What a status applier may do, inside the projection's transaction. The calls
+ * share that transaction's one connection: await each before the next.
+ */
 export interface StatusApplierContext {
   readonly manager: EntityManager;
   find(key: ResourceKey): Promise<StoredResource | undefined>;
