@@ -32,6 +32,8 @@ const USAGE = `usage: subscriber [--from-start | --from-seq N | --from-time RFC3
   --subject FILTER   which events (default <NATS_SUBJECT_PREFIX or natgw>.events.>), e.g.
                      natgw.events.allocation.> or natgw.events.*.NATSlotAssigned
   --durable NAME     the durable consumer (default ext-example); one per subscriber
+  --inbox-prefix P   reply subject prefix (env NATS_INBOX_PREFIX, default _INBOX.ext: the
+                     external-subscriber user of deploy/nats/nats-server.conf may read only those)
   --reset            delete the durable consumer first, then create it at the start position
   --max N            exit after N events (default: run until interrupted)
   --json             print each CloudEvent as one JSON line (default: a summary and the data)`;
@@ -47,6 +49,7 @@ interface Options {
   stream: string;
   subject: string;
   durable: string;
+  inboxPrefix: string;
   start?: Start;
   reset: boolean;
   max: number;
@@ -67,6 +70,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
     stream: env.NATS_STREAM ?? 'NATGW_EVENTS',
     subject: `${env.NATS_SUBJECT_PREFIX ?? 'natgw'}.events.>`,
     durable: 'ext-example',
+    inboxPrefix: env.NATS_INBOX_PREFIX ?? '_INBOX.ext',
     reset: false,
     max: 0,
     json: false,
@@ -120,6 +124,9 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
           flag.slice(2) as
             'url' | 'user' | 'password' | 'token' | 'creds' | 'stream' | 'subject' | 'durable'
         ] = value(i++, flag);
+        break;
+      case '--inbox-prefix':
+        options.inboxPrefix = value(i++, flag);
         break;
       case '--reset':
         options.reset = true;
@@ -209,6 +216,7 @@ async function main(): Promise<number> {
   const connection: NodeConnectionOptions = {
     servers: o.url.split(',').map((s) => s.trim()),
     name: `natgw-subscriber-${o.durable}`,
+    inboxPrefix: o.inboxPrefix,
   };
   if (o.user) Object.assign(connection, { user: o.user, pass: o.password });
   if (o.token) connection.token = o.token;

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -57,6 +57,17 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A private server run from a configuration file instead of the default flags. */
+export interface PrivateNatsServerConfig {
+  /**
+   * The configuration text, e.g. deploy/nats/nats-server.conf. Its `listen` and
+   * JetStream `store_dir` lines are replaced by this server's port and store.
+   */
+  config: string;
+  /** Environment for the server process (`$VAR` references in the configuration). */
+  env?: Record<string, string>;
+}
+
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -74,17 +85,36 @@ export class PrivateNatsServer {
     readonly port: number,
     readonly storeDir: string,
     private readonly binary: string,
+    private readonly setup?: PrivateNatsServerConfig,
   ) {}
 
-  /** Starts a new server; call `destroy()` when done. */
-  static async start(): Promise<PrivateNatsServer> {
+  /** Starts a new server (from a configuration when given); call `destroy()` when done. */
+  static async start(setup?: PrivateNatsServerConfig): Promise<PrivateNatsServer> {
     const server = new PrivateNatsServer(
       await freeLoopbackPort(),
       mkdtempSync(join(tmpdir(), 'natgw-nats-')),
       findNatsServer(),
+      setup,
     );
     await server.start();
     return server;
+  }
+
+  private args(): string[] {
+    if (!this.setup) {
+      return ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    }
+    const file = join(this.storeDir, 'nats-server.conf');
+    writeFileSync(
+      file,
+      this.setup.config
+        .replace(/^(\s*)listen\s*[:=].*$/m, `$1listen: 127.0.0.1:${this.port}`)
+        .replace(
+          /^(\s*)store_dir\s*[:=].*$/m,
+          `$1store_dir: ${JSON.stringify(join(this.storeDir, 'js'))}`,
+        ),
+    );
+    return ['-c', file];
   }
 
   /** The client URL of this server. */
@@ -100,8 +130,10 @@ export class PrivateNatsServer {
   /** (Re)starts the server on the same port and store; resolves when it accepts clients. */
   async start(timeoutMs = 15_000): Promise<void> {
     if (this.child) return;
-    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.binary, this.args(), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.setup?.env },
+    });
     running.add(child);
     this.child = child;
     let output = '';
