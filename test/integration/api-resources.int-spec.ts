@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { RecordedEvent } from '@natgw/contracts';
-import { NAT_TABLE_SUBRESOURCE, StatusApplierRegistration } from '@natgw/projections';
+import {
+  NAT_TABLE_SUBRESOURCE,
+  StatusApplierRegistration,
+  StoredResource,
+} from '@natgw/projections';
 import { eventually } from '@natgw/testing';
 import { API, openWatch, SEED_YAML, startTestApi, TestApi } from './api-test-app';
 
@@ -23,7 +27,7 @@ const FAKE_ALLOCATION: StatusApplierRegistration = {
     const gateway = await ctx.findByUid(data.gatewayUid);
     if (!gateway) return;
     // One transaction, one connection: the context's calls run one after the other.
-    const nics = [];
+    const nics: Array<StoredResource | undefined> = [];
     for (const slot of data.slots) nics.push(await ctx.findByUid(slot.nicUid));
     await ctx.updateStatus(gateway, (status, object) => ({
       ...status,
