@@ -19,6 +19,7 @@ import {
   StatusApplierRegistration,
 } from '@natgw/projections';
 import { ApiGatewayConfig } from './api-gateway.config';
+import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
 import { IpPoolBook } from './pools/ip-pool-book';
 import { IpPoolsController } from './pools/ip-pools.controller';
 import { SetIpPoolPrefixes } from './pools/set-ip-pool-prefixes';
@@ -26,6 +27,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { TokenAuthenticator } from './auth/token-authenticator';
 import { BodyReaderMiddleware } from './http/body-reader.middleware';
 import { StatusExceptionFilter } from './http/status-exception.filter';
+import { INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
 import { CLOCK } from './resources/clock';
 import { ResourceLog } from './resources/resource-log';
@@ -82,7 +84,13 @@ export class ApiGatewayModule implements NestModule {
         }),
         MessagingModule.forRoot({ ...messagingSettings(config, 'api-gateway'), relay: true }),
       ],
-      controllers: [ResourcesController, IpPoolsController, OpenApiController],
+      // The audit routes first: nattable?at is more specific than ResourcesController's subresources.
+      controllers: [
+        ...AUDIT_CONTROLLERS,
+        ResourcesController,
+        IpPoolsController,
+        OpenApiController,
+      ],
       providers: [
         { provide: ApiGatewayConfig, useValue: config },
         { provide: APP_FILTER, useClass: StatusExceptionFilter },
@@ -138,6 +146,8 @@ export class ApiGatewayModule implements NestModule {
         GetNatTable,
         IpPoolBook,
         SetIpPoolPrefixes,
+        ...AUDIT_PROVIDERS,
+        ...INBOUND_PROVIDERS,
       ],
     };
   }

@@ -8,16 +8,7 @@ import {
 import { headers as natsHeaders, Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { API_GATEWAY_SOURCE } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
-import {
-  backoffDelay,
-  connectNats,
-  describeRawBody,
-  jsonbSafeText,
-  NatsConnectionOptions,
-  nestMessagingLogger,
-  sleep,
-  uuidV5,
-} from '@natgw/messaging';
+import { describeRawBody, jsonbSafeText, NATS_CONNECTION, uuidV5 } from '@natgw/messaging';
 import {
   INBOUND_OPERATIONS,
   INBOUND_QUEUE_GROUP,
@@ -30,9 +21,9 @@ import {
 } from './inbound-contract';
 import { InboundNicHandler, InboundOutcome } from './inbound-nic-handler';
 
-/** Where the inbound listener connects and which subjects it serves. */
+/** Which subjects the inbound listener serves. */
 export interface InboundListenerOptions {
-  nats: NatsConnectionOptions;
+  /** NATS_SUBJECT_PREFIX: requests come on `<prefix>.inbound.networkinterfaces.*`. */
   subjectPrefix: string;
 }
 
@@ -40,22 +31,19 @@ export const INBOUND_LISTENER_OPTIONS = Symbol('INBOUND_LISTENER_OPTIONS');
 
 /**
  * Serves `<prefix>.inbound.networkinterfaces.{upsert,delete}` in the queue group
- * `natgw-api-gateway`, so replicas share the requests. It connects in the
- * background and keeps retrying, so the REST API starts and stays ready while
- * NATS is away. Requests for one object are handled in arrival order; others
+ * `natgw-api-gateway`, so replicas share the requests, on the service's NATS
+ * connection (MessagingModule). Requests for one object are handled in arrival order; others
  * run concurrently. A failed request without a reply subject is recorded as
  * `InboundRequestRejected` in the stream `inbound:networkinterfaces`.
  */
 @Injectable()
 export class InboundListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('InboundNats');
-  private nc?: NatsConnection;
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly stopController = new AbortController();
-  private connecting?: Promise<void>;
 
   constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(INBOUND_LISTENER_OPTIONS) private readonly options: InboundListenerOptions,
     private readonly handler: InboundNicHandler,
     private readonly store: PostgresEventStore,
@@ -63,40 +51,21 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
 
   /** True once the subscriptions are in place. */
   get listening(): boolean {
-    return this.subscriptions.length > 0 && !this.nc?.isClosed();
+    return this.subscriptions.length > 0 && !this.nc.isClosed();
   }
 
   onApplicationBootstrap(): void {
-    this.connecting = this.connectAndSubscribe();
+    this.subscribe();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopController.abort();
-    await this.connecting;
-    // Drain: stop taking requests, finish the ones in flight, then close.
+    // Stop taking requests and finish the ones in flight; MessagingModule closes NATS after.
     await Promise.all(this.subscriptions.map((s) => s.drain().catch(() => undefined)));
     await Promise.all(this.inFlight.values());
-    await this.nc?.close().catch(() => undefined);
   }
 
-  private async connectAndSubscribe(): Promise<void> {
-    for (let attempt = 1; !this.stopController.signal.aborted; attempt++) {
-      try {
-        this.nc = await connectNats({
-          ...this.options.nats,
-          logger: nestMessagingLogger('InboundNats'),
-        });
-        break;
-      } catch (err) {
-        const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: 15_000, jitter: 0.2 });
-        this.logger.warn(
-          `NATS not reachable (${(err as Error).message}); inbound requests wait, retrying in ${delayMs} ms`,
-        );
-        await sleep(delayMs, this.stopController.signal);
-      }
-    }
+  private subscribe(): void {
     const nc = this.nc;
-    if (!nc || this.stopController.signal.aborted) return;
     for (const operation of INBOUND_OPERATIONS) {
       const subject = inboundSubject(this.options.subjectPrefix, operation);
       this.subscriptions.push(

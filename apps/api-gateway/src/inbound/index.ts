@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { messagingSettings } from '@natgw/platform';
 import { ResourceReader } from '@natgw/projections';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { Clock, CLOCK } from '../resources/clock';
@@ -21,7 +20,8 @@ export { INBOUND_EVENT_TYPES, INBOUND_REJECTED_EVENT_TYPE } from './inbound-cont
 /**
  * The inbound NetworkInterface requests over NATS: REST's use cases built over
  * InboundResourceLog, the handler and the listener. Needs ApiGatewayConfig,
- * CLOCK, ResourceReader and GetResource from the api-gateway module.
+ * CLOCK, ResourceReader and GetResource from the api-gateway module, and the
+ * NATS connection of MessagingModule.
  */
 export const INBOUND_PROVIDERS: Provider[] = [
   InboundResourceLog,
@@ -39,10 +39,9 @@ export const INBOUND_PROVIDERS: Provider[] = [
   {
     provide: INBOUND_LISTENER_OPTIONS,
     inject: [ApiGatewayConfig],
-    useFactory: (config: ApiGatewayConfig): InboundListenerOptions => {
-      const settings = messagingSettings(config, 'api-gateway');
-      return { nats: settings.nats, subjectPrefix: settings.subjectPrefix };
-    },
+    useFactory: (config: ApiGatewayConfig): InboundListenerOptions => ({
+      subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    }),
   },
   InboundNicHandler,
   InboundListener,
