@@ -9,7 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createTestDatabase, dropTestDatabase, eventually, freePort } from '@natgw/testing';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  dropTestDatabase,
+  eventually,
+  freePort,
+  testNatsNames,
+} from '@natgw/testing';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -48,12 +55,19 @@ const gateway = (name: string) =>
     },
   });
 
-async function startApi(databaseUrl: string, port: number): Promise<ChildProcess> {
+async function startApi(
+  databaseUrl: string,
+  nats: { stream: string; prefix: string },
+  port: number,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
+      // Its own JetStream stream: the api-gateway's relay publishes every event.
+      NATS_STREAM: nats.stream,
+      NATS_SUBJECT_PREFIX: nats.prefix,
       API_PORT: String(port),
       API_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -93,9 +107,10 @@ function row(scenario: Scenario, r: autocannon.Result): Row {
 async function main(): Promise<void> {
   const started = Date.now();
   const databaseUrl = await createTestDatabase('bench_api');
+  const nats = testNatsNames('bench_api');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = await startApi(databaseUrl, port);
+  const api = await startApi(databaseUrl, nats, port);
   try {
     for (let i = 0; i < LISTED; i++) {
       const res = await fetch(`${base}${API}/namespaces/listed/natgateways`, {
@@ -181,6 +196,7 @@ async function main(): Promise<void> {
     api.kill('SIGTERM');
     await new Promise((r) => api.once('exit', r));
     await dropTestDatabase(databaseUrl);
+    await deleteTestStream(nats.stream);
   }
 }
 
