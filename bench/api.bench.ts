@@ -6,7 +6,7 @@
 // Settings: BENCH_SECONDS (default 10 per scenario), BENCH_CONNECTIONS (50).
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import {
@@ -106,6 +106,8 @@ function row(scenario: Scenario, r: autocannon.Result): Row {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // The machine may be shared: the load before the run says how much to trust it.
+  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
   const databaseUrl = await createTestDatabase('bench_api');
   const nats = testNatsNames('bench_api');
   const port = await freePort();
@@ -181,7 +183,12 @@ async function main(): Promise<void> {
         {
           benchmark: 'api',
           date: new Date().toISOString(),
-          machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+          machine: {
+            cpus: cpus().length,
+            cpu: cpus()[0]?.model,
+            node: process.version,
+            loadBefore,
+          },
           connections: CONNECTIONS,
           secondsPerScenario: SECONDS,
           seconds: Math.round((Date.now() - started) / 10) / 100,
