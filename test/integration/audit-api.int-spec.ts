@@ -4,6 +4,7 @@
 import { NewEvent } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
 import { startTestApi, TestApi } from './api-test-app';
+import { natGatewayCreated } from './event-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -52,25 +53,7 @@ describe('audit endpoints', () => {
       await store.append(stream, events);
     };
     await record('2026-11-26T10:00:00Z', 'natgateway:default/gw-h', [
-      {
-        type: 'NATGatewayCreated',
-        data: {
-          uid: GW,
-          namespace: 'default',
-          name: 'gw-h',
-          labels: {},
-          annotations: {},
-          finalizers: ['natgw.ironcore.dev/allocation'],
-          spec: {
-            type: 'Public',
-            ipFamily: 'IPv4',
-            portsPerNetworkInterface: 64,
-            networkRef: { name: 'n' },
-          },
-          generation: 1,
-          creationTimestamp: '2026-11-26T10:00:00Z',
-        },
-      },
+      natGatewayCreated(GW, 'gw-h'),
     ]);
     await record('2026-11-26T10:30:00Z', `allocation:${GW}`, [
       { type: 'NATGatewayIPAssigned', data: { gatewayUid: GW, ip: IP } },

@@ -12,6 +12,7 @@ import { openDatabase, PostgresEventStore } from '@natgw/event-store';
 import { AllocationHistoryReader, NATGW_SCHEMA } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
 import { ApiError } from '../../apps/api-gateway/src/http/api-error';
+import { natGatewayCreated } from './event-fixtures';
 import { GetNatTableAt } from '../../apps/api-gateway/src/audit/nat-table-at';
 import { NatLookup } from '../../apps/api-gateway/src/audit/nat-lookup';
 
@@ -47,28 +48,6 @@ const released = (
   reason: 'PortsPerNetworkInterfaceChanged' | 'NetworkInterfaceDeleted' | 'GatewayDeleted',
 ): AllocationEvent => ({ type: 'NATSlotReleased', data: { gatewayUid, ...s, reason } });
 
-function created(uid: string, ppni: number): NewEvent {
-  return {
-    type: 'NATGatewayCreated',
-    data: {
-      uid,
-      namespace: 'default',
-      name: 'gw-a',
-      labels: {},
-      annotations: {},
-      finalizers: ['natgw.ironcore.dev/allocation'],
-      spec: {
-        type: 'Public',
-        ipFamily: 'IPv4',
-        portsPerNetworkInterface: ppni,
-        networkRef: { name: 'net' },
-      },
-      generation: 1,
-      creationTimestamp: t(0).toISOString(),
-    },
-  };
-}
-
 describe('audit lookups over the log (controlled clock)', () => {
   let url: string;
   let ds: DataSource;
@@ -86,7 +65,7 @@ describe('audit lookups over the log (controlled clock)', () => {
       await store.append(stream, events);
     };
     const gateway = 'natgateway:default/gw-a';
-    await record(t(1), gateway, [created(GW1, 64)]);
+    await record(t(1), gateway, [natGatewayCreated(GW1, 'gw-a')]);
     await record(t(10), `allocation:${GW1}`, [
       { type: 'NATGatewayIPAssigned', data: { gatewayUid: GW1, ip: IP } },
       assigned(GW1, slot('a', 1024, 1087)),
@@ -115,7 +94,7 @@ describe('audit lookups over the log (controlled clock)', () => {
       { type: 'AllocationClosed', data: { gatewayUid: GW1, reason: 'GatewayDeleted' } },
     ]);
     await record(t(50, 1), gateway, [{ type: 'NATGatewayDeleted', data: { uid: GW1 } }]);
-    await record(t(55), gateway, [created(GW2, 64)]);
+    await record(t(55), gateway, [natGatewayCreated(GW2, 'gw-a')]);
     await record(t(56), `allocation:${GW2}`, [
       { type: 'NATGatewayIPAssigned', data: { gatewayUid: GW2, ip: IP } },
       assigned(GW2, slot('d', 1024, 1087)),

@@ -34,6 +34,7 @@ import {
   expectedWire,
   loadEventContract,
 } from './events-contract-support';
+import { natGatewayCreated } from './event-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -101,22 +102,7 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       natgwversion: 1,
       natgwposition: '1',
       natgwtxid: '800',
-      data: {
-        uid: GW,
-        namespace: 'default',
-        name: 'gw',
-        labels: {},
-        annotations: {},
-        finalizers: [],
-        spec: {
-          type: 'Public',
-          ipFamily: 'IPv4',
-          portsPerNetworkInterface: 64,
-          networkRef: { name: 'n' },
-        },
-        generation: 1,
-        creationTimestamp: '2026-11-26T10:42:00Z',
-      },
+      data: natGatewayCreated(GW, 'gw').data,
     };
     expect(created?.validate(ok)).toBe(true);
     const broken = (patch: (ce: typeof ok) => unknown) =>
