@@ -8,17 +8,21 @@ function has(cmd) {
 }
 
 function ensureNftables(log = (m) => console.error(`[ensure-nftables] ${m}`)) {
-  if (!has('ip')) throw new Error('`ip` (iproute2) is missing: install it with `apt-get install -y iproute2`');
+  if (!has('ip'))
+    throw new Error('`ip` (iproute2) is missing: install it with `apt-get install -y iproute2`');
   if (has('nft')) return;
   const root = process.getuid && process.getuid() === 0;
   if (!root || !has('apt-get')) {
-    throw new Error('`nft` is missing: install nftables (Debian: `apt-get install -y nftables`) and run the tests as root');
+    throw new Error(
+      '`nft` is missing: install nftables (Debian: `apt-get install -y nftables`) and run the tests as root',
+    );
   }
   log('installing nftables with apt-get');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   const r = spawnSync('apt-get', ['install', '-y', '-qq', 'nftables'], { stdio: 'inherit', env });
-  if (r.status !== 0 || !has('nft')) throw new Error('installing nftables failed; install it by hand: apt-get install -y nftables');
+  if (r.status !== 0 || !has('nft'))
+    throw new Error('installing nftables failed; install it by hand: apt-get install -y nftables');
 }
 
 module.exports = { ensureNftables };

@@ -17,7 +17,13 @@ async function main() {
   ensureNftables((m) => console.error(`[test] ${m}`));
   buildIfNeeded();
   const results = path.join(os.tmpdir(), `natgw-jest-${process.pid}.json`);
-  const args = ['jest', '--maxWorkers=3', '--json', `--outputFile=${results}`, ...process.argv.slice(2)];
+  const args = [
+    'jest',
+    '--maxWorkers=3',
+    '--json',
+    `--outputFile=${results}`,
+    ...process.argv.slice(2),
+  ];
   const r = spawnSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
   let summary = '';
   if (fs.existsSync(results)) {

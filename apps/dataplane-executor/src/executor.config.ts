@@ -28,7 +28,9 @@ export class ExecutorConfig extends BaseConfig {
 
   @Expose()
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'DATAPLANE_NETNS must be a network namespace name' })
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'DATAPLANE_NETNS must be a network namespace name',
+  })
   DATAPLANE_NETNS?: string;
 
   @Expose()

@@ -28,6 +28,7 @@ export class ProjectionRunner {
   private unsubscribe?: () => void;
   private position: Checkpoint = LOG_START;
   private waiters: Waiter[] = [];
+  private notified = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -45,7 +46,11 @@ export class ProjectionRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.notifier?.subscribe(() => this.wake?.());
+    this.unsubscribe = this.notifier?.subscribe(() => {
+      // A commit during a batch must not wait for the next poll: remember it.
+      this.notified = true;
+      this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -118,6 +123,7 @@ export class ProjectionRunner {
     const poll = this.options.pollIntervalMs ?? 500;
     let backoff = poll;
     while (this.running) {
+      this.notified = false;
       try {
         await this.catchUp();
         backoff = poll;
@@ -126,6 +132,7 @@ export class ProjectionRunner {
         backoff = Math.min(backoff * 2, 10_000);
       }
       if (!this.running) break;
+      if (this.notified && backoff === poll) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(
           resolve,

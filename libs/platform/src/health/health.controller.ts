@@ -16,6 +16,8 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
     const result = await this.readiness.evaluate();
-    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ok' : 'unavailable', ...result });
+    res
+      .status(result.ready ? 200 : 503)
+      .json({ status: result.ready ? 'ok' : 'unavailable', ...result });
   }
 }
