@@ -42,6 +42,8 @@ export class FaultLedger {
   readonly violations: string[] = [];
   private readonly counts = new Map<string, number>();
   operations = 0;
+  /** When the workload started; violations say how long after it they happened. */
+  startedAt = Date.now();
 
   /** Counts one attempt outcome under a class name (`201`, `503 (Retry-After)`, `killed: ...`). */
   count(outcome: string): void {
@@ -51,7 +53,8 @@ export class FaultLedger {
   /** Records something clients must never see, and counts it. */
   violation(what: string, detail: string): void {
     this.count(`VIOLATION ${detail.split(':')[0]}`);
-    if (this.violations.length < 200) this.violations.push(`${what}: ${detail}`);
+    const at = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    if (this.violations.length < 200) this.violations.push(`+${at}s ${what}: ${detail}`);
   }
 
   /** Outcome classes and how often each happened, most frequent first. */

@@ -4,6 +4,7 @@ import { failureStatus, Status, StatusReason } from '@natgw/contracts';
 import { correlationIdOf } from '@natgw/platform';
 import { ApiError } from './api-error';
 import {
+  databaseUnavailableStatus,
   isTransientDatabaseError,
   TRANSIENT_RETRY_AFTER_SECONDS,
 } from './transient-database-error';
@@ -71,11 +72,7 @@ export class StatusExceptionFilter implements ExceptionFilter {
       this.logger.warn(
         `${req.method} ${req.path}: database unavailable: ${(exception as Error).message}`,
       );
-      status = failureStatus(
-        503,
-        'ServiceUnavailable',
-        `the database is unavailable (${(exception as Error).message}); retry shortly`,
-      );
+      status = databaseUnavailableStatus(exception);
       headers = { 'Retry-After': String(TRANSIENT_RETRY_AFTER_SECONDS) };
     } else {
       const id = (req as { id?: unknown }).id ?? correlationIdOf(req);

@@ -1,3 +1,5 @@
+import { failureStatus, Status } from '@natgw/contracts';
+
 // SQLSTATEs that say "the database is briefly unreachable or busy", not "the
 // request is wrong": a client that retries shortly will likely succeed.
 const TRANSIENT_SQLSTATES = new Set([
@@ -60,3 +62,13 @@ export function isTransientDatabaseError(err: unknown): boolean {
 
 /** Seconds a client should wait before retrying after a transient database error. */
 export const TRANSIENT_RETRY_AFTER_SECONDS = 1;
+
+/** The 503 Status for a transient database error (also in `details.retryAfterSeconds`). */
+export function databaseUnavailableStatus(err: unknown): Status {
+  return failureStatus(
+    503,
+    'ServiceUnavailable',
+    `the database is unavailable (${(err as Error)?.message ?? String(err)}); retry shortly`,
+    { retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS },
+  );
+}

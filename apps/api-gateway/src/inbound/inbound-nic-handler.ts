@@ -3,6 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { API_GROUP, kindInfo, ResourceKindInfo, Status, successStatus } from '@natgw/contracts';
 import { ApiError, apiErrors } from '../http/api-error';
+import {
+  databaseUnavailableStatus,
+  isTransientDatabaseError,
+} from '../http/transient-database-error';
 import { DeleteOptions } from '../resources/delete-options';
 import { RequestContext } from '../resources/request-context';
 import { CreateResource } from '../resources/use-cases/create-resource';
@@ -110,7 +114,9 @@ function deleteOptions(body: Record<string, unknown>): DeleteOptions {
 const statusOf = (err: unknown): Status =>
   err instanceof ApiError
     ? err.status
-    : apiErrors.internal(`the request failed: ${(err as Error).message}`).status;
+    : isTransientDatabaseError(err)
+      ? databaseUnavailableStatus(err)
+      : apiErrors.internal(`the request failed: ${(err as Error).message}`).status;
 
 /**
  * Upserts and deletes NetworkInterfaces for inbound NATS requests with REST's
