@@ -8,7 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ReadinessRegistry } from '@natgw/platform';
+import { Metrics, ReadinessRegistry } from '@natgw/platform';
 import { DatabaseOptions, openDatabase } from './database';
 import { LogNotifier } from './log-notifier';
 import { PostgresEventStore } from './postgres-event-store';
@@ -85,8 +85,11 @@ export class EventStoreModule {
         },
         {
           provide: PostgresEventStore,
-          inject: [DataSource],
-          useFactory: (ds: DataSource) => new PostgresEventStore(ds),
+          inject: [DataSource, { token: Metrics, optional: true }],
+          useFactory: (ds: DataSource, metrics?: Metrics) =>
+            new PostgresEventStore(ds, undefined, (events) => {
+              for (const e of events) metrics?.eventsAppended.inc({ event_type: e.type });
+            }),
         },
         {
           provide: LogNotifier,

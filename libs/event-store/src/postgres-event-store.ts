@@ -74,11 +74,15 @@ function toRecorded(row: EventRow): RecordedEvent {
 /** A clock, injected so tests control recorded times. */
 export type Clock = () => Date;
 
+/** Observes successful appends (metrics). */
+export type AppendObserver = (events: readonly RecordedEvent[]) => void;
+
 /** The PostgreSQL event log: optimistic appends, stream reads and gap-free reads in commit order. */
 export class PostgresEventStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock = () => new Date(),
+    private readonly onAppended?: AppendObserver,
   ) {}
 
   /** Appends events atomically to one stream; see AppendOptions and AppendResult. */
@@ -141,21 +145,25 @@ export class PostgresEventStore {
     }
     const first = row.stream_version - events.length + 1;
     const positions = row.global_positions ?? [];
+    const recorded: RecordedEvent[] = events.map((e, i) => ({
+      id: ids[i],
+      streamId,
+      version: first + i,
+      type: e.type,
+      data: e.data ?? null,
+      metadata: e.metadata ?? {},
+      globalPosition: String(positions[i]),
+      transactionId: row.transaction_id ?? '0',
+      recordedAt: row.recorded_at ?? recordedAt,
+    }));
+    // Inside a caller's transaction the append may still roll back: count it anyway,
+    // as an attempt the service made (the usual case is a committed append).
+    this.onAppended?.(recorded);
     return {
       streamId,
       duplicate: false,
       nextExpectedVersion: row.stream_version,
-      events: events.map((e, i) => ({
-        id: ids[i],
-        streamId,
-        version: first + i,
-        type: e.type,
-        data: e.data ?? null,
-        metadata: e.metadata ?? {},
-        globalPosition: String(positions[i]),
-        transactionId: row.transaction_id ?? '0',
-        recordedAt: row.recorded_at ?? recordedAt,
-      })),
+      events: recorded,
     };
   }
 

@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import { ExpectedVersion, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
 import { uuidV5 } from '@natgw/messaging';
-import { Metrics } from '@natgw/platform';
 import { ResourceLog } from '../resources/resource-log';
 import { InboundOperation } from './inbound-contract';
 
@@ -37,12 +36,8 @@ export function inboundEventId(operation: InboundOperation, messageId: string, i
  */
 @Injectable()
 export class InboundResourceLog extends ResourceLog {
-  constructor(
-    store: PostgresEventStore,
-    projections: ProjectionHost,
-    @Optional() metrics?: Metrics,
-  ) {
-    super(store, projections, metrics);
+  constructor(store: PostgresEventStore, projections: ProjectionHost) {
+    super(store, projections);
   }
 
   override async append(

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import {
   checkpointOf,
@@ -7,7 +7,6 @@ import {
   PostgresEventStore,
   ProjectionHost,
 } from '@natgw/event-store';
-import { Metrics } from '@natgw/platform';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { ApiError, apiErrors } from '../http/api-error';
 
@@ -24,7 +23,6 @@ export class ResourceLog {
   constructor(
     private readonly store: PostgresEventStore,
     private readonly projections: ProjectionHost,
-    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /** Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the projection. */
@@ -34,7 +32,6 @@ export class ResourceLog {
     expectedVersion: ExpectedVersion,
   ): Promise<RecordedEvent[]> {
     const result = await this.store.append(streamId, events, { expectedVersion });
-    for (const e of result.events) this.metrics?.eventsAppended.inc({ event_type: e.type });
     const last = result.events[result.events.length - 1];
     if (last) await this.waitFor(last);
     return result.events;
