@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
+import { NAT_SLOTS_PROJECTION_NAME, NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
+import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
+import {
+  DataplaneReconciler,
+  dataplaneStreamId,
+} from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
+import { ReconcileLoop } from '../../apps/dataplane-executor/src/reconciler/reconcile-loop';
+
+jest.setTimeout(60_000);
+
+describe('DataplaneReconciler (memory backend, real PostgreSQL)', () => {
+  let url: string;
+  let ds: DataSource;
+  let store: PostgresEventStore;
+  let slots: ProjectionRunner;
+  const gatewayUid = randomUUID();
+  let version = 0;
+
+  async function assign(nicUid: string, privateIp: string, port: number, nodeName?: string) {
+    version++;
+    await store.append(`allocation:${gatewayUid}`, [
+      {
+        type: 'NATSlotAssigned',
+        data: {
+          gatewayUid,
+          nicUid,
+          nicName: `nic-${port}`,
+          namespace: 'default',
+          privateIp,
+          ip: '203.0.113.1',
+          port,
+          endPort: port + 63,
+          ...(nodeName ? { nodeName } : {}),
+        },
+      },
+    ]);
+    await eventually(
+      async () =>
+        (await slots.catchUp()) >= 0 &&
+        (await ds.query(`SELECT 1 FROM natgw_nat_slots WHERE nic_uid = $1`, [nicUid])).length === 1,
+    );
+  }
+
+  async function eventTypes(node = '*'): Promise<string[]> {
+    return (await store.readStream(dataplaneStreamId(node))).map((e) => e.type);
+  }
+
+  beforeAll(async () => {
+    url = await createTestDatabase('dataplane_reconciler');
+    ds = await openDatabase({ url, ...NATGW_SCHEMA });
+    store = new PostgresEventStore(ds);
+    slots = new ProjectionRunner(ds, store, new NatSlotsProjection());
+    expect(slots.projection.name).toBe(NAT_SLOTS_PROJECTION_NAME);
+    await assign(randomUUID(), '10.0.0.1', 1024, 'node-a');
+    await assign(randomUUID(), '10.0.0.2', 1088, 'node-b');
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropTestDatabase(url);
+  });
+
+  it('programs an empty dataplane at start, recording it as drift repaired and the versions programmed', async () => {
+    const backend = new MemoryBackend();
+    const reconciler = new DataplaneReconciler(ds, store, backend, '*');
+    expect(await reconciler.reconcile('start')).toEqual({ drift: true, applied: true, rules: 2 });
+    expect((await backend.read()).map((r) => r.privateIp).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(await eventTypes()).toEqual(['DriftDetected', 'DriftRepaired', 'NATTableProgrammed']);
+    const programmed = (await store.readStream(dataplaneStreamId('*')))[2];
+    expect(programmed.data).toEqual({ node: '*', gateways: { [gatewayUid]: version }, rules: 2 });
+    // Nothing changed: a second pass records nothing.
+    expect(await reconciler.reconcile('interval')).toEqual({
+      drift: false,
+      applied: false,
+      rules: 2,
+    });
+    expect(await eventTypes()).toHaveLength(3);
+  });
+
+  it('programs only its own node, and repairs a rule removed or changed behind its back', async () => {
+    const backend = new MemoryBackend();
+    const reconciler = new DataplaneReconciler(ds, store, backend, 'node-a');
+    await reconciler.reconcile('start');
+    expect((await backend.read()).map((r) => r.privateIp)).toEqual(['10.0.0.1']);
+    backend.tamper((rules) => rules.map((r) => ({ ...r, port: 5000, endPort: 5063 })));
+    const result = await reconciler.reconcile('interval');
+    expect(result).toEqual({ drift: true, applied: true, rules: 1 });
+    expect((await backend.read())[0]).toMatchObject({ port: 1024, endPort: 1087 });
+    const drift = (await store.readStream(dataplaneStreamId('node-a')))
+      .filter((e) => e.type === 'DriftDetected')
+      .pop();
+    expect(drift?.data).toMatchObject({
+      node: 'node-a',
+      reason: 'interval',
+      missing: 0,
+      extra: 0,
+      changed: 1,
+    });
+  });
+
+  it('retries a failing apply with backoff, records the failure once, and never throws out of the loop', async () => {
+    const backend = new MemoryBackend();
+    const reconciler = new DataplaneReconciler(ds, store, backend, 'node-b');
+    await reconciler.reconcile('start');
+    backend.failNextApplies(3, 'nft: Could not process rule: No such file or directory');
+    await assign(randomUUID(), '10.0.0.3', 1152, 'node-b');
+    const loop = new ReconcileLoop((reason) => reconciler.reconcile(reason), {
+      intervalMs: 60_000,
+      maxBackoffMs: 2_000,
+    });
+    loop.request('event');
+    try {
+      await eventually(async () => (await backend.read()).length === 2, {
+        timeoutMs: 30_000,
+        what: 'the apply to succeed after retries',
+      });
+    } finally {
+      await loop.stop();
+    }
+    const failures = (await eventTypes('node-b')).filter((t) => t === 'DataplaneApplyFailed');
+    expect(failures).toHaveLength(1);
+    expect(backend.appliedCount).toBeGreaterThanOrEqual(2);
+  });
+});
