@@ -19,7 +19,7 @@ async function main() {
   const results = path.join(os.tmpdir(), `natgw-jest-${process.pid}.json`);
   const args = [
     'jest',
-    '--maxWorkers=3',
+    '--maxWorkers=2',
     '--json',
     `--outputFile=${results}`,
     ...process.argv.slice(2),

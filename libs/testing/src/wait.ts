@@ -1,7 +1,7 @@
 /** Polls `check` until it returns a truthy value or the time runs out. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
+  { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
