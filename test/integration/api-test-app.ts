@@ -63,6 +63,7 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
     DATABASE_URL: databaseUrl,
     NATS_STREAM: nats.stream,
     NATS_SUBJECT_PREFIX: nats.prefix,
+    DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: 'silent',
     ...options.env,
   };

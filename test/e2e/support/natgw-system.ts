@@ -28,6 +28,8 @@ export class NatgwSystem {
       NATS_SUBJECT_PREFIX: nats.prefix,
       PUBLIC_PREFIXES: '203.0.113.0/24,2001:db8:ffff::/120',
       RECONCILE_INTERVAL_SECONDS: '2',
+      // Several systems run at once in CI: PostgreSQL's 100 connections must suffice.
+      DATABASE_POOL_SIZE: '3',
       ALLOCATOR_RESYNC_SECONDS: '5',
       ...env,
     });
