@@ -105,6 +105,7 @@ LOG_LEVEL: {{ .Values.logLevel | quote }}
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 NATS_URL: {{ .Values.nats.url | quote }}
 NATS_STREAM: {{ .Values.nats.stream | quote }}
+NATS_STREAM_REPLICAS: {{ .Values.nats.streamReplicas | quote }}
 NATS_SUBJECT_PREFIX: {{ .Values.nats.subjectPrefix | quote }}
 NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
 NATS_NKEY_SEED_FILE: {{ include "natgw.natsNkeySeedFile" . | quote }}

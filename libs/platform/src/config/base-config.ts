@@ -21,6 +21,14 @@ export class BaseConfig {
   })
   NATS_STREAM = 'NATGW_EVENTS';
 
+  /** JetStream replicas of the event stream: 3 on a clustered JetStream (R3). */
+  @Expose()
+  @Max(5, { message: 'NATS_STREAM_REPLICAS must be between 1 and 5' })
+  @Min(1, { message: 'NATS_STREAM_REPLICAS must be between 1 and 5' })
+  @IsInt({ message: 'NATS_STREAM_REPLICAS must be an integer' })
+  @Type(() => Number)
+  NATS_STREAM_REPLICAS = 1;
+
   @Expose()
   @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
     message: 'NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, "_" or "-"',

@@ -27,6 +27,7 @@ export function messagingSettings(config: BaseConfig, service: string) {
     },
     streamName: config.NATS_STREAM,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    stream: { replicas: config.NATS_STREAM_REPLICAS },
     source: `/natgw/${service}`,
   };
 }
