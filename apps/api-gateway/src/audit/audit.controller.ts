@@ -1,9 +1,11 @@
 import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
+import { kindInfo } from '@natgw/contracts';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NATGW_API_VERSION } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { QueryParams } from '../http/query-params';
+import { assertPathNames } from '../resources/path-names';
 import { send } from '../resources/api-response';
 import { RESOURCES_PREFIX } from '../resources/resources.controller';
 import { GetNatTable } from '../resources/use-cases/get-nat-table';
@@ -41,6 +43,7 @@ export class AuditController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
+    assertPathNames(kindInfo('NATGateway'), namespace, name);
     const query = new QueryParams(req.query);
     const body =
       query.string('at') === undefined
