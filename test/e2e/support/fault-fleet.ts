@@ -62,7 +62,12 @@ export class FaultFleet {
     let system: NatgwSystem | undefined;
     try {
       const ns = await lab.namespace('faults');
-      system = await NatgwSystem.create(label, { NATS_URL: nats.url, ...env });
+      // Small pools: six processes share a PostgreSQL that other tests use too.
+      system = await NatgwSystem.create(label, {
+        NATS_URL: nats.url,
+        DATABASE_POOL_SIZE: '4',
+        ...env,
+      });
       const fleet = new FaultFleet(system, nats, lab, ns);
       const s = system;
       const [gw1, gw2] = await Promise.all([s.start('api-gateway'), s.start('api-gateway')]);
@@ -147,11 +152,42 @@ export class FaultFleet {
     await p.kill('SIGKILL');
     await sleep(downMs);
     try {
-      await p.start(120_000);
+      await this.restart(p);
     } finally {
       this.down.delete(p);
     }
     this.faults.push({ kind, target: this.label(p), at, downMs });
+  }
+
+  /** Starts a killed process again; retries when it exits at start (a PostgreSQL out of slots). */
+  private async restart(p: ServiceProcess): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await p.start(120_000);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || p.running) throw err;
+        await sleep(2000);
+      }
+    }
+  }
+
+  /**
+   * A query against the system's database that waits out a PostgreSQL without free
+   * connection slots (shared with other tests) or a session cut by a fault.
+   */
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.system.query<T>(sql, params);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const transient =
+          code === '53300' || code === '57P01' || code === '57P03' || /terminat/i.test(String(err));
+        if (!transient || attempt >= 60) throw err;
+        await sleep(1000);
+      }
+    }
   }
 
   /**
@@ -160,7 +196,7 @@ export class FaultFleet {
    * to its local process through the client port (ss).
    */
   async relayHolder(): Promise<ServiceProcess | undefined> {
-    const rows = await this.system.query<{ port: number }>(
+    const rows = await this.query<{ port: number }>(
       `SELECT a.client_port AS port FROM pg_stat_activity a
          JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
         WHERE a.datname = current_database() AND a.application_name = 'natgw-relay'`,
@@ -193,7 +229,7 @@ export class FaultFleet {
   /** pg_terminate_backend on every other session of the system's database; returns how many. */
   async cutDatabase(): Promise<number> {
     const at = Date.now() - this.started;
-    const [row] = await this.system.query<{ n: number }>(
+    const [row] = await this.query<{ n: number }>(
       `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()`,
     );

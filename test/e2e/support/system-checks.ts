@@ -169,7 +169,7 @@ export async function projectionRebuildProblems(
   query: QueryFn,
 ): Promise<{ problems: string[]; rows: number }> {
   const before = await readModels(query);
-  const ds = await openDatabase({ url: databaseUrl, ...NATGW_SCHEMA });
+  const ds = await openDatabase({ url: databaseUrl, poolSize: 2, ...NATGW_SCHEMA });
   try {
     const store = new PostgresEventStore(ds);
     await rebuildProjection(ds, store, new ResourceProjection());
@@ -211,7 +211,7 @@ export async function dataplaneProblems(
   query: QueryFn,
   nodes: { nftables: { node: string; netns: string }; memory: { node: string } },
 ): Promise<{ problems: string[]; rules: Record<string, number> }> {
-  const ds = await openDatabase({ url: databaseUrl, ...NATGW_SCHEMA });
+  const ds = await openDatabase({ url: databaseUrl, poolSize: 2, ...NATGW_SCHEMA });
   try {
     const problems: string[] = [];
     const rules: Record<string, number> = {};

@@ -1,0 +1,318 @@
+// Replay: rebuilding every projection (resources, nat-slots: what
+// `npm run projections:rebuild -- --all` rebuilds) from a log of 1,000,000
+// events, against a raw sequential read of the same table through a cursor as
+// the baseline, in the same run. The log is generated in a scratch database with
+// the shapes the real services append (taken from a real run): per tenant a
+// Network, a NATGateway with its public IP claim, 20 NICs with their slots,
+// label updates, 4 deletions with slot releases, and the node's
+// NATTableProgrammed reports - 71 events a tenant.
+// Prints a table and writes bench/results/replay.json. Run: npm run bench:replay
+// Settings: BENCH_REPLAY_EVENTS (1000000).
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { LOG_START, openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
+import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
+import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
+import { machine, writeResult } from './support/bench-output';
+
+const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
+const NICS = 20;
+const UPDATES = 10;
+const DELETES = 4;
+const BATCH = 5000;
+const FINALIZER = 'natgw.ironcore.dev/allocation';
+const API = '/natgw/api-gateway';
+const ALLOCATOR = '/natgw/allocator';
+const EXECUTOR = '/natgw/dataplane-executor';
+
+interface GeneratedEvent {
+  stream: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+const ipv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+
+/** One tenant's history, in the order the services append it. */
+function tenant(c: number, timestamp: string): GeneratedEvent[] {
+  const ns = `t${c}`;
+  const node = `node-${c}`;
+  const gw = randomUUID();
+  const publicIp = ipv4(0x0b000000 + c); // 11.0.0.0 and up: one address per gateway
+  const events: GeneratedEvent[] = [];
+  const api = (correlationId: string) => ({
+    actor: 'system:anonymous',
+    source: API,
+    correlationId,
+  });
+  const allocator = (correlationId: string) => ({
+    source: ALLOCATOR,
+    causationId: randomUUID(),
+    correlationId,
+  });
+  const created = (name: string, uid: string, spec: unknown, finalizers: string[]) => ({
+    uid,
+    name,
+    spec,
+    labels: {},
+    namespace: ns,
+    finalizers,
+    generation: 1,
+    annotations: {},
+    creationTimestamp: timestamp,
+  });
+  events.push({
+    stream: `network:${ns}/net`,
+    type: 'NetworkCreated',
+    data: created('net', randomUUID(), {}, []),
+    metadata: api(randomUUID()),
+  });
+  const gwCid = randomUUID();
+  events.push({
+    stream: `natgateway:${ns}/gw`,
+    type: 'NATGatewayCreated',
+    data: created(
+      'gw',
+      gw,
+      {
+        type: 'Public',
+        ipFamily: 'IPv4',
+        networkRef: { name: 'net' },
+        portsPerNetworkInterface: 64,
+      },
+      [FINALIZER],
+    ),
+    metadata: api(gwCid),
+  });
+  events.push({
+    stream: 'ippool:default',
+    type: 'PublicIPClaimed',
+    data: { ip: publicIp, gatewayUid: gw },
+    metadata: allocator(gwCid),
+  });
+  let allocation = 0;
+  const allocate = (type: string, data: Record<string, unknown>, cid: string) => {
+    allocation += 1;
+    events.push({ stream: `allocation:${gw}`, type, data, metadata: allocator(cid) });
+  };
+  allocate('NATGatewayIPAssigned', { ip: publicIp, gatewayUid: gw }, gwCid);
+  let rules = 0;
+  const programmed = () =>
+    events.push({
+      stream: `dataplane:${node}`,
+      type: 'NATTableProgrammed',
+      data: { node, rules, gateways: { [gw]: allocation } },
+      metadata: { source: EXECUTOR, correlationId: 'reconcile:event' },
+    });
+  const nics: Array<{ uid: string; name: string; slot: Record<string, unknown> }> = [];
+  for (let i = 0; i < NICS; i++) {
+    const uid = randomUUID();
+    const name = `nic-${i}`;
+    const privateIp = `10.${(c >> 8) & 255}.${c & 255}.${i + 2}`;
+    const cid = randomUUID();
+    events.push({
+      stream: `networkinterface:${ns}/${name}`,
+      type: 'NetworkInterfaceCreated',
+      data: created(name, uid, { ips: [privateIp], nodeName: node, networkRef: { name: 'net' } }, [
+        FINALIZER,
+      ]),
+      metadata: api(cid),
+    });
+    const slot = {
+      ip: publicIp,
+      port: 1024 + 64 * i,
+      nicUid: uid,
+      endPort: 1024 + 64 * i + 63,
+      nicName: name,
+      nodeName: node,
+      namespace: ns,
+      privateIp,
+      gatewayUid: gw,
+    };
+    allocate('NATSlotAssigned', slot, cid);
+    rules += 1;
+    nics.push({ uid, name, slot });
+    if ((i + 1) % 5 === 0) programmed();
+  }
+  for (let i = 0; i < UPDATES; i++) {
+    events.push({
+      stream: `networkinterface:${ns}/${nics[i].name}`,
+      type: 'NetworkInterfaceUpdated',
+      data: { uid: nics[i].uid, generation: 1, labels: { tier: 'web', release: `r${i}` } },
+      metadata: api(randomUUID()),
+    });
+  }
+  for (const nic of nics.slice(NICS - DELETES)) {
+    const cid = randomUUID();
+    const stream = `networkinterface:${ns}/${nic.name}`;
+    events.push({
+      stream,
+      type: 'NetworkInterfaceDeletionRequested',
+      data: { uid: nic.uid, deletionTimestamp: timestamp },
+      metadata: api(cid),
+    });
+    allocate('NATSlotReleased', { ...nic.slot, reason: 'NetworkInterfaceDeleted' }, cid);
+    rules -= 1;
+    events.push({
+      stream,
+      type: 'NetworkInterfaceDeleted',
+      data: { uid: nic.uid },
+      metadata: allocator(cid),
+    });
+  }
+  programmed();
+  return events;
+}
+
+async function generate(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const versions = new Map<string, number>();
+  let rows: GeneratedEvent[] = [];
+  let total = 0;
+  const flush = async () => {
+    if (rows.length === 0) return;
+    const version = rows.map((r) => {
+      const v = (versions.get(r.stream) ?? 0) + 1;
+      versions.set(r.stream, v);
+      return v;
+    });
+    await c.query(
+      `INSERT INTO natgw_events (stream_id, version, event_id, type, data, metadata)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+      [
+        rows.map((r) => r.stream),
+        version,
+        rows.map(() => randomUUID()),
+        rows.map((r) => r.type),
+        rows.map((r) => JSON.stringify(r.data)),
+        rows.map((r) => JSON.stringify(r.metadata)),
+      ],
+    );
+    total += rows.length;
+    rows = [];
+  };
+  try {
+    for (let t = 0; total + rows.length < EVENTS; t++) {
+      const timestamp = new Date(Date.UTC(2026, 0, 1) + t * 1000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      for (const e of tenant(t, timestamp)) {
+        if (total + rows.length >= EVENTS) break;
+        rows.push(e);
+      }
+      if (rows.length >= BATCH) await flush();
+    }
+    await flush();
+    await c.query(
+      `INSERT INTO natgw_streams (stream_id, version)
+       SELECT stream_id, max(version) FROM natgw_events GROUP BY stream_id`,
+    );
+    await c.query('VACUUM ANALYZE natgw_events');
+    return total;
+  } finally {
+    await c.end();
+  }
+}
+
+/** The baseline: every row of natgw_events in position order, through a server-side cursor. */
+async function rawRead(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(
+      `DECLARE replay NO SCROLL CURSOR FOR
+         SELECT global_position, stream_id, version, event_id, type, data, metadata, recorded_at,
+                transaction_id::text FROM natgw_events ORDER BY global_position`,
+    );
+    let n = 0;
+    for (;;) {
+      const { rows } = await c.query(`FETCH ${BATCH} FROM replay`);
+      if (rows.length === 0) break;
+      n += rows.length;
+    }
+    await c.query('COMMIT');
+    return n;
+  } finally {
+    await c.end();
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await work();
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, value };
+}
+
+async function main(): Promise<void> {
+  const url = await createTestDatabase('bench_replay');
+  const ds = await openDatabase({ url, ...NATGW_SCHEMA });
+  try {
+    const store = new PostgresEventStore(ds);
+    const gen = await timed(() => generate(url));
+    const [size] = (await ds.query(
+      `SELECT pg_size_pretty(pg_total_relation_size('natgw_events')) AS size`,
+    )) as Array<{ size: string }>;
+    process.stdout.write(
+      `generated ${gen.value} events in ${gen.seconds.toFixed(1)} s (natgw_events: ${size.size})\n`,
+    );
+    const raw = await timed(() => rawRead(url));
+    const paged = await timed(async () => {
+      let after = LOG_START;
+      let n = 0;
+      for (;;) {
+        const page = await store.readAll({ after, limit: BATCH });
+        if (page.events.length === 0) return n;
+        n += page.events.length;
+        after = page.checkpoint;
+      }
+    });
+    const resources = await timed(() => rebuildProjection(ds, store, new ResourceProjection()));
+    const slots = await timed(() => rebuildProjection(ds, store, new NatSlotsProjection()));
+    const [counts] = (await ds.query(
+      `SELECT (SELECT count(*) FROM natgw_resources)::int AS resources,
+              (SELECT count(*) FROM natgw_nat_slots)::int AS slots`,
+    )) as Array<{ resources: number; slots: number }>;
+    const rate = (n: number, s: number) => Math.round(n / s);
+    const all = resources.seconds + slots.seconds;
+    const rows = [
+      { metric: 'raw cursor read (baseline)', events: raw.value, seconds: raw.seconds },
+      { metric: 'store.readAll pages', events: paged.value, seconds: paged.seconds },
+      { metric: 'rebuild resources', events: resources.value, seconds: resources.seconds },
+      { metric: 'rebuild nat-slots', events: slots.value, seconds: slots.seconds },
+      { metric: 'rebuild every projection', events: gen.value, seconds: all },
+    ].map((r) => ({
+      ...r,
+      eventsPerSecond: rate(r.events, r.seconds),
+      vsBaseline: Number((rate(r.events, r.seconds) / rate(raw.value, raw.seconds)).toFixed(3)),
+    }));
+    process.stdout.write(`machine: ${machine()}\n`);
+    process.stdout.write(
+      `${'metric'.padEnd(30)} ${'events'.padStart(9)} ${'seconds'.padStart(8)} ${'events/s'.padStart(9)}  vs baseline\n`,
+    );
+    for (const r of rows)
+      process.stdout.write(
+        `${r.metric.padEnd(30)} ${String(r.events).padStart(9)} ${r.seconds.toFixed(1).padStart(8)} ${String(r.eventsPerSecond).padStart(9)}  ${r.vsBaseline}x\n`,
+      );
+    process.stdout.write(
+      `read models after the rebuild: ${counts.resources} resources, ${counts.slots} NAT slots\n`,
+    );
+    writeResult('replay', {
+      events: gen.value,
+      tableSize: size.size,
+      generateSeconds: gen.seconds,
+      rows,
+      readModels: counts,
+    });
+  } finally {
+    await ds.destroy();
+    await dropTestDatabase(url);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench:replay failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

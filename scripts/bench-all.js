@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm run bench`: runs every benchmark (`npm run bench:<name>`) one after the
+// other, each writing bench/results/<name>.json, and collects what each printed
+// into bench/results/summary.md with the machine it ran on. A bench that fails
+// is reported and the others still run; the exit code is 1 when any failed.
+// `npm run bench -- load replay` runs only those.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const ORDER = ['log', 'api', 'alloc', 'dataplane', 'drift', 'load', 'ready', 'replay'];
+
+function run(name) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn('npm', ['run', '--silent', `bench:${name}`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const tee = (stream) => (chunk) => {
+      out += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on('data', tee(process.stdout));
+    child.stderr.on('data', tee(process.stderr));
+    child.on('close', (code) => resolve({ name, code, seconds: (Date.now() - started) / 1000, out }));
+  });
+}
+
+async function main() {
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+  const known = ORDER.filter((n) => scripts[`bench:${n}`]);
+  const extra = Object.keys(scripts)
+    .filter((s) => s.startsWith('bench:'))
+    .map((s) => s.slice('bench:'.length))
+    .filter((n) => !known.includes(n));
+  const asked = process.argv.slice(2);
+  const names = asked.length > 0 ? asked : [...known, ...extra];
+  for (const n of names) {
+    if (!scripts[`bench:${n}`]) {
+      console.error(`no script bench:${n} (known: ${[...known, ...extra].join(', ')})`);
+      process.exit(2);
+    }
+  }
+  const build = spawnSync('node', ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const results = [];
+  for (const name of names) {
+    console.log(`\n=== npm run bench:${name}`);
+    results.push(await run(name));
+  }
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).stdout;
+  const cpu = os.cpus();
+  const lines = [
+    '# natgw benchmarks',
+    '',
+    `Ran ${new Date().toISOString()} at commit ${String(commit).trim() || '?'} on ${cpu.length} x ${cpu[0]?.model ?? 'cpu'} (nproc ${cpu.length}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}.`,
+    'Each section is what `npm run bench:<name>` printed; the numbers are also in bench/results/<name>.json.',
+    '',
+    '| bench | result | took |',
+    '| --- | --- | --- |',
+    ...results.map(
+      (r) => `| bench:${r.name} | ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`} | ${r.seconds.toFixed(0)} s |`,
+    ),
+    '',
+  ];
+  for (const r of results) {
+    lines.push(`## bench:${r.name}`, '', '```', r.out.trim(), '```', '');
+  }
+  const file = path.join(ROOT, 'bench', 'results', 'summary.md');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // A partial run (names given) keeps the sections of the benches it did not run.
+  if (asked.length > 0 && fs.existsSync(file)) {
+    const previous = fs.readFileSync(file, 'utf8');
+    for (const section of previous.split(/\n(?=## bench:)/).slice(1)) {
+      const name = /^## bench:(\S+)/.exec(section)?.[1];
+      if (name && !names.includes(name)) lines.push(section.trim(), '');
+    }
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  console.log(`\nsummary: ${path.relative(ROOT, file)}`);
+  for (const r of results)
+    console.log(`${`bench:${r.name}`.padEnd(20)} ${r.code === 0 ? 'ok' : 'FAILED'}  ${r.seconds.toFixed(0)} s`);
+  process.exit(results.every((r) => r.code === 0) ? 0 : 1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
