@@ -4,9 +4,9 @@ import { Client } from 'pg';
 export const LOG_CHANNEL = 'natgw_events';
 
 /**
- * Listens on PostgreSQL's `natgw_events` channel and tells subscribers that new
- * events committed. It reconnects after a lost connection; readers still poll,
- * so a notification missed while reconnecting only delays them.
+ * Listens on one PostgreSQL NOTIFY channel (by default `natgw_events`: new events
+ * committed) and tells subscribers. It reconnects after a lost connection;
+ * readers still poll, so a notification missed while reconnecting only delays them.
  */
 export class LogNotifier {
   private readonly emitter = new EventEmitter();
@@ -17,8 +17,10 @@ export class LogNotifier {
   constructor(
     private readonly url: string,
     private readonly onError: (err: Error) => void = () => undefined,
+    private readonly channel: string = LOG_CHANNEL,
+    private readonly applicationName = 'natgw-listen',
   ) {
-    this.emitter.setMaxListeners(100);
+    this.emitter.setMaxListeners(0);
   }
 
   async start(): Promise<void> {
@@ -26,7 +28,7 @@ export class LogNotifier {
     await this.connect();
   }
 
-  /** Calls `listener` after each commit that appended events; returns an unsubscribe function. */
+  /** Calls `listener` after each notifying commit; returns an unsubscribe function. */
   subscribe(listener: () => void): () => void {
     this.emitter.on('commit', listener);
     return () => this.emitter.off('commit', listener);
@@ -45,7 +47,10 @@ export class LogNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: 'natgw-listen' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: this.applicationName,
+    });
     client.on('notification', () => this.emitter.emit('commit'));
     client.on('error', (err) => {
       this.onError(err);
@@ -54,7 +59,7 @@ export class LogNotifier {
     client.on('end', () => this.scheduleReconnect(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${LOG_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.client = client;
       // Anything committed while we were not listening is picked up by this wake-up.
       this.emitter.emit('commit');
