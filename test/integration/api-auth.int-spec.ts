@@ -155,6 +155,28 @@ describe('api-gateway authentication and authorization', () => {
       403,
     ],
     ['admin, all namespaces', 'admin-token-0123456789', 'get', `${API}/networks`, 200],
+    // Discovery and the Kubernetes OpenAPI documents: every known token, whatever its grant.
+    ['no token', undefined, 'get', '/apis', 401],
+    ['no token', undefined, 'get', '/openapi/v3', 401],
+    ['unknown token', 'nope', 'get', API, 401],
+    ['viewer discovers', 'viewer-token-0123456789', 'get', '/api', 200],
+    ['viewer discovers', 'viewer-token-0123456789', 'get', '/apis', 200],
+    ['viewer discovers', 'viewer-token-0123456789', 'get', API, 200],
+    ['viewer discovers', 'viewer-token-0123456789', 'get', '/openapi/v3', 200],
+    [
+      'viewer discovers',
+      'viewer-token-0123456789',
+      'get',
+      '/openapi/v3/apis/networking.ironcore.dev/v1alpha1',
+      200,
+    ],
+    [
+      'alice, cluster-scoped IPPools',
+      'alice-token-0123456789',
+      'get',
+      '/apis/natgw.ironcore.dev/v1alpha1/ippools',
+      403,
+    ],
     [
       'admin, any namespace',
       'admin-token-0123456789',
@@ -195,8 +217,22 @@ describe('api-gateway authentication and authorization', () => {
     expect(created.metadata.actor).toBe('alice');
   });
 
-  it('keeps /healthz, /readyz and the OpenAPI document open', async () => {
-    for (const path of ['/healthz', '/readyz', '/openapi/v3', '/openapi.json']) {
+  it("words a 403 like the Kubernetes authorizer, so kubectl shows it as it shows the API server's", async () => {
+    const res = await as('viewer-token-0123456789').post(
+      `${API}/namespaces/team-a/networks`,
+      network('n-viewer'),
+    );
+    expect(res.body.message).toBe(
+      'networks.networking.ironcore.dev is forbidden: User "viewer" cannot create resource "networks" in API group "networking.ironcore.dev" in the namespace "team-a": its token grants read only, not write',
+    );
+    const other = await as('alice-token-0123456789').get(`${API}/namespaces/team-b/networks/b1`);
+    expect(other.body.message).toBe(
+      'networks.networking.ironcore.dev "b1" is forbidden: User "alice" cannot get resource "networks" in API group "networking.ironcore.dev" in the namespace "team-b": its token grants the namespaces team-a only',
+    );
+  });
+
+  it('keeps /healthz, /readyz, /version and the plain OpenAPI document open', async () => {
+    for (const path of ['/healthz', '/readyz', '/version', '/openapi.json']) {
       expect([path, (await request(api.url).get(path)).status]).toEqual([path, 200]);
     }
   });

@@ -597,7 +597,7 @@ describe('api-gateway resources', () => {
   });
 
   it('serves the OpenAPI 3 document, generated from the DTOs, without authentication', async () => {
-    for (const path of ['/openapi/v3', '/openapi.json']) {
+    for (const path of ['/openapi.json']) {
       const res = await http().get(path);
       expect(res.status).toBe(200);
       expect(res.body.openapi).toMatch(/^3\./);

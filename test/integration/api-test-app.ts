@@ -39,7 +39,7 @@ spec:
 /** A running api-gateway on its own database, for one test file. */
 export interface TestApi {
   app: INestApplication;
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port> (https:// with API_TLS_CERT_FILE and API_TLS_KEY_FILE in `env`) */
   url: string;
   databaseUrl: string;
   dataSource: DataSource;
@@ -78,7 +78,12 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
       statusAppliers: options.statusAppliers,
       watchPollIntervalMs: 200,
     }),
-    { bodyParser: false, logger: false, abortOnError: false },
+    {
+      bodyParser: false,
+      logger: false,
+      abortOnError: false,
+      ...(config.tls ? { httpsOptions: config.tls } : {}),
+    },
   );
   app.enableShutdownHooks();
   await configureApiGateway(app);
@@ -87,7 +92,7 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
   const dataSource = app.get(DataSource);
   return {
     app,
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     databaseUrl,
     dataSource,
     store: app.get(PostgresEventStore),

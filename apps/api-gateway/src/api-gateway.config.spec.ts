@@ -27,6 +27,19 @@ describe('ApiGatewayConfig', () => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
 
+  it('serves HTTPS only with both API_TLS_CERT_FILE and API_TLS_KEY_FILE, naming a file it cannot read', () => {
+    expect(loadApiGatewayConfig({}).tls).toBeUndefined();
+    expect(() => loadApiGatewayConfig({ API_TLS_CERT_FILE: '/etc/natgw/tls.crt' })).toThrow(
+      /API_TLS_CERT_FILE and API_TLS_KEY_FILE go together/,
+    );
+    expect(() =>
+      loadApiGatewayConfig({
+        API_TLS_CERT_FILE: '/nonexistent/tls.crt',
+        API_TLS_KEY_FILE: '/nonexistent/tls.key',
+      }),
+    ).toThrow(/API_TLS_CERT_FILE=\/nonexistent\/tls.crt cannot be read/);
+  });
+
   it('validates the watch settings', () => {
     expect(() => loadApiGatewayConfig({ WATCH_BOOKMARK_SECONDS: '0' })).toThrow(
       /WATCH_BOOKMARK_SECONDS/,

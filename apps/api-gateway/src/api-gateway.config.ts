@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Expose, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { BaseConfig, loadConfig } from '@natgw/platform';
+import { BaseConfig, ConfigError, loadConfig } from '@natgw/platform';
 import { hashToken } from './auth/token-authenticator';
 import { loadTokensFile, TokenGrant } from './auth/tokens-file';
 
@@ -60,15 +61,55 @@ export class ApiGatewayConfig extends BaseConfig {
   @IsInt({ message: 'WATCH_HISTORY_SECONDS must be an integer' })
   WATCH_HISTORY_SECONDS = 900;
 
+  /**
+   * PEM certificate (chain) the API serves HTTPS with, together with API_TLS_KEY_FILE.
+   * kubectl sends bearer tokens only over TLS.
+   */
+  @Expose()
+  @IsOptional()
+  @IsString({ message: 'API_TLS_CERT_FILE must be a file path' })
+  API_TLS_CERT_FILE?: string;
+
+  /** PEM private key of API_TLS_CERT_FILE. */
+  @Expose()
+  @IsOptional()
+  @IsString({ message: 'API_TLS_KEY_FILE must be a file path' })
+  API_TLS_KEY_FILE?: string;
+
   /** The grants read from AUTH_TOKENS_FILE (undefined without one). Not an environment variable. */
   authGrants?: TokenGrant[];
+
+  /** Certificate and key read from API_TLS_*_FILE (undefined: plain HTTP). Not an environment variable. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
-/** Loads the environment and, when AUTH_TOKENS_FILE is set, the tokens file; throws ConfigError. */
+function readTlsFiles(config: ApiGatewayConfig): { cert: Buffer; key: Buffer } | undefined {
+  const { API_TLS_CERT_FILE: certFile, API_TLS_KEY_FILE: keyFile } = config;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError([
+      'API_TLS_CERT_FILE and API_TLS_KEY_FILE go together: set both to serve HTTPS, or neither',
+    ]);
+  }
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError([`${variable}=${file} cannot be read: ${(err as Error).message}`]);
+    }
+  };
+  return { cert: read('API_TLS_CERT_FILE', certFile), key: read('API_TLS_KEY_FILE', keyFile) };
+}
+
+/**
+ * Loads the environment and, when set, the tokens file (AUTH_TOKENS_FILE) and the
+ * TLS certificate and key (API_TLS_CERT_FILE, API_TLS_KEY_FILE); throws ConfigError.
+ */
 export function loadApiGatewayConfig(env: NodeJS.ProcessEnv = process.env): ApiGatewayConfig {
   const config = loadConfig(ApiGatewayConfig, env);
   if (config.AUTH_TOKENS_FILE !== undefined) {
     config.authGrants = loadTokensFile(config.AUTH_TOKENS_FILE, hashToken);
   }
+  config.tls = readTlsFiles(config);
   return config;
 }

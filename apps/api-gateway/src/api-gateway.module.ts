@@ -18,13 +18,14 @@ import {
   ResourceReader,
   StatusApplierRegistration,
 } from '@natgw/projections';
-import { ApiGatewayConfig } from './api-gateway.config';
+import { ApiGatewayConfig, isLoopbackHost } from './api-gateway.config';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
 import { IpPoolBook } from './pools/ip-pool-book';
 import { IpPoolsController } from './pools/ip-pools.controller';
 import { SetIpPoolPrefixes } from './pools/set-ip-pool-prefixes';
-import { AuthGuard } from './auth/auth.guard';
+import { AuthenticatedGuard, AuthGuard } from './auth/auth.guard';
 import { TokenAuthenticator } from './auth/token-authenticator';
+import { DiscoveryController, VersionController } from './discovery/discovery.controller';
 import { BodyReaderMiddleware } from './http/body-reader.middleware';
 import { StatusExceptionFilter } from './http/status-exception.filter';
 import { INBOUND_PROVIDERS } from './inbound';
@@ -90,6 +91,8 @@ export class ApiGatewayModule implements NestModule {
         ResourcesController,
         IpPoolsController,
         OpenApiController,
+        DiscoveryController,
+        VersionController,
       ],
       providers: [
         { provide: ApiGatewayConfig, useValue: config },
@@ -103,6 +106,10 @@ export class ApiGatewayModule implements NestModule {
             if (!config.authGrants) {
               new Logger('Auth').warn(
                 `AUTH_TOKENS_FILE is not set: EVERY REQUEST IS ACCEPTED WITHOUT AUTHENTICATION. The API is bound to ${config.API_HOST} (loopback only); set AUTH_TOKENS_FILE to require bearer tokens.`,
+              );
+            } else if (!config.tls && !isLoopbackHost(config.API_HOST)) {
+              new Logger('Auth').warn(
+                `API_TLS_CERT_FILE/API_TLS_KEY_FILE are not set: bearer tokens reach ${config.API_HOST} in clear text, and kubectl sends no token over plain HTTP. Serve HTTPS here, or terminate TLS in front of the api-gateway.`,
               );
             }
             return new TokenAuthenticator(config.authGrants);
@@ -134,6 +141,7 @@ export class ApiGatewayModule implements NestModule {
         ChangeListenerHost,
         OpenApiDocumentHolder,
         AuthGuard,
+        AuthenticatedGuard,
         ResourceLog,
         ResourceUpdater,
         CreateResource,

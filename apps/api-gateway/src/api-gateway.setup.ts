@@ -1,15 +1,18 @@
 import { INestApplication } from '@nestjs/common';
 import type { Application } from 'express';
+import { buildKubernetesOpenApi } from './openapi/kubernetes-openapi';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { OpenApiDocumentHolder } from './openapi/openapi.controller';
 
 /**
  * Set-up of the api-gateway app before it listens (runService's `configure`, and
- * the tests'): Express settings and the OpenAPI document, which needs the app.
+ * the tests'): Express settings and the OpenAPI documents, which need the app.
  */
 export async function configureApiGateway(app: INestApplication): Promise<void> {
   const express = app.getHttpAdapter().getInstance() as Application;
   express.disable('x-powered-by');
   express.set('etag', false);
-  app.get(OpenApiDocumentHolder).document = buildOpenApiDocument(app);
+  const holder = app.get(OpenApiDocumentHolder);
+  holder.document = buildOpenApiDocument(app);
+  holder.kubernetes = buildKubernetesOpenApi(holder.document);
 }

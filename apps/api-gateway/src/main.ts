@@ -11,5 +11,6 @@ startOrExit('api-gateway', () =>
     module: (config) => ApiGatewayModule.forRoot(config),
     listen: (config) => ({ port: config.API_PORT, host: config.API_HOST }),
     configure: (app) => configureApiGateway(app),
+    https: (config) => config.tls,
   }),
 );

@@ -14,6 +14,8 @@ export interface ServiceDefinition<C> {
   listen: (config: C) => { port: number; host: string };
   /** Extra set-up on the app before listening (body parsers, pipes...). */
   configure?: (app: INestApplication, config: C) => void | Promise<void>;
+  /** TLS certificate and key when the service serves HTTPS (undefined: plain HTTP). */
+  https?: (config: C) => { cert: Buffer; key: Buffer } | undefined;
 }
 
 /**
@@ -31,7 +33,12 @@ export async function runService<C>(def: ServiceDefinition<C>): Promise<INestApp
     );
     process.exit(1);
   }
-  const app = await NestFactory.create(def.module(config), { bufferLogs: true, bodyParser: false });
+  const httpsOptions = def.https?.(config);
+  const app = await NestFactory.create(def.module(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    ...(httpsOptions ? { httpsOptions } : {}),
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await def.configure?.(app, config);

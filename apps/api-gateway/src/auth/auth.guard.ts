@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError, apiErrors } from '../http/api-error';
+import { forbidden } from './forbidden';
 import { Principal, TokenAuthenticator } from './token-authenticator';
 import { Verb } from './tokens-file';
 
@@ -18,6 +19,36 @@ function unauthorized(): ApiError {
   return new ApiError(e.status, { 'WWW-Authenticate': 'Bearer realm="natgw"' });
 }
 
+/** The principal of the request's bearer token; 401 when there is none or it is unknown. */
+function authenticate(authenticator: TokenAuthenticator, req: Request): Principal {
+  let principal: Principal | undefined;
+  if (!authenticator.enabled) {
+    principal = authenticator.authenticate('');
+  } else {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    principal = match ? authenticator.authenticate(match[1]) : undefined;
+  }
+  if (!principal) throw unauthorized();
+  return principal;
+}
+
+/**
+ * Authentication only, for what every known user may read whatever its grant:
+ * discovery and the Kubernetes OpenAPI documents (as Kubernetes' system:discovery
+ * role allows every authenticated user). No or an unknown token is 401.
+ */
+@Injectable()
+export class AuthenticatedGuard implements CanActivate {
+  constructor(private readonly authenticator: TokenAuthenticator) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    PRINCIPALS.set(req, authenticate(this.authenticator, req));
+    return true;
+  }
+}
+
 /**
  * Bearer-token authentication and namespace/verb authorization: no or an unknown
  * token is 401; a namespace or verb outside the token's grant is 403. Lists across
@@ -29,32 +60,27 @@ export class AuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    let principal: Principal | undefined;
-    if (!this.authenticator.enabled) {
-      principal = this.authenticator.authenticate('');
-    } else {
-      const header = req.headers.authorization ?? '';
-      const match = /^Bearer +(\S+) *$/i.exec(header);
-      principal = match ? this.authenticator.authenticate(match[1]) : undefined;
-    }
-    if (!principal) throw unauthorized();
+    const principal = authenticate(this.authenticator, req);
     const verb: Verb = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
     const namespace = (req.params as Record<string, string | undefined>).namespace;
     if (!principal.verbs.has(verb)) {
-      throw apiErrors.forbidden(
-        `user "${principal.user}" may not ${verb} (its token grants ${[...principal.verbs].join(', ')} only)`,
+      throw forbidden(
+        req,
+        principal.user,
+        `its token grants ${[...principal.verbs].join(' and ')} only, not ${verb}`,
       );
     }
     if (principal.namespaces !== '*') {
+      const granted = [...principal.namespaces].join(', ');
       if (namespace === undefined) {
-        throw apiErrors.forbidden(
-          `user "${principal.user}" may not ${verb} across all namespaces; ask for one namespace`,
+        throw forbidden(
+          req,
+          principal.user,
+          `its token grants the namespaces ${granted} only; requests across all namespaces (and cluster-scoped ones) need the "*" grant`,
         );
       }
       if (!principal.namespaces.has(namespace)) {
-        throw apiErrors.forbidden(
-          `user "${principal.user}" may not ${verb} in namespace "${namespace}"`,
-        );
+        throw forbidden(req, principal.user, `its token grants the namespaces ${granted} only`);
       }
     }
     PRINCIPALS.set(req, principal);

@@ -55,6 +55,7 @@ export const apiErrors = {
   noSuchPath: (path: string) =>
     fail(404, 'NotFound', `the server could not find the requested resource (${path})`),
   methodNotAllowed: (message: string) => fail(405, 'MethodNotAllowed', message),
+  notAcceptable: (message: string) => fail(406, 'NotAcceptable', message),
   alreadyExists: (info: ResourceKindInfo, name: string) =>
     fail(409, 'AlreadyExists', `${qualified(info)} "${name}" already exists`, about(info, name)),
   conflict: (info: ResourceKindInfo, name: string, why: string) =>

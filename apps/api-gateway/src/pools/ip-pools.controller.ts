@@ -2,6 +2,7 @@ import {
   Controller,
   Delete,
   Get,
+  Inject,
   Param,
   Patch,
   Post,
@@ -16,9 +17,14 @@ import { API_GATEWAY_SOURCE, EventMetadata, failureStatus, successStatus } from 
 import { correlationIdOf } from '@natgw/platform';
 import { AuthGuard, principalOf } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
+import { negotiate } from '../http/media-negotiation';
+import { QueryParams } from '../http/query-params';
 import { objectBody, patchBody } from '../http/request-body';
 import { mergePatch } from '../resources/apply-patch';
 import { send } from '../resources/api-response';
+import { Clock, CLOCK } from '../resources/clock';
+import { ReadView } from '../table/read-view';
+import { IP_POOL_COLUMNS } from '../table/table-columns';
 import { IpPoolBook } from './ip-pool-book';
 import { checkIpPoolInput } from './ip-pool-input';
 import { ADMIN_API_VERSION, ADMIN_GROUP, ipPoolObject } from './ip-pool-object';
@@ -70,29 +76,32 @@ export class IpPoolsController {
   constructor(
     private readonly book: IpPoolBook,
     private readonly setPrefixes: SetIpPoolPrefixes,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get()
-  async list(@Res() res: Response): Promise<void> {
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const view = this.readView(req);
     const pools = (await this.book.all()).filter((p) => p.state.prefixes.length > 0);
     send(res, {
       code: 200,
-      body: {
+      body: view.list({
         apiVersion: ADMIN_API_VERSION,
         kind: 'IPPoolList',
         metadata: {},
         items: pools.map((p) => ipPoolObject(p.name, p.version, p.state, p.createdAt)),
-      },
+      }),
     });
   }
 
   @Get(':name')
-  async get(@Param('name') name: string, @Res() res: Response): Promise<void> {
+  async get(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const view = this.readView(req);
     const pool = await this.book.get(name);
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
     send(res, {
       code: 200,
-      body: ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt),
+      body: view.object(ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt)),
     });
   }
 
@@ -115,16 +124,7 @@ export class IpPoolsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const input = checkIpPoolInput(objectBody(req), name);
-    if (!input.ok) throw invalid(name, input.causes);
-    const updated = await this.setPrefixes.execute({
-      name,
-      mode: 'update',
-      prefixes: input.prefixes,
-      ...(input.resourceVersion ? { resourceVersion: input.resourceVersion } : {}),
-      metadata: metadata(req),
-    });
-    send(res, { code: 200, body: updated });
+    send(res, { code: 200, body: await this.update(name, objectBody(req), req) });
   }
 
   @Patch(':name')
@@ -155,16 +155,20 @@ export class IpPoolsController {
       },
       body.patch,
     ) as Record<string, unknown>;
-    const input = checkIpPoolInput(next, name);
+    send(res, { code: 200, body: await this.update(name, next, req) });
+  }
+
+  /** PUT and PATCH: the pool's prefixes become the manifest's. */
+  private async update(name: string, manifest: Record<string, unknown>, req: Request) {
+    const input = checkIpPoolInput(manifest, name);
     if (!input.ok) throw invalid(name, input.causes);
-    const updated = await this.setPrefixes.execute({
+    return this.setPrefixes.execute({
       name,
       mode: 'update',
       prefixes: input.prefixes,
       ...(input.resourceVersion ? { resourceVersion: input.resourceVersion } : {}),
       metadata: metadata(req),
     });
-    send(res, { code: 200, body: updated });
   }
 
   @Delete(':name')
@@ -175,5 +179,11 @@ export class IpPoolsController {
   ): Promise<void> {
     await this.setPrefixes.execute({ name, mode: 'delete', prefixes: [], metadata: metadata(req) });
     send(res, { code: 200, body: successStatus({ name, group: ADMIN_GROUP, kind: 'ippools' }) });
+  }
+
+  /** How reads answer: the object, or the Table `kubectl get ippools` asks for. */
+  private readView(req: Request): ReadView {
+    const representation = negotiate(req.headers.accept, ['Table', 'PartialObjectMetadata']);
+    return new ReadView(representation, IP_POOL_COLUMNS, new QueryParams(req.query), this.clock);
   }
 }

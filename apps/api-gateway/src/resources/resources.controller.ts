@@ -1,12 +1,27 @@
-import { All, Controller, Delete, Get, Patch, Post, Put, Res, UseGuards } from '@nestjs/common';
+import {
+  All,
+  Controller,
+  Delete,
+  Get,
+  Inject,
+  Patch,
+  Post,
+  Put,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
+import { negotiate } from '../http/media-negotiation';
 import { QueryParams } from '../http/query-params';
 import { objectBody, optionalObjectBody, patchBody } from '../http/request-body';
+import { ReadView } from '../table/read-view';
+import { RESOURCE_COLUMNS } from '../table/table-columns';
 import { send } from './api-response';
+import { Clock, CLOCK } from './clock';
 import { parseDeleteOptions } from './delete-options';
 import { requestContext } from './request-context';
 import { CollectionTarget, ObjectTarget, ResourceTarget, Target } from './resource-target';
@@ -30,7 +45,8 @@ const context = (t: CollectionTarget) => requestContext(t.req, t.info, t.namespa
 
 /**
  * The Kubernetes-style REST surface. It parses, authorizes (AuthGuard) and calls
- * one use case per verb; it holds no rules of its own.
+ * one use case per verb; it holds no rules of its own. Reads answer in the
+ * representation the client negotiated: the object, or a Table for `kubectl get`.
  */
 @ApiExcludeController()
 @UseGuards(AuthGuard)
@@ -45,6 +61,7 @@ export class ResourcesController {
     private readonly patchResource: PatchResource,
     private readonly deleteResource: DeleteResource,
     private readonly getNatTable: GetNatTable,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get(':plural')
@@ -64,10 +81,9 @@ export class ResourcesController {
 
   @Get(ITEM)
   async get(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
-    send(res, {
-      code: 200,
-      body: (await this.getResource.execute(t.info, t.namespace, t.name)).object,
-    });
+    const view = this.readView(t);
+    const { object } = await this.getResource.execute(t.info, t.namespace, t.name);
+    send(res, { code: 200, body: view.object(object) });
   }
 
   @Put(ITEM)
@@ -90,10 +106,9 @@ export class ResourcesController {
   @Get(SUBRESOURCE)
   async getSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
     if (t.subresource === 'status') {
-      send(res, {
-        code: 200,
-        body: (await this.getResource.execute(t.info, t.namespace, t.name)).object,
-      });
+      const view = this.readView(t);
+      const { object } = await this.getResource.execute(t.info, t.namespace, t.name);
+      send(res, { code: 200, body: view.object(object) });
     } else if (t.subresource === 'nattable' && t.info.kind === 'NATGateway') {
       send(res, { code: 200, body: await this.getNatTable.execute(t.namespace, t.name) });
     } else {
@@ -137,10 +152,24 @@ export class ResourcesController {
 
   private async listOrWatch(t: ResourceTarget, res: Response): Promise<void> {
     const query = new QueryParams(t.req.query);
+    const view = this.readView(t);
     if (query.boolean('watch')) {
-      await this.watchResources.execute(t.info, t.namespace, query, t.req, res);
+      await this.watchResources.execute(t.info, t.namespace, query, t.req, res, (event) =>
+        view.event(event),
+      );
       return;
     }
-    send(res, { code: 200, body: await this.listResources.execute(t.info, t.namespace, query) });
+    const list = await this.listResources.execute(t.info, t.namespace, query);
+    send(res, { code: 200, body: view.list(list) });
+  }
+
+  private readView(t: ResourceTarget): ReadView {
+    const representation = negotiate(t.req.headers.accept, ['Table', 'PartialObjectMetadata']);
+    return new ReadView(
+      representation,
+      RESOURCE_COLUMNS[t.info.kind],
+      new QueryParams(t.req.query),
+      this.clock,
+    );
   }
 }

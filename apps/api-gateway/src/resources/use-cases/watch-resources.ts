@@ -24,7 +24,8 @@ export interface WatchTimings {
  * `?watch=true`: newline-delimited JSON `{type, object}` events over a chunked 200
  * response, from `resourceVersion` on (or every current object first when none is
  * given), until the client leaves or `timeoutSeconds` pass. A version older than
- * the change history is answered 410 Expired before the stream starts.
+ * the change history is answered 410 Expired before the stream starts. `present`
+ * shapes each event for the negotiated representation (a Table row for kubectl).
  */
 @Injectable()
 export class WatchResources implements BeforeApplicationShutdown {
@@ -48,6 +49,7 @@ export class WatchResources implements BeforeApplicationShutdown {
     query: QueryParams,
     req: Request,
     res: Response,
+    present: (event: WatchEvent) => WatchEvent = (event) => event,
   ): Promise<void> {
     const timeoutSeconds =
       query.count('timeoutSeconds', 86_400) || this.timings.defaultTimeoutSeconds;
@@ -82,7 +84,7 @@ export class WatchResources implements BeforeApplicationShutdown {
           resolve();
           return;
         }
-        if (res.write(`${JSON.stringify(event)}\n`)) {
+        if (res.write(`${JSON.stringify(present(event))}\n`)) {
           resolve();
           return;
         }

@@ -27,7 +27,7 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 export class NATGatewaySpecDto {
   @ApiProperty({
     description:
-      'The NATGateway type: Public allocates and routes stable public IPs. The only supported value is Public (case-sensitive).',
+      'The NATGateway type. Public allocates and routes stable public IPs. The only supported value is Public (case-sensitive).',
     enum: NATGATEWAY_TYPES,
   })
   @IsOneOf(NATGATEWAY_TYPES)
@@ -36,7 +36,8 @@ export class NATGatewaySpecDto {
   type!: string;
 
   @ApiProperty({
-    description: 'The IP family of the NATGateway: IPv4 or IPv6. Immutable.',
+    description:
+      'The IP family of the NATGateway. Supported values are IPv4 and IPv6. Immutable: a NATGateway serves one family for its lifetime.',
     enum: IP_FAMILIES,
   })
   @IsOneOf(IP_FAMILIES)
@@ -45,7 +46,7 @@ export class NATGatewaySpecDto {
   ipFamily!: string;
 
   @ApiPropertyOptional({
-    description: `The number of source ports each network interface gets; it bounds the concurrent connections per destination. A power of 2, at most ${MAX_PORTS_PER_NETWORK_INTERFACE} (one slot must fit into the ${USABLE_NAT_PORTS} usable ports 1024..65535). If empty, ${DEFAULT_PORTS_PER_NETWORK_INTERFACE} (DefaultPortsPerNetworkInterface).`,
+    description: `The number of ports allocated per network interface: it controls how many simultaneous connections each interface can have (to one destination). Every eligible interface gets one slot, a contiguous range of this many source ports on one public IP. A power of 2, at most ${MAX_PORTS_PER_NETWORK_INTERFACE} (one slot must fit into the ${USABLE_NAT_PORTS} usable ports 1024..65535); each public IP offers floor(${USABLE_NAT_PORTS} / portsPerNetworkInterface) slots. If empty, ${DEFAULT_PORTS_PER_NETWORK_INTERFACE} (DefaultPortsPerNetworkInterface) is the default.`,
     default: DEFAULT_PORTS_PER_NETWORK_INTERFACE,
     format: 'int32',
     type: 'integer',
@@ -71,7 +72,8 @@ export class NATGatewaySpecDto {
   portsPerNetworkInterface?: number;
 
   @ApiProperty({
-    description: 'The Network this NATGateway serves. Immutable.',
+    description:
+      'The Network this NATGateway serves (by name, in the same namespace): its network interfaces without a public IP of their own get a slot. Immutable.',
     type: () => NetworkRefDto,
   })
   @ValidateNested()

@@ -28,22 +28,32 @@ export function resourceDto(
 ): ResourceDtoClass {
   @ApiSchema({ name: kind, description })
   class ResourceDto {
-    @ApiProperty({ example: API_VERSION })
+    @ApiPropertyOptional({
+      example: API_VERSION,
+      description: `APIVersion defines the versioned schema of this representation of an object: ${API_VERSION}.`,
+    })
     @Allow()
     apiVersion?: string;
 
-    @ApiProperty({ example: kind })
+    @ApiPropertyOptional({
+      example: kind,
+      description: `Kind is the REST resource this object represents: ${kind}.`,
+    })
     @Allow()
     kind?: string;
 
-    @ApiProperty({ type: () => ObjectMetaDto })
+    @ApiProperty({
+      type: () => ObjectMetaDto,
+      description:
+        'Standard object metadata: name, namespace, labels and annotations, and what natgw sets (uid, resourceVersion, generation, timestamps, finalizers).',
+    })
     @ValidateNested()
     @Type(() => ObjectMetaDto)
     @IsObjectField()
     @IsPresent('must specify metadata')
     metadata!: ObjectMetaDto;
 
-    @ApiProperty({ type: () => specDto })
+    @ApiProperty({ type: () => specDto, description: `The desired state of the ${kind}.` })
     @ValidateNested()
     @Type(() => specDto)
     @IsObjectField()
@@ -52,7 +62,7 @@ export function resourceDto(
     @ApiPropertyOptional({
       type: () => statusDto,
       readOnly: true,
-      description: 'Written by natgw only.',
+      description: `The observed state of the ${kind}, written by natgw only (ignored on writes).`,
     })
     @Allow()
     status?: unknown;
