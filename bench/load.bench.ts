@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       for (const [name, p] of services) (rss[name] ??= {})[mark] = rssMiB(p.pid);
     };
     sample('start');
+    // The marks are named for the default 60 s run: half way and at the end.
     const timers = [
       setTimeout(() => sample('30s'), (SECONDS / 2) * 1000),
       setTimeout(() => sample('60s'), SECONDS * 1000 - 500),
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
       ...services.map(([name]): [string, string] => {
         const r = rss[name];
         return [
-          `RSS ${name} start / 30 s / 60 s`,
+          `RSS ${name} start/${SECONDS / 2}s/${SECONDS}s`,
           `${r.start.toFixed(0)} / ${r['30s'].toFixed(0)} / ${r['60s'].toFixed(0)} MiB (60/30 = ${(r['60s'] / r['30s']).toFixed(2)})`,
         ];
       }),
