@@ -26,7 +26,9 @@ function run(name) {
     };
     child.stdout.on('data', tee(process.stdout));
     child.stderr.on('data', tee(process.stderr));
-    child.on('close', (code) => resolve({ name, code, seconds: (Date.now() - started) / 1000, out }));
+    child.on('close', (code) =>
+      resolve({ name, code, seconds: (Date.now() - started) / 1000, out }),
+    );
   });
 }
 
@@ -63,7 +65,8 @@ async function main() {
     '| bench | result | took |',
     '| --- | --- | --- |',
     ...results.map(
-      (r) => `| bench:${r.name} | ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`} | ${r.seconds.toFixed(0)} s |`,
+      (r) =>
+        `| bench:${r.name} | ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`} | ${r.seconds.toFixed(0)} s |`,
     ),
     '',
   ];
@@ -83,7 +86,9 @@ async function main() {
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   console.log(`\nsummary: ${path.relative(ROOT, file)}`);
   for (const r of results)
-    console.log(`${`bench:${r.name}`.padEnd(20)} ${r.code === 0 ? 'ok' : 'FAILED'}  ${r.seconds.toFixed(0)} s`);
+    console.log(
+      `${`bench:${r.name}`.padEnd(20)} ${r.code === 0 ? 'ok' : 'FAILED'}  ${r.seconds.toFixed(0)} s`,
+    );
   process.exit(results.every((r) => r.code === 0) ? 0 : 1);
 }
 
