@@ -215,6 +215,12 @@ describe('kubectl against natgw', () => {
         '": NATGateway in version "v1alpha1" cannot be handled as a NATGateway: strict decoding error: unknown field "spec.ipFamly"\n',
     );
     expect((await get(`${API}/namespaces/default/natgateways/gw-typo`)).status).toBe(404);
+    // Under Warn the misspelling is named beside what it left missing.
+    const warnedTypo = await kubectl.run([ADMIN, 'apply', '--validate=warn', '-f', misspelled]);
+    expect(warnedTypo.code).toBe(1);
+    expect(warnedTypo.stderr).toBe(
+      'Warning: unknown field "spec.ipFamly"\nThe NATGateway "gw-typo" is invalid: spec.ipFamily: Required value: must specify ipFamily\n',
+    );
     const extra = (name: string) =>
       kubectl.file(
         `${name}.yaml`,

@@ -73,6 +73,9 @@ export function apiResourceList(gv: ServedGroupVersion): object {
   };
 }
 
+// Node's names of CPU architectures, as Go (and so kubectl) spells them.
+const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
 /** `GET /version`: the Kubernetes version natgw's API follows (kubectl reads it). */
 export function versionInfo(): object {
   const { major, minor } = KUBERNETES_COMPATIBILITY;
@@ -85,6 +88,6 @@ export function versionInfo(): object {
     buildDate: '',
     goVersion: '',
     compiler: 'natgw',
-    platform: `${process.platform}/${process.arch}`,
+    platform: `${process.platform}/${GO_ARCH[process.arch] ?? process.arch}`,
   };
 }

@@ -6,7 +6,8 @@ import {
   validateDnsName,
   validateResourceInput,
 } from '@natgw/contracts';
-import { apiErrors } from '../http/api-error';
+import { ApiError, apiErrors } from '../http/api-error';
+import { warningHeader } from './api-response';
 import { RequestContext } from './request-context';
 
 /** A validated body, and the warnings to send back (unknown fields under fieldValidation=Warn). */
@@ -54,7 +55,12 @@ export function checkResourceInput(
   ];
   const meta = body.metadata as { name?: unknown } | undefined;
   const name = typeof meta?.name === 'string' ? meta.name : (urlName ?? '');
-  if (causes.length > 0 || !outcome.input) throw apiErrors.invalid(info, name, causes);
+  if (causes.length > 0 || !outcome.input) {
+    // The warnings still reach the client, as the API server's do: a misspelled field
+    // under Warn is often why a required one is missing.
+    const error = apiErrors.invalid(info, name, causes);
+    return throwWithWarnings(error, warnings);
+  }
   const input = outcome.input;
   if (input.namespace !== undefined && input.namespace !== ctx.namespace) {
     throw apiErrors.badRequest(
@@ -67,4 +73,9 @@ export function checkResourceInput(
     );
   }
   return { input, warnings };
+}
+
+function throwWithWarnings(error: ApiError, warnings: string[]): never {
+  if (warnings.length === 0) throw error;
+  throw new ApiError(error.status, { ...error.headers, Warning: warningHeader(warnings) });
 }
