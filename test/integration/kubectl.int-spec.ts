@@ -403,6 +403,34 @@ metadata:
     expect(readFileSync(copy, 'utf8')).toContain('spec.ipFamily: Forbidden: field is immutable');
   });
 
+  it('patches with kubectl patch: strategic (its default) and JSON patch; strategic directives are a 415', async () => {
+    const patch = (...args: string[]) =>
+      kubectl.run([ADMIN, 'patch', 'natgw', 'natgateway-sample', ...args]);
+    expect(expectOk(await patch('-p', '{"spec":{"portsPerNetworkInterface":512}}'))).toBe(
+      'natgateway.networking.ironcore.dev/natgateway-sample patched\n',
+    );
+    const json = await patch(
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/spec/portsPerNetworkInterface","value":512},{"op":"replace","path":"/spec/portsPerNetworkInterface","value":256}]',
+    );
+    expect(expectOk(json)).toBe('natgateway.networking.ironcore.dev/natgateway-sample patched\n');
+    const directive = await patch('-p', '{"metadata":{"labels":{"$patch":"replace"}}}');
+    expect(directive.code).toBe(1);
+    expect(directive.stderr).toContain(
+      'the strategic merge patch directive "$patch" is not supported',
+    );
+    const after = await kubectl.run([
+      ADMIN,
+      'get',
+      'natgw',
+      'natgateway-sample',
+      '-o',
+      'jsonpath={.spec.portsPerNetworkInterface} {.metadata.labels.tier}',
+    ]);
+    expect(expectOk(after)).toBe('256 edge');
+  });
+
   it('answers server-side apply with a clear 415, never a 500', async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
     const ssa = await kubectl.run([ADMIN, 'apply', '--server-side', '-f', seed]);

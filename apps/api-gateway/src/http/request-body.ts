@@ -125,7 +125,39 @@ export type PatchBody =
 const PATCH_TYPES =
   'accepted media types include application/merge-patch+json, application/json-patch+json';
 
-/** The body of a PATCH: a JSON merge patch or a JSON patch. */
+/** The first `$directive` key of a strategic merge patch, if any. */
+function firstDirective(value: unknown): string | undefined {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const [key, child] of Object.entries(v)) {
+      if (!Array.isArray(v) && key.startsWith('$')) return key;
+      stack.push(child);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A strategic merge patch (what `kubectl patch` sends by default) as a JSON merge
+ * patch. natgw's schemas declare no list merge keys, and without them a strategic
+ * merge patch means exactly what a JSON merge patch means: maps merge, null
+ * deletes, lists are replaced. Directives (`$patch`, `$retainKeys`,
+ * `$setElementOrder/...`, `$deleteFromPrimitiveList/...`) need merge keys: 415.
+ */
+function strategicAsMergePatch(value: unknown): Record<string, unknown> {
+  const patch = asObject(value, 'a strategic merge patch');
+  const directive = firstDirective(patch);
+  if (directive !== undefined) {
+    throw apiErrors.unsupportedMediaType(
+      `the strategic merge patch directive "${directive}" is not supported: natgw's kinds have no list merge keys, so send a JSON merge patch (kubectl patch --type=merge) or a JSON patch; ${PATCH_TYPES}`,
+    );
+  }
+  return patch;
+}
+
+/** The body of a PATCH: a JSON merge patch, a strategic merge patch without directives, or a JSON patch. */
 export function patchBody(req: Request): PatchBody {
   const type = mediaTypeOf(req);
   switch (type) {
@@ -143,9 +175,7 @@ export function patchBody(req: Request): PatchBody {
       return { type: 'json', operations: operations as Operation[] };
     }
     case 'application/strategic-merge-patch+json':
-      throw apiErrors.unsupportedMediaType(
-        `strategic merge patch is not supported for natgw's resources: ${PATCH_TYPES}`,
-      );
+      return { type: 'merge', patch: strategicAsMergePatch(parse(req, 'json')) };
     case 'application/apply-patch+yaml':
     case 'application/apply-patch+cbor':
       throw apiErrors.unsupportedMediaType(
