@@ -29,6 +29,9 @@ describe('ApiGatewayConfig', () => {
 
   it('serves HTTPS only with both API_TLS_CERT_FILE and API_TLS_KEY_FILE, naming a file it cannot read', () => {
     expect(loadApiGatewayConfig({}).tls).toBeUndefined();
+    expect(
+      loadApiGatewayConfig({ API_TLS_CERT_FILE: '', API_TLS_KEY_FILE: '' }).tls,
+    ).toBeUndefined();
     expect(() => loadApiGatewayConfig({ API_TLS_CERT_FILE: '/etc/natgw/tls.crt' })).toThrow(
       /API_TLS_CERT_FILE and API_TLS_KEY_FILE go together/,
     );

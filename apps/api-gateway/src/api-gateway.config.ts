@@ -84,7 +84,9 @@ export class ApiGatewayConfig extends BaseConfig {
 }
 
 function readTlsFiles(config: ApiGatewayConfig): { cert: Buffer; key: Buffer } | undefined {
-  const { API_TLS_CERT_FILE: certFile, API_TLS_KEY_FILE: keyFile } = config;
+  // An empty value (a manifest's "leave it unset") is no file.
+  const certFile = config.API_TLS_CERT_FILE || undefined;
+  const keyFile = config.API_TLS_KEY_FILE || undefined;
   if (certFile === undefined && keyFile === undefined) return undefined;
   if (certFile === undefined || keyFile === undefined) {
     throw new ConfigError([
