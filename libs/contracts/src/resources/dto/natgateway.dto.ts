@@ -95,8 +95,8 @@ export function natGatewaySpecFrom(dto: NATGatewaySpecDto): NATGatewaySpec {
 
 @ApiSchema({ name: 'NATGatewayIP' })
 export class NATGatewayIPDto {
-  @ApiProperty() name!: string;
-  @ApiProperty() ip!: string;
+  @ApiProperty({ description: 'The name of the public IP within the gateway.' }) name!: string;
+  @ApiProperty({ description: 'The public IP address.' }) ip!: string;
 }
 
 @ApiSchema({ name: 'Condition' })
@@ -105,7 +105,11 @@ export class ConditionDto {
   @ApiProperty({ enum: ['True', 'False', 'Unknown'] }) status!: string;
   @ApiProperty({ example: 'Pending' }) reason!: string;
   @ApiProperty() message!: string;
-  @ApiProperty({ description: 'The metadata.generation the condition was computed for.' })
+  @ApiProperty({
+    description: 'The metadata.generation the condition was computed for.',
+    type: 'integer',
+    format: 'int64',
+  })
   observedGeneration!: number;
   @ApiProperty({ format: 'date-time' }) lastTransitionTime!: string;
 }
@@ -117,14 +121,22 @@ export class NATGatewayStatusDto {
   ips!: NATGatewayIPDto[];
   @ApiProperty({ type: [ConditionDto], description: 'At least Ready.' })
   conditions!: ConditionDto[];
-  @ApiPropertyOptional({ description: 'The generation the allocator last acted on.' })
+  @ApiPropertyOptional({
+    description: 'The generation the allocator last acted on.',
+    type: 'integer',
+    format: 'int64',
+  })
   observedGeneration?: number;
-  @ApiProperty({ description: 'Eligible NICs that asked for a slot (served or not).' })
+  @ApiProperty({
+    description: 'Eligible NICs that asked for a slot (served or not).',
+    type: 'integer',
+  })
   requestedNICs!: number;
-  @ApiProperty({ description: 'Slots handed out: one per served NIC.' })
+  @ApiProperty({ description: 'Slots handed out: one per served NIC.', type: 'integer' })
   usedSlots!: number;
   @ApiProperty({
     description: 'Slots the IPs offer: #IPs x floor(64512 / portsPerNetworkInterface).',
+    type: 'integer',
   })
   totalSlots!: number;
 }

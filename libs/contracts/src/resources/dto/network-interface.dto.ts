@@ -133,11 +133,17 @@ class NatGatewayRefStatusDto {
 
 @ApiSchema({ name: 'NetworkInterfaceNAT' })
 export class NetworkInterfaceNATDto {
-  @ApiProperty({ enum: IP_FAMILIES }) ipFamily!: string;
-  @ApiProperty({ type: () => NatGatewayRefStatusDto }) natGatewayRef!: NatGatewayRefStatusDto;
+  @ApiProperty({ enum: IP_FAMILIES, description: 'The IP family the slot translates.' })
+  ipFamily!: string;
+  @ApiProperty({
+    type: () => NatGatewayRefStatusDto,
+    description: 'The NATGateway whose slot it is.',
+  })
+  natGatewayRef!: NatGatewayRefStatusDto;
   @ApiProperty({ description: 'The public IP of the slot.' }) ip!: string;
-  @ApiProperty({ description: 'First source port of the slot.' }) port!: number;
-  @ApiProperty({ description: 'Last source port of the slot (inclusive).' }) endPort!: number;
+  @ApiProperty({ description: 'First source port of the slot.', type: 'integer' }) port!: number;
+  @ApiProperty({ description: 'Last source port of the slot (inclusive).', type: 'integer' })
+  endPort!: number;
 }
 
 /** Written by natgw only; ignored on writes. */

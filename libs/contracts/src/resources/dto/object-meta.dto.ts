@@ -62,11 +62,18 @@ export class ObjectMetaDto {
   @ApiPropertyOptional({
     description: 'Set by natgw; bumped on spec changes only.',
     readOnly: true,
+    type: 'integer',
+    format: 'int64',
   })
   @Allow()
   generation?: unknown;
 
-  @ApiPropertyOptional({ description: 'Set by natgw (RFC 3339).', readOnly: true })
+  @ApiPropertyOptional({
+    description: 'Set by natgw (RFC 3339).',
+    readOnly: true,
+    type: 'string',
+    format: 'date-time',
+  })
   @Allow()
   creationTimestamp?: unknown;
 
@@ -74,11 +81,13 @@ export class ObjectMetaDto {
     description:
       'Set by natgw once deletion was requested; the object stays until natgw released what it holds.',
     readOnly: true,
+    type: 'string',
+    format: 'date-time',
   })
   @Allow()
   deletionTimestamp?: unknown;
 
-  @ApiPropertyOptional({ readOnly: true })
+  @ApiPropertyOptional({ readOnly: true, type: 'integer', description: 'Accepted and ignored.' })
   @Allow()
   deletionGracePeriodSeconds?: unknown;
 
@@ -91,11 +100,16 @@ export class ObjectMetaDto {
   @Allow()
   finalizers?: unknown;
 
-  @ApiPropertyOptional({ readOnly: true, description: 'Accepted and ignored.' })
+  @ApiPropertyOptional({
+    readOnly: true,
+    description: 'Accepted and ignored.',
+    type: 'array',
+    items: { type: 'object' },
+  })
   @Allow()
   managedFields?: unknown;
 
-  @ApiPropertyOptional({ readOnly: true, description: 'Accepted and ignored.' })
+  @ApiPropertyOptional({ readOnly: true, description: 'Accepted and ignored.', type: 'string' })
   @Allow()
   selfLink?: unknown;
 }
