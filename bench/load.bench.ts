@@ -9,15 +9,9 @@
 // Settings: BENCH_LOAD_SECONDS (60), BENCH_LOAD_CONNECTIONS (200).
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  dropTestDatabase,
-  ServiceName,
-  ServiceProcess,
-  testNatsNames,
-} from '@natgw/testing';
+import { deleteTestStream, ServiceName, ServiceProcess, testNatsNames } from '@natgw/testing';
 import { machine, writeResult } from './support/bench-output';
+import { benchPostgres } from './support/private-postgres';
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
@@ -55,7 +49,8 @@ async function post(base: string, path: string, body: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const url = await createTestDatabase('bench_load');
+  const pg = await benchPostgres('load');
+  const url = pg.url('load');
   const nats = testNatsNames('bench_load');
   const env = {
     DATABASE_URL: url,
@@ -175,9 +170,10 @@ async function main(): Promise<void> {
         ];
       }),
     ];
-    process.stdout.write(`machine: ${machine()}\n`);
+    process.stdout.write(`machine: ${machine()}; database: ${pg.description}\n`);
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(40)} ${v}\n`);
     writeResult('load', {
+      database: pg.description,
       connections: CONNECTIONS,
       seconds: SECONDS,
       requests: result.requests.total,
@@ -194,7 +190,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await Promise.all(services.map(([, p]) => p.kill('SIGTERM')));
-    await dropTestDatabase(url).catch(() => undefined);
+    await pg.cleanup();
     await deleteTestStream(nats.stream).catch(() => undefined);
   }
 }

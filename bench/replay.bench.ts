@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { LOG_START, openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
-import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
 import { machine, writeResult } from './support/bench-output';
+import { benchPostgres } from './support/private-postgres';
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const NICS = 20;
@@ -247,9 +247,13 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
 }
 
 async function main(): Promise<void> {
-  const url = await createTestDatabase('bench_replay');
+  // Its own server: the rebuild holds one transaction for minutes, which would hold
+  // back the transaction horizon every natgw reader on a shared server waits for.
+  const pg = await benchPostgres('replay');
+  const url = pg.url('replay');
   const ds = await openDatabase({ url, ...NATGW_SCHEMA });
   try {
+    process.stdout.write(`database: ${pg.description}\n`);
     const store = new PostgresEventStore(ds);
     const gen = await timed(() => generate(url));
     const [size] = (await ds.query(
@@ -300,6 +304,7 @@ async function main(): Promise<void> {
       `read models after the rebuild: ${counts.resources} resources, ${counts.slots} NAT slots\n`,
     );
     writeResult('replay', {
+      database: pg.description,
       events: gen.value,
       tableSize: size.size,
       generateSeconds: gen.seconds,
@@ -308,7 +313,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await ds.destroy();
-    await dropTestDatabase(url);
+    await pg.cleanup();
   }
 }
 

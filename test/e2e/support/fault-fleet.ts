@@ -5,7 +5,7 @@
 // PostgreSQL connection of the system's database) and remembers when each
 // target was down, so a client can tell an expected failure from a real one.
 import { spawn } from 'node:child_process';
-import { NetnsLab, PrivateNatsServer, ServiceProcess, sleep } from '@natgw/testing';
+import { NetnsLab, PrivateNatsServer, ServiceName, ServiceProcess, sleep } from '@natgw/testing';
 import { NatgwSystem } from './natgw-system';
 
 /** One executor: its node, backend and process. */
@@ -70,18 +70,23 @@ export class FaultFleet {
       });
       const fleet = new FaultFleet(system, nats, lab, ns);
       const s = system;
-      const [gw1, gw2] = await Promise.all([s.start('api-gateway'), s.start('api-gateway')]);
+      const launch = async (service: ServiceName, extra: Record<string, string> = {}) => {
+        const p = s.prepare(service, extra);
+        await fleet.restart(p);
+        return p;
+      };
+      const [gw1, gw2] = await Promise.all([launch('api-gateway'), launch('api-gateway')]);
       fleet.gateways.push(gw1, gw2);
-      const [a1, a2] = await Promise.all([s.start('allocator'), s.start('allocator')]);
+      const [a1, a2] = await Promise.all([launch('allocator'), launch('allocator')]);
       fleet.allocators.push(a1, a2);
       const [ea, eb] = await Promise.all([
-        s.start('dataplane-executor', {
+        launch('dataplane-executor', {
           NODE_NAME: 'node-a',
           DATAPLANE_BACKEND: 'nftables',
           DATAPLANE_NETNS: ns,
           DATAPLANE_UPLINK: 'lo',
         }),
-        s.start('dataplane-executor', { NODE_NAME: 'node-b', DATAPLANE_BACKEND: 'memory' }),
+        launch('dataplane-executor', { NODE_NAME: 'node-b', DATAPLANE_BACKEND: 'memory' }),
       ]);
       fleet.executors.push(
         { node: 'node-a', backend: 'nftables', process: ea },
@@ -159,7 +164,7 @@ export class FaultFleet {
     this.faults.push({ kind, target: this.label(p), at, downMs });
   }
 
-  /** Starts a killed process again; retries when it exits at start (a PostgreSQL out of slots). */
+  /** Starts a (killed) process; retries when it exits at start (a PostgreSQL out of slots). */
   private async restart(p: ServiceProcess): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {

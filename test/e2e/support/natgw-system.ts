@@ -35,12 +35,16 @@ export class NatgwSystem {
     });
   }
 
-  /** Starts one more service process (waits for /readyz). */
-  async start(service: ServiceName, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  /** One more service process of this system, not started yet (destroy() stops it). */
+  prepare(service: ServiceName, env: Record<string, string> = {}): ServiceProcess {
     const p = new ServiceProcess(service, { ...this.baseEnv, ...env });
     this.services.push(p);
-    await p.start();
     return p;
+  }
+
+  /** Starts one more service process (waits for /readyz). */
+  async start(service: ServiceName, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    return this.prepare(service, env).start();
   }
 
   /** The first api-gateway's base URL for a namespace. */
