@@ -5,13 +5,7 @@ import { AuthenticatedGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { negotiate } from '../http/media-negotiation';
 import { send } from '../resources/api-response';
-import {
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  versionInfo,
-} from './discovery-documents';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery-documents';
 import { servedGroupVersion } from './served-resources';
 
 const notServed = (req: Request) => apiErrors.noSuchPath(`${req.method} ${req.path}`);
@@ -62,15 +56,5 @@ export class DiscoveryController {
   @All(['api', 'apis', 'apis/:group', 'apis/:group/:version'])
   otherMethods(@Req() req: Request): never {
     throw apiErrors.methodNotAllowed(`${req.method} is not allowed on discovery; use GET`);
-  }
-}
-
-/** `GET /version`, open to everyone like Kubernetes' (system:public-info-viewer). */
-@ApiExcludeController()
-@Controller()
-export class VersionController {
-  @Get('version')
-  version(@Res() res: Response): void {
-    send(res, { code: 200, body: versionInfo() });
   }
 }
