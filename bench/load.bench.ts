@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { deleteTestStream, ServiceName, ServiceProcess, testNatsNames } from '@natgw/testing';
 import { machine, writeResult } from './support/bench-output';
-import { benchPostgres } from './support/private-postgres';
+import { analyze, benchPostgres } from './support/private-postgres';
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     );
     for (let i = 0; i < SEEDED_NICS; i++)
       await post(base, `${NS}/networkinterfaces`, nic(`seed-${i}`, i + 1));
+    await analyze(url);
 
     const rss: Record<string, Record<string, number>> = {};
     const sample = (mark: string) => {

@@ -7,7 +7,8 @@
 // Network whose 10 NICs exist before it; Ready is observed through one WATCH.
 // Prints a table and writes bench/results/ready.json. Run: npm run bench:ready
 // (root, for nftables). Settings: BENCH_READY_GATEWAYS (1000), BENCH_READY_NICS
-// (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_BACKENDS (memory,nftables).
+// (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20, created one at a
+// time first: the unloaded latency), BENCH_READY_BACKENDS (memory,nftables).
 import {
   assertNetnsPrerequisites,
   deleteTestStream,
@@ -16,11 +17,13 @@ import {
   testNatsNames,
 } from '@natgw/testing';
 import { machine, quantile, writeResult } from './support/bench-output';
-import { BenchPostgres, benchPostgres } from './support/private-postgres';
+import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
 
 const GATEWAYS = Number(process.env.BENCH_READY_GATEWAYS ?? 1000);
 const NICS = Number(process.env.BENCH_READY_NICS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_READY_CONCURRENCY ?? 50);
+/** Gateways created one at a time first (on networks of their own): the unloaded latency. */
+const SERIAL = Number(process.env.BENCH_READY_SERIAL ?? 20);
 const BACKENDS = (process.env.BENCH_READY_BACKENDS ?? 'memory,nftables').split(',') as Array<
   'memory' | 'nftables'
 >;
@@ -33,6 +36,8 @@ interface BackendResult {
   nicsPerGateway: number;
   concurrency: number;
   latenciesMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** The same, for SERIAL gateways created one at a time before the concurrent run. */
+  serialMs: { gateways: number; p50: number; max: number };
   gatewaysPerSecond: number;
   setupSeconds: number;
   /** Creates answered 504 (recorded, but not yet in the read model after the API's wait). */
@@ -157,7 +162,7 @@ async function runBackend(
     const base = `${await services[0].url}/apis/${V}/namespaces/bench`;
     const setupStart = Date.now();
     const timeouts504 = { setup: 0, gateways: 0 };
-    await inParallel(GATEWAYS, SETUP_CONCURRENCY, async (g) => {
+    await inParallel(GATEWAYS + SERIAL, SETUP_CONCURRENCY, async (g) => {
       const created = (status: number) => {
         if (status === 504) timeouts504.setup += 1;
       };
@@ -184,8 +189,9 @@ async function runBackend(
       }
     });
     const setupSeconds = (Date.now() - setupStart) / 1000;
+    await analyze(url);
     process.stdout.write(
-      `${backend}: ${GATEWAYS} networks and ${GATEWAYS * NICS} NICs created in ${setupSeconds.toFixed(0)} s\n`,
+      `${backend}: ${GATEWAYS + SERIAL} networks and ${(GATEWAYS + SERIAL) * NICS} NICs created in ${setupSeconds.toFixed(0)} s\n`,
     );
     const waiting = new Map<string, () => void>();
     const readyAt = new Map<string, number>();
@@ -193,33 +199,41 @@ async function runBackend(
       readyAt.set(name, performance.now());
       waiting.get(name)?.();
     });
+    /** Creates gw-<g> on net-<g> and resolves with the time until it is Ready. */
+    const createToReady = async (g: number): Promise<number> => {
+      const name = `gw-${g}`;
+      const ready = new Promise<void>((resolve) => waiting.set(name, resolve));
+      const start = performance.now();
+      const status = await post(base, 'natgateways', {
+        apiVersion: V,
+        kind: 'NATGateway',
+        metadata: { name },
+        spec: {
+          type: 'Public',
+          ipFamily: 'IPv4',
+          portsPerNetworkInterface: 1024,
+          networkRef: { name: `net-${g}` },
+        },
+      });
+      if (status === 504) timeouts504.gateways += 1;
+      if (!readyAt.has(name)) await ready;
+      return (readyAt.get(name) as number) - start;
+    };
+    const serial: number[] = [];
     const latencies: number[] = [];
-    const runStart = performance.now();
+    let runStart = 0;
     try {
+      for (let g = GATEWAYS; g < GATEWAYS + SERIAL; g++) serial.push(await createToReady(g));
+      runStart = performance.now();
       await inParallel(GATEWAYS, CONCURRENCY, async (g) => {
-        const name = `gw-${g}`;
-        const ready = new Promise<void>((resolve) => waiting.set(name, resolve));
-        const start = performance.now();
-        const status = await post(base, 'natgateways', {
-          apiVersion: V,
-          kind: 'NATGateway',
-          metadata: { name },
-          spec: {
-            type: 'Public',
-            ipFamily: 'IPv4',
-            portsPerNetworkInterface: 1024,
-            networkRef: { name: `net-${g}` },
-          },
-        });
-        if (status === 504) timeouts504.gateways += 1;
-        if (!readyAt.has(name)) await ready;
-        latencies.push((readyAt.get(name) as number) - start);
+        latencies.push(await createToReady(g));
       });
     } finally {
       watch.stop();
     }
     const seconds = (performance.now() - runStart) / 1000;
     latencies.sort((a, b) => a - b);
+    serial.sort((a, b) => a - b);
     const round = (x: number) => Math.round(x);
     return {
       backend,
@@ -232,6 +246,11 @@ async function runBackend(
         p99: round(quantile(latencies, 0.99)),
         max: round(latencies[latencies.length - 1]),
         mean: round(latencies.reduce((s, x) => s + x, 0) / latencies.length),
+      },
+      serialMs: {
+        gateways: SERIAL,
+        p50: round(quantile(serial, 0.5)),
+        max: round(serial[serial.length - 1] ?? NaN),
       },
       gatewaysPerSecond: Number((GATEWAYS / seconds).toFixed(1)),
       setupSeconds: Math.round(setupSeconds),
@@ -255,15 +274,16 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`machine: ${machine()}; database: ${pg.description}\n`);
   process.stdout.write(
-    `create to Ready, ${GATEWAYS} gateways x ${NICS} NICs, ${CONCURRENCY} at a time\n`,
+    `create to Ready, ${GATEWAYS} gateways x ${NICS} NICs, ${CONCURRENCY} at a time (after ${SERIAL} one at a time)\n`,
   );
   process.stdout.write(
-    `${'backend'.padEnd(10)} ${'p50'.padStart(7)} ${'p90'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}  gateways/s\n`,
+    `${'backend'.padEnd(10)} ${'p50'.padStart(7)} ${'p90'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}  ${'gateways/s'.padEnd(10)}  one at a time: p50 / max\n`,
   );
   for (const r of results) {
     const l = r.latenciesMs;
+    const ms = (x: number) => `${x}`.padStart(5) + 'ms';
     process.stdout.write(
-      `${r.backend.padEnd(10)} ${`${l.p50}`.padStart(5)}ms ${`${l.p90}`.padStart(5)}ms ${`${l.p99}`.padStart(5)}ms ${`${l.max}`.padStart(5)}ms  ${r.gatewaysPerSecond}${r.timeouts504.gateways + r.timeouts504.setup > 0 ? `  (504 answers: ${r.timeouts504.gateways} gateway creates, ${r.timeouts504.setup} setup creates)` : ''}\n`,
+      `${r.backend.padEnd(10)} ${ms(l.p50)} ${ms(l.p90)} ${ms(l.p99)} ${ms(l.max)}  ${String(r.gatewaysPerSecond).padEnd(10)}  ${r.serialMs.p50} / ${r.serialMs.max} ms${r.timeouts504.gateways + r.timeouts504.setup > 0 ? `  (504 answers: ${r.timeouts504.gateways} gateway creates, ${r.timeouts504.setup} setup creates)` : ''}\n`,
     );
   }
   writeResult('ready', { database: pg.description, results });

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { dropTestDatabase, freePort } from '@natgw/testing';
 
 function binDir(): string | undefined {
@@ -125,4 +126,19 @@ export async function benchPostgres(label: string): Promise<BenchPostgres> {
       for (const url of created) await dropTestDatabase(url).catch(() => undefined);
     },
   };
+}
+
+/**
+ * ANALYZE on a bench database after seeding it: a running system's tables have
+ * statistics (autovacuum), a database seeded a second ago has none, and some
+ * plans (LIST's change-history join) are far slower without them.
+ */
+export async function analyze(url: string): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('ANALYZE');
+  } finally {
+    await c.end();
+  }
 }
