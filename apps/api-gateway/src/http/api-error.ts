@@ -81,6 +81,11 @@ export const apiErrors = {
   /** A request that is well-formed but cannot be carried out, such as a JSON patch whose test fails. */
   unprocessable: (message: string) => fail(422, 'Invalid', message),
   timeout: (message: string) => fail(504, 'Timeout', message),
+  /** The service is behind (e.g. its read model): retry after a moment. */
+  unavailable: (message: string, retryAfterSeconds = 1) =>
+    new ApiError(failureStatus(503, 'ServiceUnavailable', message, { retryAfterSeconds }), {
+      'Retry-After': String(retryAfterSeconds),
+    }),
   internal: (message: string) => fail(500, 'InternalError', message),
 };
 

@@ -10,7 +10,7 @@ import {
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { ApiError, apiErrors } from '../http/api-error';
 
-/** How long a write waits for the read model to show it before answering 504. */
+/** How long a write waits for the read model to show it before answering 503 (Retry-After). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
 
 /**
@@ -63,7 +63,9 @@ export class ResourceLog {
         .runner(RESOURCE_PROJECTION_NAME)
         .waitFor(checkpointOf(event), READ_YOUR_WRITES_TIMEOUT_MS);
     } catch {
-      throw apiErrors.timeout(
+      // The write is in the log and will show; the client should read again, not assume
+      // it failed. 503 with Retry-After is what clients already retry on.
+      throw apiErrors.unavailable(
         `the change was recorded (event ${event.id}), but the read model did not show it within ${READ_YOUR_WRITES_TIMEOUT_MS / 1000}s; read it again shortly`,
       );
     }
