@@ -99,6 +99,12 @@ async function main(): Promise<void> {
       setTimeout(() => sample('30s'), (SECONDS / 2) * 1000),
       setTimeout(() => sample('60s'), SECONDS * 1000 - 500),
     ];
+    // Every 10 s as well, to see whether growth levels off.
+    const series: Record<string, number[]> = {};
+    const started = Date.now();
+    const every = setInterval(() => {
+      for (const [name, p] of services) (series[name] ??= []).push(Math.round(rssMiB(p.pid)));
+    }, 10_000);
     let created = 0;
     const seeded = () => `seed-${Math.floor(Math.random() * SEEDED_NICS)}`;
     const result = await autocannon({
@@ -149,6 +155,8 @@ async function main(): Promise<void> {
       ],
     } as autocannon.Options);
     for (const t of timers) clearTimeout(t);
+    clearInterval(every);
+    const seriesSeconds = Math.round((Date.now() - started) / 1000);
     if (!rss['api-gateway']?.['60s']) sample('60s');
     const statusCodes = Object.fromEntries(
       Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [
@@ -171,6 +179,8 @@ async function main(): Promise<void> {
         ];
       }),
     ];
+    for (const [name] of services)
+      rows.push([`RSS ${name} every 10 s`, `${(series[name] ?? []).join(', ')} MiB`]);
     process.stdout.write(`machine: ${machine()}; database: ${pg.description}\n`);
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(40)} ${v}\n`);
     writeResult('load', {
@@ -185,6 +195,7 @@ async function main(): Promise<void> {
       timeouts: result.timeouts,
       non2xx: result.non2xx,
       rssMiB: rss,
+      rssEvery10sMiB: { seconds: seriesSeconds, ...series },
       rssGrowth60over30: Object.fromEntries(
         Object.entries(rss).map(([k, r]) => [k, Number((r['60s'] / r['30s']).toFixed(3))]),
       ),

@@ -1,10 +1,14 @@
 // Whole-system proof under faults: a mixed workload through both api-gateways
 // (REST, and the inbound NATS subject when served) while services are killed
 // with SIGKILL and restarted (the relay holder included), nats-server restarts
-// and every PostgreSQL session of the system is cut. Clients may only see 2xx,
-// 409, 429 or 503 with Retry-After; once the system settles nothing may be lost,
-// duplicated or out of step. FAULTS_PROFILE=full (npm run test:faults) runs the
-// long profile; the default is the CI profile that runs inside npm test.
+// and every PostgreSQL session of the system is cut (the full profile also gives
+// the system a PostgreSQL server of its own and restarts it). Clients may only
+// see 2xx, 409, 429 or 503 with Retry-After; a request that got no answer counts
+// only when its api-gateway (or NATS, for inbound requests) was deliberately
+// down during it. Once the system settles nothing may be lost, duplicated or out
+// of step. FAULTS_PROFILE=full (npm run test:faults) runs the long profile; the
+// default is the CI profile that runs inside npm test. FAULTS_SEED picks the
+// workload's random choices.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -38,11 +42,23 @@ interface Profile {
   namespaces: number;
   /** Each cycle injects every fault once, in random order. */
   cycles: number;
+  /**
+   * The system gets a PostgreSQL server of its own, and each cycle also restarts it
+   * (the CI profile only cuts sessions: it never restarts the shared server).
+   */
+  privatePostgres: boolean;
 }
 
 const PROFILES: Record<Profile['name'], Profile> = {
-  ci: { name: 'ci', operations: 400, clients: 8, namespaces: 4, cycles: 1 },
-  full: { name: 'full', operations: 2400, clients: 12, namespaces: 8, cycles: 3 },
+  ci: { name: 'ci', operations: 400, clients: 8, namespaces: 4, cycles: 1, privatePostgres: false },
+  full: {
+    name: 'full',
+    operations: 2400,
+    clients: 12,
+    namespaces: 8,
+    cycles: 3,
+    privatePostgres: true,
+  },
 };
 const profile = PROFILES[process.env.FAULTS_PROFILE === 'full' ? 'full' : 'ci'];
 const seed = Number(process.env.FAULTS_SEED ?? 20260801);
@@ -87,6 +103,9 @@ function faultPlan(fleet: FaultFleet, random: () => number, cycles: number): Pla
     { name: 'restart nats-server', run: () => fleet.restartNats(downMs()) },
     { name: 'cut every PostgreSQL session', run: async () => void (await fleet.cutDatabase()) },
     { name: 'cut every PostgreSQL session', run: async () => void (await fleet.cutDatabase()) },
+    ...(fleet.postgres
+      ? [{ name: 'restart PostgreSQL', run: () => fleet.restartPostgres(downMs()) }]
+      : []),
   ];
   return Array.from({ length: cycles }, () => shuffle(cycle(), random)).flat();
 }
@@ -133,11 +152,15 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
   beforeAll(async () => {
     assertNetnsPrerequisites();
     const t0 = Date.now();
-    fleet = await FaultFleet.start(`faults_${profile.name}`, {
-      PUBLIC_PREFIXES: '203.0.113.0/24,2001:db8:ffff::/120',
-      RECONCILE_INTERVAL_SECONDS: '2',
-      ALLOCATOR_RESYNC_SECONDS: '5',
-    });
+    fleet = await FaultFleet.start(
+      `faults_${profile.name}`,
+      {
+        PUBLIC_PREFIXES: '203.0.113.0/24,2001:db8:ffff::/120',
+        RECONCILE_INTERVAL_SECONDS: '2',
+        ALLOCATOR_RESYNC_SECONDS: '5',
+      },
+      { privatePostgres: profile.privatePostgres },
+    );
     query = (sql, params) => fleet.query(sql, params);
     nc = await connect({
       servers: fleet.nats.url,
@@ -292,12 +315,15 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
     expect(ledger.operations).toBe(profile.operations);
     expect(fleet.faults).toHaveLength(plannedFaults);
     const kinds = new Set(fleet.faults.map((f) => f.kind));
-    expect([...kinds].sort()).toEqual([
-      'cut-database',
-      'kill',
-      'kill-relay-holder',
-      'restart-nats',
-    ]);
+    expect([...kinds].sort()).toEqual(
+      [
+        'cut-database',
+        'kill',
+        'kill-relay-holder',
+        'restart-nats',
+        ...(profile.privatePostgres ? ['restart-postgres'] : []),
+      ].sort(),
+    );
     // Most writes were acknowledged: the faults were survived, not just endured.
     expect(ledger.acked.length).toBeGreaterThan(profile.operations / 2);
   });

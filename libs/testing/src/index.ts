@@ -3,3 +3,4 @@ export * from './wait';
 export * from './nats-server';
 export * from './service-process';
 export * from './netns';
+export * from './postgres-server';

@@ -11,25 +11,32 @@ function slug(label: string): string {
     .slice(0, 30);
 }
 
-/** A fresh, uniquely named database for one test file; returns its URL. */
-export async function createTestDatabase(label: string): Promise<string> {
+/**
+ * A fresh, uniquely named database for one test file; returns its URL. `adminUrl`
+ * picks another server (default TEST_DATABASE_ADMIN_URL or 127.0.0.1:5432).
+ */
+export async function createTestDatabase(label: string, adminUrl = ADMIN_URL): Promise<string> {
   const name = `natgw_t_${slug(label)}_${randomBytes(3).toString('hex')}`;
-  const client = new Client({ connectionString: ADMIN_URL });
+  const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name}"`);
   } finally {
     await client.end();
   }
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-/** Drops a test database, closing any connections still open to it. */
+/** Drops a test database (on the server of its URL), closing any connections still open to it. */
 export async function dropTestDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
-  const client = new Client({ connectionString: ADMIN_URL });
+  const admin = new URL(url);
+  const shared = new URL(ADMIN_URL);
+  if (admin.host === shared.host) admin.pathname = shared.pathname;
+  else admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -5,7 +5,14 @@
 // PostgreSQL connection of the system's database) and remembers when each
 // target was down, so a client can tell an expected failure from a real one.
 import { spawn } from 'node:child_process';
-import { NetnsLab, PrivateNatsServer, ServiceName, ServiceProcess, sleep } from '@natgw/testing';
+import {
+  NetnsLab,
+  PrivateNatsServer,
+  PrivatePostgresServer,
+  ServiceName,
+  ServiceProcess,
+  sleep,
+} from '@natgw/testing';
 import { NatgwSystem } from './natgw-system';
 
 /** One executor: its node, backend and process. */
@@ -17,7 +24,7 @@ export interface FleetExecutor {
 
 /** What one injected fault was, for the report. */
 export interface InjectedFault {
-  kind: 'kill' | 'kill-relay-holder' | 'restart-nats' | 'cut-database';
+  kind: 'kill' | 'kill-relay-holder' | 'restart-nats' | 'cut-database' | 'restart-postgres';
   target: string;
   /** ms after the workload started. */
   at: number;
@@ -46,6 +53,7 @@ export class FaultFleet {
   private readonly down = new Set<ServiceProcess>();
   private natsEpoch = 0;
   private natsDown = false;
+  private postgresRestarts = 0;
   private started = Date.now();
 
   private constructor(
@@ -53,22 +61,34 @@ export class FaultFleet {
     readonly nats: PrivateNatsServer,
     readonly lab: NetnsLab,
     readonly nftablesNamespace: string,
+    /** The system's own PostgreSQL server, when it has one (it can then be restarted). */
+    readonly postgres?: PrivatePostgresServer,
   ) {}
 
-  /** Starts everything: NATS, the namespace for node-a, and six service processes. */
-  static async start(label: string, env: Record<string, string> = {}): Promise<FaultFleet> {
+  /**
+   * Starts everything: NATS, the namespace for node-a, and six service processes.
+   * With `privatePostgres` the system's database lives on a PostgreSQL server of
+   * its own, which restartPostgres() may restart; otherwise on the shared one.
+   */
+  static async start(
+    label: string,
+    env: Record<string, string> = {},
+    options: { privatePostgres?: boolean } = {},
+  ): Promise<FaultFleet> {
     const nats = await PrivateNatsServer.start();
     const lab = new NetnsLab();
     let system: NatgwSystem | undefined;
+    let postgres: PrivatePostgresServer | undefined;
     try {
       const ns = await lab.namespace('faults');
-      // Small pools: six processes share a PostgreSQL that other tests use too.
-      system = await NatgwSystem.create(label, {
-        NATS_URL: nats.url,
-        DATABASE_POOL_SIZE: '4',
-        ...env,
-      });
-      const fleet = new FaultFleet(system, nats, lab, ns);
+      if (options.privatePostgres) postgres = await PrivatePostgresServer.start();
+      // Small pools: six processes share a PostgreSQL that other tests may use too.
+      system = await NatgwSystem.create(
+        label,
+        { NATS_URL: nats.url, DATABASE_POOL_SIZE: '4', ...env },
+        postgres?.url(),
+      );
+      const fleet = new FaultFleet(system, nats, lab, ns, postgres);
       const s = system;
       const launch = async (service: ServiceName, extra: Record<string, string> = {}) => {
         const p = s.prepare(service, extra);
@@ -96,6 +116,7 @@ export class FaultFleet {
       return fleet;
     } catch (err) {
       await system?.destroy().catch(() => undefined);
+      await postgres?.destroy();
       await nats.destroy();
       await lab.destroy();
       throw err;
@@ -186,9 +207,10 @@ export class FaultFleet {
       try {
         return await this.system.query<T>(sql, params);
       } catch (err) {
-        const code = (err as { code?: string }).code;
+        const code = (err as { code?: string }).code ?? '';
         const transient =
-          code === '53300' || code === '57P01' || code === '57P03' || /terminat/i.test(String(err));
+          ['53300', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code) ||
+          /terminat/i.test(String(err));
         if (!transient || attempt >= 60) throw err;
         await sleep(1000);
       }
@@ -231,6 +253,27 @@ export class FaultFleet {
     this.faults.push({ kind: 'restart-nats', target: `nats-server (${signal})`, at, downMs });
   }
 
+  /** PostgreSQL restarts so far (a private server only). */
+  get databaseRestarts(): number {
+    return this.postgresRestarts;
+  }
+
+  /**
+   * Stops the system's own PostgreSQL (alternately a fast shutdown and an
+   * immediate one, i.e. a crash with recovery), waits `downMs`, starts it again.
+   */
+  async restartPostgres(downMs: number): Promise<void> {
+    const pg = this.postgres;
+    if (!pg) throw new Error('restartPostgres needs a fleet started with privatePostgres');
+    const at = Date.now() - this.started;
+    const mode = this.postgresRestarts % 2 === 0 ? 'fast' : 'immediate';
+    this.postgresRestarts += 1;
+    await pg.stop(mode);
+    await sleep(downMs);
+    await pg.start();
+    this.faults.push({ kind: 'restart-postgres', target: `PostgreSQL (${mode} stop)`, at, downMs });
+  }
+
   /** pg_terminate_backend on every other session of the system's database; returns how many. */
   async cutDatabase(): Promise<number> {
     const at = Date.now() - this.started;
@@ -261,6 +304,7 @@ export class FaultFleet {
   /** Stops everything and removes the database, the NATS store and the namespace. */
   async destroy(): Promise<void> {
     await this.system.destroy().catch(() => undefined);
+    await this.postgres?.destroy();
     await this.nats.destroy();
     await this.lab.destroy();
   }

@@ -18,9 +18,16 @@ export class NatgwSystem {
     private readonly baseEnv: Record<string, string>,
   ) {}
 
-  /** Creates the database and names; starts nothing yet. */
-  static async create(label: string, env: Record<string, string> = {}): Promise<NatgwSystem> {
-    const databaseUrl = await createTestDatabase(label);
+  /**
+   * Creates the database and names; starts nothing yet. `postgresAdminUrl` puts the
+   * database on another server than the shared one (a PrivatePostgresServer).
+   */
+  static async create(
+    label: string,
+    env: Record<string, string> = {},
+    postgresAdminUrl?: string,
+  ): Promise<NatgwSystem> {
+    const databaseUrl = await createTestDatabase(label, postgresAdminUrl);
     const nats = testNatsNames(label);
     return new NatgwSystem(databaseUrl, nats, {
       DATABASE_URL: databaseUrl,
