@@ -1,5 +1,5 @@
 import { LogNotifier } from '@natgw/event-store';
-import { RESOURCE_CHANGES_CHANNEL } from './resource-change-log';
+import { RESOURCE_CHANGES_CHANNEL } from './resource-batch';
 
 /**
  * Listens on the resource-changes channel and tells subscribers that changes

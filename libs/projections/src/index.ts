@@ -6,12 +6,7 @@ export * from './entities/resource-version-state.entity';
 export { PROJECTION_MIGRATIONS } from './migrations';
 export * from './stored-resource';
 export * from './resource-objects';
-export {
-  RESOURCE_CHANGES_CHANNEL,
-  recordResourceChange,
-  setResourceSubresource,
-} from './resource-change-log';
-export type { ResourceChange } from './resource-change-log';
+export * from './resource-batch';
 export * from './resource-projection';
 export * from './status/status-applier';
 export * from './status/resource-status-appliers';
@@ -20,7 +15,6 @@ export * from './status/dataplane-status';
 export * from './status/dataplane-status.applier';
 export * from './nat-slots';
 export * from './schema';
-export * from './status/update-resource-status';
 export * from './queries/resource-reader';
 export * from './queries/resource-version-too-old.error';
 export * from './compaction';

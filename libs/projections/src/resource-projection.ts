@@ -7,11 +7,15 @@ import {
   ResourceObject,
 } from '@natgw/contracts';
 import type { Projection } from '@natgw/event-store';
-import { recordResourceChange } from './resource-change-log';
+import { ResourceBatch } from './resource-batch';
 import { objectAfterUpdate, objectBeingDeleted, objectFromCreated } from './resource-objects';
-import { StatusApplierRegistration, statusApplierContext } from './status/status-applier';
+import {
+  StatusApplierContext,
+  StatusApplierRegistration,
+  statusApplierContext,
+} from './status/status-applier';
 import { RESOURCE_STATUS_APPLIERS } from './status/resource-status-appliers';
-import { findResource, ResourceKey, StoredResource } from './stored-resource';
+import { ResourceKey, StoredResource } from './stored-resource';
 
 /** The projection's name: its checkpoint is `projection:resources`. */
 export const RESOURCE_PROJECTION_NAME = 'resources';
@@ -19,7 +23,8 @@ export const RESOURCE_PROJECTION_NAME = 'resources';
 /**
  * The resource read model: objects from their `<Kind>Created|Updated|
  * DeletionRequested|Deleted` events, and status from the events the registered
- * status appliers handle. Every change gets the next resourceVersion.
+ * status appliers handle. Every change gets the next resourceVersion. A batch of
+ * events is applied to a ResourceBatch and written back once at its end.
  */
 export class ResourceProjection implements Projection {
   readonly name = RESOURCE_PROJECTION_NAME;
@@ -32,16 +37,29 @@ export class ResourceProjection implements Projection {
     }
   }
 
-  async apply(event: RecordedEvent, manager: EntityManager): Promise<void> {
+  apply(event: RecordedEvent, manager: EntityManager): Promise<void> {
+    return this.applyBatch([event], manager);
+  }
+
+  async applyBatch(events: readonly RecordedEvent[], manager: EntityManager): Promise<void> {
+    const batch = new ResourceBatch(manager);
+    const ctx = statusApplierContext(batch);
+    for (const event of events) await this.applyOne(event, batch, ctx);
+    await batch.flush();
+  }
+
+  private async applyOne(
+    event: RecordedEvent,
+    batch: ResourceBatch,
+    ctx: StatusApplierContext,
+  ): Promise<void> {
     const resourceEvent = asResourceEvent(event);
     if (resourceEvent) {
-      await this.applyResourceEvent(resourceEvent, manager);
+      const key = keyOfStream(resourceEvent);
+      if (key) this.applyResourceEvent(resourceEvent, key, await batch.find(key), batch);
       return;
     }
-    const appliers = this.appliers.get(event.type);
-    if (!appliers) return;
-    const ctx = statusApplierContext(manager);
-    for (const reg of appliers) await reg.apply(event, ctx);
+    for (const reg of this.appliers.get(event.type) ?? []) await reg.apply(event, ctx);
   }
 
   async reset(manager: EntityManager): Promise<void> {
@@ -52,15 +70,16 @@ export class ResourceProjection implements Projection {
     await manager.query('UPDATE natgw_resource_versions SET compacted_rv = last_rv WHERE id = 1');
   }
 
-  private async applyResourceEvent(re: ResourceEvent, manager: EntityManager): Promise<void> {
-    const where = parseResourceStreamId(re.event.streamId);
-    if (!where || where.kind !== re.kind) return;
-    const key: ResourceKey = where;
-    const current = await findResource(manager, key);
+  private applyResourceEvent(
+    re: ResourceEvent,
+    key: ResourceKey,
+    current: StoredResource | undefined,
+    batch: ResourceBatch,
+  ): void {
     const version = re.event.version;
     if (re.action === 'Created') {
-      if (current && current.uid !== re.data.uid) await this.remove(manager, current);
-      await recordResourceChange(manager, {
+      if (current && current.uid !== re.data.uid) remove(batch, current);
+      batch.record({
         type: 'ADDED',
         object: objectFromCreated(re.kind, {
           ...re.data,
@@ -75,46 +94,52 @@ export class ResourceProjection implements Projection {
     if (!current || current.uid !== re.data.uid) return;
     switch (re.action) {
       case 'Updated':
-        return this.modify(manager, current, objectAfterUpdate(current.object, re.data), version);
+        return modify(batch, current, objectAfterUpdate(current.object, re.data), version);
       case 'DeletionRequested':
         // Without finalizers the API appends Deleted in the same append: the object
         // goes at once, as in Kubernetes (one DELETED, no MODIFIED before it).
         if ((current.object.metadata.finalizers ?? []).length === 0) return;
-        return this.modify(
-          manager,
+        return modify(
+          batch,
           current,
           objectBeingDeleted(current.object, re.data.deletionTimestamp),
           version,
         );
       case 'Deleted':
-        return this.remove(manager, current);
+        return remove(batch, current);
       default: {
         const never: never = re;
         throw new Error(`unhandled resource event ${JSON.stringify(never)}`);
       }
     }
   }
+}
 
-  private async modify(
-    manager: EntityManager,
-    current: StoredResource,
-    object: ResourceObject,
-    streamVersion: number,
-  ): Promise<void> {
-    await recordResourceChange(manager, {
-      type: 'MODIFIED',
-      object,
-      oldLabels: current.object.metadata.labels ?? {},
-      streamVersion,
-    });
-  }
+/** The object a resource event's stream names, when it is of the event's kind. */
+function keyOfStream(re: ResourceEvent): ResourceKey | undefined {
+  const where = parseResourceStreamId(re.event.streamId);
+  return where && where.kind === re.kind ? where : undefined;
+}
 
-  private async remove(manager: EntityManager, current: StoredResource): Promise<void> {
-    await recordResourceChange(manager, {
-      type: 'DELETED',
-      object: current.object,
-      oldLabels: current.object.metadata.labels ?? {},
-      streamVersion: current.streamVersion,
-    });
-  }
+function modify(
+  batch: ResourceBatch,
+  current: StoredResource,
+  object: ResourceObject,
+  streamVersion: number,
+): void {
+  batch.record({
+    type: 'MODIFIED',
+    object,
+    oldLabels: current.object.metadata.labels ?? {},
+    streamVersion,
+  });
+}
+
+function remove(batch: ResourceBatch, current: StoredResource): void {
+  batch.record({
+    type: 'DELETED',
+    object: current.object,
+    oldLabels: current.object.metadata.labels ?? {},
+    streamVersion: current.streamVersion,
+  });
 }

@@ -4,3 +4,4 @@ export * from './nats-server';
 export * from './service-process';
 export * from './netns';
 export * from './postgres-server';
+export * from './synthetic-history';

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { LogNotifier } from '../log-notifier';
 import { PostgresEventStore } from '../postgres-event-store';
-import { Projection, projectionCheckpointName } from './projection';
+import { applyEvents, Projection, projectionCheckpointName } from './projection';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
@@ -101,7 +101,7 @@ export class ProjectionRunner {
     const { applied, checkpoint } = await this.dataSource.transaction(async (manager) => {
       const from = await this.store.lockCheckpoint(name, manager);
       const read = await this.store.readAll({ after: from, limit, manager });
-      for (const event of read.events) await this.projection.apply(event, manager);
+      await applyEvents(this.projection, read.events, manager);
       if (read.events.length > 0) await this.store.storeCheckpoint(name, read.checkpoint, manager);
       return { applied: read.events.length, checkpoint: read.checkpoint };
     });

@@ -10,6 +10,11 @@ export interface Projection {
   readonly name: string;
   /** Applies one event (ignore event types you do not care about). */
   apply(event: RecordedEvent, manager: EntityManager): Promise<void>;
+  /**
+   * Applies consecutive events in one go (optional): a projection that can write
+   * a batch's changes together implements it; without it each event is applied.
+   */
+  applyBatch?(events: readonly RecordedEvent[], manager: EntityManager): Promise<void>;
   /** Deletes every row of the read model, before a rebuild. */
   reset(manager: EntityManager): Promise<void>;
 }
@@ -17,4 +22,15 @@ export interface Projection {
 /** The checkpoint name a projection stores its position under. */
 export function projectionCheckpointName(projection: Projection): string {
   return `projection:${projection.name}`;
+}
+
+/** Applies events in order, as a batch when the projection can. */
+export async function applyEvents(
+  projection: Projection,
+  events: readonly RecordedEvent[],
+  manager: EntityManager,
+): Promise<void> {
+  if (events.length === 0) return;
+  if (projection.applyBatch) return projection.applyBatch(events, manager);
+  for (const event of events) await projection.apply(event, manager);
 }

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { LOG_START } from '../checkpoint';
 import { PostgresEventStore } from '../postgres-event-store';
-import { Projection, projectionCheckpointName } from './projection';
+import { applyEvents, Projection, projectionCheckpointName } from './projection';
 
 /**
  * Rebuilds a projection from the start of the log in one transaction: readers see
@@ -23,7 +23,7 @@ export async function rebuildProjection(
     for (;;) {
       const { events, checkpoint } = await store.readAll({ after, limit: batchSize, manager });
       if (events.length === 0) break;
-      for (const event of events) await projection.apply(event, manager);
+      await applyEvents(projection, events, manager);
       total += events.length;
       after = checkpoint;
     }

@@ -32,7 +32,11 @@ async function gatewaysBehind(
         AND COALESCE((r.subresources -> $3 -> 'programmed' ->> $4)::int, 0) < t.version`,
     [reported.map(([uid]) => uid), reported.map(([, v]) => v), DATAPLANE_SUBRESOURCE, data.node],
   );
-  return new Set(rows.map((r) => r.uid.toLowerCase()));
+  const behind = new Set(rows.map((r) => r.uid.toLowerCase()));
+  // The table does not show what this batch changed (a gateway created or allocated
+  // by an earlier event of the batch): those are checked on the batch's copy.
+  for (const [uid] of reported) if (ctx.changedInBatch(uid)) behind.add(uid.toLowerCase());
+  return behind;
 }
 
 /** Records each node's programmed versions and updates DataplaneProgrammed and Ready. */

@@ -1,19 +1,23 @@
 import { EntityManager } from 'typeorm';
 import type { RecordedEvent, ResourceObject } from '@natgw/contracts';
-import { setResourceSubresource } from '../resource-change-log';
-import { findResource, findResourceByUid, ResourceKey, StoredResource } from '../stored-resource';
-import { StatusMutation, updateResourceStatus } from './update-resource-status';
+import { ResourceBatch, StatusMutation } from '../resource-batch';
+import { ResourceKey, StoredResource } from '../stored-resource';
 
 /**
- * What a status applier may do, inside the projection's transaction. The calls
- * share that transaction's one connection: await each before the next.
+ * What a status applier may do, inside the projection's transaction. Reads and
+ * writes go through the batch the event is applied in (see ResourceBatch): the
+ * table shows the batch's changes only after it is flushed. The calls share that
+ * transaction's one connection: await each before the next.
  */
 export interface StatusApplierContext {
+  /** For set queries over the table; it does not show this batch's changes (see `changedInBatch`). */
   readonly manager: EntityManager;
   find(key: ResourceKey): Promise<StoredResource | undefined>;
   /** Finds an object by uid (allocation streams name gateways and NICs by uid). */
   findByUid(uid: string): Promise<StoredResource | undefined>;
-  /** See updateResourceStatus: a changed status gets a new resourceVersion and a MODIFIED watch event. */
+  /** True when this batch changed the object with this uid, so the table's row is older. */
+  changedInBatch(uid: string): boolean;
+  /** See ResourceBatch.updateStatus: a changed status gets a new resourceVersion and a MODIFIED watch event. */
   updateStatus(key: ResourceKey, mutate: StatusMutation): Promise<ResourceObject | undefined>;
   /** Replaces a document served beside the object, e.g. a NATGateway's `nattable`. */
   setSubresource(key: ResourceKey, subresource: string, value: unknown): Promise<boolean>;
@@ -37,14 +41,14 @@ export interface StatusApplierRegistration {
   apply: StatusApplier;
 }
 
-/** The context handed to appliers for one event. */
-export function statusApplierContext(manager: EntityManager): StatusApplierContext {
+/** The context handed to appliers for the events of one batch. */
+export function statusApplierContext(batch: ResourceBatch): StatusApplierContext {
   return {
-    manager,
-    find: (key) => findResource(manager, key),
-    findByUid: (uid) => findResourceByUid(manager, uid),
-    updateStatus: (key, mutate) => updateResourceStatus(manager, key, mutate),
-    setSubresource: (key, subresource, value) =>
-      setResourceSubresource(manager, key, subresource, value),
+    manager: batch.manager,
+    find: (key) => batch.find(key),
+    findByUid: (uid) => batch.findByUid(uid),
+    changedInBatch: (uid) => batch.changed(uid),
+    updateStatus: (key, mutate) => batch.updateStatus(key, mutate),
+    setSubresource: (key, subresource, value) => batch.setSubresource(key, subresource, value),
   };
 }
