@@ -2,7 +2,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
 import { ResourceChangeType } from './entities/resource-change.entity';
-import { findResource, findResourceByUid, ResourceKey, StoredResource } from './stored-resource';
+import {
+  findResource,
+  findResourceByUid,
+  findResources,
+  ResourceKey,
+  StoredResource,
+} from './stored-resource';
 
 /** The PostgreSQL channel notified when changes commit; watchers wake on it. */
 export const RESOURCE_CHANGES_CHANNEL = 'natgw_resource_changes';
@@ -58,6 +64,16 @@ export class ResourceBatch {
   private readonly dirty = new Set<string>();
 
   constructor(readonly manager: EntityManager) {}
+
+  /** Reads the objects with these keys that this batch does not know yet, in one query. */
+  async load(keys: readonly ResourceKey[]): Promise<void> {
+    const unknown = new Map<string, ResourceKey>();
+    for (const key of keys) if (!this.objects.has(keyOf(key))) unknown.set(keyOf(key), key);
+    if (unknown.size === 0) return;
+    for (const found of await findResources(this.manager, [...unknown.values()]))
+      this.remember(keyOf(found), found);
+    for (const k of unknown.keys()) if (!this.objects.has(k)) this.objects.set(k, null);
+  }
 
   /** Reads one object by key (undefined when there is none). */
   async find(key: ResourceKey): Promise<StoredResource | undefined> {

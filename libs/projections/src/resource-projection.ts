@@ -44,6 +44,14 @@ export class ResourceProjection implements Projection {
   async applyBatch(events: readonly RecordedEvent[], manager: EntityManager): Promise<void> {
     const batch = new ResourceBatch(manager);
     const ctx = statusApplierContext(batch);
+    // One read for the objects the batch's resource events name, instead of one each.
+    await batch.load(
+      events.flatMap((event) => {
+        const re = asResourceEvent(event);
+        const key = re && keyOfStream(re);
+        return key ? [key] : [];
+      }),
+    );
     for (const event of events) await this.applyOne(event, batch, ctx);
     await batch.flush();
   }

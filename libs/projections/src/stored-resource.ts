@@ -30,7 +30,9 @@ interface ResourceRow {
   subresources: Record<string, unknown>;
 }
 
-const COLUMNS = `kind, namespace, name, uid, resource_version::text AS resource_version, stream_version, object, subresources`;
+// Every query reads the table as `r`.
+const COLUMNS = `r.kind, r.namespace, r.name, r.uid, r.resource_version::text AS resource_version,
+  r.stream_version, r.object, r.subresources`;
 
 function toStored(row: ResourceRow): StoredResource {
   return {
@@ -51,7 +53,7 @@ export async function findResource(
   key: ResourceKey,
 ): Promise<StoredResource | undefined> {
   const rows: ResourceRow[] = await manager.query(
-    `SELECT ${COLUMNS} FROM natgw_resources WHERE kind = $1 AND namespace = $2 AND name = $3`,
+    `SELECT ${COLUMNS} FROM natgw_resources r WHERE kind = $1 AND namespace = $2 AND name = $3`,
     [key.kind, key.namespace, key.name],
   );
   return rows.length > 0 ? toStored(rows[0]) : undefined;
@@ -66,8 +68,24 @@ export async function findResourceByUid(
 ): Promise<StoredResource | undefined> {
   if (!UUID.test(uid)) return undefined;
   const rows: ResourceRow[] = await manager.query(
-    `SELECT ${COLUMNS} FROM natgw_resources WHERE uid = $1`,
+    `SELECT ${COLUMNS} FROM natgw_resources r WHERE uid = $1`,
     [uid],
   );
   return rows.length > 0 ? toStored(rows[0]) : undefined;
+}
+
+/** Reads many objects by key in one query (the ones that exist). */
+export async function findResources(
+  manager: EntityManager,
+  keys: readonly ResourceKey[],
+): Promise<StoredResource[]> {
+  if (keys.length === 0) return [];
+  const rows: ResourceRow[] = await manager.query(
+    `SELECT ${COLUMNS}
+       FROM natgw_resources r
+       JOIN jsonb_to_recordset($1::jsonb) AS k(kind text, namespace text, name text)
+         ON r.kind = k.kind AND r.namespace = k.namespace AND r.name = k.name`,
+    [JSON.stringify(keys.map(({ kind, namespace, name }) => ({ kind, namespace, name })))],
+  );
+  return rows.map(toStored);
 }
