@@ -75,12 +75,19 @@ async function main() {
   }
   const file = path.join(ROOT, 'bench', 'results', 'summary.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  // A partial run (names given) keeps the sections of the benches it did not run.
+  // A partial run (names given) keeps the sections of the benches it did not run,
+  // each marked with the run it came from.
   if (asked.length > 0 && fs.existsSync(file)) {
     const previous = fs.readFileSync(file, 'utf8');
+    const earlier = /^Ran (\S+ at commit \S+)/m.exec(previous)?.[1] ?? 'an earlier run';
     for (const section of previous.split(/\n(?=## bench:)/).slice(1)) {
       const name = /^## bench:(\S+)/.exec(section)?.[1];
-      if (name && !names.includes(name)) lines.push(section.trim(), '');
+      if (!name || names.includes(name)) continue;
+      const [heading, ...rest] = section.trim().split('\n');
+      const kept = /^_Kept from/.test(rest[1] ?? '')
+        ? rest
+        : ['', `_Kept from the run of ${earlier}._`, ...rest];
+      lines.push(heading, ...kept, '');
     }
   }
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
