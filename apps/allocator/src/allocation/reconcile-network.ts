@@ -14,6 +14,7 @@ import {
   PublicIpBounds,
 } from '@natgw/domain';
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
+import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
 import { Folded, FoldedStreamCache } from '../state/folded-stream';
 import {
@@ -40,15 +41,6 @@ export const ALLOCATOR_SOURCE = '/natgw/allocator';
 /** The stream of a gateway's allocation. */
 export function allocationStreamId(gatewayUid: string): string {
   return `allocation:${gatewayUid}`;
-}
-
-/** Errors after which a fresh attempt can succeed: lost races and deadlocks. */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof ConcurrencyError) return true;
-  const code = (err as { code?: string }).code;
-  if (code === '40P01' || code === '40001') return true;
-  const name = (err as { name?: string }).name;
-  return name === 'IpAlreadyClaimedError' || name === 'IpClaimedByAnotherGatewayError';
 }
 
 /** One gateway's usage after a reconcile, for metrics. */
@@ -81,13 +73,15 @@ interface Written {
  * Deleted gateways and NICs are released and then finalized (`<Kind>Deleted`).
  */
 export class ReconcileNetwork {
+  /** Retries lost races; races for a pool stream retry one at a time in this process. */
+  private readonly retry = new LostRaceRetry();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: PostgresEventStore,
     private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>,
     private readonly allocations: FoldedStreamCache<AllocationState, AllocationEvent>,
     private readonly defaultBounds: PublicIpBounds,
-    private readonly maxAttempts = 8,
   ) {}
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
@@ -108,7 +102,7 @@ export class ReconcileNetwork {
     const usage: GatewayUsage[] = [];
     const removed: Array<{ namespace: string; name: string }> = [];
     for (const gateway of ordered) {
-      const result = await this.withRetries(() =>
+      const result = await this.retry.run(() =>
         this.reconcileGateway(
           gateway,
           gateways,
@@ -128,17 +122,6 @@ export class ReconcileNetwork {
       }
     }
     return { appended, gateways: usage, removed };
-  }
-
-  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (!isRetryable(err) || i >= this.maxAttempts) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
-      }
-    }
   }
 
   private async reconcileGateway(

@@ -18,6 +18,11 @@ export function poolStreamId(name: string): string {
   return `ippool:${name}`;
 }
 
+/** True for the stream of an IP pool. */
+export function isPoolStream(streamId: string): boolean {
+  return streamId.startsWith(poolStreamId(''));
+}
+
 /** Every IP pool, folded: where free addresses come from and which pool owns an address. */
 export class PoolBook {
   constructor(readonly pools: Folded<IpPoolState>[]) {}
