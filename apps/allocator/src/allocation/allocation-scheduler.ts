@@ -106,7 +106,8 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   async resync(reason: string): Promise<void> {
     try {
       const networks = await new ResourceInputs(this.dataSource.manager).allNetworks();
-      for (const key of networks) this.queue.add(key, { correlationId: `resync:${reason}` });
+      for (const key of networks)
+        this.queue.add(key, { correlationId: `resync:${reason}` }, 'resync');
     } catch (err) {
       this.logger.warn(`resync failed: ${(err as Error).message}`);
     } finally {

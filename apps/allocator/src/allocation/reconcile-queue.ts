@@ -1,20 +1,30 @@
 import { Logger } from '@nestjs/common';
 import { NetworkKey, ReconcileCause } from './reconcile-network';
 
+/**
+ * How soon a queued network is worked on: networks an event named go before those
+ * queued by a resync, so a resync of every network never delays a user's change.
+ */
+export type ReconcilePriority = 'event' | 'resync';
+
+const PRIORITIES: readonly ReconcilePriority[] = ['event', 'resync'];
+
 interface Entry {
   key: NetworkKey;
   cause: ReconcileCause;
+  priority: ReconcilePriority;
 }
 
 /**
  * A work queue of networks to reconcile, in the controller-runtime manner: a
  * network queued many times is reconciled once with the latest cause, never by
  * two workers at once, and a failure requeues it with per-key exponential backoff.
+ * Event-triggered networks are taken before resync ones (see ReconcilePriority).
  */
 export class ReconcileQueue {
   private readonly logger = new Logger('ReconcileQueue');
   private readonly pending = new Map<string, Entry>();
-  private readonly order: string[] = [];
+  private readonly order: Record<ReconcilePriority, string[]> = { event: [], resync: [] };
   private readonly active = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -28,12 +38,22 @@ export class ReconcileQueue {
     private readonly maxBackoffMs = 60_000,
   ) {}
 
-  /** Queues a network (again); the newest cause wins. */
-  add(key: NetworkKey, cause: ReconcileCause = {}): void {
+  /** Queues a network (again); the newest cause and the most urgent priority win. */
+  add(key: NetworkKey, cause: ReconcileCause = {}, priority: ReconcilePriority = 'event'): void {
     if (this.stopped) return;
     const id = `${key.namespace}/${key.network}`;
-    if (!this.pending.has(id)) this.order.push(id);
-    this.pending.set(id, { key, cause });
+    const queued = this.pending.get(id);
+    if (!queued) {
+      this.order[priority].push(id);
+    } else if (queued.priority === 'resync' && priority === 'event') {
+      this.order.resync.splice(this.order.resync.indexOf(id), 1);
+      this.order.event.push(id);
+    }
+    this.pending.set(id, {
+      key,
+      cause,
+      priority: queued?.priority === 'event' ? 'event' : priority,
+    });
     this.pump();
   }
 
@@ -53,15 +73,14 @@ export class ReconcileQueue {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.pending.clear();
-    this.order.length = 0;
+    for (const p of PRIORITIES) this.order[p].length = 0;
     while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
   private pump(): void {
     while (this.workers < this.concurrency) {
-      const index = this.order.findIndex((id) => !this.active.has(id));
-      if (index < 0) break;
-      const [id] = this.order.splice(index, 1);
+      const id = this.next();
+      if (id === undefined) break;
       const entry = this.pending.get(id);
       if (!entry) continue;
       this.pending.delete(id);
@@ -74,6 +93,15 @@ export class ReconcileQueue {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The first queued network no worker holds, most urgent first. */
+  private next(): string | undefined {
+    for (const p of PRIORITIES) {
+      const index = this.order[p].findIndex((id) => !this.active.has(id));
+      if (index >= 0) return this.order[p].splice(index, 1)[0];
+    }
+    return undefined;
   }
 
   private async work(id: string, entry: Entry): Promise<void> {
@@ -90,7 +118,7 @@ export class ReconcileQueue {
       );
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        this.add(entry.key, entry.cause);
+        this.add(entry.key, entry.cause, entry.priority);
       }, delay);
       this.timers.add(timer);
     } finally {
