@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import { NATGW_SCHEMA, NAT_TABLE_PROGRAMMED, ResourceProjection } from '@natgw/projections';
-import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
+import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 
 jest.setTimeout(120_000);
 
@@ -79,7 +79,15 @@ describe('NATTableProgrammed status', () => {
     await report('node-a', { [a.uid]: 3, [b.uid]: 5 });
     await report('node-a', { [c.uid]: 2 });
     await report('node-b', { [a.uid]: 1, 'not-a-uid': 9, [randomUUID()]: 4 });
-    const applied = await rebuildProjection(ds, store, new ResourceProjection());
+    // A transaction open elsewhere on the server can hold the reports back for a
+    // moment: rebuild until the rebuild includes them.
+    const applied = await eventually(
+      async () => {
+        const n = await rebuildProjection(ds, store, new ResourceProjection());
+        return n === gateways.length + 4 && n;
+      },
+      { what: 'a rebuild with every report' },
+    );
     expect(applied).toBe(gateways.length + 4);
     const state = await programmed();
     expect(state.get(a.name)).toEqual({ 'node-a': 3, 'node-b': 1 });

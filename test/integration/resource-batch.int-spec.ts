@@ -20,6 +20,7 @@ import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
 import {
   createTestDatabase,
   dropTestDatabase,
+  eventually,
   SyntheticEvent,
   syntheticTenantHistory,
 } from '@natgw/testing';
@@ -122,8 +123,13 @@ describe('ResourceBatch: batch boundaries change nothing', () => {
       projectionCheckpointName(projection),
     ]);
     const runner = new ProjectionRunner(ds, store, projection, undefined, { batchSize });
-    // Appends from before this test are all committed; every event is visible.
-    expect(await runner.catchUp()).toBe(total);
+    // The appends are committed, but a transaction open elsewhere on the server can
+    // hold them back for a moment: catch up until every event is in.
+    let applied = 0;
+    await eventually(async () => (applied += await runner.catchUp()) >= total, {
+      what: 'every event replayed',
+    });
+    expect(applied).toBe(total);
     return snapshot();
   }
 
