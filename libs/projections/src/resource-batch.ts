@@ -2,13 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
 import { ResourceChangeType } from './entities/resource-change.entity';
-import {
-  findResource,
-  findResourceByUid,
-  findResources,
-  ResourceKey,
-  StoredResource,
-} from './stored-resource';
+import { findResourceByUid, findResources, ResourceKey, StoredResource } from './stored-resource';
 
 /** The PostgreSQL channel notified when changes commit; watchers wake on it. */
 export const RESOURCE_CHANGES_CHANNEL = 'natgw_resource_changes';
@@ -77,11 +71,8 @@ export class ResourceBatch {
 
   /** Reads one object by key (undefined when there is none). */
   async find(key: ResourceKey): Promise<StoredResource | undefined> {
-    const k = keyOf(key);
-    if (this.objects.has(k)) return this.objects.get(k) ?? undefined;
-    const found = await findResource(this.manager, key);
-    this.remember(k, found ?? null);
-    return found;
+    await this.load([key]);
+    return this.objects.get(keyOf(key)) ?? undefined;
   }
 
   /** Reads one object by uid (undefined when there is none, or it is gone in this batch). */
@@ -171,14 +162,15 @@ export class ResourceBatch {
 
   /** Writes every change in order, then the objects' final states. */
   async flush(): Promise<void> {
-    await this.writeChanges();
-    await this.writeObjects();
+    await this.writeObjects(await this.writeChanges());
     this.changes.length = 0;
     this.dirty.clear();
   }
 
-  private async writeChanges(): Promise<void> {
-    if (this.changes.length === 0) return;
+  /** Numbers and stores the changes; returns each changed key's last resourceVersion. */
+  private async writeChanges(): Promise<Map<string, string>> {
+    const lastVersions = new Map<string, string>();
+    if (this.changes.length === 0) return lastVersions;
     // The counter row stays locked until commit, so versions commit in order and a
     // reader that sees version N sees every change below N.
     const [{ last_rv }]: Array<{ last_rv: string }> = await this.manager.query(
@@ -191,11 +183,7 @@ export class ResourceBatch {
     const rows = this.changes.map((change, i) => {
       const rv = String(first + BigInt(i));
       const object = withResourceVersion(change.object, rv);
-      const k = keyOf(objectKey(object));
-      const stored = this.objects.get(k);
-      // The last change of a key carries the object as it stays.
-      if (stored && change.type !== 'DELETED' && stored.object === change.object)
-        this.objects.set(k, { ...stored, resourceVersion: rv, object });
+      lastVersions.set(keyOf(objectKey(object)), rv);
       return {
         resource_version: rv,
         ...objectKey(object),
@@ -214,14 +202,22 @@ export class ResourceBatch {
       [JSON.stringify(rows)],
     );
     await this.manager.query(`SELECT pg_notify('${RESOURCE_CHANGES_CHANNEL}', '')`);
+    return lastVersions;
   }
 
-  private async writeObjects(): Promise<void> {
+  /** Writes the final state of every dirty key; a changed object carries its last resourceVersion. */
+  private async writeObjects(lastVersions: Map<string, string>): Promise<void> {
     const gone: ResourceKey[] = [];
     const present: StoredResource[] = [];
     for (const k of this.dirty) {
       const stored = this.objects.get(k);
-      if (stored) present.push(stored);
+      const rv = lastVersions.get(k);
+      if (stored)
+        present.push(
+          rv
+            ? { ...stored, resourceVersion: rv, object: withResourceVersion(stored.object, rv) }
+            : stored,
+        );
       else if (stored === null) gone.push(parseKey(k));
     }
     if (gone.length > 0) {
