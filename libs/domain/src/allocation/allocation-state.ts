@@ -10,6 +10,12 @@ export interface NatSlot {
   readonly privateIp: string;
   /** The node the NIC runs on; the dataplane executor of that node programs the slot. */
   readonly nodeName?: string;
+  /**
+   * The VNI of the NIC's network when the slot was decided: the dataplane keys NAT by
+   * (network, private IP), so two networks may reuse one private address on a node. Absent only
+   * in slots decided before networks had VNIs; the allocator re-assigns those with the VNI.
+   */
+  readonly vni?: number;
   readonly ip: string;
   readonly port: number;
   readonly endPort: number;
@@ -122,6 +128,7 @@ function slotOf(data: NatSlot): NatSlot {
     namespace: data.namespace,
     privateIp: data.privateIp,
     ...(data.nodeName !== undefined ? { nodeName: data.nodeName } : {}),
+    ...(data.vni !== undefined ? { vni: data.vni } : {}),
     ip: canonicalIp(data.ip),
     port: data.port,
     endPort: data.endPort,
