@@ -10,6 +10,12 @@ export interface NatRule {
   readonly nicName?: string;
   readonly gatewayUid: string;
   readonly family: 'IPv4' | 'IPv6';
+  /**
+   * The VNI of the NIC's network. With per-network interfaces the dataplane keys NAT by
+   * (vni, privateIp), so networks may reuse private addresses; undefined means the node's one
+   * shared address space.
+   */
+  readonly vni?: number;
   readonly privateIp: string;
   readonly natIp: string;
   readonly port: number;

@@ -1,5 +1,5 @@
 import { type NatRule, findNatRuleProblems, sortNatRules } from '@natgw/domain';
-import type { DataplaneBackend } from '../dataplane-backend';
+import type { DataplaneBackend, NatApplyResult } from '../dataplane-backend';
 import { DataplaneApplyError, DataplaneRulesRejectedError } from '../dataplane-errors';
 
 /**
@@ -13,7 +13,7 @@ export class MemoryBackend implements DataplaneBackend {
   private failureMessage = '';
   private applies = 0;
 
-  async apply(desired: readonly NatRule[]): Promise<void> {
+  async apply(desired: readonly NatRule[]): Promise<NatApplyResult> {
     const problems = findNatRuleProblems(desired);
     if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
     if (this.failuresLeft > 0) {
@@ -22,6 +22,7 @@ export class MemoryBackend implements DataplaneBackend {
     }
     this.rules = sortNatRules(desired);
     this.applies += 1;
+    return { rejected: [] };
   }
 
   async read(): Promise<NatRule[]> {

@@ -7,7 +7,7 @@ import {
   sameNatRule,
   sortNatRules,
 } from '@natgw/domain';
-import type { DataplaneBackend } from '../dataplane-backend';
+import type { DataplaneBackend, NatApplyResult } from '../dataplane-backend';
 import {
   DataplaneApplyError,
   DataplaneError,
@@ -153,7 +153,7 @@ export class NftablesBackend implements DataplaneBackend {
     return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks });
   }
 
-  async apply(desired: readonly NatRule[]): Promise<void> {
+  async apply(desired: readonly NatRule[]): Promise<NatApplyResult> {
     const rules = this.validated(desired);
     await this.serialized(async () => {
       const known = this.known;
@@ -170,6 +170,7 @@ export class NftablesBackend implements DataplaneBackend {
       }
       await this.replaceTable(rules);
     });
+    return { rejected: [] };
   }
 
   /** Redefines the whole table in one transaction, whatever the backend believes it holds. */
