@@ -7,6 +7,10 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import {
+  DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY,
+  MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT,
+} from '@natgw/contracts';
 import { parsePrefix } from '@natgw/domain';
 import { BaseConfig } from '@natgw/platform';
 
@@ -64,6 +68,21 @@ export class AllocatorConfig extends BaseConfig {
   @IsInt({ message: 'DEFAULT_MAX_PUBLIC_IPS must be an integer' })
   @Type(() => Number)
   DEFAULT_MAX_PUBLIC_IPS = 10;
+
+  /**
+   * The most public IPs one gateway holds, whatever its NATGatewayAutoscaler says (the api-gateway
+   * refuses larger bounds; objects from before the cap are clamped). Set it as on the api-gateway.
+   */
+  @Expose()
+  @Max(MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT, {
+    message: `MAX_PUBLIC_IPS_PER_GATEWAY must be between 1 and ${MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT}`,
+  })
+  @Min(1, {
+    message: `MAX_PUBLIC_IPS_PER_GATEWAY must be between 1 and ${MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT}`,
+  })
+  @IsInt({ message: 'MAX_PUBLIC_IPS_PER_GATEWAY must be an integer' })
+  @Type(() => Number)
+  MAX_PUBLIC_IPS_PER_GATEWAY = DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY;
 
   /** Full recompute of every gateway, insurance against missed events. */
   @Expose()

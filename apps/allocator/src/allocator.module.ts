@@ -28,6 +28,11 @@ export class AllocatorModule implements OnModuleInit {
       minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS,
       maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS,
     });
+    if (config.DEFAULT_MAX_PUBLIC_IPS > config.MAX_PUBLIC_IPS_PER_GATEWAY) {
+      problems.push(
+        `maxPublicIPs ${config.DEFAULT_MAX_PUBLIC_IPS} must not exceed MAX_PUBLIC_IPS_PER_GATEWAY ${config.MAX_PUBLIC_IPS_PER_GATEWAY}`,
+      );
+    }
     if (problems.length > 0) {
       throw new ConfigError(
         problems.map((p) => `DEFAULT_MIN_PUBLIC_IPS/DEFAULT_MAX_PUBLIC_IPS: ${p}`),

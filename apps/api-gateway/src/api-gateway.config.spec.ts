@@ -51,4 +51,29 @@ describe('ApiGatewayConfig', () => {
       /WATCH_HISTORY_SECONDS/,
     );
   });
+
+  it('defaults the limits, and refuses out-of-range ones naming the variable', () => {
+    const c = loadApiGatewayConfig({});
+    expect(c.MAX_PUBLIC_IPS_PER_GATEWAY).toBe(64);
+    expect([c.RATE_LIMIT_QPS, c.RATE_LIMIT_BURST, c.RATE_LIMIT_WRITE_COST]).toEqual([50, 200, 2]);
+    expect([c.MAX_WATCHES_PER_CLIENT, c.MAX_WATCHES_TOTAL, c.MAX_LIST_LIMIT]).toEqual([
+      100, 2000, 500,
+    ]);
+    expect(
+      loadApiGatewayConfig({ MAX_PUBLIC_IPS_PER_GATEWAY: '8' }).MAX_PUBLIC_IPS_PER_GATEWAY,
+    ).toBe(8);
+    expect(loadApiGatewayConfig({ RATE_LIMIT_QPS: '0' }).RATE_LIMIT_QPS).toBe(0);
+    for (const [name, value] of [
+      ['MAX_PUBLIC_IPS_PER_GATEWAY', '0'],
+      ['MAX_PUBLIC_IPS_PER_GATEWAY', '1025'],
+      ['RATE_LIMIT_QPS', '-1'],
+      ['RATE_LIMIT_BURST', '0'],
+      ['RATE_LIMIT_WRITE_COST', '1.5'],
+      ['MAX_WATCHES_PER_CLIENT', '0'],
+      ['MAX_WATCHES_TOTAL', 'many'],
+      ['MAX_LIST_LIMIT', '0'],
+    ]) {
+      expect(() => loadApiGatewayConfig({ [name]: value })).toThrow(new RegExp(name));
+    }
+  });
 });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Expose, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import {
+  DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY,
+  MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT,
+} from '@natgw/contracts';
 import { BaseConfig, ConfigError, loadConfig } from '@natgw/platform';
 import { hashToken } from './auth/token-authenticator';
 import { loadTokensFile, TokenGrant } from './auth/tokens-file';
@@ -60,6 +64,66 @@ export class ApiGatewayConfig extends BaseConfig {
   @Max(604800, { message: 'WATCH_HISTORY_SECONDS must be between 60 and 604800' })
   @IsInt({ message: 'WATCH_HISTORY_SECONDS must be an integer' })
   WATCH_HISTORY_SECONDS = 900;
+
+  /** The most public IPs one gateway may ask for: minPublicIPs and maxPublicIPs above it are 422. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, {
+    message: `MAX_PUBLIC_IPS_PER_GATEWAY must be between 1 and ${MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT}`,
+  })
+  @Max(MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT, {
+    message: `MAX_PUBLIC_IPS_PER_GATEWAY must be between 1 and ${MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT}`,
+  })
+  @IsInt({ message: 'MAX_PUBLIC_IPS_PER_GATEWAY must be an integer' })
+  MAX_PUBLIC_IPS_PER_GATEWAY = DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY;
+
+  /** Tokens per second refilled into each client's bucket (per token; per client IP without one). 0 turns rate limiting off. */
+  @Expose()
+  @Type(() => Number)
+  @Min(0, { message: 'RATE_LIMIT_QPS must be between 0 and 100000' })
+  @Max(100000, { message: 'RATE_LIMIT_QPS must be between 0 and 100000' })
+  @IsInt({ message: 'RATE_LIMIT_QPS must be an integer' })
+  RATE_LIMIT_QPS = 50;
+
+  /** The size of each client's bucket: how many read requests it may send at once. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'RATE_LIMIT_BURST must be between 1 and 1000000' })
+  @Max(1000000, { message: 'RATE_LIMIT_BURST must be between 1 and 1000000' })
+  @IsInt({ message: 'RATE_LIMIT_BURST must be an integer' })
+  RATE_LIMIT_BURST = 200;
+
+  /** Tokens a write (POST, PUT, PATCH, DELETE) takes from the bucket; a read takes 1. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'RATE_LIMIT_WRITE_COST must be between 1 and 1000' })
+  @Max(1000, { message: 'RATE_LIMIT_WRITE_COST must be between 1 and 1000' })
+  @IsInt({ message: 'RATE_LIMIT_WRITE_COST must be an integer' })
+  RATE_LIMIT_WRITE_COST = 2;
+
+  /** Watches one client (token, or client IP without one) may hold open at once; more are 429. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'MAX_WATCHES_PER_CLIENT must be between 1 and 100000' })
+  @Max(100000, { message: 'MAX_WATCHES_PER_CLIENT must be between 1 and 100000' })
+  @IsInt({ message: 'MAX_WATCHES_PER_CLIENT must be an integer' })
+  MAX_WATCHES_PER_CLIENT = 100;
+
+  /** Watches the api-gateway holds open at once over all clients; more are 503. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'MAX_WATCHES_TOTAL must be between 1 and 1000000' })
+  @Max(1000000, { message: 'MAX_WATCHES_TOTAL must be between 1 and 1000000' })
+  @IsInt({ message: 'MAX_WATCHES_TOTAL must be an integer' })
+  MAX_WATCHES_TOTAL = 2000;
+
+  /** The largest `limit` of a list: larger values are served as this many items, with a `continue` token. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'MAX_LIST_LIMIT must be between 1 and 100000' })
+  @Max(100000, { message: 'MAX_LIST_LIMIT must be between 1 and 100000' })
+  @IsInt({ message: 'MAX_LIST_LIMIT must be an integer' })
+  MAX_LIST_LIMIT = 500;
 
   /**
    * PEM certificate (chain) the API serves HTTPS with, together with API_TLS_KEY_FILE.

@@ -69,10 +69,14 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       initialAllocationState,
       foldAllocation,
     );
-    this.reconciler = new ReconcileNetwork(dataSource, store, this.pools, allocations, {
-      minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS,
-      maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS,
-    });
+    this.reconciler = new ReconcileNetwork(
+      dataSource,
+      store,
+      this.pools,
+      allocations,
+      { minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS, maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS },
+      config.MAX_PUBLIC_IPS_PER_GATEWAY,
+    );
     this.queue = new ReconcileQueue((key, cause) => this.reconcile(key, cause));
   }
 

@@ -3,6 +3,7 @@ import { EventMetadata, resourceStreamId } from '@natgw/contracts';
 import {
   AllocationEvent,
   AllocationState,
+  capPublicIpBounds,
   decideAllocation,
   decidePool,
   eligibleNicsForGateway,
@@ -82,6 +83,8 @@ export class ReconcileNetwork {
     private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>,
     private readonly allocations: FoldedStreamCache<AllocationState, AllocationEvent>,
     private readonly defaultBounds: PublicIpBounds,
+    /** MAX_PUBLIC_IPS_PER_GATEWAY: no gateway holds more, whatever its autoscaler says. */
+    private readonly maxPublicIPsPerGateway: number,
   ) {}
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
@@ -107,7 +110,10 @@ export class ReconcileNetwork {
           gateway,
           gateways,
           nics,
-          bounds.get(gateway.name) ?? this.defaultBounds,
+          capPublicIpBounds(
+            bounds.get(gateway.name) ?? this.defaultBounds,
+            this.maxPublicIPsPerGateway,
+          ),
           metadata,
         ),
       );

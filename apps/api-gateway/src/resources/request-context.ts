@@ -12,6 +12,8 @@ export interface RequestContext {
   correlationId: string;
   dryRun: boolean;
   fieldValidation: FieldValidation;
+  /** MAX_PUBLIC_IPS_PER_GATEWAY (default DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY): caps minPublicIPs and maxPublicIPs. */
+  maxPublicIPsPerGateway?: number;
 }
 
 /** The metadata every event appended for this request carries. */
@@ -24,6 +26,7 @@ export function requestContext(
   req: Request,
   info: ResourceKindInfo,
   namespace: string,
+  maxPublicIPsPerGateway?: number,
 ): RequestContext {
   const query = new QueryParams(req.query);
   // pino-http stored the correlation id as req.id and echoed it in the response header.
@@ -35,5 +38,6 @@ export function requestContext(
     correlationId: typeof id === 'string' ? id : correlationIdOf(req),
     dryRun: query.dryRun(),
     fieldValidation: query.fieldValidation(),
+    ...(maxPublicIPsPerGateway !== undefined ? { maxPublicIPsPerGateway } : {}),
   };
 }

@@ -1,7 +1,9 @@
 import {
   API_VERSION,
   API_VERSION_NAME,
+  DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY,
   fieldError,
+  publicIpCapCauses,
   ResourceInput,
   validateDnsName,
   validateResourceInput,
@@ -52,6 +54,12 @@ export function checkResourceInput(
   const causes = [
     ...outcome.causes,
     ...validateDnsName('metadata.namespace', ctx.namespace, 'label'),
+    ...(info.kind === 'NATGatewayAutoscaler'
+      ? publicIpCapCauses(
+          body.spec,
+          ctx.maxPublicIPsPerGateway ?? DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY,
+        )
+      : []),
   ];
   const meta = body.metadata as { name?: unknown } | undefined;
   const name = typeof meta?.name === 'string' ? meta.name : (urlName ?? '');

@@ -13,6 +13,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
+import { ApiGatewayConfig } from '../api-gateway.config';
 import { AuthGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { negotiate } from '../http/media-negotiation';
@@ -41,8 +42,6 @@ const COLLECTION = 'namespaces/:namespace/:plural';
 const ITEM = `${COLLECTION}/:name`;
 const SUBRESOURCE = `${ITEM}/:subresource`;
 
-const context = (t: CollectionTarget) => requestContext(t.req, t.info, t.namespace);
-
 /**
  * The Kubernetes-style REST surface. It parses, authorizes (AuthGuard) and calls
  * one use case per verb; it holds no rules of its own. Reads answer in the
@@ -62,6 +61,7 @@ export class ResourcesController {
     private readonly deleteResource: DeleteResource,
     private readonly getNatTable: GetNatTable,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly config: ApiGatewayConfig,
   ) {}
 
   @Get(':plural')
@@ -76,7 +76,7 @@ export class ResourcesController {
 
   @Post(COLLECTION)
   async create(@Target({ names: false }) t: CollectionTarget, @Res() res: Response): Promise<void> {
-    send(res, await this.createResource.execute(context(t), objectBody(t.req)));
+    send(res, await this.createResource.execute(this.context(t), objectBody(t.req)));
   }
 
   @Get(ITEM)
@@ -88,17 +88,17 @@ export class ResourcesController {
 
   @Put(ITEM)
   async update(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
-    send(res, await this.updateResource.execute(context(t), t.name, objectBody(t.req)));
+    send(res, await this.updateResource.execute(this.context(t), t.name, objectBody(t.req)));
   }
 
   @Patch(ITEM)
   async patch(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
-    send(res, await this.patchResource.execute(context(t), t.name, patchBody(t.req)));
+    send(res, await this.patchResource.execute(this.context(t), t.name, patchBody(t.req)));
   }
 
   @Delete(ITEM)
   async delete(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
-    const ctx = context(t);
+    const ctx = this.context(t);
     const options = parseDeleteOptions(optionalObjectBody(t.req), ctx.dryRun);
     send(res, await this.deleteResource.execute(ctx, t.name, options));
   }
@@ -161,6 +161,10 @@ export class ResourcesController {
     }
     const list = await this.listResources.execute(t.info, t.namespace, query);
     send(res, { code: 200, body: view.list(list) });
+  }
+
+  private context(t: CollectionTarget) {
+    return requestContext(t.req, t.info, t.namespace, this.config.MAX_PUBLIC_IPS_PER_GATEWAY);
   }
 
   private readView(t: ResourceTarget): ReadView {

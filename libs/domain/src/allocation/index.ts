@@ -115,6 +115,7 @@ export {
 
 /** Target allocation of one gateway from current state. */
 export {
+  capPublicIpBounds,
   DEFAULT_PUBLIC_IP_BOUNDS,
   planAllocation,
   validatePublicIpBounds,

@@ -38,6 +38,18 @@ export function validatePublicIpBounds(bounds: PublicIpBounds): string[] {
   return problems;
 }
 
+/**
+ * Bounds clamped to a per-gateway cap (MAX_PUBLIC_IPS_PER_GATEWAY). The API refuses bounds above
+ * the cap, but objects written before it (or under a larger one) stay in the log: clamping keeps
+ * the work of planning one gateway bounded by the cap, whatever the log holds.
+ */
+export function capPublicIpBounds(bounds: PublicIpBounds, cap: number): PublicIpBounds {
+  return {
+    minPublicIPs: Math.min(bounds.minPublicIPs, cap),
+    maxPublicIPs: Math.min(bounds.maxPublicIPs, cap),
+  };
+}
+
 /** Everything planAllocation needs; all of it current state, so planning is level-triggered. */
 export interface PlanAllocationInput {
   readonly gateway: {

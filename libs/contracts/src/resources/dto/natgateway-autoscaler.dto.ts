@@ -6,6 +6,7 @@ import {
   DEFAULT_MIN_PUBLIC_IPS,
   NATGatewayAutoscalerSpec,
 } from '../natgateway-autoscaler';
+import { StatusCause } from '../k8s-status';
 import { fieldError } from '../validation/field-errors';
 import { IsInt32Field, IsObjectField, IsPresent, Satisfies } from '../validation/k8s-decorators';
 import { NATGatewayRefDto } from './references.dto';
@@ -69,6 +70,28 @@ export function natGatewayAutoscalerSpecFrom(
     // An unset maximum never undercuts an explicit minimum.
     maxPublicIPs: dto.maxPublicIPs ?? Math.max(DEFAULT_MAX_PUBLIC_IPS, minPublicIPs),
   };
+}
+
+/**
+ * The causes for bounds above the per-gateway cap (MAX_PUBLIC_IPS_PER_GATEWAY): the schema
+ * accepts any int32, the cap is the operator's. Checks the raw spec, before defaults.
+ */
+export function publicIpCapCauses(spec: unknown, cap: number): StatusCause[] {
+  const fields = (typeof spec === 'object' && spec !== null ? spec : {}) as Record<string, unknown>;
+  const causes: StatusCause[] = [];
+  for (const name of ['minPublicIPs', 'maxPublicIPs'] as const) {
+    const value = fields[name];
+    if (typeof value === 'number' && value > cap) {
+      causes.push(
+        fieldError.invalid(
+          `spec.${name}`,
+          value,
+          `must be less than or equal to ${cap} (the per-gateway cap, MAX_PUBLIC_IPS_PER_GATEWAY)`,
+        ),
+      );
+    }
+  }
+  return causes;
 }
 
 @ApiSchema({ name: 'NATGatewayAutoscalerStatus' })
