@@ -70,6 +70,8 @@ async function startApi(
       NATS_SUBJECT_PREFIX: nats.prefix,
       API_PORT: String(port),
       API_HOST: '127.0.0.1',
+      // Measures the services, not the per-client rate limit (every request comes from one client).
+      RATE_LIMIT_QPS: '0',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

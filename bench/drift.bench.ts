@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     DATAPLANE_BACKEND: 'nftables',
     DATAPLANE_NETNS: ns,
     DATAPLANE_UPLINK: 'lo',
+    // Measures the services, not the per-client rate limit (every request comes from one client).
+    RATE_LIMIT_QPS: '0',
     RECONCILE_INTERVAL_SECONDS: '1',
   };
   const services = (['api-gateway', 'allocator', 'dataplane-executor'] as const).map(

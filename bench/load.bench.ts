@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     NATS_SUBJECT_PREFIX: nats.prefix,
     PUBLIC_PREFIXES: '203.0.113.0/24',
     NODE_NAME: 'node-a',
+    // Measures the services, not the per-client rate limit (every request comes from one client).
+    RATE_LIMIT_QPS: '0',
   };
   const services: Array<[ServiceName, ServiceProcess]> = (
     ['api-gateway', 'allocator', 'dataplane-executor'] as const

@@ -170,6 +170,8 @@ async function runBackend(
     // 2,048 public IPv4 addresses: one for each gateway, and room to spare.
     PUBLIC_PREFIXES: '198.18.0.0/21',
     DATAPLANE_BACKEND: backend,
+    // Measures the services, not the per-client rate limit (every request comes from one client).
+    RATE_LIMIT_QPS: '0',
   };
   if (backend === 'nftables') {
     env.DATAPLANE_NETNS = await lab.namespace('ready');

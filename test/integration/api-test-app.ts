@@ -65,6 +65,8 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
     NATS_SUBJECT_PREFIX: nats.prefix,
     DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: 'silent',
+    // Tests drive the API from one client, faster than a tenant should; api-limits turns it on.
+    RATE_LIMIT_QPS: '0',
     ...options.env,
   };
   if (options.tokensYaml !== undefined) {

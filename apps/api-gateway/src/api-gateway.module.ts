@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { EventStoreModule } from '@natgw/event-store';
@@ -25,9 +25,9 @@ import { IpPoolsController } from './pools/ip-pools.controller';
 import { SetIpPoolPrefixes } from './pools/set-ip-pool-prefixes';
 import { AuthenticatedGuard, AuthGuard } from './auth/auth.guard';
 import { TokenAuthenticator } from './auth/token-authenticator';
+import { ClientLimits } from './limits/client-limits';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { VersionController } from './discovery/version.controller';
-import { BodyReaderMiddleware } from './http/body-reader.middleware';
 import { StatusExceptionFilter } from './http/status-exception.filter';
 import { INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
@@ -60,7 +60,7 @@ export interface ApiGatewayModuleOptions {
 
 /** The REST front door: Kubernetes-style resources; writes are events, reads come from projections. */
 @Module({})
-export class ApiGatewayModule implements NestModule {
+export class ApiGatewayModule {
   static forRoot(config: ApiGatewayConfig, options: ApiGatewayModuleOptions = {}): DynamicModule {
     const history: ChangeHistoryOptions = {
       retainSeconds: config.WATCH_HISTORY_SECONDS,
@@ -143,6 +143,7 @@ export class ApiGatewayModule implements NestModule {
         OpenApiDocumentHolder,
         AuthGuard,
         AuthenticatedGuard,
+        ClientLimits,
         ResourceLog,
         ResourceUpdater,
         CreateResource,
@@ -159,9 +160,5 @@ export class ApiGatewayModule implements NestModule {
         ...INBOUND_PROVIDERS,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(BodyReaderMiddleware).forRoutes(ResourcesController, IpPoolsController);
   }
 }

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError, apiErrors } from '../http/api-error';
+import { ClientLimits } from '../limits/client-limits';
 import { forbidden } from './forbidden';
 import { Principal, TokenAuthenticator } from './token-authenticator';
 import { Verb } from './tokens-file';
@@ -19,8 +20,16 @@ function unauthorized(): ApiError {
   return new ApiError(e.status, { 'WWW-Authenticate': 'Bearer realm="natgw"' });
 }
 
-/** The principal of the request's bearer token; 401 when there is none or it is unknown. */
-function authenticate(authenticator: TokenAuthenticator, req: Request): Principal {
+/**
+ * The principal of the request's bearer token; 401 when there is none or it is unknown,
+ * 429 when its client is over its rate limit. Guards run before the body is read
+ * (BodyReaderInterceptor), so an unauthenticated or throttled body is never read.
+ */
+function authenticate(
+  authenticator: TokenAuthenticator,
+  limits: ClientLimits,
+  req: Request,
+): Principal {
   let principal: Principal | undefined;
   if (!authenticator.enabled) {
     principal = authenticator.authenticate('');
@@ -30,6 +39,7 @@ function authenticate(authenticator: TokenAuthenticator, req: Request): Principa
     principal = match ? authenticator.authenticate(match[1]) : undefined;
   }
   if (!principal) throw unauthorized();
+  limits.admit(req, principal);
   return principal;
 }
 
@@ -40,11 +50,14 @@ function authenticate(authenticator: TokenAuthenticator, req: Request): Principa
  */
 @Injectable()
 export class AuthenticatedGuard implements CanActivate {
-  constructor(private readonly authenticator: TokenAuthenticator) {}
+  constructor(
+    private readonly authenticator: TokenAuthenticator,
+    private readonly limits: ClientLimits,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    PRINCIPALS.set(req, authenticate(this.authenticator, req));
+    PRINCIPALS.set(req, authenticate(this.authenticator, this.limits, req));
     return true;
   }
 }
@@ -56,11 +69,14 @@ export class AuthenticatedGuard implements CanActivate {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly authenticator: TokenAuthenticator) {}
+  constructor(
+    private readonly authenticator: TokenAuthenticator,
+    private readonly limits: ClientLimits,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const principal = authenticate(this.authenticator, req);
+    const principal = authenticate(this.authenticator, this.limits, req);
     const verb: Verb = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
     const namespace = (req.params as Record<string, string | undefined>).namespace;
     if (!principal.verbs.has(verb)) {

@@ -4,6 +4,8 @@ import { TokenGrant, Verb } from './tokens-file';
 /** Who made a request and what they may do. */
 export interface Principal {
   user: string;
+  /** Which token (hex of its SHA-256); absent for ANONYMOUS. Rate limits and watch caps key on it. */
+  tokenId?: string;
   namespaces: '*' | ReadonlySet<string>;
   verbs: ReadonlySet<Verb>;
 }
@@ -43,6 +45,13 @@ export class TokenAuthenticator {
     for (const grant of this.grants) {
       if (this.equal(presented, grant.tokenSha256) && found === undefined) found = grant;
     }
-    return found && { user: found.user, namespaces: found.namespaces, verbs: found.verbs };
+    return (
+      found && {
+        user: found.user,
+        tokenId: found.tokenSha256.toString('hex'),
+        namespaces: found.namespaces,
+        verbs: found.verbs,
+      }
+    );
   }
 }

@@ -87,6 +87,11 @@ export const apiErrors = {
       'Retry-After': String(retryAfterSeconds),
     }),
   internal: (message: string) => fail(500, 'InternalError', message),
+  /** A client over its rate limit or its share of watches: retry after the given seconds. */
+  tooManyRequests: (message: string, retryAfterSeconds: number) =>
+    new ApiError(failureStatus(429, 'TooManyRequests', message, { retryAfterSeconds }), {
+      'Retry-After': String(retryAfterSeconds),
+    }),
 };
 
 /** The stale-resourceVersion conflict, in the API server's words. */

@@ -1,5 +1,6 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request } from 'express';
+import { from, mergeMap, Observable } from 'rxjs';
 import { apiErrors } from './api-error';
 
 /** The largest request body accepted: 1 MiB, as the Kubernetes API server does for most requests. */
@@ -11,7 +12,7 @@ const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 const BODIES = new WeakMap<Request, Buffer>();
 
-/** The raw body the BodyReaderMiddleware read (empty when there was none). */
+/** The raw body the BodyReaderInterceptor read (empty when there was none). */
 export function rawBodyOf(req: Request): Buffer {
   return BODIES.get(req) ?? Buffer.alloc(0);
 }
@@ -20,12 +21,27 @@ export function rawBodyOf(req: Request): Buffer {
  * Reads the request body as raw bytes, at most MAX_BODY_BYTES (413 beyond),
  * before any parsing: parsing depends on the content type and the verb, and
  * happens in the resource handlers. Nest's own body parser is off (runService).
+ * An interceptor, so it runs after the guards: a request that fails authentication,
+ * authorization or the rate limit is answered without its body being read.
  */
 @Injectable()
-export class BodyReaderMiddleware implements NestMiddleware {
-  use(req: Request, _res: Response, next: NextFunction): void {
-    // Nest runs route middleware once per matching route (a verb's route and the
-    // catch-all 405 route), so the body may have been read already.
+export class BodyReaderInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request>();
+    return from(readBody(req)).pipe(mergeMap(() => next.handle()));
+  }
+}
+
+/** True when the request declares a body that nobody read (the answer then closes the connection). */
+export function hasUnreadBody(req: Request): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
+  return hasBody && !BODIES.has(req) && !req.complete;
+}
+
+function readBody(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const next = (err?: unknown) => (err ? reject(err) : resolve());
     if (BODIES.has(req)) {
       next();
       return;
@@ -73,5 +89,5 @@ export class BodyReaderMiddleware implements NestMiddleware {
       finish(apiErrors.badRequest(`could not read the request body: ${err.message}`)),
     );
     req.once('aborted', () => finish(apiErrors.badRequest('the client aborted the request')));
-  }
+  });
 }

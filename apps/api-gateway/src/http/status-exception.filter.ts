@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { failureStatus, Status, StatusReason } from '@natgw/contracts';
 import { correlationIdOf } from '@natgw/platform';
 import { ApiError } from './api-error';
+import { hasUnreadBody } from './body-reader.middleware';
 import {
   databaseUnavailableStatus,
   isTransientDatabaseError,
@@ -21,6 +22,7 @@ const REASONS: Record<number, StatusReason> = {
   413: 'RequestEntityTooLarge',
   415: 'UnsupportedMediaType',
   422: 'Invalid',
+  429: 'TooManyRequests',
   503: 'ServiceUnavailable',
   504: 'Timeout',
 };
@@ -90,6 +92,8 @@ export class StatusExceptionFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    // Refused before its body was read (401, 403, 429): close rather than read the rest.
+    if (hasUnreadBody(req)) headers = { ...headers, Connection: 'close' };
     res.status(status.code).set(headers).type('application/json').send(JSON.stringify(status));
   }
 }

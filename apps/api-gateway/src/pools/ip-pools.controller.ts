@@ -10,6 +10,7 @@ import {
   Req,
   Res,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -17,6 +18,7 @@ import { API_GATEWAY_SOURCE, EventMetadata, failureStatus, successStatus } from 
 import { correlationIdOf } from '@natgw/platform';
 import { AuthGuard, principalOf } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
+import { BodyReaderInterceptor } from '../http/body-reader.middleware';
 import { negotiate } from '../http/media-negotiation';
 import { QueryParams } from '../http/query-params';
 import { objectBody, patchBody } from '../http/request-body';
@@ -71,6 +73,7 @@ function invalid(name: string, causes: import('@natgw/contracts').StatusCause[])
  */
 @ApiExcludeController()
 @UseGuards(AuthGuard)
+@UseInterceptors(BodyReaderInterceptor)
 @Controller(`apis/${ADMIN_API_VERSION}/ippools`)
 export class IpPoolsController {
   constructor(

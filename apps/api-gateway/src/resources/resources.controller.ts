@@ -9,6 +9,7 @@ import {
   Put,
   Res,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -16,6 +17,7 @@ import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { AuthGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
+import { BodyReaderInterceptor } from '../http/body-reader.middleware';
 import { negotiate } from '../http/media-negotiation';
 import { QueryParams } from '../http/query-params';
 import { objectBody, optionalObjectBody, patchBody } from '../http/request-body';
@@ -49,6 +51,7 @@ const SUBRESOURCE = `${ITEM}/:subresource`;
  */
 @ApiExcludeController()
 @UseGuards(AuthGuard)
+@UseInterceptors(BodyReaderInterceptor)
 @Controller(RESOURCES_PREFIX)
 export class ResourcesController {
   constructor(

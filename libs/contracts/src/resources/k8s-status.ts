@@ -19,6 +19,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'Invalid'
   | 'Timeout'
+  | 'TooManyRequests'
   | 'InternalError'
   | 'ServiceUnavailable';
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { API_VERSION, ResourceKindInfo, ResourceList, ResourceObject } from '@natgw/contracts';
 import { ResourceReader, ResourceVersionTooOldError } from '@natgw/projections';
+import { ApiGatewayConfig } from '../../api-gateway.config';
 import { apiErrors } from '../../http/api-error';
 import { QueryParams } from '../../http/query-params';
 import { decodeContinue, encodeContinue } from '../continue-token';
@@ -9,10 +10,15 @@ import { decodeContinue, encodeContinue } from '../continue-token';
  * LIST with label and field selectors, and `limit` + `continue` pages. Every page
  * is served as of the first page's resourceVersion, so a paged list is one
  * consistent snapshot; a continue token older than the change history is 410.
+ * A `limit` above MAX_LIST_LIMIT is served as MAX_LIST_LIMIT items and a `continue`
+ * token, which clients that page (kubectl, client-go) follow.
  */
 @Injectable()
 export class ListResources {
-  constructor(private readonly reader: ResourceReader) {}
+  constructor(
+    private readonly reader: ResourceReader,
+    private readonly config: ApiGatewayConfig,
+  ) {}
 
   async execute(
     info: ResourceKindInfo,
@@ -21,7 +27,7 @@ export class ListResources {
   ): Promise<ResourceList<ResourceObject>> {
     const labelSelector = query.labelSelector();
     const fieldSelector = query.fieldSelector();
-    const limit = query.count('limit');
+    const limit = listLimit(query, this.config.MAX_LIST_LIMIT);
     const token = query.string('continue');
     const from = token ? decodeContinue(token) : undefined;
     if (from && query.resourceVersion() !== undefined) {
@@ -57,4 +63,13 @@ export class ListResources {
       throw err;
     }
   }
+}
+
+/**
+ * The page size of a list: `limit`, at most `max` (a larger one is clamped: the client gets
+ * a `continue` token for the rest). Without `limit` the list is whole, as the apiserver's.
+ */
+export function listLimit(query: QueryParams, max: number): number | undefined {
+  const limit = query.count('limit');
+  return limit === undefined ? undefined : Math.min(limit, max);
 }

@@ -6,7 +6,9 @@ import {
   ResourceReader,
   ResourceVersionTooOldError,
 } from '@natgw/projections';
+import { principalOf } from '../../auth/auth.guard';
 import { apiErrors } from '../../http/api-error';
+import { ClientLimits } from '../../limits/client-limits';
 import { QueryParams } from '../../http/query-params';
 import { WatchSession } from '../../watch/watch-session';
 
@@ -36,6 +38,7 @@ export class WatchResources implements BeforeApplicationShutdown {
     private readonly reader: ResourceReader,
     private readonly listener: ResourceChangeListener,
     @Inject(WATCH_TIMINGS) private readonly timings: WatchTimings,
+    private readonly limits: ClientLimits,
   ) {}
 
   /** Ends every open watch, so the server can close (clients re-watch from their last version). */
@@ -43,6 +46,7 @@ export class WatchResources implements BeforeApplicationShutdown {
     for (const session of this.sessions) session.close();
   }
 
+  /** Holds one of the client's watch slots (MAX_WATCHES_PER_CLIENT, MAX_WATCHES_TOTAL) while it runs. */
   async execute(
     info: ResourceKindInfo,
     namespace: string | undefined,
@@ -50,6 +54,22 @@ export class WatchResources implements BeforeApplicationShutdown {
     req: Request,
     res: Response,
     present: (event: WatchEvent) => WatchEvent = (event) => event,
+  ): Promise<void> {
+    const release = this.limits.openWatch(req, principalOf(req));
+    try {
+      await this.watch(info, namespace, query, req, res, present);
+    } finally {
+      release();
+    }
+  }
+
+  private async watch(
+    info: ResourceKindInfo,
+    namespace: string | undefined,
+    query: QueryParams,
+    req: Request,
+    res: Response,
+    present: (event: WatchEvent) => WatchEvent,
   ): Promise<void> {
     const timeoutSeconds =
       query.count('timeoutSeconds', 86_400) || this.timings.defaultTimeoutSeconds;
