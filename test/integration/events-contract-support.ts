@@ -15,8 +15,9 @@ import {
   resourceStreamId,
   streamCategory,
 } from '@natgw/contracts';
-import { ALLOCATION_EVENT_TYPES, IP_POOL_EVENT_TYPES } from '@natgw/domain';
+import { ALLOCATION_EVENT_TYPES, IP_POOL_EVENT_TYPES, QUOTA_EVENT_TYPES } from '@natgw/domain';
 import { DEAD_LETTER_EVENT_TYPE, deadLetterStreamId } from '@natgw/messaging';
+import { quotaStreamId } from '@natgw/projections';
 import { allocationStreamId } from '../../apps/allocator/src/allocation/reconcile-network';
 import { poolStreamId } from '../../apps/allocator/src/pools/pool-book';
 import {
@@ -123,6 +124,7 @@ export function emittedEventTypes(): EmittedType[] {
     [DATAPLANE_EVENT_TYPES, dataplaneStreamId('node-1'), 'DATAPLANE_EVENT_TYPES'],
     [[DEAD_LETTER_EVENT_TYPE], deadLetterStreamId('allocator'), 'DEAD_LETTER_EVENT_TYPE'],
     [INBOUND_EVENT_TYPES, INBOUND_STREAM_ID, 'INBOUND_EVENT_TYPES'],
+    [QUOTA_EVENT_TYPES, quotaStreamId('ns', 'name'), 'QUOTA_EVENT_TYPES'],
   ];
   for (const [types, stream, from] of lists) {
     for (const type of types) out.push({ type, category: streamCategory(stream), from });

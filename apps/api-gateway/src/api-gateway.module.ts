@@ -22,6 +22,10 @@ import { ApiGatewayConfig, isLoopbackHost } from './api-gateway.config';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
 import { IpPoolBook } from './pools/ip-pool-book';
 import { IpPoolsController } from './pools/ip-pools.controller';
+import { QuotaAdmission } from './quotas/quota-admission';
+import { QuotaBook } from './quotas/quota-book';
+import { QuotasController } from './quotas/quotas.controller';
+import { QuotaUsage } from './quotas/quota-usage';
 import { SetIpPoolPrefixes } from './pools/set-ip-pool-prefixes';
 import { AuthenticatedGuard, AuthGuard } from './auth/auth.guard';
 import { TokenAuthenticator } from './auth/token-authenticator';
@@ -91,6 +95,7 @@ export class ApiGatewayModule {
         ...AUDIT_CONTROLLERS,
         ResourcesController,
         IpPoolsController,
+        QuotasController,
         OpenApiController,
         DiscoveryController,
         VersionController,
@@ -156,6 +161,9 @@ export class ApiGatewayModule {
         GetNatTable,
         IpPoolBook,
         SetIpPoolPrefixes,
+        QuotaBook,
+        QuotaUsage,
+        QuotaAdmission,
         ...AUDIT_PROVIDERS,
         ...INBOUND_PROVIDERS,
       ],

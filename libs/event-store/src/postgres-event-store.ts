@@ -167,6 +167,31 @@ export class PostgresEventStore {
     };
   }
 
+  /**
+   * Every stream whose id starts with `prefix`, in byte order, with its version and the type of
+   * its last event (e.g. to count the live objects of a namespace: `natgateway:team-a/`). Reads
+   * in the caller's transaction when a manager is given. Cost: the streams of the prefix.
+   */
+  async streamsWithPrefix(
+    prefix: string,
+    manager?: EntityManager,
+  ): Promise<Array<{ streamId: string; version: number; lastType: string }>> {
+    if (prefix.length === 0) throw new RangeError('a stream prefix must not be empty');
+    const last = prefix.charCodeAt(prefix.length - 1);
+    const end = prefix.slice(0, -1) + String.fromCharCode(last + 1);
+    const rows: Array<{ stream_id: string; version: number; type: string }> = await (
+      manager ?? this.dataSource.manager
+    ).query(
+      `SELECT s.stream_id, s.version, e.type
+         FROM natgw_streams s
+         JOIN natgw_events e ON e.stream_id = s.stream_id AND e.version = s.version
+        WHERE (s.stream_id COLLATE "C") >= $1 AND (s.stream_id COLLATE "C") < $2
+        ORDER BY (s.stream_id COLLATE "C")`,
+      [prefix, end],
+    );
+    return rows.map((r) => ({ streamId: r.stream_id, version: r.version, lastType: r.type }));
+  }
+
   /** The number of events in a stream (0 when it does not exist). */
   async streamVersion(streamId: string, manager?: EntityManager): Promise<number> {
     const rows: Array<{ version: number }> = await (manager ?? this.dataSource.manager).query(

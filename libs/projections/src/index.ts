@@ -23,3 +23,4 @@ export * from './change-listener';
 /** The TypeORM entities of the read models (pass them to openDatabase / EventStoreModule). */
 export const PROJECTION_ENTITIES = NATGW_SCHEMA.entities;
 export * from './audit/allocation-history.reader';
+export * from './quotas/quota-reader';

@@ -9,6 +9,8 @@ import {
   IpPoolEvent,
   IpPoolState,
   poolUsage,
+  QUOTA_EVENT_TYPES,
+  QuotaEvent,
 } from '@natgw/domain';
 import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
 import { Metrics } from '@natgw/platform';
@@ -35,6 +37,8 @@ export const ALLOCATION_TRIGGER_TYPES = [
   'PublicPrefixAdded',
   'PublicPrefixRemoved',
   'PublicIPReleased',
+  'NATGatewayQuotaSet',
+  'NATGatewayQuotaDeleted',
 ] as const;
 
 /**
@@ -177,15 +181,18 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   private async networksAffectedBy(event: RecordedEvent): Promise<NetworkKey[]> {
     const inputs = new ResourceInputs(this.dataSource.manager);
     const resource = parseResourceEventType(event.type);
+    const quota = QUOTA_EVENT_TYPES.includes(event.type as QuotaEvent['type']);
+    if (quota || resource?.kind === 'NATGatewayAutoscaler') {
+      // A quota or an autoscaler bounds every gateway of its namespace.
+      const namespace = event.streamId.slice(event.streamId.indexOf(':') + 1).split('/')[0];
+      return (await inputs.allNetworks()).filter((n) => n.namespace === namespace);
+    }
     if (!resource) {
       // Pool changes: every network with a gateway may now get (or lose) addresses.
       return inputs.allNetworks();
     }
     const where = parseResourceStreamId(event.streamId);
     if (!where) return [];
-    if (resource.kind === 'NATGatewayAutoscaler') {
-      return (await inputs.allNetworks()).filter((n) => n.namespace === where.namespace);
-    }
     const data = event.data as { uid?: string; spec?: { networkRef?: { name?: string } } };
     const keys: NetworkKey[] = [];
     const named = data.spec?.networkRef?.name;

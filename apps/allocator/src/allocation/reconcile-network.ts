@@ -15,6 +15,7 @@ import {
   PublicIpBounds,
 } from '@natgw/domain';
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
+import { PublicIpQuota } from './public-ip-quota';
 import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
 import { Folded, FoldedStreamCache } from '../state/folded-stream';
@@ -76,6 +77,7 @@ interface Written {
 export class ReconcileNetwork {
   /** Retries lost races; races for a pool stream retry one at a time in this process. */
   private readonly retry = new LostRaceRetry();
+  private readonly quota: PublicIpQuota;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,7 +87,9 @@ export class ReconcileNetwork {
     private readonly defaultBounds: PublicIpBounds,
     /** MAX_PUBLIC_IPS_PER_GATEWAY: no gateway holds more, whatever its autoscaler says. */
     private readonly maxPublicIPsPerGateway: number,
-  ) {}
+  ) {
+    this.quota = new PublicIpQuota(store);
+  }
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
   async run(key: NetworkKey, cause: ReconcileCause = {}): Promise<ReconcileOutcome> {
@@ -142,6 +146,10 @@ export class ReconcileNetwork {
     let count = 0;
     try {
       count = await this.dataSource.transaction(async (manager) => {
+        // Before the pools are read: the quota's lock makes the namespace's claims current.
+        const quota = gateway.deleting
+          ? undefined
+          : await this.quota.lockLimit(gateway.namespace, manager);
         const book = await PoolBook.load(this.store, this.pools, manager);
         const allocation = await this.allocations.load(allocationId, manager);
         return gateway.deleting
@@ -151,6 +159,9 @@ export class ReconcileNetwork {
               gateways,
               nics,
               bounds,
+              quota === undefined
+                ? undefined
+                : await this.quota.budget(quota, gateway, book, manager),
               book,
               allocation,
               manager,
@@ -173,6 +184,7 @@ export class ReconcileNetwork {
     gateways: GatewayRecord[],
     nics: NicRecord[],
     bounds: PublicIpBounds,
+    ipBudget: number | undefined,
     book: PoolBook,
     allocation: Folded<AllocationState>,
     manager: EntityManager,
@@ -188,6 +200,7 @@ export class ReconcileNetwork {
       bounds,
       freeIps: book.freeIps(gateway.ipFamily),
       existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
+      ...(ipBudget !== undefined ? { ipBudget } : {}),
     });
     written.usage = {
       slotsUsed: plan.usage.slotsUsed,

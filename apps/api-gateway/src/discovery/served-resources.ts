@@ -66,6 +66,19 @@ export const IP_POOL_RESOURCE: ServedResource = {
   subresources: [],
 };
 
+/** The admin NATGatewayQuota: namespaced, without watch (its controller serves no watch). */
+export const QUOTA_RESOURCE: ServedResource = {
+  group: NATGW_API_GROUP,
+  version: 'v1alpha1',
+  plural: 'natgatewayquotas',
+  singular: 'natgatewayquota',
+  kind: 'NATGatewayQuota',
+  namespaced: true,
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+  shortNames: ['natgwquota'],
+  subresources: [],
+};
+
 /**
  * Every group/version natgw serves, in the order discovery lists them: the
  * Ironcore kinds first (the preferred group for their short names), then the admin group.
@@ -76,7 +89,7 @@ export const SERVED_GROUP_VERSIONS: readonly ServedGroupVersion[] = [
     version: API_VERSION_NAME,
     resources: RESOURCE_KINDS.map(networkingResource),
   },
-  { group: NATGW_API_GROUP, version: 'v1alpha1', resources: [IP_POOL_RESOURCE] },
+  { group: NATGW_API_GROUP, version: 'v1alpha1', resources: [IP_POOL_RESOURCE, QUOTA_RESOURCE] },
 ];
 
 /** The group/version of a URL, if natgw serves it. */

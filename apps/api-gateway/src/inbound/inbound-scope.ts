@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import { ExpectedVersion, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
 import { uuidV5 } from '@natgw/messaging';
@@ -36,22 +37,25 @@ export function inboundEventId(operation: InboundOperation, messageId: string, i
  */
 @Injectable()
 export class InboundResourceLog extends ResourceLog {
-  constructor(store: PostgresEventStore, projections: ProjectionHost) {
-    super(store, projections);
+  constructor(store: PostgresEventStore, projections: ProjectionHost, dataSource: DataSource) {
+    super(store, projections, dataSource);
   }
 
   override async append(
     streamId: string,
     events: NewEvent[],
     expectedVersion: ExpectedVersion,
+    admit?: (manager: EntityManager) => Promise<void>,
   ): Promise<RecordedEvent[]> {
     const scope = scopes.getStore();
     const messageId = scope?.messageId;
-    if (!scope || messageId === undefined) return super.append(streamId, events, expectedVersion);
+    if (!scope || messageId === undefined)
+      return super.append(streamId, events, expectedVersion, admit);
     return super.append(
       streamId,
       events.map((e, i) => ({ ...e, id: inboundEventId(scope.operation, messageId, i) })),
       expectedVersion,
+      admit,
     );
   }
 }

@@ -9,6 +9,7 @@ import {
   ResourceKindInfo,
 } from '@natgw/contracts';
 import { ipPoolPaths, ipPoolSchemas } from './ip-pool-openapi';
+import { quotaPaths, quotaSchemas } from './quota-openapi';
 import {
   DELETE_OPTIONS_SCHEMA,
   ERRORS,
@@ -119,7 +120,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('natgw API')
     .setDescription(
-      'NAT gateways for Ironcore-style clouds: Kubernetes-style resources of networking.ironcore.dev/v1alpha1, and the admin IPPool of natgw.ironcore.dev/v1alpha1. Errors are Kubernetes Status objects.',
+      'NAT gateways for Ironcore-style clouds: Kubernetes-style resources of networking.ironcore.dev/v1alpha1, and the admin IPPool and NATGatewayQuota of natgw.ironcore.dev/v1alpha1. Errors are Kubernetes Status objects.',
     )
     .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
@@ -132,6 +133,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   schemas.DeleteOptions = DELETE_OPTIONS_SCHEMA;
   Object.assign(schemas, ipPoolSchemas());
   Object.assign(doc.paths, ipPoolPaths());
+  Object.assign(schemas, quotaSchemas());
+  Object.assign(doc.paths, quotaPaths());
   for (const info of RESOURCE_KINDS) {
     schemas[`${info.kind}List`] = {
       type: 'object',

@@ -14,9 +14,8 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { API_GATEWAY_SOURCE, EventMetadata, failureStatus, successStatus } from '@natgw/contracts';
-import { correlationIdOf } from '@natgw/platform';
-import { AuthGuard, principalOf } from '../auth/auth.guard';
+import { failureStatus, successStatus } from '@natgw/contracts';
+import { AuthGuard } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
 import { BodyReaderInterceptor } from '../http/body-reader.middleware';
 import { negotiate } from '../http/media-negotiation';
@@ -25,21 +24,13 @@ import { objectBody, patchBody } from '../http/request-body';
 import { mergePatch } from '../resources/apply-patch';
 import { send } from '../resources/api-response';
 import { Clock, CLOCK } from '../resources/clock';
+import { requestEventMetadata } from '../resources/request-context';
 import { ReadView } from '../table/read-view';
 import { IP_POOL_COLUMNS } from '../table/table-columns';
 import { IpPoolBook } from './ip-pool-book';
 import { checkIpPoolInput } from './ip-pool-input';
 import { ADMIN_API_VERSION, ADMIN_GROUP, ipPoolObject } from './ip-pool-object';
 import { SetIpPoolPrefixes } from './set-ip-pool-prefixes';
-
-function metadata(req: Request): EventMetadata {
-  const id = (req as { id?: unknown }).id;
-  return {
-    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
-    actor: principalOf(req).user,
-    source: API_GATEWAY_SOURCE,
-  };
-}
 
 function notFound(name: string): ApiError {
   return new ApiError(
@@ -116,7 +107,7 @@ export class IpPoolsController {
       name: input.name,
       mode: 'create',
       prefixes: input.prefixes,
-      metadata: metadata(req),
+      metadata: requestEventMetadata(req),
     });
     send(res, { code: 201, body: created });
   }
@@ -170,7 +161,7 @@ export class IpPoolsController {
       mode: 'update',
       prefixes: input.prefixes,
       ...(input.resourceVersion ? { resourceVersion: input.resourceVersion } : {}),
-      metadata: metadata(req),
+      metadata: requestEventMetadata(req),
     });
   }
 
@@ -180,7 +171,12 @@ export class IpPoolsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.setPrefixes.execute({ name, mode: 'delete', prefixes: [], metadata: metadata(req) });
+    await this.setPrefixes.execute({
+      name,
+      mode: 'delete',
+      prefixes: [],
+      metadata: requestEventMetadata(req),
+    });
     send(res, { code: 200, body: successStatus({ name, group: ADMIN_GROUP, kind: 'ippools' }) });
   }
 

@@ -21,6 +21,16 @@ export function eventMetadata(ctx: RequestContext): EventMetadata {
   return { correlationId: ctx.correlationId, actor: ctx.actor, source: API_GATEWAY_SOURCE };
 }
 
+/** The metadata of the events a request appends, for controllers without a RequestContext. */
+export function requestEventMetadata(req: Request): EventMetadata {
+  const id = (req as { id?: unknown }).id;
+  return {
+    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
+    actor: principalOf(req).user,
+    source: API_GATEWAY_SOURCE,
+  };
+}
+
 /** Builds the context of a request to a namespaced resource. */
 export function requestContext(
   req: Request,

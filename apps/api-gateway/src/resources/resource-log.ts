@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import {
   checkpointOf,
@@ -23,18 +24,34 @@ export class ResourceLog {
   constructor(
     private readonly store: PostgresEventStore,
     private readonly projections: ProjectionHost,
+    private readonly dataSource: DataSource,
   ) {}
 
-  /** Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the projection. */
+  /**
+   * Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the
+   * projection. With `admit`, the append runs in a transaction that `admit` runs first (a
+   * quota check that throws to refuse), so the check and the write commit together.
+   */
   async append(
     streamId: string,
     events: NewEvent[],
     expectedVersion: ExpectedVersion,
+    admit?: (manager: EntityManager) => Promise<void>,
   ): Promise<RecordedEvent[]> {
-    const result = await this.store.append(streamId, events, { expectedVersion });
+    const result = admit
+      ? await this.dataSource.transaction(async (manager) => {
+          await admit(manager);
+          return this.store.append(streamId, events, { expectedVersion, manager });
+        })
+      : await this.store.append(streamId, events, { expectedVersion });
     const last = result.events[result.events.length - 1];
     if (last) await this.waitFor(last);
     return result.events;
+  }
+
+  /** For reads outside a transaction (a dry run's admission). */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
   }
 
   /** The newest event of a stream (undefined for a stream without events). */

@@ -9,6 +9,7 @@ import {
 } from '@natgw/contracts';
 import { objectAfterUpdate, ResourceReader, StoredResource } from '@natgw/projections';
 import { apiErrors, STALE_OBJECT } from '../http/api-error';
+import { QuotaAdmission } from '../quotas/quota-admission';
 import { canonicalJson } from './canonical-json';
 import { ResourceLog } from './resource-log';
 import { eventMetadata, RequestContext } from './request-context';
@@ -27,6 +28,7 @@ export class ResourceUpdater {
   constructor(
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
+    private readonly quotas: QuotaAdmission,
   ) {}
 
   async write(
@@ -58,6 +60,7 @@ export class ResourceUpdater {
       data.annotations = input.annotations;
     if (specChanged) data.spec = input.spec;
     if (!specChanged && !data.labels && !data.annotations) return old;
+    if (specChanged) await this.quotas.checkSpec(ctx, input);
     if (ctx.dryRun) return objectAfterUpdate(old, data);
     await this.log.append(
       resourceStreamId(info.kind, current.namespace, current.name),

@@ -180,3 +180,21 @@ export const IP_POOL_COLUMNS: readonly TableColumn[] = [
   ),
   AGE,
 ];
+
+/** The `kubectl get natgatewayquotas` columns: what is used of each limit, as `kubectl get quota` shows it. */
+export const QUOTA_COLUMNS: readonly TableColumn[] = [
+  NAME,
+  column(
+    'Used',
+    'Per resource, what the namespace uses of the hard limit (status.used / status.hard).',
+    (o) => {
+      const { hard, used } = fields(o.status);
+      return joined(
+        Object.entries(fields(hard)).map(
+          ([r, limit]) => `${r}: ${text(fields(used)[r], '0')}/${text(limit)}`,
+        ),
+      );
+    },
+  ),
+  AGE,
+];

@@ -43,14 +43,16 @@ export type AllocationPendingReason =
   /** The pool has no free address of the gateway's family. */
   | 'PublicIPPoolExhausted'
   /** The gateway holds maxPublicIPs and every slot on them is taken. */
-  | 'MaxPublicIPsReached';
+  | 'MaxPublicIPsReached'
+  /** The namespace's NATGatewayQuota on publicIPs allows the gateway no more public IPs. */
+  | 'QuotaExceeded';
 
 /** An unsatisfied allocation: NICs without a slot, or fewer IPs than minPublicIPs. */
 export interface AllocationPending {
   /** Eligible NICs that have no slot. */
   readonly waiting: number;
   readonly reason: AllocationPendingReason;
-  /** Public IPs the gateway wanted (for NICs or for minPublicIPs) but the pool could not give. */
+  /** Public IPs the gateway wanted (for NICs or for minPublicIPs) but the pool or the quota could not give. */
   readonly missingIps: number;
 }
 

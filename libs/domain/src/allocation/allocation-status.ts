@@ -33,6 +33,12 @@ export function describePending(pending: AllocationPending, family: IpFamily): s
     }
     case 'MaxPublicIPsReached':
       return `${waiting}: the gateway holds maxPublicIPs and every slot is taken`;
+    case 'QuotaExceeded': {
+      const more = `${pending.missingIps} more public IP${pending.missingIps === 1 ? ' is' : 's are'} needed`;
+      return pending.waiting === 0
+        ? `the gateway holds fewer public IPs than minPublicIPs: the namespace's NATGatewayQuota on publicIPs is used up and ${more}`
+        : `${waiting}: the namespace's NATGatewayQuota on publicIPs is used up; ${more}`;
+    }
     default: {
       const unknown: never = pending.reason;
       throw new Error(`unknown pending reason ${String(unknown)}`);

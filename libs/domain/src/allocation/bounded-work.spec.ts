@@ -116,3 +116,50 @@ describe('allocation work is bounded by what a gateway needs, not by the pool', 
     expect(large).toBeLessThan(5000);
   });
 });
+
+describe('the publicIPs quota budget', () => {
+  const pool = () => poolWithClaims(0, 0);
+  const base = {
+    gateway: { uid: 'gw', ipFamily: 'IPv6' as const, portsPerNetworkInterface: 32768 },
+    current: initialAllocationState(),
+  };
+
+  it('claims no more than the budget and says the quota is why NICs wait', () => {
+    // ppni 32768: floor(64512 / 32768) = 1 slot per IP, so 5 NICs want 5 IPs.
+    const plan = planAllocation({
+      ...base,
+      nics: [1, 2, 3, 4, 5].map(nic),
+      bounds: { minPublicIPs: 1, maxPublicIPs: 10 },
+      freeIps: freeIps(pool(), 'IPv6'),
+      ipBudget: 2,
+    });
+    expect(plan.claimIps).toHaveLength(2);
+    expect(plan.waitingNicUids).toHaveLength(3);
+    expect(plan.pending).toEqual({ waiting: 3, reason: 'QuotaExceeded', missingIps: 3 });
+  });
+
+  it('a budget of 0 below minPublicIPs claims nothing and reports the missing IPs', () => {
+    const plan = planAllocation({
+      ...base,
+      nics: [],
+      bounds: { minPublicIPs: 2, maxPublicIPs: 2 },
+      freeIps: freeIps(pool(), 'IPv6'),
+      ipBudget: 0,
+    });
+    expect(plan.claimIps).toEqual([]);
+    expect(plan.pending).toEqual({ waiting: 0, reason: 'QuotaExceeded', missingIps: 2 });
+  });
+
+  it('a budget that does not bind changes nothing', () => {
+    const input = {
+      ...base,
+      nics: [1, 2].map(nic),
+      bounds: { minPublicIPs: 1, maxPublicIPs: 10 },
+    };
+    const free = () => freeIps(pool(), 'IPv6');
+    const without = planAllocation({ ...input, freeIps: free() });
+    const withBudget = planAllocation({ ...input, freeIps: free(), ipBudget: 2 });
+    expect(withBudget).toEqual(without);
+    expect(without.pending).toBeUndefined();
+  });
+});

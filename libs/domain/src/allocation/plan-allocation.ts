@@ -73,6 +73,12 @@ export interface PlanAllocationInput {
    * no longer eligible ('NoLongerEligible'). Without it every departure is 'NoLongerEligible'.
    */
   readonly existingNicUids?: ReadonlySet<string>;
+  /**
+   * The most public IPs the gateway may hold under its namespace's publicIPs quota: what it holds
+   * now plus what the quota leaves. Undefined: no quota. A quota never takes away an IP that
+   * carries slots (quotas are not retroactive); it only stops new claims.
+   */
+  readonly ipBudget?: number;
 }
 
 /** Counters for the gateway's status (Ironcore's "requested" and "used"). */
@@ -139,8 +145,8 @@ function slotFor(nic: EligibleNic, ip: string, port: number, endPort: number): N
  * - Stability: a NIC keeps its slot while it stays eligible, its IP stays held and ppni is unchanged.
  * - maxPublicIPs is a hard bound: if lowered below the IPs in use, the IPs with the fewest slots
  *   (then the highest) are released and their NICs move ('IPReleased').
- * - Size: the fewest IPs that give every NIC a slot, clamped to [min, max]; IPs held now are
- *   preferred over new ones, then the pool's lowest free addresses.
+ * - Size: the fewest IPs that give every NIC a slot, clamped to [min, max] and to the quota's
+ *   ipBudget; IPs held now are preferred over new ones, then the pool's lowest free addresses.
  * - New NICs (oldest first) take the lowest free slot on the lowest IP; NICs that do not fit wait.
  * - An IP is released only when it holds no slot and the gateway is above its minimum.
  */
@@ -210,7 +216,11 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     bounds.minPublicIPs,
     keptIps.length + (shortfall > 0 ? Math.ceil(shortfall / perIp) : 0),
   );
-  const allowed = Math.min(wanted, bounds.maxPublicIPs);
+  const allowedByBounds = Math.min(wanted, bounds.maxPublicIPs);
+  const allowed =
+    input.ipBudget === undefined
+      ? allowedByBounds
+      : Math.min(allowedByBounds, Math.max(input.ipBudget, keptIps.length));
 
   // Extra IPs: held ones first (no churn in the pool), then the pool's lowest free addresses.
   const targetIps = new Map<string, HeldIp>(keptIps.map((ip) => [ip, held.get(ip) as HeldIp]));
@@ -254,12 +264,17 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     compareSlots,
   );
 
-  const missingIps = allowed - targetIps.size;
+  const missingIps = allowedByBounds - targetIps.size;
   const pending: AllocationPending | undefined =
     waitingNicUids.length > 0 || missingIps > 0
       ? {
           waiting: waitingNicUids.length,
-          reason: missingIps > 0 ? 'PublicIPPoolExhausted' : 'MaxPublicIPsReached',
+          reason:
+            targetIps.size < allowed
+              ? 'PublicIPPoolExhausted'
+              : allowed < allowedByBounds
+                ? 'QuotaExceeded'
+                : 'MaxPublicIPsReached',
           missingIps,
         }
       : undefined;

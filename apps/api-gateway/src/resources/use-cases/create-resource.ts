@@ -9,6 +9,7 @@ import {
 import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
 import { apiErrors } from '../../http/api-error';
+import { QuotaAdmission } from '../../quotas/quota-admission';
 import { ApiResponse } from '../api-response';
 import { Clock, CLOCK } from '../clock';
 import { checkResourceInput } from '../resource-input';
@@ -26,6 +27,7 @@ export class CreateResource {
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly quotas: QuotaAdmission,
   ) {}
 
   async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
@@ -46,17 +48,22 @@ export class CreateResource {
     const created = [
       { type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) },
     ];
+    // NATGatewayQuota: counted kinds are admitted in the create's transaction.
+    await this.quotas.checkSpec(ctx, input);
+    const admit = this.quotas.forCreate(ctx, input.name);
     if (ctx.dryRun) {
       await this.freeVersion(ctx, stream, input.name);
+      await admit?.(this.log.manager);
       return { code: 201, body: objectFromCreated(info.kind, data), warnings };
     }
     try {
       // Most names are new: try that first, and look at the stream only when it exists.
-      await this.log.append(stream, created, 'no-stream');
+      await this.log.append(stream, created, 'no-stream', admit);
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err;
       try {
-        await this.log.append(stream, created, await this.freeVersion(ctx, stream, input.name));
+        const expected = await this.freeVersion(ctx, stream, input.name);
+        await this.log.append(stream, created, expected, admit);
       } catch (again) {
         if (again instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
         throw again;
