@@ -208,6 +208,164 @@ describe('api-gateway authentication and authorization', () => {
     if (token) expect(JSON.stringify(res.body)).not.toContain(token);
   });
 
+  // NATGatewayQuotas (admin group, namespaced): the namespace's tokens read them, only a
+  // "*" token writes them, and a quota binds every token, the admin's too.
+  const QUOTAS = '/apis/natgw.ironcore.dev/v1alpha1';
+  const quotaBody = (name: string, hard: object = { natgateways: 0 }) => ({
+    metadata: { name },
+    spec: { hard },
+  });
+  const gatewayBody = (name: string) => ({
+    metadata: { name },
+    spec: { type: 'Public', ipFamily: 'IPv4', networkRef: { name: 'a1' } },
+  });
+  const QUOTA_MATRIX: Array<
+    [
+      string,
+      string | undefined,
+      'get' | 'post' | 'put' | 'patch' | 'delete',
+      string,
+      object,
+      number,
+    ]
+  > = [
+    ['no token', undefined, 'get', `${QUOTAS}/namespaces/team-a/natgatewayquotas`, {}, 401],
+    [
+      'admin creates',
+      'admin-token-0123456789',
+      'post',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas`,
+      quotaBody('extra', { networkinterfaces: 100 }),
+      201,
+    ],
+    [
+      'alice reads',
+      'alice-token-0123456789',
+      'get',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas/gateways`,
+      {},
+      200,
+    ],
+    [
+      'viewer reads',
+      'viewer-token-0123456789',
+      'get',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas`,
+      {},
+      200,
+    ],
+    [
+      'alice creates',
+      'alice-token-0123456789',
+      'post',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas`,
+      quotaBody('mine'),
+      403,
+    ],
+    [
+      'alice raises',
+      'alice-token-0123456789',
+      'put',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas/gateways`,
+      quotaBody('gateways', { natgateways: 9 }),
+      403,
+    ],
+    [
+      'alice raises',
+      'alice-token-0123456789',
+      'patch',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas/gateways`,
+      { spec: { hard: { natgateways: 9 } } },
+      403,
+    ],
+    [
+      'alice deletes',
+      'alice-token-0123456789',
+      'delete',
+      `${QUOTAS}/namespaces/team-a/natgatewayquotas/gateways`,
+      {},
+      403,
+    ],
+    [
+      'alice, wrong namespace',
+      'alice-token-0123456789',
+      'get',
+      `${QUOTAS}/namespaces/team-b/natgatewayquotas`,
+      {},
+      403,
+    ],
+    [
+      'alice, all namespaces',
+      'alice-token-0123456789',
+      'get',
+      `${QUOTAS}/natgatewayquotas`,
+      {},
+      403,
+    ],
+    [
+      'admin, all namespaces',
+      'admin-token-0123456789',
+      'get',
+      `${QUOTAS}/natgatewayquotas`,
+      {},
+      200,
+    ],
+    [
+      'alice over quota',
+      'alice-token-0123456789',
+      'post',
+      `${API}/namespaces/team-a/natgateways`,
+      gatewayBody('gw-alice'),
+      403,
+    ],
+    [
+      'admin over quota',
+      'admin-token-0123456789',
+      'post',
+      `${API}/namespaces/team-a/natgateways`,
+      gatewayBody('gw-admin'),
+      403,
+    ],
+    [
+      'admin, no quota there',
+      'admin-token-0123456789',
+      'post',
+      `${API}/namespaces/team-b/natgateways`,
+      gatewayBody('gw-b'),
+      201,
+    ],
+  ];
+
+  describe('NATGatewayQuotas', () => {
+    beforeAll(async () => {
+      const res = await as('admin-token-0123456789').post(
+        `${QUOTAS}/namespaces/team-a/natgatewayquotas`,
+        quotaBody('gateways'),
+      );
+      expect(res.status).toBe(201);
+    });
+
+    it.each(QUOTA_MATRIX)(
+      '%s: %s %s %s %j -> %i',
+      async (_who, token, method, path, body, status) => {
+        const client = as(token);
+        const res =
+          method === 'get' || method === 'delete'
+            ? await client[method](path)
+            : await client[method](path, body);
+        expect(res.status).toBe(status);
+        if (status === 403) {
+          expect(res.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+          expect(res.body.message).toMatch(
+            path.includes('natgatewayquotas')
+              ? /is forbidden: User "\w+"/
+              : /exceeded quota: gateways, requested: natgateways=1, used: natgateways=0, limited: natgateways=0/,
+          );
+        }
+      },
+    );
+  });
+
   it('records the authenticated user as the actor of the events', async () => {
     await as('alice-token-0123456789').post(
       `${API}/namespaces/team-a/networks`,
@@ -235,6 +393,60 @@ describe('api-gateway authentication and authorization', () => {
     for (const path of ['/healthz', '/readyz', '/version', '/openapi.json']) {
       expect([path, (await request(api.url).get(path)).status]).toEqual([path, 200]);
     }
+  });
+});
+
+describe('api-gateway rate limits per token', () => {
+  let api: TestApi;
+  const get = (token: string | undefined, path: string) => {
+    const r = request(api.url).get(path);
+    return token ? r.set('Authorization', `Bearer ${token}`) : r;
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi('api_auth_rate', {
+      tokensYaml: TOKENS,
+      env: { RATE_LIMIT_QPS: '1', RATE_LIMIT_BURST: '3' },
+    });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  // [who, token, path, statuses of four requests in a row]
+  const RATE_MATRIX: Array<[string, string | undefined, string, number[]]> = [
+    // 401s are answered before any bucket: an unknown token cannot spend a real one's.
+    [
+      'unknown token',
+      'alice-token-012345678',
+      `${API}/namespaces/team-a/networks`,
+      [401, 401, 401, 401],
+    ],
+    ['alice', 'alice-token-0123456789', `${API}/namespaces/team-a/networks`, [200, 200, 200, 429]],
+    // Refused requests cost too: a token cannot probe without limit.
+    [
+      'viewer, wrong namespace',
+      'viewer-token-0123456789',
+      `${API}/namespaces/team-b/networks`,
+      [403, 403, 403, 429],
+    ],
+    // Discovery counts as well.
+    ['admin', 'admin-token-0123456789', '/apis', [200, 200, 200, 429]],
+  ];
+
+  it.each(RATE_MATRIX)('%s: GET %s x4 -> %j', async (_who, token, path, statuses) => {
+    const seen: number[] = [];
+    for (let i = 0; i < statuses.length; i++) {
+      const res = await get(token, path);
+      seen.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(res.body).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
+        if (token) expect(JSON.stringify(res.body)).not.toContain(token);
+      }
+    }
+    expect(seen).toEqual(statuses);
   });
 });
 
