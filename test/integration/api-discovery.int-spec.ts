@@ -94,6 +94,14 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
         verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
         shortNames: ['ipp'],
       },
+      {
+        name: 'natgatewayquotas',
+        singularName: 'natgatewayquota',
+        namespaced: true,
+        kind: 'NATGatewayQuota',
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+        shortNames: ['natgwquota'],
+      },
     ]);
     expect((await http().get('/apis/example.com/v1')).status).toBe(404);
     expect((await http().get('/apis/example.com')).status).toBe(404);
