@@ -1,5 +1,5 @@
 // What the real services publish, checked against docs/asyncapi.yaml: a short
-// scenario through REST, the IPPool admin API, inbound NATS requests and a
+// scenario through REST, the IPPool and NATGatewayQuota admin APIs, inbound NATS requests and a
 // poison message drives api-gateway, allocator and dataplane-executor (real
 // processes from dist/); every CloudEvent in the stream must be of a
 // documented type, on its documented subject, with Nats-Msg-Id = id, and
@@ -114,6 +114,11 @@ describe('published events against docs/asyncapi.yaml (real processes)', () => {
       { spec: { prefixes: ['192.0.2.0/32'] } },
       'application/merge-patch+json',
     );
+
+    // A quota, set and deleted.
+    const quotas = `${await system.services[0].url}/apis/natgw.ironcore.dev/v1alpha1/namespaces/default/natgatewayquotas`;
+    await ok('POST', quotas, { metadata: { name: 'q' }, spec: { hard: { natgateways: 10 } } });
+    await ok('DELETE', `${quotas}/q`);
 
     // Inbound NATS: one answered request, one failing without a reply subject.
     const subject = `${system.nats.prefix}.inbound.networkinterfaces.upsert`;
