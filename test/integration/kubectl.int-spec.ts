@@ -527,6 +527,43 @@ metadata:
     expect(unknown.stderr).toMatch(/error: You must be logged in to the server \(.*\)\n$/);
   });
 
+  it('applies a NATGatewayQuota, shows its usage in get, and shows kubectl the exceeded-quota 403', async () => {
+    const quota = kubectl.file(
+      'quota.yaml',
+      `apiVersion: natgw.ironcore.dev/v1alpha1
+kind: NATGatewayQuota
+metadata:
+  name: one-gateway
+  namespace: kq
+spec:
+  hard:
+    natgateways: 1
+`,
+    );
+    expect(expectOk(await kubectl.run([ADMIN, 'apply', '-f', quota]))).toBe(
+      'natgatewayquota.natgw.ironcore.dev/one-gateway created\n',
+    );
+    const gw = (name: string) =>
+      kubectl.file(
+        `${name}.yaml`,
+        manifest(name, '  type: Public\n  ipFamily: IPv4\n  networkRef:\n    name: net\n').replace(
+          'namespace: default',
+          'namespace: kq',
+        ),
+      );
+    expect(expectOk(await kubectl.run([ADMIN, 'create', '-f', gw('gw-1')]))).toContain('created');
+    const second = await kubectl.run([ADMIN, 'create', '-f', gw('gw-2')]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('Error from server (Forbidden): error when creating');
+    expect(second.stderr).toContain(
+      'natgateways.networking.ironcore.dev "gw-2" is forbidden: exceeded quota: one-gateway, requested: natgateways=1, used: natgateways=1, limited: natgateways=1',
+    );
+    const table = expectOk(await kubectl.run([ADMIN, 'get', 'natgwquota', '-n', 'kq']));
+    const [header, row] = table.trimEnd().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual(['NAME', 'USED', 'AGE']);
+    expect(row.split(/\s{2,}/).slice(0, 2)).toEqual(['one-gateway', 'natgateways: 1/1']);
+  });
+
   it('deletes: kubectl waits while natgw releases the gateway, then it is gone', async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
     const deleting = kubectl.run([ADMIN, 'delete', '-f', seed]);
