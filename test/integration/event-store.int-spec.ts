@@ -202,6 +202,38 @@ describe('PostgresEventStore', () => {
     }
   });
 
+  it('lists the streams of a prefix in byte order with their last event type, and nothing beyond the prefix', async () => {
+    const add = (stream: string, ...types: string[]) =>
+      store.append(
+        stream,
+        types.map((type) => ({ type, data: {} })),
+        { expectedVersion: 'no-stream' },
+      );
+    await add('pfx:team-a/b', 'Created', 'Deleted');
+    await add('pfx:team-a/a', 'Created');
+    await add('pfx:team-a/a.b', 'Created', 'Updated');
+    // Neighbours in byte order that must not match: same namespace prefix, another one.
+    await add('pfx:team-a0/x', 'Created');
+    await add('pfx:team-ab/x', 'Created');
+    await add('pfx:team-/x', 'Created');
+    await add('pfx2:team-a/x', 'Created');
+    expect(await store.streamsWithPrefix('pfx:team-a/')).toEqual([
+      { streamId: 'pfx:team-a/a', version: 1, lastType: 'Created' },
+      { streamId: 'pfx:team-a/a.b', version: 2, lastType: 'Updated' },
+      { streamId: 'pfx:team-a/b', version: 2, lastType: 'Deleted' },
+    ]);
+    expect((await store.streamsWithPrefix('pfx:')).map((s) => s.streamId)).toEqual([
+      'pfx:team-/x',
+      'pfx:team-a/a',
+      'pfx:team-a/a.b',
+      'pfx:team-a/b',
+      'pfx:team-a0/x',
+      'pfx:team-ab/x',
+    ]);
+    expect(await store.streamsWithPrefix('nothing:')).toEqual([]);
+    await expect(store.streamsWithPrefix('')).rejects.toThrow(RangeError);
+  });
+
   it('appends inside a caller transaction, rolled back with it', async () => {
     await expect(
       ds.transaction(async (manager: EntityManager) => {
