@@ -1,3 +1,4 @@
 export * from './allocation';
 export * from './dataplane';
 export * from './audit';
+export * from './claims';
