@@ -32,6 +32,7 @@ import { StatusExceptionFilter } from './http/status-exception.filter';
 import { INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
 import { CLOCK } from './resources/clock';
+import { ResourceClaims } from './resources/claims/resource-claims';
 import { ResourceLog } from './resources/resource-log';
 import { ResourceUpdater } from './resources/resource-updater';
 import { ResourcesController } from './resources/resources.controller';
@@ -144,6 +145,7 @@ export class ApiGatewayModule implements NestModule {
         AuthGuard,
         AuthenticatedGuard,
         ResourceLog,
+        ResourceClaims,
         ResourceUpdater,
         CreateResource,
         GetResource,

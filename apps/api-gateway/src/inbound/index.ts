@@ -1,6 +1,7 @@
 import { Provider } from '@nestjs/common';
 import { ResourceReader } from '@natgw/projections';
 import { ApiGatewayConfig } from '../api-gateway.config';
+import { ResourceClaims } from '../resources/claims/resource-claims';
 import { Clock, CLOCK } from '../resources/clock';
 import { ResourceUpdater } from '../resources/resource-updater';
 import { CreateResource } from '../resources/use-cases/create-resource';
@@ -20,19 +21,25 @@ export { INBOUND_EVENT_TYPES, INBOUND_REJECTED_EVENT_TYPE } from './inbound-cont
 /**
  * The inbound NetworkInterface requests over NATS: REST's use cases built over
  * InboundResourceLog, the handler and the listener. Needs ApiGatewayConfig,
- * CLOCK, ResourceReader and GetResource from the api-gateway module, and the
+ * CLOCK, ResourceReader, ResourceClaims and GetResource from the api-gateway module, and the
  * NATS connection of MessagingModule.
  */
 export const INBOUND_PROVIDERS: Provider[] = [
   InboundResourceLog,
   {
     provide: InboundUseCases,
-    inject: [InboundResourceLog, ResourceReader, GetResource, CLOCK],
-    useFactory: (log: InboundResourceLog, reader: ResourceReader, get: GetResource, clock: Clock) =>
+    inject: [InboundResourceLog, ResourceReader, GetResource, ResourceClaims, CLOCK],
+    useFactory: (
+      log: InboundResourceLog,
+      reader: ResourceReader,
+      get: GetResource,
+      claims: ResourceClaims,
+      clock: Clock,
+    ) =>
       new InboundUseCases(
-        new CreateResource(log, reader, clock),
-        new UpdateResource(log, get, new ResourceUpdater(log, reader)),
-        new DeleteResource(log, reader, get, clock),
+        new CreateResource(log, reader, claims, clock),
+        new UpdateResource(log, get, new ResourceUpdater(log, reader, claims)),
+        new DeleteResource(log, reader, get, claims, clock),
         get,
       ),
   },

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import {
   checkpointOf,
@@ -6,6 +7,7 @@ import {
   ExpectedVersion,
   PostgresEventStore,
   ProjectionHost,
+  StreamAppend,
 } from '@natgw/event-store';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { ApiError, apiErrors } from '../http/api-error';
@@ -23,18 +25,35 @@ export class ResourceLog {
   constructor(
     private readonly store: PostgresEventStore,
     private readonly projections: ProjectionHost,
+    private readonly dataSource: DataSource,
   ) {}
 
   /** Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the projection. */
-  async append(
+  append(
     streamId: string,
     events: NewEvent[],
     expectedVersion: ExpectedVersion,
   ): Promise<RecordedEvent[]> {
-    const result = await this.store.append(streamId, events, { expectedVersion });
-    const last = result.events[result.events.length - 1];
+    return this.appendAll([{ streamId, events, expectedVersion }]);
+  }
+
+  /**
+   * Appends to several streams in one transaction, in the given order (the object's own stream
+   * first, then claim streams sorted by id: see PostgresEventStore.appendToStreams), and waits
+   * for the projection. A version mismatch on any stream (ConcurrencyError naming it) appends nothing.
+   */
+  async appendAll(appends: StreamAppend[]): Promise<RecordedEvent[]> {
+    const [only] = appends;
+    const results =
+      appends.length === 1
+        ? [await this.store.append(only.streamId, only.events, only)]
+        : await this.dataSource.transaction((manager) =>
+            this.store.appendToStreams(appends, manager),
+          );
+    const events = results.flatMap((r) => r.events);
+    const last = events[events.length - 1];
     if (last) await this.waitFor(last);
-    return result.events;
+    return events;
   }
 
   /** The newest event of a stream (undefined for a stream without events). */

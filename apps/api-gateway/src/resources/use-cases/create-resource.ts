@@ -10,56 +10,82 @@ import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
 import { apiErrors } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
+import { ResourceClaims } from '../claims/resource-claims';
 import { Clock, CLOCK } from '../clock';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog } from '../resource-log';
 import { eventMetadata, RequestContext } from '../request-context';
 
+/** How often a create retries after losing the race for a claimed value to another writer. */
+const MAX_CLAIM_ATTEMPTS = 10;
+
 /**
  * POST: appends `<Kind>Created` with a fresh uid. The name is free when its stream
  * does not exist or ends with `<Kind>Deleted`; the append expects exactly that
  * version, so of concurrent creates one wins and the others get 409 AlreadyExists.
+ * The values the object claims (a Network's VNI, a NIC's private addresses, see
+ * ResourceClaims) are appended in the same transaction.
  */
 @Injectable()
 export class CreateResource {
   constructor(
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
+    private readonly claims: ResourceClaims,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
     const { info, namespace } = ctx;
     const { input, warnings } = checkResourceInput(ctx, body);
-    const data: ResourceCreatedData = {
-      uid: randomUUID(),
+    const uid = randomUUID();
+    const created = (spec: Record<string, unknown>): ResourceCreatedData => ({
+      uid,
       namespace,
       name: input.name,
       labels: input.labels,
       annotations: input.annotations,
       finalizers: [...info.finalizers],
-      spec: input.spec,
+      spec,
       generation: 1,
       creationTimestamp: formatTimestamp(this.clock()),
-    };
+    });
     const stream = resourceStreamId(info.kind, namespace, input.name);
-    const created = [
-      { type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) },
-    ];
     if (ctx.dryRun) {
       await this.freeVersion(ctx, stream, input.name);
-      return { code: 201, body: objectFromCreated(info.kind, data), warnings };
+      const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+      return { code: 201, body: objectFromCreated(info.kind, created(claims.spec)), warnings };
     }
-    try {
-      // Most names are new: try that first, and look at the stream only when it exists.
-      await this.log.append(stream, created, 'no-stream');
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err;
+    // Most names are new: try that first, and look at the stream only when it exists.
+    let expected: number | 'no-stream' = 'no-stream';
+    let data: ResourceCreatedData;
+    for (let attempt = 1; ; attempt++) {
+      const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+      data = created(claims.spec);
+      const event = {
+        type: resourceEventType(info.kind, 'Created'),
+        data,
+        metadata: eventMetadata(ctx),
+      };
       try {
-        await this.log.append(stream, created, await this.freeVersion(ctx, stream, input.name));
-      } catch (again) {
-        if (again instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
-        throw again;
+        await this.log.appendAll([
+          { streamId: stream, events: [event], expectedVersion: expected },
+          ...claims.appends,
+        ]);
+        break;
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (err.streamId === stream) {
+          if (expected !== 'no-stream') throw apiErrors.alreadyExists(info, input.name);
+          expected = await this.freeVersion(ctx, stream, input.name);
+        } else if (attempt >= MAX_CLAIM_ATTEMPTS) {
+          throw apiErrors.conflict(
+            info,
+            input.name,
+            `lost ${attempt} races for ${err.streamId}; try again`,
+          );
+        }
+        // Lost a claim race: plan the claims again (the value is now taken, or another is picked).
       }
     }
     const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
