@@ -347,7 +347,7 @@ describe('api-gateway resources', () => {
     const net = await http()
       .post(`${API}/namespaces/nets/networks`)
       .send({ metadata: { name: 'net' } });
-    const vni = net.body.status.vni as number;
+    const vni = net.body.spec.vni as number;
     const gw = await http().post(`${API}/namespaces/nets/natgateways`).send(gateway('gw-a'));
     const nicA = await http()
       .post(`${API}/namespaces/nets/networkinterfaces`)
