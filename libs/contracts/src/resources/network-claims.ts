@@ -21,14 +21,6 @@ export const NETWORK_INTERFACE_ADDRESS_CLAIMED = 'NetworkInterfaceAddressClaimed
 /** A NetworkInterface gave a private address back: with the update that drops it, or its `NetworkInterfaceDeleted`. */
 export const NETWORK_INTERFACE_ADDRESS_RELEASED = 'NetworkInterfaceAddressReleased';
 
-/** Every claim event type. */
-export const NETWORK_CLAIM_EVENT_TYPES: readonly string[] = [
-  NETWORK_VNI_CLAIMED,
-  NETWORK_VNI_RELEASED,
-  NETWORK_INTERFACE_ADDRESS_CLAIMED,
-  NETWORK_INTERFACE_ADDRESS_RELEASED,
-];
-
 /** Data of `NetworkVNIClaimed` and `NetworkVNIReleased`. */
 export interface NetworkVniClaimData {
   vni: number;
