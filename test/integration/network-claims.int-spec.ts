@@ -14,6 +14,8 @@ import {
   IpPoolEvent,
   IpPoolState,
 } from '@natgw/domain';
+import { rebuildProjection } from '@natgw/event-store';
+import { ResourceProjection } from '@natgw/projections';
 import { eventually, testNatsNames } from '@natgw/testing';
 import {
   allocationStreamId,
@@ -223,6 +225,27 @@ describe('per-network VNIs and addresses', () => {
       await liveVnis();
     });
 
+    it('a gateway whose Network does not exist gives no NIC a slot, until the Network (and its VNI) exists', async () => {
+      const gw = await post(api.url, 'novni', 'natgateways', gateway('gw', 'net'));
+      await post(api.url, 'novni', 'networkinterfaces', nic('vm-1', 'net', ['10.0.0.5']));
+      const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
+        api.store,
+        initialIpPoolState,
+        foldPoolEvents,
+      );
+      await seedDefaultPool(api.dataSource, api.store, pools, ['198.51.100.0/30']);
+      const reconciler = allocator();
+      await reconciler.run({ namespace: 'novni', network: 'net' });
+      const slotsOf = async () =>
+        (await api.store.readStream(allocationStreamId(gw.body.metadata.uid))).filter(
+          (e) => e.type === 'NATSlotAssigned',
+        );
+      expect(await slotsOf()).toEqual([]);
+      const net = await post(api.url, 'novni', 'networks', network('net'));
+      await reconciler.run({ namespace: 'novni', network: 'net' });
+      expect((await slotsOf()).map((e) => (e.data as Body).vni)).toEqual([net.body.status.vni]);
+    });
+
     it('a Network older than VNIs gets one from the allocator; its gateway slots carry it', async () => {
       // A Network, gateway and NIC as they were stored before Networks had VNIs.
       const uid = 'a1b2c3d4-0000-4000-8000-000000000001';
@@ -325,6 +348,29 @@ describe('per-network VNIs and addresses', () => {
       // A second run changes nothing: the VNI is stable.
       expect((await reconciler.run({ namespace: 'legacy', network: 'net' })).appended).toBe(0);
     });
+  });
+
+  it('documents spec.vni in the OpenAPI document (bounds, for kubectl explain)', async () => {
+    const doc = (await request(api.url).get('/openapi.json')).body;
+    expect(doc.components.schemas.NetworkSpec.properties.vni).toMatchObject({
+      type: 'integer',
+      minimum: MIN_VNI,
+      maximum: MAX_VNI,
+    });
+    expect(doc.components.schemas.NetworkStatus.properties.vni).toMatchObject({ type: 'integer' });
+  });
+
+  it('status.vni is a function of the log: a projection rebuild gives every Network the same VNI', async () => {
+    const before = await liveVnis();
+    expect(before.size).toBeGreaterThan(30);
+    await rebuildProjection(api.dataSource, api.store, new ResourceProjection());
+    await eventually(
+      async () => {
+        const after = await liveVnis();
+        return [...after].sort().join() === [...before].sort().join() ? after : undefined;
+      },
+      { what: 'the same VNIs after the rebuild' },
+    );
   });
 
   describe('private addresses are unique per network', () => {
