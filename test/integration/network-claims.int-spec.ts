@@ -478,6 +478,59 @@ describe('per-network VNIs and addresses', () => {
       expect(again.status).toBe(201);
     });
 
+    it('NICs from before address claims get theirs with their next spec change; old duplicates are left alone', async () => {
+      // Two NICs stored before address claims existed, with one address in one network.
+      for (const [n, name] of [
+        [1, 'old-1'],
+        [2, 'old-2'],
+      ] as const) {
+        await api.store.append(
+          `networkinterface:legacy-addr/${name}`,
+          [
+            {
+              type: 'NetworkInterfaceCreated',
+              data: {
+                uid: `b1b2c3d4-0000-4000-8000-00000000000${n}`,
+                namespace: 'legacy-addr',
+                name,
+                labels: {},
+                annotations: {},
+                finalizers: ['natgw.ironcore.dev/allocation'],
+                spec: { networkRef: { name: 'net' }, ips: ['10.6.0.1'], nodeName: 'node-1' },
+                generation: 1,
+                creationTimestamp: '2026-01-01T00:00:00Z',
+              },
+            },
+          ],
+          { expectedVersion: 'no-stream' },
+        );
+      }
+      await eventually(
+        async () =>
+          (await request(api.url).get(url('legacy-addr', 'networkinterfaces', 'old-2'))).status ===
+          200,
+        { what: 'the old NICs in the read model' },
+      );
+      const move = (name: string) =>
+        request(api.url)
+          .patch(url('legacy-addr', 'networkinterfaces', name))
+          .set('Content-Type', 'application/merge-patch+json')
+          .send({ spec: { nodeName: 'node-2' } });
+      expect((await move('old-1')).status).toBe(200);
+      expect((await move('old-2')).status).toBe(200); // the old duplicate does not block it
+      const claims = await api.store.readStream('networkaddress:legacy-addr/net/10.6.0.1');
+      expect(claims.map((e) => [e.type, (e.data as Body).nicName])).toEqual([
+        ['NetworkInterfaceAddressClaimed', 'old-1'],
+      ]);
+      const fresh = await post(
+        api.url,
+        'legacy-addr',
+        'networkinterfaces',
+        nic('new', 'net', ['10.6.0.1']),
+      );
+      expect(fresh.status).toBe(422);
+    });
+
     it('spec.networkRef of a NetworkInterface is immutable (422 FieldValueForbidden)', async () => {
       await post(api.url, 'ref', 'networkinterfaces', nic('a', 'net', ['10.4.0.1']));
       const put = await request(api.url)

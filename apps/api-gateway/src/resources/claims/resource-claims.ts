@@ -120,7 +120,12 @@ export class ResourceClaims {
     throw apiErrors.unavailable(`no free VNI found in ${VNI_PICKS} random picks; try again`);
   }
 
-  /** Claims the addresses `spec` adds to `before`'s and releases those it drops. */
+  /**
+   * Claims the addresses `spec` adds to `before`'s and releases those it drops. An address it
+   * keeps is claimed too when nobody holds it (a NIC created before address claims gets its
+   * claims with its next spec change); held by another NIC (a duplicate from before claims), it is
+   * left as it is, so that unrelated changes still go through.
+   */
   private async addresses(
     ctx: RequestContext,
     before: NicAddresses,
@@ -128,15 +133,17 @@ export class ResourceClaims {
   ): Promise<StreamAppend[]> {
     const after = nicAddresses(before.uid, before.namespace, before.name, spec);
     const changes = addressChanges(before.ips, after.ips);
+    const added = new Set(changes.claim.map((a) => a.ip));
+    const kept = addressChanges([], after.ips).claim.filter((a) => !added.has(a.ip));
     const metadata = eventMetadata(ctx);
     const appends: StreamAppend[] = [];
     const taken: StatusCause[] = [];
-    for (const { index, ip } of changes.claim) {
+    for (const { index, ip } of [...changes.claim, ...kept]) {
       const holder = await this.streams.addressHolder(after.namespace, after.network, ip);
       const decision = decideClaim(holder.status, after.uid);
       if (decision.action === 'claim')
         appends.push(this.streams.claimAddress(after, ip, decision.expectedVersion, metadata));
-      else if (decision.action === 'refuse')
+      else if (decision.action === 'refuse' && added.has(ip))
         taken.push(
           fieldError.duplicate(
             `spec.ips[${index}]`,
