@@ -225,6 +225,52 @@ describe('per-network VNIs and addresses', () => {
       await liveVnis();
     });
 
+    it('two allocators repairing one Network older than VNIs give it exactly one VNI', async () => {
+      for (let round = 0; round < 5; round++) {
+        const name = `old-${round}`;
+        await api.store.append(
+          `network:legacy-race/${name}`,
+          [
+            {
+              type: 'NetworkCreated',
+              data: {
+                uid: `c1b2c3d4-0000-4000-8000-00000000000${round}`,
+                namespace: 'legacy-race',
+                name,
+                labels: {},
+                annotations: {},
+                finalizers: [],
+                spec: {},
+                generation: 1,
+                creationTimestamp: '2026-01-01T00:00:00Z',
+              },
+            },
+          ],
+          { expectedVersion: 'no-stream' },
+        );
+        await eventually(
+          async () =>
+            (await request(api.url).get(url('legacy-race', 'networks', name))).status === 200,
+          { what: `${name} in the read model` },
+        );
+        // The loser retries on the winner's state, or gives up to a later trigger: either way
+        // the Network ends with one VNI, claimed once.
+        await Promise.allSettled([
+          allocator().run({ namespace: 'legacy-race', network: name }),
+          allocator().run({ namespace: 'legacy-race', network: name }),
+        ]);
+        const events = await api.store.readStream(`network:legacy-race/${name}`);
+        expect(events.map((e) => e.type)).toEqual(['NetworkCreated', 'NetworkUpdated']);
+        const vni = (events[1].data as Body).spec.vni as number;
+        const claims = await api.store.readStream(`vni:${vni}`);
+        expect(claims.map((e) => [e.type, (e.data as Body).name])).toEqual([
+          ['NetworkVNIClaimed', name],
+        ]);
+        expect(claims[0].transactionId).toBe(events[1].transactionId);
+      }
+      await eventually(async () => (await liveVnis()).size > 0, { what: 'distinct VNIs' });
+    });
+
     it('a gateway whose Network does not exist gives no NIC a slot, until the Network (and its VNI) exists', async () => {
       const gw = await post(api.url, 'novni', 'natgateways', gateway('gw', 'net'));
       await post(api.url, 'novni', 'networkinterfaces', nic('vm-1', 'net', ['10.0.0.5']));
