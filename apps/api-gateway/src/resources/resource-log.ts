@@ -46,7 +46,11 @@ export class ResourceLog {
     const [only] = appends;
     const results =
       appends.length === 1
-        ? [await this.store.append(only.streamId, only.events, only)]
+        ? [
+            await this.store.append(only.streamId, only.events, {
+              expectedVersion: only.expectedVersion,
+            }),
+          ]
         : await this.dataSource.transaction((manager) =>
             this.store.appendToStreams(appends, manager),
           );

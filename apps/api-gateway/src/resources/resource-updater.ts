@@ -8,18 +8,15 @@ import {
   specWithRetainedFields,
   validateResourceUpdate,
 } from '@natgw/contracts';
-import { ConcurrencyError } from '@natgw/event-store';
 import { objectAfterUpdate, ResourceReader, StoredResource } from '@natgw/projections';
 import { apiErrors, STALE_OBJECT } from '../http/api-error';
 import { canonicalJson } from './canonical-json';
+import { withClaimRaceRetry } from './claims/claim-race-retry';
 import { ResourceClaims } from './claims/resource-claims';
 import { ResourceLog } from './resource-log';
 import { eventMetadata, RequestContext } from './request-context';
 
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
-
-/** How often an update retries after losing the race for a claimed value to another writer. */
-const MAX_CLAIM_ATTEMPTS = 10;
 
 /**
  * The write shared by PUT and PATCH: checks the preconditions the client sent
@@ -74,27 +71,27 @@ export class ResourceUpdater {
       data,
       metadata: eventMetadata(ctx),
     };
-    for (let attempt = 1; ; attempt++) {
-      const claims = specChanged ? await this.claims.forUpdate(ctx, current, spec) : [];
-      if (ctx.dryRun) return objectAfterUpdate(old, data);
-      try {
+    // A lost race for the object itself is the caller's (retry or 409 Conflict); one for a
+    // claimed value is planned again, and then finds the value taken (422) or free.
+    const written = await withClaimRaceRetry(
+      streamId,
+      (err, attempts) =>
+        apiErrors.conflict(
+          info,
+          current.name,
+          `lost ${attempts} races for ${err.streamId}; try again`,
+        ),
+      async () => {
+        const claims = specChanged ? await this.claims.forUpdate(ctx, current, spec) : [];
+        if (ctx.dryRun) return false;
         await this.log.appendAll([
           { streamId, events: [event], expectedVersion: current.streamVersion },
           ...claims,
         ]);
-        break;
-      } catch (err) {
-        // A lost race for the object itself is the caller's (retry or 409 Conflict); one for a
-        // claimed value is planned again here, and then finds the value taken (422) or free.
-        if (!(err instanceof ConcurrencyError) || err.streamId === streamId) throw err;
-        if (attempt >= MAX_CLAIM_ATTEMPTS)
-          throw apiErrors.conflict(
-            info,
-            current.name,
-            `lost ${attempt} races for ${err.streamId}; try again`,
-          );
-      }
-    }
+        return true;
+      },
+    );
+    if (!written) return objectAfterUpdate(old, data);
     const stored = await this.reader.get(current);
     return stored?.uid === current.uid ? stored.object : objectAfterUpdate(old, data);
   }

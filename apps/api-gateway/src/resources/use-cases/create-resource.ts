@@ -10,14 +10,12 @@ import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
 import { apiErrors } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
+import { withClaimRaceRetry } from '../claims/claim-race-retry';
 import { ResourceClaims } from '../claims/resource-claims';
 import { Clock, CLOCK } from '../clock';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog } from '../resource-log';
 import { eventMetadata, RequestContext } from '../request-context';
-
-/** How often a create retries after losing the race for a claimed value to another writer. */
-const MAX_CLAIM_ATTEMPTS = 10;
 
 /**
  * POST: appends `<Kind>Created` with a fresh uid. The name is free when its stream
@@ -58,40 +56,48 @@ export class CreateResource {
     }
     // Most names are new: try that first, and look at the stream only when it exists.
     let expected: number | 'no-stream' = 'no-stream';
-    let data: ResourceCreatedData;
-    for (let attempt = 1; ; attempt++) {
-      const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
-      data = created(claims.spec);
-      const event = {
-        type: resourceEventType(info.kind, 'Created'),
-        data,
-        metadata: eventMetadata(ctx),
-      };
+    for (;;) {
       try {
-        await this.log.appendAll([
-          { streamId: stream, events: [event], expectedVersion: expected },
-          ...claims.appends,
-        ]);
-        break;
+        const data = await withClaimRaceRetry(
+          stream,
+          (err, attempts) =>
+            apiErrors.conflict(
+              info,
+              input.name,
+              `lost ${attempts} races for ${err.streamId}; try again`,
+            ),
+          async () => {
+            // Planned again after a lost claim race: the value is taken now, or another is picked.
+            const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+            const d = created(claims.spec);
+            await this.log.appendAll([
+              {
+                streamId: stream,
+                events: [
+                  {
+                    type: resourceEventType(info.kind, 'Created'),
+                    data: d,
+                    metadata: eventMetadata(ctx),
+                  },
+                ],
+                expectedVersion: expected,
+              },
+              ...claims.appends,
+            ]);
+            return d;
+          },
+        );
+        const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
+        // Only a delete racing right behind this create can make the stored object another one.
+        const object =
+          stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
+        return { code: 201, body: object, warnings };
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
-        if (err.streamId === stream) {
-          if (expected !== 'no-stream') throw apiErrors.alreadyExists(info, input.name);
-          expected = await this.freeVersion(ctx, stream, input.name);
-        } else if (attempt >= MAX_CLAIM_ATTEMPTS) {
-          throw apiErrors.conflict(
-            info,
-            input.name,
-            `lost ${attempt} races for ${err.streamId}; try again`,
-          );
-        }
-        // Lost a claim race: plan the claims again (the value is now taken, or another is picked).
+        if (expected !== 'no-stream') throw apiErrors.alreadyExists(info, input.name);
+        expected = await this.freeVersion(ctx, stream, input.name);
       }
     }
-    const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
-    // Only a delete racing right behind this create can make the stored object another one.
-    const object = stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
-    return { code: 201, body: object, warnings };
   }
 
   /** The stream version a create must expect: none, or the version of its last `<Kind>Deleted`; else 409. */
