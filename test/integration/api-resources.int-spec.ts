@@ -343,22 +343,39 @@ describe('api-gateway resources', () => {
     ]);
   });
 
-  it('refuses to delete a Network that a live NATGateway or NetworkInterface references (409 naming them)', async () => {
-    await http()
+  it('refuses to delete a Network while any NATGateway or NetworkInterface references it, even one being deleted (409 naming them)', async () => {
+    const net = await http()
       .post(`${API}/namespaces/nets/networks`)
       .send({ metadata: { name: 'net' } });
-    await http().post(`${API}/namespaces/nets/natgateways`).send(gateway('gw-a'));
-    await http().post(`${API}/namespaces/nets/networkinterfaces`).send(nic('nic-a', '10.0.0.1'));
+    const vni = net.body.spec.vni as number;
+    const gw = await http().post(`${API}/namespaces/nets/natgateways`).send(gateway('gw-a'));
+    const nicA = await http()
+      .post(`${API}/namespaces/nets/networkinterfaces`)
+      .send(nic('nic-a', '10.0.0.1'));
     const refused = await http().delete(`${API}/namespaces/nets/networks/net`);
     expect(refused.status).toBe(409);
     expect(refused.body.reason).toBe('Conflict');
     expect(refused.body.message).toContain('NATGateway "gw-a"');
     expect(refused.body.message).toContain('NetworkInterface "nic-a"');
     await http().delete(`${API}/namespaces/nets/natgateways/gw-a`);
-    const stillNic = await http().delete(`${API}/namespaces/nets/networks/net`);
-    expect(stillNic.status).toBe(409);
-    expect(stillNic.body.message).not.toContain('gw-a');
     await http().delete(`${API}/namespaces/nets/networkinterfaces/nic-a`);
+    // Being deleted, they may still hold slots programmed with the network's VNI.
+    const terminating = await http().delete(`${API}/namespaces/nets/networks/net`);
+    expect(terminating.status).toBe(409);
+    expect(terminating.body.message).toContain('NATGateway "gw-a" (being deleted)');
+    expect(terminating.body.message).toContain('NetworkInterface "nic-a" (being deleted)');
+    // What the allocator appends once it released what they held (no allocator runs here).
+    for (const [stream, type, uid] of [
+      ['natgateway:nets/gw-a', 'NATGatewayDeleted', gw.body.metadata.uid],
+      ['networkinterface:nets/nic-a', 'NetworkInterfaceDeleted', nicA.body.metadata.uid],
+    ]) {
+      await api.store.append(stream, [{ type, data: { uid } }], { expectedVersion: 2 });
+    }
+    await eventually(
+      async () =>
+        (await http().get(`${API}/namespaces/nets/networkinterfaces/nic-a`)).status === 404,
+      { what: 'the finalized NIC to be gone from the read model' },
+    );
     const deleted = await http().delete(`${API}/namespaces/nets/networks/net`);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({
@@ -372,6 +389,12 @@ describe('api-gateway resources', () => {
       'NetworkDeletionRequested',
       'NetworkDeleted',
     ]);
+    // The VNI was given back in the same transaction as NetworkDeleted.
+    const claims = await api.store.readStream(`vni:${vni}`);
+    expect(claims.map((e) => e.type)).toEqual(['NetworkVNIClaimed', 'NetworkVNIReleased']);
+    expect(claims[1].transactionId).toBe(
+      (await api.store.readStream('network:nets/net'))[2].transactionId,
+    );
   });
 
   it('shows status written through the status-applier extension point: GET, watch MODIFIED and the nattable', async () => {

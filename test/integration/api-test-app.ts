@@ -52,11 +52,14 @@ export interface TestApiOptions {
   tokensYaml?: string;
   statusAppliers?: readonly StatusApplierRegistration[];
   env?: Record<string, string>;
+  /** Another instance's database: a second api-gateway on the same log (closing it drops nothing). */
+  shareDatabaseOf?: TestApi;
 }
 
 /** Starts the api-gateway in-process on a fresh database and a free loopback port. */
 export async function startTestApi(label: string, options: TestApiOptions = {}): Promise<TestApi> {
-  const databaseUrl = await createTestDatabase(label);
+  const shared = options.shareDatabaseOf;
+  const databaseUrl = shared?.databaseUrl ?? (await createTestDatabase(label));
   // Its own JetStream stream and subjects: the relay in the app publishes there.
   const nats = testNatsNames(label);
   const env: Record<string, string> = {
@@ -100,7 +103,7 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
     store: app.get(PostgresEventStore),
     close: async () => {
       await app.close();
-      await dropTestDatabase(databaseUrl);
+      if (!shared) await dropTestDatabase(databaseUrl);
       await deleteTestStream(nats.stream);
     },
   };

@@ -423,6 +423,13 @@ const CASES: Array<[string, string, string, unknown, string, string]> = [
     'spec.nodeName',
     'FieldValueTypeInvalid',
   ],
+  // Network spec
+  ['networks', 'vni 0', 'spec.vni', 0, 'spec.vni', 'FieldValueInvalid'],
+  ['networks', 'vni above 2^24-1', 'spec.vni', 16_777_216, 'spec.vni', 'FieldValueInvalid'],
+  ['networks', 'vni negative', 'spec.vni', -1, 'spec.vni', 'FieldValueInvalid'],
+  ['networks', 'vni a string', 'spec.vni', '5', 'spec.vni', 'FieldValueTypeInvalid'],
+  ['networks', 'vni a fraction', 'spec.vni', 1.5, 'spec.vni', 'FieldValueTypeInvalid'],
+  ['networks', 'vni beyond int32', 'spec.vni', 2 ** 40, 'spec.vni', 'FieldValueTypeInvalid'],
   // NATGatewayAutoscaler spec
   [
     'natgatewayautoscalers',
@@ -640,6 +647,15 @@ describe('api-gateway validation', () => {
     expect(res.body.details.causes).toEqual([
       expect.objectContaining({ field: 'metadata.namespace', reason: 'FieldValueInvalid' }),
     ]);
+  });
+
+  it('accepts the VNI bounds 1 and 16777215', async () => {
+    for (const vni of [1, 16_777_215]) {
+      const res = await request(api.url)
+        .post(`${API}/namespaces/vni-bounds/networks`)
+        .send(set(set(bases.networks, 'metadata.name', `net-${vni}`), 'spec.vni', vni));
+      expect([vni, res.status, res.body.status?.vni]).toEqual([vni, 201, vni]);
+    }
   });
 
   it('applies defaults: portsPerNetworkInterface 2048, autoscaler 1..10', async () => {

@@ -9,6 +9,12 @@ import addFormats from 'ajv-formats';
 import {
   cloudEventType,
   eventSubject,
+  NETWORK_INTERFACE_ADDRESS_CLAIMED,
+  NETWORK_INTERFACE_ADDRESS_RELEASED,
+  NETWORK_VNI_CLAIMED,
+  NETWORK_VNI_RELEASED,
+  networkAddressStreamId,
+  vniStreamId,
   RESOURCE_ACTIONS,
   RESOURCE_KINDS,
   resourceEventType,
@@ -125,6 +131,12 @@ export function emittedEventTypes(): EmittedType[] {
     [[DEAD_LETTER_EVENT_TYPE], deadLetterStreamId('allocator'), 'DEAD_LETTER_EVENT_TYPE'],
     [INBOUND_EVENT_TYPES, INBOUND_STREAM_ID, 'INBOUND_EVENT_TYPES'],
     [QUOTA_EVENT_TYPES, quotaStreamId('ns', 'name'), 'QUOTA_EVENT_TYPES'],
+    [[NETWORK_VNI_CLAIMED, NETWORK_VNI_RELEASED], vniStreamId(1), 'network-claims (VNIs)'],
+    [
+      [NETWORK_INTERFACE_ADDRESS_CLAIMED, NETWORK_INTERFACE_ADDRESS_RELEASED],
+      networkAddressStreamId('ns', 'net', '10.0.0.1'),
+      'network-claims (addresses)',
+    ],
   ];
   for (const [types, stream, from] of lists) {
     for (const type of types) out.push({ type, category: streamCategory(stream), from });

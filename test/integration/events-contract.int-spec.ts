@@ -23,7 +23,7 @@ import {
   planAllocation,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
-import { NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { ClaimStreams, NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
@@ -198,6 +198,7 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           bounds: { minPublicIPs: 1, maxPublicIPs: 1 },
           freeIps: [...pool.prefixes].length > 0 ? ['203.0.113.1', '203.0.113.2'] : [],
           existingNicUids: new Set(nics.map((n) => n.uid)),
+          vni: 4242,
         });
         for (const ip of plan.claimIps)
           await poolCommand({ type: 'ClaimIp', gatewayUid: GW, family: 'IPv4', ip });
@@ -255,6 +256,53 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           'PublicPrefixRemoved',
         ].sort(),
       );
+      const problems = events.flatMap((e) => {
+        const ce = toCloudEvent(e, '/natgw/test');
+        return contractProblems(
+          contract,
+          {
+            subject: `natgw.events.${e.streamId.split(':')[0]}.${e.type}`,
+            msgId: ce.id,
+            cloudEvent: JSON.parse(JSON.stringify(ce)) as Record<string, unknown>,
+          },
+          'natgw',
+        );
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it('validate for the claims of VNIs and private addresses, as the services build them', async () => {
+      const claims = new ClaimStreams(store);
+      const meta = { source: '/natgw/api-gateway', correlationId: 'contract-claims' };
+      const network = { uid: GW, namespace: 'default', name: 'net', vni: 16_777_215 };
+      const nic = {
+        uid: '77777777-7777-4777-8777-777777777777',
+        namespace: 'default',
+        name: 'nic-1',
+        network: 'net',
+        ips: ['fd00::7'],
+      };
+      const appends = [
+        claims.claimVni(network, 'no-stream', meta),
+        claims.claimAddress(nic, 'fd00::7', 'no-stream', meta),
+      ];
+      await ds.transaction((m) => store.appendToStreams(appends, m));
+      const releases = [
+        ...(await claims.releaseAddresses(nic, ['fd00::7'], meta)),
+        ...[await claims.releaseVni(network, meta)].flatMap((r) => (r ? [r] : [])),
+      ];
+      expect(releases).toHaveLength(2);
+      await ds.transaction((m) => store.appendToStreams(releases, m));
+      const events = [
+        ...(await store.readStream('vni:16777215')),
+        ...(await store.readStream('networkaddress:default/net/fd00::7')),
+      ];
+      expect(events.map((e) => e.type).sort()).toEqual([
+        'NetworkInterfaceAddressClaimed',
+        'NetworkInterfaceAddressReleased',
+        'NetworkVNIClaimed',
+        'NetworkVNIReleased',
+      ]);
       const problems = events.flatMap((e) => {
         const ce = toCloudEvent(e, '/natgw/test');
         return contractProblems(

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordedEvent } from '@natgw/contracts';
-import { StatusApplierRegistration } from '@natgw/projections';
+import { NETWORK_VNI_STATUS_APPLIER, StatusApplierRegistration } from '@natgw/projections';
 import { eventually } from '@natgw/testing';
 import { Kubectl, KubectlResult, selfSignedCertificate } from './kubectl-support';
 import { API, SEED_YAML, startTestApi, TestApi } from './api-test-app';
@@ -129,7 +129,7 @@ describe('kubectl against natgw', () => {
     ca = readFileSync(certFile);
     api = await startTestApi('kubectl', {
       tokensYaml: TOKENS,
-      statusAppliers: [FAKE_ALLOCATION],
+      statusAppliers: [FAKE_ALLOCATION, NETWORK_VNI_STATUS_APPLIER],
       env: { API_TLS_CERT_FILE: certFile, API_TLS_KEY_FILE: keyFile },
     });
     kubectl = new Kubectl(api.url, certFile);
@@ -342,8 +342,11 @@ metadata:
     expect(nics).toMatch(
       /default\s+nic-1\s+network-sample\s+10\.0\.0\.5\s+node-1\s+203\.0\.113\.9:1024-1151\s+\S+\s+<none>/,
     );
+    const vni = (await get(`${API}/namespaces/default/networks/network-sample`)).body.status as {
+      vni: number;
+    };
     expect(expectOk(await kubectl.run([ADMIN, 'get', 'nw']))).toMatch(
-      /^NAME\s+AGE\nnetwork-sample\s+\S+\n$/,
+      new RegExp(`^NAME\\s+VNI\\s+AGE\\nnetwork-sample\\s+${vni.vni}\\s+\\S+\\n$`),
     );
     const none = await kubectl.run([ADMIN, 'get', 'natgwas']);
     expect(none).toEqual({

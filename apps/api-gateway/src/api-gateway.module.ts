@@ -36,6 +36,7 @@ import { StatusExceptionFilter } from './http/status-exception.filter';
 import { INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
 import { CLOCK } from './resources/clock';
+import { ResourceClaims } from './resources/claims/resource-claims';
 import { ResourceLog } from './resources/resource-log';
 import { ResourceUpdater } from './resources/resource-updater';
 import { ResourcesController } from './resources/resources.controller';
@@ -150,6 +151,7 @@ export class ApiGatewayModule {
         AuthenticatedGuard,
         ClientLimits,
         ResourceLog,
+        ResourceClaims,
         ResourceUpdater,
         CreateResource,
         GetResource,

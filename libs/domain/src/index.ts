@@ -2,3 +2,4 @@ export * from './allocation';
 export * from './dataplane';
 export * from './audit';
 export * from './quota';
+export * from './claims';

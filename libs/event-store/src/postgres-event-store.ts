@@ -23,6 +23,13 @@ export interface AppendResult {
   events: RecordedEvent[];
 }
 
+/** One stream's part of an append to several streams (see appendToStreams). */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
 export interface ReadAllOptions {
   after?: Checkpoint;
   limit?: number;
@@ -190,6 +197,25 @@ export class PostgresEventStore {
       [prefix, end],
     );
     return rows.map((r) => ({ streamId: r.stream_id, version: r.version, lastType: r.type }));
+  }
+
+  /**
+   * Appends to several streams in the caller's transaction, in the given order: all of it
+   * commits or none. Every append locks its stream's row until the commit, so writers that
+   * append to several streams must take them in one global order (e.g. the object's own stream
+   * first, then the others sorted by id), or two of them can deadlock.
+   */
+  async appendToStreams(
+    appends: readonly StreamAppend[],
+    manager: EntityManager,
+  ): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (const a of appends) {
+      results.push(
+        await this.append(a.streamId, a.events, { expectedVersion: a.expectedVersion, manager }),
+      );
+    }
+    return results;
   }
 
   /** The number of events in a stream (0 when it does not exist). */

@@ -24,3 +24,5 @@ export * from './change-listener';
 export const PROJECTION_ENTITIES = NATGW_SCHEMA.entities;
 export * from './audit/allocation-history.reader';
 export * from './quotas/quota-reader';
+export * from './claims/claim-streams';
+export * from './status/network-vni-status.applier';

@@ -12,11 +12,15 @@ export const PENDING_REASON = 'Pending';
 
 /**
  * The status of a new object, before natgw's services wrote any: a NATGateway is
- * `Ready=False` (Pending) with no IPs and zero usage; a NetworkInterface has no NAT.
+ * `Ready=False` (Pending) with no IPs and zero usage; a NetworkInterface has no NAT;
+ * a Network holds the VNI of its spec (the api-gateway claims it in the transaction of
+ * `NetworkCreated`, so the object appears with it at once; the `NetworkVNIClaimed`
+ * applier then changes nothing).
  */
 export function initialStatus(
   kind: ResourceKind,
   creationTimestamp: string,
+  spec: Record<string, unknown> = {},
 ): Record<string, unknown> {
   switch (kind) {
     case 'NATGateway':
@@ -39,6 +43,7 @@ export function initialStatus(
     case 'NetworkInterface':
       return { nat: [] };
     case 'Network':
+      return typeof spec.vni === 'number' ? { vni: spec.vni } : {};
     case 'NATGatewayAutoscaler':
       return {};
     default: {
@@ -80,7 +85,7 @@ export function objectFromCreated(kind: ResourceKind, data: ResourceCreatedData)
     kind,
     metadata: withMaps(meta, data.labels, data.annotations),
     spec: data.spec,
-    status: initialStatus(kind, data.creationTimestamp),
+    status: initialStatus(kind, data.creationTimestamp, data.spec),
   };
 }
 

@@ -1,6 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { parseResourceEventType, parseResourceStreamId, RecordedEvent } from '@natgw/contracts';
+import {
+  NETWORK_VNI_CLAIMED,
+  NetworkVniClaimData,
+  parseResourceEventType,
+  parseResourceStreamId,
+  RecordedEvent,
+} from '@natgw/contracts';
 import {
   AllocationEvent,
   AllocationState,
@@ -39,6 +45,8 @@ export const ALLOCATION_TRIGGER_TYPES = [
   'PublicIPReleased',
   'NATGatewayQuotaSet',
   'NATGatewayQuotaDeleted',
+  // A network got its VNI: its gateways can allocate (slots carry the VNI).
+  'NetworkVNIClaimed',
 ] as const;
 
 /**
@@ -110,7 +118,10 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
     );
   }
 
-  /** Queues every network that has a gateway or a NIC being deleted. */
+  /**
+   * Queues every network that has a gateway or a NIC being deleted, and every Network without
+   * a VNI (older than VNIs: the reconcile claims one).
+   */
   async resync(reason: string): Promise<void> {
     try {
       const networks = await new ResourceInputs(this.dataSource.manager).allNetworks();
@@ -180,6 +191,10 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
 
   private async networksAffectedBy(event: RecordedEvent): Promise<NetworkKey[]> {
     const inputs = new ResourceInputs(this.dataSource.manager);
+    if (event.type === NETWORK_VNI_CLAIMED) {
+      const { namespace, name } = event.data as NetworkVniClaimData;
+      return [{ namespace, network: name }];
+    }
     const resource = parseResourceEventType(event.type);
     const quota = QUOTA_EVENT_TYPES.includes(event.type as QuotaEvent['type']);
     if (quota || resource?.kind === 'NATGatewayAutoscaler') {

@@ -1,10 +1,13 @@
+import { randomInt } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { EventMetadata, resourceStreamId } from '@natgw/contracts';
+import { EventMetadata, MAX_VNI, MIN_VNI, resourceStreamId } from '@natgw/contracts';
 import {
   AllocationEvent,
   AllocationState,
   capPublicIpBounds,
+  canonicalIp,
   decideAllocation,
+  decideClaim,
   decidePool,
   eligibleNicsForGateway,
   foldAllocation,
@@ -15,6 +18,7 @@ import {
   PublicIpBounds,
 } from '@natgw/domain';
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
+import { ClaimStreams } from '@natgw/projections';
 import { PublicIpQuota } from './public-ip-quota';
 import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
@@ -22,6 +26,7 @@ import { Folded, FoldedStreamCache } from '../state/folded-stream';
 import {
   ALLOCATION_FINALIZER,
   GatewayRecord,
+  NetworkRecord,
   NicRecord,
   ResourceInputs,
 } from '../state/resource-inputs';
@@ -72,12 +77,15 @@ interface Written {
  * Recomputes the allocation of every NATGateway in one network from current
  * state (level-triggered) and appends only the differences: pool claims first,
  * then the allocation events, then pool releases, all in one transaction.
- * Deleted gateways and NICs are released and then finalized (`<Kind>Deleted`).
+ * Deleted gateways and NICs are released and then finalized (`<Kind>Deleted`, a NIC
+ * together with the release of its private addresses). Slots carry the network's VNI;
+ * a Network older than VNIs is given one first.
  */
 export class ReconcileNetwork {
   /** Retries lost races; races for a pool stream retry one at a time in this process. */
   private readonly retry = new LostRaceRetry();
   private readonly quota: PublicIpQuota;
+  private readonly claims: ClaimStreams;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -89,6 +97,7 @@ export class ReconcileNetwork {
     private readonly maxPublicIPsPerGateway: number,
   ) {
     this.quota = new PublicIpQuota(store);
+    this.claims = new ClaimStreams(store);
   }
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
@@ -101,6 +110,7 @@ export class ReconcileNetwork {
       ...(cause.correlationId ? { correlationId: cause.correlationId } : {}),
       ...(cause.eventId ? { causationId: cause.eventId } : {}),
     };
+    const vni = await this.retry.run(() => this.networkVni(key, metadata));
     // Deleting gateways first: their NICs move to the next gateway in the same pass.
     const ordered = [...gateways].sort(
       (a, b) => Number(b.deleting ?? false) - Number(a.deleting ?? false),
@@ -114,6 +124,7 @@ export class ReconcileNetwork {
           gateway,
           gateways,
           nics,
+          vni,
           capPublicIpBounds(
             bounds.get(gateway.name) ?? this.defaultBounds,
             this.maxPublicIPsPerGateway,
@@ -134,10 +145,68 @@ export class ReconcileNetwork {
     return { appended, gateways: usage, removed };
   }
 
+  /**
+   * The VNI of the network (status.vni). A Network older than VNIs gets one here: a random free
+   * VNI, written to its spec (NetworkUpdated) and claimed, in one transaction that expects the
+   * Network's stream version, so a concurrent delete or update makes it try again. Undefined
+   * when the Network does not exist (or its claim is not in the read model yet).
+   */
+  private async networkVni(key: NetworkKey, metadata: EventMetadata): Promise<number | undefined> {
+    const network = await new ResourceInputs(this.dataSource.manager).networkRecord(
+      key.namespace,
+      key.network,
+    );
+    if (!network || network.deleting) return undefined;
+    if (network.vni !== undefined) return network.vni;
+    // Claimed with its create: status.vni follows, and the claim triggers another reconcile.
+    if (typeof network.spec.vni === 'number') return undefined;
+    return this.claimVni(network, metadata);
+  }
+
+  private async claimVni(network: NetworkRecord, metadata: EventMetadata): Promise<number> {
+    for (let pick = 1; ; pick++) {
+      const vni = randomInt(MIN_VNI, MAX_VNI + 1);
+      const decision = decideClaim((await this.claims.vniHolder(vni)).status, network.uid);
+      if (decision.action === 'refuse') {
+        if (pick >= 64) throw new Error(`no free VNI found in ${pick} random picks`);
+        continue;
+      }
+      const claim =
+        decision.action === 'claim'
+          ? [this.claims.claimVni({ ...network, vni }, decision.expectedVersion, metadata)]
+          : [];
+      await this.dataSource.transaction((manager) =>
+        this.store.appendToStreams(
+          [
+            {
+              streamId: resourceStreamId('Network', network.namespace, network.name),
+              events: [
+                {
+                  type: 'NetworkUpdated',
+                  data: {
+                    uid: network.uid,
+                    generation: network.generation + 1,
+                    spec: { ...network.spec, vni },
+                  },
+                  metadata,
+                },
+              ],
+              expectedVersion: network.streamVersion,
+            },
+            ...claim,
+          ],
+          manager,
+        ),
+      );
+      return vni;
+    }
+  }
+
   private async reconcileGateway(
     gateway: GatewayRecord,
     gateways: GatewayRecord[],
     nics: NicRecord[],
+    vni: number | undefined,
     bounds: PublicIpBounds,
     metadata: EventMetadata,
   ): Promise<{ appended: number; usage?: Written['usage'] }> {
@@ -158,6 +227,7 @@ export class ReconcileNetwork {
               gateway,
               gateways,
               nics,
+              vni,
               bounds,
               quota === undefined
                 ? undefined
@@ -183,6 +253,7 @@ export class ReconcileNetwork {
     gateway: GatewayRecord,
     gateways: GatewayRecord[],
     nics: NicRecord[],
+    vni: number | undefined,
     bounds: PublicIpBounds,
     ipBudget: number | undefined,
     book: PoolBook,
@@ -192,10 +263,12 @@ export class ReconcileNetwork {
     written: Written,
   ): Promise<number> {
     if (allocation.state.status === 'closed') return 0;
-    const eligible = eligibleNicsForGateway(gateway, gateways, nics);
+    // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
+    const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
     const plan = planAllocation({
       gateway,
       nics: eligible,
+      ...(vni !== undefined ? { vni } : {}),
       current: allocation.state,
       bounds,
       freeIps: book.freeIps(gateway.ipFamily),
@@ -280,12 +353,27 @@ export class ReconcileNetwork {
       if (allocation.state.slots.has(nic.uid)) return 0; // released on a later pass
     }
     try {
-      await this.store.append(
-        resourceStreamId('NetworkInterface', nic.namespace, nic.name),
-        [{ type: 'NetworkInterfaceDeleted', data: { uid: nic.uid }, metadata }],
-        { expectedVersion: nic.streamVersion },
+      // The NIC's private addresses are free again once it is gone: released in the same transaction.
+      const addresses = { ...nic, network: nic.networkName };
+      const releases = await this.claims.releaseAddresses(
+        addresses,
+        [...new Set(nic.ips.map(canonicalIp))],
+        metadata,
       );
-      return 1;
+      await this.dataSource.transaction((manager) =>
+        this.store.appendToStreams(
+          [
+            {
+              streamId: resourceStreamId('NetworkInterface', nic.namespace, nic.name),
+              events: [{ type: 'NetworkInterfaceDeleted', data: { uid: nic.uid }, metadata }],
+              expectedVersion: nic.streamVersion,
+            },
+            ...releases,
+          ],
+          manager,
+        ),
+      );
+      return 1 + releases.length;
     } catch (err) {
       // Someone else finalized it, or it changed meanwhile: the next trigger looks again.
       if (err instanceof ConcurrencyError) return 0;

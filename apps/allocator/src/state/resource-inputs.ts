@@ -20,6 +20,19 @@ export interface NicRecord extends NetworkInterfaceInput {
   finalizers: string[];
 }
 
+/** A Network as the allocator needs it: its VNI, and what claiming one for it takes. */
+export interface NetworkRecord {
+  uid: string;
+  namespace: string;
+  name: string;
+  streamVersion: number;
+  generation: number;
+  spec: Record<string, unknown>;
+  deleting: boolean;
+  /** status.vni: the VNI the network holds (absent for a Network older than VNIs). */
+  vni?: number;
+}
+
 /** The finalizer natgw puts on NATGateways and NetworkInterfaces: the allocator removes it. */
 export const ALLOCATION_FINALIZER = 'natgw.ironcore.dev/allocation';
 
@@ -104,6 +117,29 @@ export class ResourceInputs {
     };
   }
 
+  /** The Network of that name, as its VNI claim needs it (undefined when it does not exist). */
+  async networkRecord(namespace: string, name: string): Promise<NetworkRecord | undefined> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM natgw_resources
+        WHERE kind = 'Network' AND namespace = $1 AND name = $2`,
+      [namespace, name],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const status = (row.object.status ?? {}) as { vni?: unknown };
+    const m = meta(row);
+    return {
+      uid: m.uid,
+      namespace: m.namespace,
+      name: m.name,
+      streamVersion: m.streamVersion,
+      generation: (row.object.metadata as { generation?: number }).generation ?? 1,
+      spec: row.object.spec,
+      deleting: m.deleting,
+      ...(typeof status.vni === 'number' ? { vni: status.vni } : {}),
+    };
+  }
+
   /** The autoscaler bounds per gateway name in a namespace (the oldest autoscaler wins). */
   async autoscalerBounds(namespace: string): Promise<Map<string, PublicIpBounds>> {
     const rows: Row[] = await this.manager.query(
@@ -126,13 +162,19 @@ export class ResourceInputs {
     return bounds;
   }
 
-  /** Every (namespace, network) that has a NATGateway or a NIC still holding a finalizer. */
+  /**
+   * Every (namespace, network) that has a NATGateway or a NIC still holding a finalizer, and
+   * every Network that has no VNI yet (created before Networks had VNIs).
+   */
   async allNetworks(): Promise<Array<{ namespace: string; network: string }>> {
     const rows: Array<{ namespace: string; network: string }> = await this.manager.query(
-      `SELECT DISTINCT namespace, object->'spec'->'networkRef'->>'name' AS network
+      `SELECT namespace, object->'spec'->'networkRef'->>'name' AS network
          FROM natgw_resources
         WHERE kind = 'NATGateway'
            OR (kind = 'NetworkInterface' AND object->'metadata'->'deletionTimestamp' IS NOT NULL)
+       UNION
+       SELECT namespace, name FROM natgw_resources
+        WHERE kind = 'Network' AND NOT (object->'status' ? 'vni')
         ORDER BY 1, 2`,
     );
     return rows.filter((r) => r.network !== null);

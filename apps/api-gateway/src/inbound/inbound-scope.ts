@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { NewEvent, RecordedEvent } from '@natgw/contracts';
-import { ExpectedVersion, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+import { DataSource } from 'typeorm';
+import { RecordedEvent } from '@natgw/contracts';
+import { PostgresEventStore, ProjectionHost, StreamAppend } from '@natgw/event-store';
+import type { Admission } from '../resources/resource-log';
 import { uuidV5 } from '@natgw/messaging';
 import { ResourceLog } from '../resources/resource-log';
 import { InboundOperation } from './inbound-contract';
@@ -25,7 +26,8 @@ export function inInboundScope<T>(scope: InboundScope, work: () => Promise<T>): 
  * The id of the `index`th event one inbound request appends: derived from its
  * message id, so a retried request appends events the log already holds, which
  * the store refuses as duplicates. Every attempt of a request appends at most
- * once (a lost race appends nothing), so `index` restarts at 0 per append.
+ * once (a lost race appends nothing), so `index` restarts at 0 per append and
+ * counts across the streams of one transaction (the object's own event is 0).
  */
 export function inboundEventId(operation: InboundOperation, messageId: string, index: number) {
   return uuidV5(`inbound/networkinterfaces/${operation}/${messageId}/${index}`);
@@ -41,20 +43,19 @@ export class InboundResourceLog extends ResourceLog {
     super(store, projections, dataSource);
   }
 
-  override async append(
-    streamId: string,
-    events: NewEvent[],
-    expectedVersion: ExpectedVersion,
-    admit?: (manager: EntityManager) => Promise<void>,
-  ): Promise<RecordedEvent[]> {
+  override async appendAll(appends: StreamAppend[], admit?: Admission): Promise<RecordedEvent[]> {
     const scope = scopes.getStore();
     const messageId = scope?.messageId;
-    if (!scope || messageId === undefined)
-      return super.append(streamId, events, expectedVersion, admit);
-    return super.append(
-      streamId,
-      events.map((e, i) => ({ ...e, id: inboundEventId(scope.operation, messageId, i) })),
-      expectedVersion,
+    if (!scope || messageId === undefined) return super.appendAll(appends, admit);
+    let index = 0;
+    return super.appendAll(
+      appends.map((a) => ({
+        ...a,
+        events: a.events.map((e) => ({
+          ...e,
+          id: inboundEventId(scope.operation, messageId, index++),
+        })),
+      })),
       admit,
     );
   }

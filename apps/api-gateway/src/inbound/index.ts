@@ -2,6 +2,7 @@ import { Provider } from '@nestjs/common';
 import { ResourceReader } from '@natgw/projections';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { QuotaAdmission } from '../quotas/quota-admission';
+import { ResourceClaims } from '../resources/claims/resource-claims';
 import { Clock, CLOCK } from '../resources/clock';
 import { ResourceUpdater } from '../resources/resource-updater';
 import { CreateResource } from '../resources/use-cases/create-resource';
@@ -21,25 +22,34 @@ export { INBOUND_EVENT_TYPES, INBOUND_REJECTED_EVENT_TYPE } from './inbound-cont
 /**
  * The inbound NetworkInterface requests over NATS: REST's use cases built over
  * InboundResourceLog, the handler and the listener. Needs ApiGatewayConfig,
- * CLOCK, ResourceReader, GetResource and QuotaAdmission from the api-gateway module, and the
+ * CLOCK, ResourceReader, ResourceClaims, GetResource and QuotaAdmission from the api-gateway
+ * module, and the
  * NATS connection of MessagingModule.
  */
 export const INBOUND_PROVIDERS: Provider[] = [
   InboundResourceLog,
   {
     provide: InboundUseCases,
-    inject: [InboundResourceLog, ResourceReader, GetResource, CLOCK, QuotaAdmission],
+    inject: [
+      InboundResourceLog,
+      ResourceReader,
+      GetResource,
+      ResourceClaims,
+      CLOCK,
+      QuotaAdmission,
+    ],
     useFactory: (
       log: InboundResourceLog,
       reader: ResourceReader,
       get: GetResource,
+      claims: ResourceClaims,
       clock: Clock,
       quotas: QuotaAdmission,
     ) =>
       new InboundUseCases(
-        new CreateResource(log, reader, clock, quotas),
-        new UpdateResource(log, get, new ResourceUpdater(log, reader, quotas)),
-        new DeleteResource(log, reader, get, clock),
+        new CreateResource(log, reader, claims, clock, quotas),
+        new UpdateResource(log, get, new ResourceUpdater(log, reader, claims, quotas)),
+        new DeleteResource(log, reader, get, claims, clock),
         get,
       ),
   },

@@ -7,9 +7,13 @@ import {
   ExpectedVersion,
   PostgresEventStore,
   ProjectionHost,
+  StreamAppend,
 } from '@natgw/event-store';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { ApiError, apiErrors } from '../http/api-error';
+
+/** A check run first in a write's transaction (e.g. a quota); it throws to refuse the write. */
+export type Admission = (manager: EntityManager) => Promise<void>;
 
 /** How long a write waits for the read model to show it before answering 503 (Retry-After). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
@@ -29,24 +33,41 @@ export class ResourceLog {
 
   /**
    * Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the
-   * projection. With `admit`, the append runs in a transaction that `admit` runs first (a
-   * quota check that throws to refuse), so the check and the write commit together.
+   * projection. With `admit`, see appendAll.
    */
-  async append(
+  append(
     streamId: string,
     events: NewEvent[],
     expectedVersion: ExpectedVersion,
-    admit?: (manager: EntityManager) => Promise<void>,
+    admit?: Admission,
   ): Promise<RecordedEvent[]> {
-    const result = admit
-      ? await this.dataSource.transaction(async (manager) => {
-          await admit(manager);
-          return this.store.append(streamId, events, { expectedVersion, manager });
-        })
-      : await this.store.append(streamId, events, { expectedVersion });
-    const last = result.events[result.events.length - 1];
+    return this.appendAll([{ streamId, events, expectedVersion }], admit);
+  }
+
+  /**
+   * Appends to several streams in one transaction, in the given order (the object's own stream
+   * first, then claim streams sorted by id: see PostgresEventStore.appendToStreams), and waits
+   * for the projection. A version mismatch on any stream (ConcurrencyError naming it) appends
+   * nothing. With `admit`, the transaction runs it first (a quota check that throws to refuse),
+   * so the check and the write commit together.
+   */
+  async appendAll(appends: StreamAppend[], admit?: Admission): Promise<RecordedEvent[]> {
+    const [only] = appends;
+    const results =
+      appends.length === 1 && !admit
+        ? [
+            await this.store.append(only.streamId, only.events, {
+              expectedVersion: only.expectedVersion,
+            }),
+          ]
+        : await this.dataSource.transaction(async (manager) => {
+            await admit?.(manager);
+            return this.store.appendToStreams(appends, manager);
+          });
+    const events = results.flatMap((r) => r.events);
+    const last = events[events.length - 1];
     if (last) await this.waitFor(last);
-    return result.events;
+    return events;
   }
 
   /** For reads outside a transaction (a dry run's admission). */

@@ -5,12 +5,15 @@ import {
   resourceEventType,
   resourceStreamId,
   ResourceUpdatedData,
+  specWithRetainedFields,
   validateResourceUpdate,
 } from '@natgw/contracts';
 import { objectAfterUpdate, ResourceReader, StoredResource } from '@natgw/projections';
 import { apiErrors, STALE_OBJECT } from '../http/api-error';
-import { QuotaAdmission } from '../quotas/quota-admission';
 import { canonicalJson } from './canonical-json';
+import { QuotaAdmission } from '../quotas/quota-admission';
+import { withClaimRaceRetry } from './claims/claim-race-retry';
+import { ResourceClaims } from './claims/resource-claims';
 import { ResourceLog } from './resource-log';
 import { eventMetadata, RequestContext } from './request-context';
 
@@ -19,7 +22,9 @@ const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 /**
  * The write shared by PUT and PATCH: checks the preconditions the client sent
  * (uid, resourceVersion) and the immutable fields, then appends `<Kind>Updated`
- * with what changed, expecting the stream version the object was read at.
+ * with what changed, expecting the stream version the object was read at, together
+ * with the claims the change takes and gives back (a NIC's private addresses).
+ * Fields natgw filled at create (a Network's `spec.vni`) are kept when the update omits them.
  * `generation` is bumped when the spec changed; an update that changes nothing
  * appends nothing. Throws ConcurrencyError when another write won the race.
  */
@@ -28,6 +33,7 @@ export class ResourceUpdater {
   constructor(
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
+    private readonly claims: ResourceClaims,
     private readonly quotas: QuotaAdmission,
   ) {}
 
@@ -48,9 +54,10 @@ export class ResourceUpdater {
       throw apiErrors.conflict(info, current.name, STALE_OBJECT);
     }
     const old = current.object;
-    const immutable = validateResourceUpdate(info.kind, old.spec, input.spec);
+    const spec = specWithRetainedFields(info.kind, old.spec as Record<string, unknown>, input.spec);
+    const immutable = validateResourceUpdate(info.kind, old.spec, spec);
     if (immutable.length > 0) throw apiErrors.invalid(info, current.name, immutable);
-    const specChanged = !same(old.spec, input.spec);
+    const specChanged = !same(old.spec, spec);
     const data: ResourceUpdatedData = {
       uid: current.uid,
       generation: old.metadata.generation + (specChanged ? 1 : 0),
@@ -58,15 +65,36 @@ export class ResourceUpdater {
     if (!same(old.metadata.labels ?? {}, input.labels)) data.labels = input.labels;
     if (!same(old.metadata.annotations ?? {}, input.annotations))
       data.annotations = input.annotations;
-    if (specChanged) data.spec = input.spec;
+    if (specChanged) data.spec = spec;
     if (!specChanged && !data.labels && !data.annotations) return old;
-    if (specChanged) await this.quotas.checkSpec(ctx, input);
-    if (ctx.dryRun) return objectAfterUpdate(old, data);
-    await this.log.append(
-      resourceStreamId(info.kind, current.namespace, current.name),
-      [{ type: resourceEventType(info.kind, 'Updated'), data, metadata: eventMetadata(ctx) }],
-      current.streamVersion,
+    if (specChanged) await this.quotas.checkSpec(ctx, { ...input, spec });
+    const streamId = resourceStreamId(info.kind, current.namespace, current.name);
+    const event = {
+      type: resourceEventType(info.kind, 'Updated'),
+      data,
+      metadata: eventMetadata(ctx),
+    };
+    // A lost race for the object itself is the caller's (retry or 409 Conflict); one for a
+    // claimed value is planned again, and then finds the value taken (422) or free.
+    const written = await withClaimRaceRetry(
+      streamId,
+      (err, attempts) =>
+        apiErrors.conflict(
+          info,
+          current.name,
+          `lost ${attempts} races for ${err.streamId}; try again`,
+        ),
+      async () => {
+        const claims = specChanged ? await this.claims.forUpdate(ctx, current, spec) : [];
+        if (ctx.dryRun) return false;
+        await this.log.appendAll([
+          { streamId, events: [event], expectedVersion: current.streamVersion },
+          ...claims,
+        ]);
+        return true;
+      },
     );
+    if (!written) return objectAfterUpdate(old, data);
     const stored = await this.reader.get(current);
     return stored?.uid === current.uid ? stored.object : objectAfterUpdate(old, data);
   }

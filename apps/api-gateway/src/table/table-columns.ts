@@ -151,7 +151,19 @@ const NATGATEWAYAUTOSCALER_COLUMNS: TableColumn[] = [
 
 /** The `kubectl get` columns of each kind, like Ironcore's printer columns. */
 export const RESOURCE_COLUMNS: Record<ResourceKind, readonly TableColumn[]> = {
-  Network: [NAME, AGE],
+  Network: [
+    NAME,
+    column(
+      'VNI',
+      "The network's VXLAN network identifier (status.vni), unique among live Networks; <none> until assigned.",
+      (o) => {
+        const vni = fields(o.status).vni;
+        return typeof vni === 'number' ? vni : '<none>';
+      },
+      { type: 'integer' },
+    ),
+    AGE,
+  ],
   NetworkInterface: NETWORKINTERFACE_COLUMNS,
   NATGateway: NATGATEWAY_COLUMNS,
   NATGatewayAutoscaler: NATGATEWAYAUTOSCALER_COLUMNS,

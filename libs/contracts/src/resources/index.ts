@@ -3,6 +3,7 @@ export * from './k8s-status';
 export * from './object-meta';
 export * from './kinds';
 export * from './network';
+export * from './network-claims';
 export * from './network-interface';
 export * from './natgateway';
 export * from './natgateway-autoscaler';

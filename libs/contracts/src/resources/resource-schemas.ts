@@ -13,6 +13,8 @@ import { networkSpecFrom, NetworkSpecDto, NetworkStatusDto } from './dto/network
 import { resourceDto, ResourceDtoClass } from './dto/resource.dto';
 import { ResourceKind } from './kinds';
 import { NATGatewaySpec } from './natgateway';
+import { NetworkSpec } from './network';
+import { NetworkInterfaceSpec } from './network-interface';
 
 /** How a kind's input is validated and normalised. */
 export interface ResourceSchema {
@@ -22,6 +24,11 @@ export interface ResourceSchema {
   specFrom(dto: object): object;
   /** Spec fields that may not change after creation. */
   immutable: ReadonlyArray<{ field: string; of: (spec: object) => unknown }>;
+  /**
+   * Spec fields natgw fills at create when the client leaves them empty (a Network's `vni`,
+   * like a Service's `spec.clusterIP`): an update that omits one keeps the stored value.
+   */
+  retained: readonly string[];
 }
 
 const natGatewayField =
@@ -39,7 +46,8 @@ export const RESOURCE_SCHEMAS: Record<ResourceKind, ResourceSchema> = {
       NetworkStatusDto,
     ),
     specFrom: (dto) => networkSpecFrom(dto as NetworkSpecDto),
-    immutable: [],
+    immutable: [{ field: 'spec.vni', of: (spec) => (spec as NetworkSpec).vni }],
+    retained: ['vni'],
   },
   NetworkInterface: {
     dto: resourceDto(
@@ -49,7 +57,15 @@ export const RESOURCE_SCHEMAS: Record<ResourceKind, ResourceSchema> = {
       NetworkInterfaceStatusDto,
     ),
     specFrom: (dto) => networkInterfaceSpecFrom(dto as NetworkInterfaceSpecDto),
-    immutable: [],
+    // A NIC belongs to one network for its life (as in Ironcore): its slots and address claims
+    // are per network, so moving it would leave them behind.
+    immutable: [
+      {
+        field: 'spec.networkRef',
+        of: (spec) => (spec as NetworkInterfaceSpec).networkRef?.name,
+      },
+    ],
+    retained: [],
   },
   NATGateway: {
     dto: resourceDto(
@@ -63,6 +79,7 @@ export const RESOURCE_SCHEMAS: Record<ResourceKind, ResourceSchema> = {
       { field: 'spec.networkRef', of: natGatewayField((s) => s.networkRef.name) },
       { field: 'spec.ipFamily', of: natGatewayField((s) => s.ipFamily) },
     ],
+    retained: [],
   },
   NATGatewayAutoscaler: {
     dto: resourceDto(
@@ -73,5 +90,6 @@ export const RESOURCE_SCHEMAS: Record<ResourceKind, ResourceSchema> = {
     ),
     specFrom: (dto) => natGatewayAutoscalerSpecFrom(dto as NATGatewayAutoscalerSpecDto),
     immutable: [],
+    retained: [],
   },
 };

@@ -9,6 +9,7 @@ import type {
 import { AllocationClosedError, InvalidAllocationPlanError } from './errors';
 import type { AllocationPlan } from './plan-allocation';
 import { slotIndexOf } from './port-slots';
+import { sameSlot } from './stale-slot';
 
 /**
  * Move the gateway's allocation to a plan from planAllocation. The plan's `claimIps` must be
@@ -133,19 +134,6 @@ function assertValidPlan(plan: AllocationPlan): void {
     if (ranges.has(key)) fail(`ports ${slot.ip}:${slot.port}..${slot.endPort} given to two NICs`);
     ranges.add(key);
   }
-}
-
-function sameSlot(a: NatSlot, b: NatSlot): boolean {
-  return (
-    a.nicUid === b.nicUid &&
-    a.nicName === b.nicName &&
-    a.namespace === b.namespace &&
-    a.privateIp === b.privateIp &&
-    a.nodeName === b.nodeName &&
-    a.ip === b.ip &&
-    a.port === b.port &&
-    a.endPort === b.endPort
-  );
 }
 
 function samePending(a: AllocationPending | undefined, b: AllocationPending | undefined): boolean {

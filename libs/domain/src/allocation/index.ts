@@ -170,3 +170,6 @@ export {
   PrefixOverlapError,
   SlotIndexOutOfRangeError,
 } from './errors';
+
+/** When a kept slot no longer describes its NIC (private IP, node, VNI) and is assigned again. */
+export { sameSlot, staleSlotDetail, type StaleSlotDetail } from './stale-slot';

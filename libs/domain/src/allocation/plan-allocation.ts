@@ -12,6 +12,7 @@ import {
   InvalidPublicIpBoundsError,
 } from './errors';
 import { slotIndexOf, slotPortRange, slotsPerIp } from './port-slots';
+import { staleSlotDetail } from './stale-slot';
 
 /** How many public IPs a gateway may hold (NATGatewayAutoscaler minPublicIPs / maxPublicIPs). */
 export interface PublicIpBounds {
@@ -59,6 +60,11 @@ export interface PlanAllocationInput {
   };
   /** The NICs the gateway serves now (eligibleNicsByGateway / eligibleNicsForGateway). */
   readonly nics: readonly EligibleNic[];
+  /**
+   * The VNI of the gateway's network, carried by every slot so the dataplane keys NAT by
+   * (network, private IP). A kept slot with another VNI (or none) is assigned again with it.
+   */
+  readonly vni?: number;
   /** What the gateway holds now, folded from its allocation stream. */
   readonly current: AllocationState;
   /** Defaults to DEFAULT_PUBLIC_IP_BOUNDS. */
@@ -116,22 +122,20 @@ interface HeldIp {
   readonly numeric: NumericIp;
 }
 
-function sameNicDetails(slot: NatSlot, nic: EligibleNic): boolean {
-  return (
-    slot.privateIp === nic.privateIp &&
-    slot.nodeName === nic.nodeName &&
-    slot.nicName === nic.name &&
-    slot.namespace === nic.namespace
-  );
-}
-
-function slotFor(nic: EligibleNic, ip: string, port: number, endPort: number): NatSlot {
+function slotFor(
+  nic: EligibleNic,
+  vni: number | undefined,
+  ip: string,
+  port: number,
+  endPort: number,
+): NatSlot {
   return {
     nicUid: nic.uid,
     nicName: nic.name,
     namespace: nic.namespace,
     privateIp: nic.privateIp,
     ...(nic.nodeName !== undefined ? { nodeName: nic.nodeName } : {}),
+    ...(vni !== undefined ? { vni } : {}),
     ip,
     port,
     endPort,
@@ -142,7 +146,8 @@ function slotFor(nic: EligibleNic, ip: string, port: number, endPort: number): N
  * Computes the allocation a gateway should hold, from current state only (level-triggered).
  *
  * Rules, in order of precedence:
- * - Stability: a NIC keeps its slot while it stays eligible, its IP stays held and ppni is unchanged.
+ * - Stability: a NIC keeps its slot while it stays eligible, its IP stays held and ppni is unchanged;
+ *   a kept slot whose details went stale (staleSlotDetail) keeps its ports and is assigned again.
  * - maxPublicIPs is a hard bound: if lowered below the IPs in use, the IPs with the fewest slots
  *   (then the highest) are released and their NICs move ('IPReleased').
  * - Size: the fewest IPs that give every NIC a slot, clamped to [min, max] and to the quota's
@@ -180,9 +185,13 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
       continue;
     }
     if (nic === undefined) continue; // departureReason covers it; narrows the type
-    if (!sameNicDetails(slot, nic)) releaseReasons.set(nic.uid, 'NetworkInterfaceUpdated');
+    if (staleSlotDetail(slot, nic, input.vni) !== undefined)
+      releaseReasons.set(nic.uid, 'NetworkInterfaceUpdated');
     const onIp = kept.get(slot.ip) ?? new Map<number, NatSlot>();
-    onIp.set(slotIndexOf(ppni, slot) ?? -1, slotFor(nic, slot.ip, slot.port, slot.endPort));
+    onIp.set(
+      slotIndexOf(ppni, slot) ?? -1,
+      slotFor(nic, input.vni, slot.ip, slot.port, slot.endPort),
+    );
     kept.set(slot.ip, onIp);
   }
 
@@ -258,7 +267,7 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     }
     const { ip, index } = next.value;
     const range = slotPortRange(ppni, index);
-    placed.push(slotFor(nic, ip, range.port, range.endPort));
+    placed.push(slotFor(nic, input.vni, ip, range.port, range.endPort));
   }
   const slots = [...[...kept.values()].flatMap((onIp) => [...onIp.values()]), ...placed].sort(
     compareSlots,

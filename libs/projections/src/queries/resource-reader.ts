@@ -199,16 +199,19 @@ export class ResourceReader {
     };
   }
 
-  /** Live (not being deleted) NATGateways and NetworkInterfaces that reference a Network. */
+  /**
+   * NATGateways and NetworkInterfaces that reference a Network, including those being deleted
+   * (until the allocator finalized them they may still hold slots programmed with its VNI).
+   */
   async networkReferrers(
     namespace: string,
     network: string,
-  ): Promise<Array<{ kind: ResourceKind; name: string }>> {
+  ): Promise<Array<{ kind: ResourceKind; name: string; deleting: boolean }>> {
     return this.dataSource.query(
-      `SELECT kind, name FROM natgw_resources
+      `SELECT kind, name, (object -> 'metadata' ? 'deletionTimestamp') AS deleting
+         FROM natgw_resources
         WHERE namespace = $1 AND (object #>> '{spec,networkRef,name}') = $2
           AND kind IN ('NATGateway', 'NetworkInterface')
-          AND NOT (object -> 'metadata' ? 'deletionTimestamp')
         ORDER BY kind, name`,
       [namespace, network],
     );

@@ -1,5 +1,6 @@
 import { ALLOCATION_STATUS_APPLIER } from './allocation-status.applier';
 import { DATAPLANE_STATUS_APPLIER } from './dataplane-status.applier';
+import { NETWORK_VNI_STATUS_APPLIER } from './network-vni-status.applier';
 import type { StatusApplierRegistration } from './status-applier';
 
 /**
@@ -10,4 +11,5 @@ import type { StatusApplierRegistration } from './status-applier';
 export const RESOURCE_STATUS_APPLIERS: readonly StatusApplierRegistration[] = [
   ALLOCATION_STATUS_APPLIER,
   DATAPLANE_STATUS_APPLIER,
+  NETWORK_VNI_STATUS_APPLIER,
 ];

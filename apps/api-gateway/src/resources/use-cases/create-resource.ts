@@ -9,8 +9,10 @@ import {
 import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
 import { apiErrors } from '../../http/api-error';
-import { QuotaAdmission } from '../../quotas/quota-admission';
 import { ApiResponse } from '../api-response';
+import { QuotaAdmission } from '../../quotas/quota-admission';
+import { withClaimRaceRetry } from '../claims/claim-race-retry';
+import { ResourceClaims } from '../claims/resource-claims';
 import { Clock, CLOCK } from '../clock';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog } from '../resource-log';
@@ -20,12 +22,15 @@ import { eventMetadata, RequestContext } from '../request-context';
  * POST: appends `<Kind>Created` with a fresh uid. The name is free when its stream
  * does not exist or ends with `<Kind>Deleted`; the append expects exactly that
  * version, so of concurrent creates one wins and the others get 409 AlreadyExists.
+ * The values the object claims (a Network's VNI, a NIC's private addresses, see
+ * ResourceClaims) are appended in the same transaction.
  */
 @Injectable()
 export class CreateResource {
   constructor(
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
+    private readonly claims: ResourceClaims,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly quotas: QuotaAdmission,
   ) {}
@@ -33,46 +38,75 @@ export class CreateResource {
   async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
     const { info, namespace } = ctx;
     const { input, warnings } = checkResourceInput(ctx, body);
-    const data: ResourceCreatedData = {
-      uid: randomUUID(),
+    const uid = randomUUID();
+    const created = (spec: Record<string, unknown>): ResourceCreatedData => ({
+      uid,
       namespace,
       name: input.name,
       labels: input.labels,
       annotations: input.annotations,
       finalizers: [...info.finalizers],
-      spec: input.spec,
+      spec,
       generation: 1,
       creationTimestamp: formatTimestamp(this.clock()),
-    };
+    });
     const stream = resourceStreamId(info.kind, namespace, input.name);
-    const created = [
-      { type: resourceEventType(info.kind, 'Created'), data, metadata: eventMetadata(ctx) },
-    ];
     // NATGatewayQuota: counted kinds are admitted in the create's transaction.
     await this.quotas.checkSpec(ctx, input);
     const admit = this.quotas.forCreate(ctx, input.name);
     if (ctx.dryRun) {
       await this.freeVersion(ctx, stream, input.name);
       await admit?.(this.log.manager);
-      return { code: 201, body: objectFromCreated(info.kind, data), warnings };
+      const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+      return { code: 201, body: objectFromCreated(info.kind, created(claims.spec)), warnings };
     }
-    try {
-      // Most names are new: try that first, and look at the stream only when it exists.
-      await this.log.append(stream, created, 'no-stream', admit);
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err;
+    // Most names are new: try that first, and look at the stream only when it exists.
+    let expected: number | 'no-stream' = 'no-stream';
+    for (;;) {
       try {
-        const expected = await this.freeVersion(ctx, stream, input.name);
-        await this.log.append(stream, created, expected, admit);
-      } catch (again) {
-        if (again instanceof ConcurrencyError) throw apiErrors.alreadyExists(info, input.name);
-        throw again;
+        const data = await withClaimRaceRetry(
+          stream,
+          (err, attempts) =>
+            apiErrors.conflict(
+              info,
+              input.name,
+              `lost ${attempts} races for ${err.streamId}; try again`,
+            ),
+          async () => {
+            // Planned again after a lost claim race: the value is taken now, or another is picked.
+            const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+            const d = created(claims.spec);
+            await this.log.appendAll(
+              [
+                {
+                  streamId: stream,
+                  events: [
+                    {
+                      type: resourceEventType(info.kind, 'Created'),
+                      data: d,
+                      metadata: eventMetadata(ctx),
+                    },
+                  ],
+                  expectedVersion: expected,
+                },
+                ...claims.appends,
+              ],
+              admit,
+            );
+            return d;
+          },
+        );
+        const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
+        // Only a delete racing right behind this create can make the stored object another one.
+        const object =
+          stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
+        return { code: 201, body: object, warnings };
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (expected !== 'no-stream') throw apiErrors.alreadyExists(info, input.name);
+        expected = await this.freeVersion(ctx, stream, input.name);
       }
     }
-    const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
-    // Only a delete racing right behind this create can make the stored object another one.
-    const object = stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
-    return { code: 201, body: object, warnings };
   }
 
   /** The stream version a create must expect: none, or the version of its last `<Kind>Deleted`; else 409. */

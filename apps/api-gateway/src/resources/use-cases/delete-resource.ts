@@ -10,6 +10,7 @@ import {
 import { objectBeingDeleted, ResourceReader, StoredResource } from '@natgw/projections';
 import { apiErrors, STALE_OBJECT } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
+import { ResourceClaims } from '../claims/resource-claims';
 import { Clock, CLOCK } from '../clock';
 import { DeleteOptions } from '../delete-options';
 import { ResourceLog, withConflictRetry } from '../resource-log';
@@ -20,8 +21,9 @@ import { GetResource } from './get-resource';
  * DELETE. Kinds with finalizers (NATGateway, NetworkInterface) get
  * `<Kind>DeletionRequested`: the object shows deletionTimestamp until the allocator
  * released what it holds and appended `<Kind>Deleted`. The others get both events
- * at once and are gone. A Network that a live NATGateway or NetworkInterface still
- * references is not deleted (409).
+ * at once and are gone. A Network that a NATGateway or NetworkInterface still
+ * references, even one being deleted, is not deleted (409); a deleted Network
+ * releases its VNI in the same transaction.
  */
 @Injectable()
 export class DeleteResource {
@@ -29,6 +31,7 @@ export class DeleteResource {
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
     private readonly get: GetResource,
+    private readonly claims: ResourceClaims,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -86,11 +89,17 @@ export class DeleteResource {
       uid: current.uid,
     });
     if (ctx.dryRun) return { code: 200, body: finalizing ? deleting : gone };
-    await this.log.append(
-      resourceStreamId(info.kind, current.namespace, current.name),
-      events.map((e) => ({ ...e, metadata: eventMetadata(ctx) })),
-      current.streamVersion,
-    );
+    // A Network gives its VNI back with its final event (NICs give back their addresses when
+    // the allocator finalizes them).
+    const releases = finalizing ? [] : await this.claims.forDelete(ctx, current);
+    await this.log.appendAll([
+      {
+        streamId: resourceStreamId(info.kind, current.namespace, current.name),
+        events: events.map((e) => ({ ...e, metadata: eventMetadata(ctx) })),
+        expectedVersion: current.streamVersion,
+      },
+      ...releases,
+    ]);
     if (!finalizing) return { code: 200, body: gone };
     const stored = await this.reader.get(current);
     return { code: 200, body: stored?.uid === current.uid ? stored.object : deleting };
@@ -99,11 +108,13 @@ export class DeleteResource {
   private async refuseWhileReferenced(ctx: RequestContext, network: string): Promise<void> {
     const referrers = await this.reader.networkReferrers(ctx.namespace, network);
     if (referrers.length === 0) return;
-    const names = referrers.map((r) => `${r.kind} "${r.name}"`).join(', ');
+    const names = referrers
+      .map((r) => `${r.kind} "${r.name}"${r.deleting ? ' (being deleted)' : ''}`)
+      .join(', ');
     throw apiErrors.conflict(
       ctx.info,
       network,
-      `the network is still referenced by ${names}: delete ${referrers.length === 1 ? 'it' : 'them'} first (objects already being deleted do not count)`,
+      `the network is still referenced by ${names}: delete ${referrers.length === 1 ? 'it' : 'them'} first, and wait until ${referrers.length === 1 ? 'it is' : 'they are'} gone (the network's VNI is released with it, and must not be reused while anything of the network may still be programmed)`,
     );
   }
 }

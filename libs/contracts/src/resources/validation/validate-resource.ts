@@ -130,6 +130,22 @@ export function validateResourceInput(
   };
 }
 
+/**
+ * The spec an update stores: the new one, plus the fields natgw filled at create (see
+ * `ResourceSchema.retained`) that the update leaves out.
+ */
+export function specWithRetainedFields(
+  kind: ResourceKind,
+  oldSpec: Record<string, unknown>,
+  newSpec: Record<string, unknown>,
+): Record<string, unknown> {
+  const kept = RESOURCE_SCHEMAS[kind].retained.filter(
+    (field) => newSpec[field] === undefined && oldSpec[field] !== undefined,
+  );
+  if (kept.length === 0) return newSpec;
+  return { ...newSpec, ...Object.fromEntries(kept.map((field) => [field, oldSpec[field]])) };
+}
+
 /** The causes for changing an immutable spec field (`field is immutable`). */
 export function validateResourceUpdate(
   kind: ResourceKind,
