@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { Operation } from 'fast-json-patch';
-import { parseDocument } from 'yaml';
 import { ApiError, apiErrors } from './api-error';
 import { rawBodyOf } from './body-reader.middleware';
+import { parseYamlBody } from './yaml-body';
 
 /** The deepest nesting a body may have: far beyond any resource, far below a stack overflow. */
 export const MAX_BODY_DEPTH = 64;
@@ -69,17 +69,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 function parseYaml(body: Buffer): unknown {
-  const source = text(body);
-  try {
-    const doc = parseDocument(source, { uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      throw apiErrors.badRequest(`the request body is not valid YAML: ${doc.errors[0].message}`);
-    }
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw apiErrors.badRequest(`the request body is not valid YAML: ${(err as Error).message}`);
-  }
+  return parseYamlBody(text(body));
 }
 
 function parse(req: Request, format: 'json' | 'yaml'): unknown {

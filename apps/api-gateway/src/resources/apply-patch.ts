@@ -87,7 +87,7 @@ function applyJsonPatch(base: unknown, operations: readonly Operation[]): unknow
     copied += copiedSize(document, op, MAX_PATCH_COPY_BYTES - copied);
     if (copied > MAX_PATCH_COPY_BYTES) {
       throw apiErrors.entityTooLarge(
-        `the JSON patch is too large: operation ${index} (copy from ${JSON.stringify(op.from).slice(0, 200)}) would bring what its copy operations copy past ${MAX_PATCH_COPY_BYTES} bytes`,
+        `the JSON patch is too large: operation ${index} (copy from ${JSON.stringify((op as { from?: unknown }).from).slice(0, 200)}) would bring what its copy operations copy past ${MAX_PATCH_COPY_BYTES} bytes`,
       );
     }
     document = applyOperation(document, op, true, true, true, index).newDocument;
