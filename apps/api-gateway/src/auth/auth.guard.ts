@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError, apiErrors } from '../http/api-error';
 import { forbidden } from './forbidden';
+import { isLoopbackHostHeader } from './loopback-host-header';
 import { Principal, TokenAuthenticator } from './token-authenticator';
 import { Verb } from './tokens-file';
 
@@ -19,10 +20,22 @@ function unauthorized(): ApiError {
   return new ApiError(e.status, { 'WWW-Authenticate': 'Bearer realm="natgw"' });
 }
 
-/** The principal of the request's bearer token; 401 when there is none or it is unknown. */
+/** Without a tokens file only requests addressed to loopback are served: see isLoopbackHostHeader. */
+function misdirected(host: string | undefined): ApiError {
+  return apiErrors.forbidden(
+    `the API runs without a tokens file, so it serves only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]); Host ${JSON.stringify((host ?? '').slice(0, 256))} is refused (a DNS-rebinding page would send it). Set AUTH_TOKENS_FILE to serve other names`,
+  );
+}
+
+/**
+ * The principal of the request's bearer token; 401 when there is none or it is
+ * unknown. Without a tokens file everyone is ANONYMOUS, and a Host header that does
+ * not name loopback is 403.
+ */
 function authenticate(authenticator: TokenAuthenticator, req: Request): Principal {
   let principal: Principal | undefined;
   if (!authenticator.enabled) {
+    if (!isLoopbackHostHeader(req.headers.host)) throw misdirected(req.headers.host);
     principal = authenticator.authenticate('');
   } else {
     const header = req.headers.authorization ?? '';
