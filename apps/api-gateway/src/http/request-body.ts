@@ -30,30 +30,39 @@ function text(body: Buffer): string {
 }
 
 const NUL = '\u0000';
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function refuseNul(s: string): void {
-  // PostgreSQL cannot store U+0000 in jsonb or text.
+/** Refuses strings PostgreSQL cannot store in jsonb or text: NUL, and lone UTF-16 surrogates. */
+function refuseUnstorable(s: string): void {
   if (s.includes(NUL))
     throw apiErrors.badRequest(
       'the request body contains a NUL character (\\u0000), which cannot be stored',
+    );
+  // JSON may escape half a surrogate pair ("\ud800"): not a Unicode character, so
+  // not valid UTF-8 either.
+  if (LONE_SURROGATE.test(s))
+    throw apiErrors.badRequest(
+      'the request body contains a lone UTF-16 surrogate (such as \\ud800 without its pair), which is not a Unicode character and cannot be stored',
     );
 }
 
 /**
  * Walks the parsed body without recursion: too deep a document is refused before
- * anything recurses on it, and so is a string PostgreSQL cannot store.
+ * anything recurses on it, and so is a string PostgreSQL cannot store (NUL, lone
+ * surrogates).
  */
 function checkShape(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v === 'string') refuseNul(v);
+    if (typeof v === 'string') refuseUnstorable(v);
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_BODY_DEPTH) {
       throw apiErrors.badRequest(`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
     }
     for (const [key, child] of Object.entries(v)) {
-      refuseNul(key);
+      refuseUnstorable(key);
       stack.push([child, depth + 1]);
     }
   }

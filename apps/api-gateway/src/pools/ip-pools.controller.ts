@@ -13,7 +13,13 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { API_GATEWAY_SOURCE, EventMetadata, failureStatus, successStatus } from '@natgw/contracts';
+import {
+  API_GATEWAY_SOURCE,
+  EventMetadata,
+  failureStatus,
+  isDns1123Subdomain,
+  successStatus,
+} from '@natgw/contracts';
 import { correlationIdOf } from '@natgw/platform';
 import { AuthGuard, principalOf } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
@@ -47,6 +53,16 @@ function notFound(name: string): ApiError {
       kind: 'ippools',
     }),
   );
+}
+
+/**
+ * A pool name from the URL: one no pool can have (not a DNS-1123 subdomain) is
+ * 404 before it reaches a query, as for the other kinds (assertPathNames); such
+ * bytes (NUL, for one) cannot even be stored.
+ */
+function poolName(name: string): string {
+  if (!isDns1123Subdomain(name)) throw notFound(name);
+  return name;
 }
 
 function invalid(name: string, causes: import('@natgw/contracts').StatusCause[]): ApiError {
@@ -97,7 +113,7 @@ export class IpPoolsController {
   @Get(':name')
   async get(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const view = this.readView(req);
-    const pool = await this.book.get(name);
+    const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
     send(res, {
       code: 200,
@@ -124,7 +140,7 @@ export class IpPoolsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    send(res, { code: 200, body: await this.update(name, objectBody(req), req) });
+    send(res, { code: 200, body: await this.update(poolName(name), objectBody(req), req) });
   }
 
   @Patch(':name')
@@ -143,7 +159,7 @@ export class IpPoolsController {
         ),
       );
     }
-    const pool = await this.book.get(name);
+    const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
     const current = ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt);
     const next = mergePatch(
@@ -177,7 +193,12 @@ export class IpPoolsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.setPrefixes.execute({ name, mode: 'delete', prefixes: [], metadata: metadata(req) });
+    await this.setPrefixes.execute({
+      name: poolName(name),
+      mode: 'delete',
+      prefixes: [],
+      metadata: metadata(req),
+    });
     send(res, { code: 200, body: successStatus({ name, group: ADMIN_GROUP, kind: 'ippools' }) });
   }
 
