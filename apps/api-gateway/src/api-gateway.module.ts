@@ -37,6 +37,7 @@ import { ResourceUpdater } from './resources/resource-updater';
 import { ResourcesController } from './resources/resources.controller';
 import { CreateResource } from './resources/use-cases/create-resource';
 import { DeleteResource } from './resources/use-cases/delete-resource';
+import { ForceFinalize } from './resources/use-cases/force-finalize';
 import { GetNatTable } from './resources/use-cases/get-nat-table';
 import { GetResource } from './resources/use-cases/get-resource';
 import { ListResources } from './resources/use-cases/list-resources';
@@ -153,6 +154,7 @@ export class ApiGatewayModule implements NestModule {
         PatchResource,
         DeleteResource,
         GetNatTable,
+        ForceFinalize,
         IpPoolBook,
         SetIpPoolPrefixes,
         ...AUDIT_PROVIDERS,
