@@ -7,7 +7,6 @@ import {
   decideAllocation,
   decidePool,
   eligibleNicsForGateway,
-  foldAllocation,
   foldPool,
   initialAllocationState,
   initialIpPoolState,
