@@ -47,7 +47,7 @@ describe('parseYamlBody', () => {
     const source = `[${'0,'.repeat(512 * 1024 - 1)}0]`;
     const start = Date.now();
     expect(refusal(source)).toContain('nodes');
-    expect(Date.now() - start).toBeLessThan(500);
+    expect(Date.now() - start).toBeLessThan(2000);
   });
 
   it('refuses an alias bomb ("billion laughs")', () => {
@@ -59,7 +59,7 @@ describe('parseYamlBody', () => {
     }
     const start = Date.now();
     expect(refusal(levels.join('\n'))).toMatch(/alias/i);
-    expect(Date.now() - start).toBeLessThan(500);
+    expect(Date.now() - start).toBeLessThan(2000);
   });
 
   // yaml's own uniqueKeys compares each key with all before it: 800 KB took most of a minute.
