@@ -23,7 +23,7 @@ import { ResourceLog } from '../resource-log';
 import { eventMetadata, RequestContext } from '../request-context';
 import { GetResource } from './get-resource';
 
-/** Why an admin forced a finalization, as recorded in `<Kind>Deleted`'s `forced`. */
+/** The longest reason an admin may give for forcing a finalization (recorded in `<Kind>Deleted`). */
 export const MAX_FORCE_REASON_CHARS = 256;
 
 interface StreamAppend {
