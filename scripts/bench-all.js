@@ -10,7 +10,7 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const ORDER = ['log', 'api', 'alloc', 'dataplane', 'drift', 'load', 'ready', 'replay'];
+const ORDER = ['log', 'api', 'hostile', 'alloc', 'dataplane', 'drift', 'load', 'ready', 'replay'];
 
 function run(name) {
   return new Promise((resolve) => {

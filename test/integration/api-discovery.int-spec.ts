@@ -81,6 +81,9 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     });
     expect(byName['natgateways/status']).toMatchObject({ kind: 'NATGateway', verbs: ['get'] });
     expect(byName['natgateways/nattable']).toMatchObject({ kind: 'NATTable', verbs: ['get'] });
+    expect(byName['natgateways/finalize']).toMatchObject({ kind: 'NATGateway', verbs: ['create'] });
+    expect(byName['networkinterfaces/finalize']).toMatchObject({ verbs: ['create'] });
+    expect(byName['networks/finalize']).toBeUndefined();
     expect(byName.networkinterfaces.shortNames).toEqual(['nic']);
     expect(byName.networks.shortNames).toEqual(['nw']);
     expect(byName.natgatewayautoscalers.shortNames).toEqual(['natgwas']);

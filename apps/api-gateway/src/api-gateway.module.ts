@@ -42,6 +42,7 @@ import { ResourceUpdater } from './resources/resource-updater';
 import { ResourcesController } from './resources/resources.controller';
 import { CreateResource } from './resources/use-cases/create-resource';
 import { DeleteResource } from './resources/use-cases/delete-resource';
+import { ForceFinalize } from './resources/use-cases/force-finalize';
 import { GetNatTable } from './resources/use-cases/get-nat-table';
 import { GetResource } from './resources/use-cases/get-resource';
 import { ListResources } from './resources/use-cases/list-resources';
@@ -161,6 +162,7 @@ export class ApiGatewayModule {
         PatchResource,
         DeleteResource,
         GetNatTable,
+        ForceFinalize,
         IpPoolBook,
         SetIpPoolPrefixes,
         QuotaBook,

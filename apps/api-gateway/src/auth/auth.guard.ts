@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ApiError, apiErrors } from '../http/api-error';
 import { ClientLimits } from '../limits/client-limits';
 import { forbidden } from './forbidden';
+import { isLoopbackHostHeader } from './loopback-host-header';
 import { Principal, TokenAuthenticator } from './token-authenticator';
 import { Verb } from './tokens-file';
 
@@ -20,10 +21,18 @@ function unauthorized(): ApiError {
   return new ApiError(e.status, { 'WWW-Authenticate': 'Bearer realm="natgw"' });
 }
 
+/** Without a tokens file only requests addressed to loopback are served: see isLoopbackHostHeader. */
+function misdirected(host: string | undefined): ApiError {
+  return apiErrors.forbidden(
+    `the API runs without a tokens file, so it serves only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]); Host ${JSON.stringify((host ?? '').slice(0, 256))} is refused (a DNS-rebinding page would send it). Set AUTH_TOKENS_FILE to serve other names`,
+  );
+}
+
 /**
  * The principal of the request's bearer token; 401 when there is none or it is unknown,
  * 429 when its client is over its rate limit. Guards run before the body is read
- * (BodyReaderInterceptor), so an unauthenticated or throttled body is never read.
+ * (BodyReaderInterceptor), so an unauthenticated or throttled body is never read. Without a
+ * tokens file everyone is ANONYMOUS, and a Host header that does not name loopback is 403.
  */
 function authenticate(
   authenticator: TokenAuthenticator,
@@ -32,6 +41,7 @@ function authenticate(
 ): Principal {
   let principal: Principal | undefined;
   if (!authenticator.enabled) {
+    if (!isLoopbackHostHeader(req.headers.host)) throw misdirected(req.headers.host);
     principal = authenticator.authenticate('');
   } else {
     const header = req.headers.authorization ?? '';

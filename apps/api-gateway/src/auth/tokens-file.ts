@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
 import { ConfigError } from '@natgw/platform';
 import { isDns1123Label } from '@natgw/contracts';
 
@@ -26,7 +26,11 @@ function problemsOf(entry: unknown, i: number): string[] {
   const unknown = Object.keys(e).filter(
     (k) => !['token', 'tokenSha256', 'user', 'namespaces', 'verbs'].includes(k),
   );
-  if (unknown.length > 0) problems.push(`${at} has unknown keys: ${unknown.join(', ')}`);
+  // Not named: a key may be a token that lost its "token:" (e.g. `- s3cr3t: ...`).
+  if (unknown.length > 0)
+    problems.push(
+      `${at} has ${unknown.length} unknown key(s); allowed: token, tokenSha256, user, namespaces, verbs`,
+    );
   const hasToken = typeof e.token === 'string' && e.token.length > 0;
   const hasHash = typeof e.tokenSha256 === 'string' && HEX64.test(e.tokenSha256.toLowerCase());
   if (hasToken === hasHash)
@@ -55,6 +59,18 @@ function problemsOf(entry: unknown, i: number): string[] {
 }
 
 /**
+ * Where and what a YAML error is, without the source: the yaml package's messages
+ * quote the offending line, and in this file that line may hold a token.
+ */
+function yamlProblem(err: unknown, source: string): string {
+  if (!(err instanceof YAMLError)) return 'the file is not valid YAML';
+  const offset = err.pos[0];
+  const line = source.slice(0, offset).split('\n').length;
+  const column = offset - source.lastIndexOf('\n', offset - 1);
+  return `${err.code} at line ${line}, column ${column} (the line is not shown: it may hold a token)`;
+}
+
+/**
  * Reads and validates the tokens file:
  *
  * ```yaml
@@ -69,12 +85,18 @@ function problemsOf(entry: unknown, i: number): string[] {
  * themselves never appear in messages.
  */
 export function loadTokensFile(path: string, hash: (token: string) => Buffer): TokenGrant[] {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`AUTH_TOKENS_FILE ${path} cannot be read: ${(err as Error).message}`]);
+  }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    doc = parse(source, { prettyErrors: false });
   } catch (err) {
     throw new ConfigError([
-      `AUTH_TOKENS_FILE ${path} cannot be read as YAML: ${(err as Error).message}`,
+      `AUTH_TOKENS_FILE ${path} cannot be read as YAML: ${yamlProblem(err, source)}`,
     ]);
   }
   const tokens = (doc as { tokens?: unknown } | null)?.tokens;

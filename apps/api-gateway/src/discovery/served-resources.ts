@@ -40,6 +40,9 @@ function networkingResource(info: ResourceKindInfo): ServedResource {
   const subresources: ServedSubresource[] = [{ name: 'status', kind: info.kind, verbs: ['get'] }];
   if (info.kind === 'NATGateway')
     subresources.push({ name: 'nattable', kind: 'NATTable', verbs: ['get'] });
+  // An admin ends a deletion the allocator cannot finish (POST, like namespaces/finalize).
+  if (info.finalizers.length > 0)
+    subresources.push({ name: 'finalize', kind: info.kind, verbs: ['create'] });
   return {
     group: API_GROUP,
     version: API_VERSION_NAME,

@@ -68,6 +68,8 @@ export const apiErrors = {
   expired: (message: string) => fail(410, 'Expired', message),
   tooLarge: (limit: number) =>
     fail(413, 'RequestEntityTooLarge', `the request body is larger than ${limit} bytes`),
+  /** A request whose effect would be too large, such as a patch that grows an object past the limit. */
+  entityTooLarge: (message: string) => fail(413, 'RequestEntityTooLarge', message),
   unsupportedMediaType: (message: string) => fail(415, 'UnsupportedMediaType', message),
   invalid: (info: ResourceKindInfo, name: string, causes: StatusCause[]) =>
     fail(

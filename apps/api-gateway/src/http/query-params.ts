@@ -8,11 +8,10 @@ import {
   parseLabelSelector,
 } from '@natgw/contracts';
 import { apiErrors } from './api-error';
+import { isResourceVersionText, MAX_RESOURCE_VERSION } from './resource-version';
 
 /** What to do with fields the schema does not declare (kubectl's `fieldValidation`). */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
-
-const RESOURCE_VERSION = /^[0-9]{1,19}$/;
 
 /** Typed access to the query string; a malformed parameter is a 400 naming it. */
 export class QueryParams {
@@ -52,9 +51,9 @@ export class QueryParams {
   resourceVersion(): string | undefined {
     const v = this.string('resourceVersion');
     if (v === undefined || v === '' || v === '0') return undefined;
-    if (!RESOURCE_VERSION.test(v)) {
+    if (!isResourceVersionText(v)) {
       throw apiErrors.badRequest(
-        `query parameter "resourceVersion" must be a resource version, got ${JSON.stringify(v)}`,
+        `query parameter "resourceVersion" must be a resource version (a decimal number up to ${MAX_RESOURCE_VERSION}), got ${JSON.stringify(v.slice(0, 64))}`,
       );
     }
     return BigInt(v).toString();

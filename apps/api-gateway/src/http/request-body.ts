@@ -1,11 +1,19 @@
 import type { Request } from 'express';
 import { Operation } from 'fast-json-patch';
-import { parseDocument } from 'yaml';
 import { ApiError, apiErrors } from './api-error';
 import { rawBodyOf } from './body-reader.middleware';
+import { parseYamlBody } from './yaml-body';
 
 /** The deepest nesting a body may have: far beyond any resource, far below a stack overflow. */
 export const MAX_BODY_DEPTH = 64;
+
+/**
+ * The most keys one object (mapping) of a body may have. Far beyond any natgw object
+ * (its widest maps, labels and annotations, hold tens), and it bounds what
+ * validation costs: the schema validator spends ~50 µs on each unknown field, so a
+ * mebibyte of them (60,000) held the event loop for seconds.
+ */
+export const MAX_OBJECT_KEYS = 1_000;
 
 /** The most operations one JSON patch may carry, as in Kubernetes. */
 export const MAX_JSON_PATCH_OPERATIONS = 10_000;
@@ -30,30 +38,45 @@ function text(body: Buffer): string {
 }
 
 const NUL = '\u0000';
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function refuseNul(s: string): void {
-  // PostgreSQL cannot store U+0000 in jsonb or text.
+/** Refuses strings PostgreSQL cannot store in jsonb or text: NUL, and lone UTF-16 surrogates. */
+function refuseUnstorable(s: string): void {
   if (s.includes(NUL))
     throw apiErrors.badRequest(
       'the request body contains a NUL character (\\u0000), which cannot be stored',
+    );
+  // JSON may escape half a surrogate pair ("\ud800"): not a Unicode character, so
+  // not valid UTF-8 either.
+  if (LONE_SURROGATE.test(s))
+    throw apiErrors.badRequest(
+      'the request body contains a lone UTF-16 surrogate (such as \\ud800 without its pair), which is not a Unicode character and cannot be stored',
     );
 }
 
 /**
  * Walks the parsed body without recursion: too deep a document is refused before
- * anything recurses on it, and so is a string PostgreSQL cannot store.
+ * anything recurses on it, and so are objects of more than MAX_OBJECT_KEYS keys and
+ * strings PostgreSQL cannot store (NUL, lone surrogates).
  */
 function checkShape(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v === 'string') refuseNul(v);
+    if (typeof v === 'string') refuseUnstorable(v);
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_BODY_DEPTH) {
       throw apiErrors.badRequest(`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
     }
-    for (const [key, child] of Object.entries(v)) {
-      refuseNul(key);
+    const entries = Object.entries(v);
+    if (!Array.isArray(v) && entries.length > MAX_OBJECT_KEYS) {
+      throw apiErrors.badRequest(
+        `an object in the request body has ${entries.length} keys; at most ${MAX_OBJECT_KEYS} are allowed`,
+      );
+    }
+    for (const [key, child] of entries) {
+      refuseUnstorable(key);
       stack.push([child, depth + 1]);
     }
   }
@@ -69,17 +92,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 function parseYaml(body: Buffer): unknown {
-  const source = text(body);
-  try {
-    const doc = parseDocument(source, { uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      throw apiErrors.badRequest(`the request body is not valid YAML: ${doc.errors[0].message}`);
-    }
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw apiErrors.badRequest(`the request body is not valid YAML: ${(err as Error).message}`);
-  }
+  return parseYamlBody(text(body));
 }
 
 function parse(req: Request, format: 'json' | 'yaml'): unknown {

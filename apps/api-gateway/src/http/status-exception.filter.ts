@@ -4,6 +4,7 @@ import { failureStatus, Status, StatusReason } from '@natgw/contracts';
 import { correlationIdOf } from '@natgw/platform';
 import { ApiError } from './api-error';
 import { hasUnreadBody } from './body-reader.middleware';
+import { boundedStatus } from './bounded-status';
 import {
   databaseUnavailableStatus,
   isTransientDatabaseError,
@@ -52,7 +53,7 @@ function fromHttpException(err: HttpException, req: Request): Status {
  * Answers every error as a Kubernetes Status. A lost or refused database
  * connection is answered 503 with Retry-After. Anything else that is not an
  * ApiError or an HTTP exception is a bug: it is logged with the correlation id and
- * answered 500 without internals.
+ * answered 500 without internals. Every answer is cut to the caps of boundedStatus.
  */
 @Catch()
 export class StatusExceptionFilter implements ExceptionFilter {
@@ -94,6 +95,10 @@ export class StatusExceptionFilter implements ExceptionFilter {
     }
     // Refused before its body was read (401, 403, 429): close rather than read the rest.
     if (hasUnreadBody(req)) headers = { ...headers, Connection: 'close' };
-    res.status(status.code).set(headers).type('application/json').send(JSON.stringify(status));
+    res
+      .status(status.code)
+      .set(headers)
+      .type('application/json')
+      .send(JSON.stringify(boundedStatus(status)));
   }
 }

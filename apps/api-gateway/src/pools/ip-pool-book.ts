@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { foldPool, initialIpPoolState, IpPoolEvent, IpPoolState } from '@natgw/domain';
 import { PostgresEventStore } from '@natgw/event-store';
 
@@ -25,8 +25,9 @@ export class IpPoolBook {
     private readonly store: PostgresEventStore,
   ) {}
 
-  async get(name: string): Promise<StoredPool | undefined> {
-    const events = await this.store.readStream(ipPoolStreamId(name));
+  /** One pool; with `manager`, read inside the caller's transaction. */
+  async get(name: string, manager?: EntityManager): Promise<StoredPool | undefined> {
+    const events = await this.store.readStream(ipPoolStreamId(name), manager ? { manager } : {});
     if (events.length === 0) return undefined;
     return {
       name,
@@ -38,13 +39,13 @@ export class IpPoolBook {
   }
 
   /** Every pool that ever had an event, by name. */
-  async all(): Promise<StoredPool[]> {
-    const rows: Array<{ stream_id: string }> = await this.dataSource.query(
+  async all(manager?: EntityManager): Promise<StoredPool[]> {
+    const rows: Array<{ stream_id: string }> = await (manager ?? this.dataSource.manager).query(
       `SELECT stream_id FROM natgw_streams WHERE stream_id LIKE 'ippool:%' ORDER BY stream_id`,
     );
     const pools: StoredPool[] = [];
     for (const r of rows) {
-      const p = await this.get(r.stream_id.slice('ippool:'.length));
+      const p = await this.get(r.stream_id.slice('ippool:'.length), manager);
       if (p) pools.push(p);
     }
     return pools;

@@ -1,5 +1,5 @@
 import { fieldError, isDns1123Subdomain, StatusCause } from '@natgw/contracts';
-import { IpPrefix, parsePrefix, prefixesOverlap } from '@natgw/domain';
+import { IpPrefix, nonPublicRangeOf, parsePrefix, prefixesOverlap } from '@natgw/domain';
 import { ADMIN_API_VERSION } from './ip-pool-object';
 
 /** A checked IPPool body: its name and prefixes, or every broken field. */
@@ -70,6 +70,16 @@ export function checkIpPoolInput(body: Record<string, unknown>, pathName?: strin
           return causes.push(fieldError.typeInvalid(field, value, 'string'));
         try {
           const p = parsePrefix(value);
+          const reserved = nonPublicRangeOf(p);
+          if (reserved) {
+            return causes.push(
+              fieldError.invalid(
+                field,
+                value,
+                `overlaps ${reserved.prefix.cidr}, ${reserved.why}: a public IP pool may hold globally routable addresses only`,
+              ),
+            );
+          }
           const clash = prefixes.find((q) => prefixesOverlap(p, q));
           if (clash) causes.push(fieldError.duplicate(field, value, `overlaps ${clash.cidr}`));
           else prefixes.push(p);

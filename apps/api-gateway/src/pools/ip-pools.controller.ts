@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { failureStatus, successStatus } from '@natgw/contracts';
+import { failureStatus, isDns1123Subdomain, successStatus } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
 import { BodyReaderInterceptor } from '../http/body-reader.middleware';
@@ -40,6 +40,16 @@ function notFound(name: string): ApiError {
       kind: 'ippools',
     }),
   );
+}
+
+/**
+ * A pool name from the URL: one no pool can have (not a DNS-1123 subdomain) is
+ * 404 before it reaches a query, as for the other kinds (assertPathNames); such
+ * bytes (NUL, for one) cannot even be stored.
+ */
+function poolName(name: string): string {
+  if (!isDns1123Subdomain(name)) throw notFound(name);
+  return name;
 }
 
 function invalid(name: string, causes: import('@natgw/contracts').StatusCause[]): ApiError {
@@ -91,7 +101,7 @@ export class IpPoolsController {
   @Get(':name')
   async get(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const view = this.readView(req);
-    const pool = await this.book.get(name);
+    const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
     send(res, {
       code: 200,
@@ -118,7 +128,7 @@ export class IpPoolsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    send(res, { code: 200, body: await this.update(name, objectBody(req), req) });
+    send(res, { code: 200, body: await this.update(poolName(name), objectBody(req), req) });
   }
 
   @Patch(':name')
@@ -137,7 +147,7 @@ export class IpPoolsController {
         ),
       );
     }
-    const pool = await this.book.get(name);
+    const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
     const current = ipPoolObject(pool.name, pool.version, pool.state, pool.createdAt);
     const next = mergePatch(
@@ -172,7 +182,7 @@ export class IpPoolsController {
     @Res() res: Response,
   ): Promise<void> {
     await this.setPrefixes.execute({
-      name,
+      name: poolName(name),
       mode: 'delete',
       prefixes: [],
       metadata: requestEventMetadata(req),

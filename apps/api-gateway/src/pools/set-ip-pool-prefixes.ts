@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { EventMetadata, failureStatus, fieldError, StatusCause } from '@natgw/contracts';
 import {
   decidePool,
@@ -9,6 +10,7 @@ import {
   prefixesOverlap,
 } from '@natgw/domain';
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
+import { advisoryLockKey } from '@natgw/messaging';
 import { ApiError } from '../http/api-error';
 import { IpPoolBook, ipPoolStreamId } from './ip-pool-book';
 import { ADMIN_GROUP, IpPoolObject, ipPoolObject } from './ip-pool-object';
@@ -22,6 +24,14 @@ export interface IpPoolChange {
   resourceVersion?: string;
   metadata: EventMetadata;
 }
+
+/**
+ * Every change of any pool's prefixes takes this transaction-scoped advisory lock
+ * first: the overlap check reads every pool, and without the lock two creates of
+ * overlapping prefixes in different pools (different streams, so no version
+ * conflict) could both pass it. Held for one short transaction; released at commit.
+ */
+const POOL_PREFIXES_LOCK = advisoryLockKey('natgw:ippool-prefixes');
 
 const about = (name: string) => ({ name, group: ADMIN_GROUP, kind: 'ippools' });
 
@@ -41,17 +51,30 @@ function fail(
  * Creates, changes or deletes an IP pool as events on its stream: prefixes added
  * (PublicPrefixAdded) and removed (PublicPrefixRemoved). A prefix whose addresses
  * are in use cannot be removed; prefixes may not overlap any pool's. The stream
- * version guards against a claim slipping in meanwhile.
+ * version guards against a claim slipping in meanwhile; the overlap check and the
+ * append run in one transaction under POOL_PREFIXES_LOCK, so concurrent changes of
+ * different pools are checked one after the other.
  */
 @Injectable()
 export class SetIpPoolPrefixes {
   constructor(
     private readonly book: IpPoolBook,
     private readonly store: PostgresEventStore,
+    private readonly dataSource: DataSource,
   ) {}
 
   async execute(change: IpPoolChange): Promise<IpPoolObject | undefined> {
-    const pools = await this.book.all();
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [POOL_PREFIXES_LOCK]);
+      return this.executeLocked(change, manager);
+    });
+  }
+
+  private async executeLocked(
+    change: IpPoolChange,
+    manager: EntityManager,
+  ): Promise<IpPoolObject | undefined> {
+    const pools = await this.book.all(manager);
     const current = pools.find((p) => p.name === change.name);
     const exists = current !== undefined && current.state.prefixes.length > 0;
     const label = `ippools.${ADMIN_GROUP} "${change.name}"`;
@@ -123,7 +146,7 @@ export class SetIpPoolPrefixes {
         const result = await this.store.append(
           ipPoolStreamId(change.name),
           events.map((e) => ({ ...e, metadata: change.metadata })),
-          { expectedVersion: current ? current.version : 'no-stream' },
+          { expectedVersion: current ? current.version : 'no-stream', manager },
         );
         version = result.nextExpectedVersion;
       } catch (err) {

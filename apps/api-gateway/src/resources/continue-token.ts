@@ -1,4 +1,5 @@
 import { apiErrors } from '../http/api-error';
+import { isResourceVersionText } from '../http/resource-version';
 
 const DNS_CHARS = /^[a-z0-9.-]{0,253}$/;
 
@@ -32,7 +33,7 @@ export function decodeContinue(value: string): ContinueToken {
     typeof t !== 'object' ||
     t.v !== 1 ||
     typeof t.rv !== 'string' ||
-    !/^[0-9]{1,19}$/.test(t.rv) ||
+    !isResourceVersionText(t.rv) ||
     typeof t.ns !== 'string' ||
     typeof t.n !== 'string' ||
     !DNS_CHARS.test(t.ns) ||

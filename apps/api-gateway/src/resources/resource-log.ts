@@ -91,7 +91,12 @@ export class ResourceLog {
    * event, so a retry reads the state that won.
    */
   async catchUp(error: ConcurrencyError): Promise<void> {
-    const last = await this.lastEvent(error.streamId);
+    await this.catchUpWith(error.streamId);
+  }
+
+  /** Waits until the projection holds the stream's newest event (e.g. after a write in a transaction of the caller). */
+  async catchUpWith(streamId: string): Promise<void> {
+    const last = await this.lastEvent(streamId);
     if (last) await this.waitFor(last);
   }
 

@@ -16,6 +16,7 @@ import type { Response } from 'express';
 import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { AuthGuard } from '../auth/auth.guard';
+import { assertAdmin } from '../auth/admin';
 import { apiErrors } from '../http/api-error';
 import { BodyReaderInterceptor } from '../http/body-reader.middleware';
 import { negotiate } from '../http/media-negotiation';
@@ -31,6 +32,7 @@ import { CollectionTarget, ObjectTarget, ResourceTarget, Target } from './resour
 import { CreateResource } from './use-cases/create-resource';
 import { DeleteResource } from './use-cases/delete-resource';
 import { GetNatTable } from './use-cases/get-nat-table';
+import { ForceFinalize, forceReason } from './use-cases/force-finalize';
 import { GetResource } from './use-cases/get-resource';
 import { ListResources } from './use-cases/list-resources';
 import { PatchResource } from './use-cases/patch-resource';
@@ -63,6 +65,7 @@ export class ResourcesController {
     private readonly patchResource: PatchResource,
     private readonly deleteResource: DeleteResource,
     private readonly getNatTable: GetNatTable,
+    private readonly forceFinalize: ForceFinalize,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly config: ApiGatewayConfig,
   ) {}
@@ -119,6 +122,18 @@ export class ResourcesController {
     }
   }
 
+  /**
+   * `POST .../<plural>/<name>/finalize`: an admin ends the deletion of a NATGateway
+   * or NetworkInterface that the allocator cannot finish (see ForceFinalize).
+   */
+  @Post(SUBRESOURCE)
+  async postSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+    if (t.subresource !== 'finalize') return this.otherSubresourceMethods(t);
+    assertAdmin(t.req, 'forcing the finalization of an object');
+    const reason = forceReason(optionalObjectBody(t.req));
+    send(res, await this.forceFinalize.execute(this.context(t), t.name, reason));
+  }
+
   // The routes below answer the methods a path does not support (405), after the
   // kind of the URL was checked (404 for an unknown one).
 
@@ -127,6 +142,11 @@ export class ResourcesController {
     if (t.subresource === 'status') {
       throw apiErrors.methodNotAllowed(
         `${t.req.method} is not allowed on the status subresource: status is written only by natgw itself (read it with GET)`,
+      );
+    }
+    if (t.subresource === 'finalize') {
+      throw apiErrors.methodNotAllowed(
+        `${t.req.method} is not allowed on finalize; use POST (admins, for an object being deleted)`,
       );
     }
     throw apiErrors.methodNotAllowed(`${t.req.method} is not allowed on ${t.subresource}; use GET`);

@@ -11,6 +11,7 @@ export * from './resource-events';
 export * from './resource-schemas';
 export * from './label-selector';
 export * from './field-selector';
+export * from './selector-limits';
 export * from './dto/object-meta.dto';
 export * from './dto/references.dto';
 export * from './dto/resource.dto';

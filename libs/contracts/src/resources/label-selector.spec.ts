@@ -1,4 +1,6 @@
 import { LabelSelectorError, matchesLabels, parseLabelSelector } from './label-selector';
+import { MAX_SELECTOR_LENGTH } from './selector-limits';
+import { scalesLinearly, timeAtTwoSizes } from '@natgw/testing';
 
 describe('parseLabelSelector', () => {
   it.each([
@@ -34,6 +36,33 @@ describe('parseLabelSelector', () => {
     'Bad Key=x',
   ])('refuses %j', (selector) => {
     expect(() => parseLabelSelector(selector)).toThrow(LabelSelectorError);
+  });
+
+  it('refuses a selector longer than the cap, naming the cap', () => {
+    expect(() => parseLabelSelector('a,'.repeat(MAX_SELECTOR_LENGTH))).toThrow(
+      `at most ${MAX_SELECTOR_LENGTH} characters`,
+    );
+    expect(() => parseLabelSelector('app=web'.padEnd(MAX_SELECTOR_LENGTH))).not.toThrow();
+  });
+
+  it.each([
+    ['thousands of spaces, then junk', (n: number) => `app${' '.repeat(n)}=${' '.repeat(n)}>`],
+    ['nested parentheses', (n: number) => `a in ${'('.repeat(n)}b${')'.repeat(n)}`],
+    ['unbalanced parentheses', (n: number) => `a in (${'b,'.repeat(n)}`],
+    ['a long value set', (n: number) => `a in (${'b, '.repeat(n)}c)`],
+    ['many operators', (n: number) => '!='.repeat(n)],
+    ['many requirements', (n: number) => 'a,'.repeat(n) + 'b'],
+  ])('parses %s in linear time', (_shape, build) => {
+    // Each shape is built at most ~2n+20 characters long: the large one stays under the cap.
+    const times = timeAtTwoSizes(Math.floor(MAX_SELECTOR_LENGTH / 2) - 16, (n) => {
+      try {
+        parseLabelSelector(build(n));
+      } catch (err) {
+        if (!(err instanceof LabelSelectorError)) throw err;
+      }
+    });
+    expect(times.largeMs).toBeLessThan(100);
+    expect(scalesLinearly(times)).toBe(true);
   });
 });
 

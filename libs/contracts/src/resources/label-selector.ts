@@ -1,3 +1,4 @@
+import { MAX_SELECTOR_LENGTH } from './selector-limits';
 import { qualifiedNameProblem } from './validation/metadata-maps';
 
 /** One requirement of a label selector. */
@@ -21,24 +22,53 @@ export class LabelSelectorError extends Error {
 }
 
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const TOKEN = /\s*(!=|==|=|\(|\)|,|!|[^\s!=(),]+)/y;
+const WHITESPACE = /\s/;
+const SINGLE = new Set(['(', ')', ',']);
 
+/** True where a bare word (key, value, `in`, `notin`) ends. */
+function endsWord(c: string): boolean {
+  return c === '!' || c === '=' || SINGLE.has(c) || WHITESPACE.test(c);
+}
+
+/**
+ * Splits a selector into operators, parentheses, commas and words, in one
+ * left-to-right pass: each character is looked at once, so the time is linear.
+ */
 function tokenize(selector: string): string[] {
   const tokens: string[] = [];
-  TOKEN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while (TOKEN.lastIndex < selector.length && (m = TOKEN.exec(selector)) !== null)
-    tokens.push(m[1]);
-  if (selector.slice(TOKEN.lastIndex).trim() !== '')
-    throw new LabelSelectorError(selector, 'unexpected input');
+  let i = 0;
+  while (i < selector.length) {
+    const c = selector[i];
+    if (WHITESPACE.test(c)) {
+      i++;
+    } else if (c === '!' || c === '=') {
+      const two = selector[i + 1] === '=';
+      tokens.push(two ? `${c}=` : c);
+      i += two ? 2 : 1;
+    } else if (SINGLE.has(c)) {
+      tokens.push(c);
+      i++;
+    } else {
+      const start = i;
+      while (i < selector.length && !endsWord(selector[i])) i++;
+      tokens.push(selector.slice(start, i));
+    }
+  }
   return tokens;
 }
 
 /**
  * Parses a Kubernetes label selector: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
- * `a notin (x,y)`, `a` (exists) and `!a`, joined by commas.
+ * `a notin (x,y)`, `a` (exists) and `!a`, joined by commas. Linear in the
+ * selector, which may be at most MAX_SELECTOR_LENGTH characters.
  */
 export function parseLabelSelector(selector: string): LabelSelector {
+  if (selector.length > MAX_SELECTOR_LENGTH) {
+    throw new LabelSelectorError(
+      `${selector.slice(0, 64)}...`,
+      `a label selector may be at most ${MAX_SELECTOR_LENGTH} characters long, got ${selector.length}`,
+    );
+  }
   const tokens = tokenize(selector);
   const out: LabelSelector = [];
   let i = 0;

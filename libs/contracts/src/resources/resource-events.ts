@@ -55,6 +55,11 @@ export interface ResourceDeletionRequestedData {
  */
 export interface ResourceDeletedData {
   uid: string;
+  /**
+   * Set when an admin forced the finalization (`POST .../finalize`) because the
+   * allocator could not finish it: who, and the reason they gave.
+   */
+  forced?: { by: string; reason?: string };
 }
 
 /** The data of each resource action. */

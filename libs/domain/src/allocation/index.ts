@@ -47,6 +47,9 @@ export {
   type IpPrefix,
 } from './ip-prefix';
 
+/** Address blocks a public IP pool may not overlap. */
+export { NON_PUBLIC_RANGES, nonPublicRangeOf, type NonPublicRange } from './non-public-ranges';
+
 /** The IP pool decider (stream `ippool:<name>`) and its queries. */
 export {
   IP_POOL_EVENT_TYPES,
