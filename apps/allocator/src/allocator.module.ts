@@ -46,7 +46,7 @@ export class AllocatorModule implements OnModuleInit {
           ...NATGW_SCHEMA,
           projections: [new ResourceProjection()],
         }),
-        MessagingModule.forRoot({ ...messagingSettings(config, 'allocator'), relay: true }),
+        MessagingModule.forRoot(messagingSettings(config, 'allocator')),
       ],
       providers: [
         { provide: AllocatorConfig, useValue: config },

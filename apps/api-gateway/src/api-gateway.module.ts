@@ -84,7 +84,7 @@ export class ApiGatewayModule implements NestModule {
           ...NATGW_SCHEMA,
           projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
-        MessagingModule.forRoot({ ...messagingSettings(config, 'api-gateway'), relay: true }),
+        MessagingModule.forRoot(messagingSettings(config, 'api-gateway')),
       ],
       // The audit routes first: nattable?at is more specific than ResourcesController's subresources.
       controllers: [

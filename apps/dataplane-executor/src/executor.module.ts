@@ -34,10 +34,7 @@ export class ExecutorModule implements OnModuleInit {
           ...NATGW_SCHEMA,
           projections: [new NatSlotsProjection()],
         }),
-        MessagingModule.forRoot({
-          ...messagingSettings(config, 'dataplane-executor'),
-          relay: true,
-        }),
+        MessagingModule.forRoot(messagingSettings(config, 'dataplane-executor')),
       ],
       providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService],
     };
