@@ -79,6 +79,7 @@ export class ApiGatewayModule implements NestModule {
         MetricsModule.forRoot({ service: 'api-gateway' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-api-gateway',
           ...NATGW_SCHEMA,
