@@ -11,7 +11,12 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { openDatabase, PostgresEventStore, SchemaBehindError } from '@natgw/event-store';
+import {
+  grantServiceRoles,
+  openDatabase,
+  PostgresEventStore,
+  SchemaBehindError,
+} from '@natgw/event-store';
 import { loadConfig } from '@natgw/platform';
 import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/projections';
 import {
@@ -165,6 +170,47 @@ describe('database roles', () => {
           { grantee, privilege_type: 'SELECT' },
         ]),
     );
+  });
+
+  it('two migrators of different databases that create the same new role at once both succeed', async () => {
+    // Roles are cluster-wide: the second CREATE ROLE waits for the first and then fails;
+    // its grants must still go through.
+    const role = `natgw_t${suffix}_race`;
+    const otherUrl = await createTestDatabase('db-roles-race');
+    const other = await openDatabase({ url: otherUrl, ...NATGW_SCHEMA });
+    const spec = [{ name: role, writes: ['natgw_inbox'] }];
+    try {
+      let second: Promise<void> | undefined;
+      await owner.transaction(async (manager) => {
+        await grantServiceRoles(manager, spec);
+        second = other.transaction((m) => grantServiceRoles(m, spec));
+        // Commit only once the second is blocked on our uncommitted role.
+        await eventually(
+          async () =>
+            (
+              await owner.query(
+                `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE ROLE%'`,
+              )
+            ).length > 0,
+          { what: 'the second CREATE ROLE to wait for the first' },
+        );
+      });
+      await second;
+      for (const ds of [owner, other]) {
+        const privileges: Array<{ privilege_type: string }> = await ds.query(
+          `SELECT privilege_type FROM information_schema.role_table_grants
+            WHERE table_name = 'natgw_events' AND grantee = $1 ORDER BY privilege_type`,
+          [role],
+        );
+        expect(privileges.map((p) => p.privilege_type)).toEqual(['INSERT', 'SELECT']);
+      }
+    } finally {
+      for (const ds of [owner, other])
+        await ds.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await other.destroy();
+      await dropTestDatabase(otherUrl);
+      await owner.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    }
   });
 
   describe('natgw with each service on its own role', () => {

@@ -18,13 +18,20 @@ const LOG_BOOKKEEPING = ['natgw_streams', 'natgw_checkpoints'];
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Creates the role unless it exists; a role made by a concurrent migrator is fine. */
+/**
+ * Creates the role unless it exists; a role made meanwhile by a migrator of another
+ * database (roles are cluster-wide) is fine. Runs in the caller's transaction, so the
+ * attempt sits in a savepoint: a lost race must not abort the grants that follow.
+ */
 async function ensureRole(manager: EntityManager, role: string): Promise<void> {
   const found: unknown[] = await manager.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   if (found.length > 0) return;
+  await manager.query('SAVEPOINT natgw_create_role');
   try {
     await manager.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
+    await manager.query('RELEASE SAVEPOINT natgw_create_role');
   } catch (err) {
+    await manager.query('ROLLBACK TO SAVEPOINT natgw_create_role');
     const code = (err as { code?: string }).code;
     // 42710 duplicate_object, 23505 unique_violation: another migrator created it meanwhile.
     if (code === '42710' || code === '23505') return;
