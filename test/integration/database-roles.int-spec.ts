@@ -172,6 +172,23 @@ describe('database roles', () => {
     );
   });
 
+  it('assigns every table of the schema: a new read model must name the roles that write it', async () => {
+    const tables: Array<{ table_name: string }> = await owner.query(
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
+    // The log and its bookkeeping every role uses as the grants say; the migrations table
+    // only the migrator writes. Every other table must be some role's read model.
+    const known = new Set([
+      'natgw_events',
+      'natgw_streams',
+      'natgw_checkpoints',
+      'natgw_migrations',
+      ...NATGW_SERVICE_ROLES.flatMap((r) => r.writes),
+    ]);
+    expect(tables.map((t) => t.table_name).filter((t) => !known.has(t))).toEqual([]);
+  });
+
   it('two migrators of different databases that create the same new role at once both succeed', async () => {
     // Roles are cluster-wide: the second CREATE ROLE waits for the first and then fails;
     // its grants must still go through.
