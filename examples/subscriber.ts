@@ -33,7 +33,7 @@ const USAGE = `usage: subscriber [--from-start | --from-seq N | --from-time RFC3
                      natgw.events.allocation.> or natgw.events.*.NATSlotAssigned
   --durable NAME     the durable consumer (default ext-example); one per subscriber
   --inbox-prefix P   reply subject prefix (env NATS_INBOX_PREFIX, default _INBOX.ext: the
-                     external-subscriber user of deploy/nats/nats-server.conf may read only those)
+                     external systems' accounts of deploy/nats/nats-server.conf)
   --reset            delete the durable consumer first, then create it at the start position
   --max N            exit after N events (default: run until interrupted)
   --json             print each CloudEvent as one JSON line (default: a summary and the data)`;

@@ -15,6 +15,9 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CHART = path.join(ROOT, 'deploy', 'helm', 'natgw');
 const BASE = path.join(__dirname, 'base');
 const RELEASE = 'natgw';
+// kubectl apply -k runs no Helm hooks: the base lets the services migrate at
+// start (MIGRATE_ON_START=true) instead of a hook Job.
+const CHART_SETS = ['database.migrate.job=false'];
 
 const KIND_ORDER = [
   'ServiceAccount',
@@ -40,16 +43,20 @@ const FILES = {
   ].join('\n# '),
   'allocator.yaml':
     'The allocator: public IP pools and port slots. Its port serves only /healthz, /readyz and /metrics.',
+  'networkpolicies.yaml':
+    'Default deny for every natgw pod; each component file allows what that component needs.',
   'dataplane-executor.yaml': [
     'The dataplane-executor: one per node, in the host network namespace, as root',
     'with only CAP_NET_ADMIN (nft needs it) and a read-only root filesystem.',
   ].join('\n# '),
 };
 
-/** The chart rendered with its default values, as plain objects. */
+/** The chart rendered with its default values (and CHART_SETS), as plain objects. */
 function renderChartDefaults() {
   const { helm } = k8sTools();
-  const out = execFileSync(helm, ['template', RELEASE, CHART], { encoding: 'utf8' });
+  const args = ['template', RELEASE, CHART];
+  for (const set of CHART_SETS) args.push('--set', set);
+  const out = execFileSync(helm, args, { encoding: 'utf8' });
   return YAML.parseAllDocuments(out)
     .map((d) => d.toJS())
     .filter(Boolean);
@@ -76,6 +83,7 @@ function fileOf(obj) {
   if (obj.kind === 'ServiceAccount') return 'serviceaccounts.yaml';
   if (obj.kind === 'ConfigMap') return 'configmaps.yaml';
   const component = obj.metadata.labels?.['app.kubernetes.io/component'];
+  if (component === undefined && obj.kind === 'NetworkPolicy') return 'networkpolicies.yaml';
   const file = `${component}.yaml`;
   if (!(file in FILES))
     throw new Error(`${obj.kind} ${obj.metadata.name}: no base file for component "${component}"`);
@@ -104,7 +112,7 @@ function baseFiles() {
   return files;
 }
 
-module.exports = { baseFiles, renderChartDefaults, toBaseObject };
+module.exports = { baseFiles, renderChartDefaults, toBaseObject, CHART_SETS };
 
 if (require.main === module) {
   const check = process.argv.includes('--check');

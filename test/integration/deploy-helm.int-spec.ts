@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { allNatgwMetricDefinitions } from '@natgw/platform';
+import { loadInboundGrantsFile } from '../../apps/api-gateway/src/inbound/inbound-grants';
 import {
   alertRules,
   CHART,
@@ -144,9 +145,13 @@ describe.each(cases)('workloads (%s values)', (name) => {
       const port = Number(configValueOf(container, objects, PORT_VARIABLE[service]));
       const http = container.ports?.find((p) => p.name === 'http');
       expect({ service, port: http?.containerPort }).toEqual({ service, port });
-      expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
-      expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
-      expect(container.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      const scheme =
+        service === 'api-gateway' && configValueOf(container, objects, 'API_TLS_CERT_FILE')
+          ? 'HTTPS'
+          : 'HTTP';
+      expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http', scheme });
+      expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http', scheme });
+      expect(container.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http', scheme });
     }
   });
 
@@ -215,12 +220,23 @@ describe.each(cases)('workloads (%s values)', (name) => {
     const values = VALUES_CASES[name].map((f) =>
       JSON.stringify(parseYaml(fs.readFileSync(f, 'utf8'))),
     );
-    const existing = (secret: string): boolean => values.some((v) => v.includes(`"${secret}"`));
+    // Secrets the operator or cert-manager make: the API tokens without
+    // apiGateway.auth.tokensFile (NOTES.txt says how), the API certificate.
+    const madeOutside = objects
+      .filter((o) => o.kind === 'Certificate')
+      .map((o) => (o.spec as { secretName: string }).secretName);
+    if (!objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'natgw-api-tokens')) {
+      madeOutside.push('natgw-api-tokens');
+    }
+    const existing = (secret: string): boolean =>
+      madeOutside.includes(secret) || values.some((v) => v.includes(`"${secret}"`));
     const has = (kind: string, n: string): boolean =>
       objects.some((o) => o.kind === kind && o.metadata.name === n);
     for (const w of workloads(objects)) {
       const pod = w.spec.template.spec;
-      expect(has('ServiceAccount', pod.serviceAccountName ?? '')).toBe(true);
+      // A hook Job runs before the release's ServiceAccounts exist: the namespace's default.
+      const hook = Boolean(w.metadata.annotations?.['helm.sh/hook']);
+      expect(hook || has('ServiceAccount', pod.serviceAccountName ?? '')).toBe(true);
       for (const c of pod.containers) {
         for (const e of c.envFrom ?? []) {
           if (e.configMapRef) expect(has('ConfigMap', e.configMapRef.name)).toBe(true);
@@ -274,18 +290,16 @@ describe.each(cases)('workloads (%s values)', (name) => {
 describe('default values', () => {
   const objects = rendered.defaults;
 
-  it('create the database, NATS and API token Secrets', () => {
+  it('create the database and NATS Secrets, and no API token (the operator creates it once)', () => {
     const db = find(objects, 'Secret', 'natgw-database');
     expect((db.stringData as Record<string, string>).DATABASE_URL).toMatch(/^postgres:\/\//);
-    const tokens = find(objects, 'Secret', 'natgw-api-tokens');
-    const file = Buffer.from(
-      (tokens.data as Record<string, string>)['tokens.yaml'],
-      'base64',
-    ).toString();
-    const parsed = parseYaml(file) as { tokens: { token: string; verbs: string[] }[] };
-    expect(parsed.tokens[0].token).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(parsed.tokens[0].verbs).toEqual(['read', 'write']);
+    expect(objects.filter((o) => o.metadata.name === 'natgw-api-tokens')).toEqual([]);
     expect(find(objects, 'Secret', 'natgw-nats')).toBeDefined();
+    const withTokens = renderChart([], ['apiGateway.auth.tokensFile=tokens: []']);
+    const tokens = find(withTokens, 'Secret', 'natgw-api-tokens');
+    expect(
+      Buffer.from((tokens.data as Record<string, string>)['tokens.yaml'], 'base64').toString(),
+    ).toBe('tokens: []');
   });
 
   it('leave the optional extras (HPA, ServiceMonitor, PrometheusRule) out', () => {
@@ -295,16 +309,45 @@ describe('default values', () => {
     }
   });
 
-  it('put the NATS credentials in the chart Secret when given as values', () => {
-    const withAuth = renderChart([], ['nats.auth.user=natgw', 'nats.auth.password=s3cret']);
+  it("put each service's NATS credentials in the chart Secret, under its own keys", () => {
+    const withAuth = renderChart(
+      [],
+      [
+        'nats.auth.users.allocator.password=alloc-s3cret',
+        'nats.auth.users.api-gateway.password=api-s3cret',
+      ],
+    );
     const secret = find(withAuth, 'Secret', 'natgw-nats');
-    expect(secret.stringData).toEqual({ user: 'natgw', password: 's3cret' });
-    const env = serviceContainer(withAuth, 'allocator').env ?? [];
-    expect(env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
-      name: 'natgw-nats',
-      key: 'password',
-      optional: true,
+    expect(secret.stringData).toEqual({
+      'allocator-user': 'allocator',
+      'allocator-password': 'alloc-s3cret',
+      'api-gateway-user': 'api-gateway',
+      'api-gateway-password': 'api-s3cret',
+      'dataplane-executor-user': 'dataplane-executor',
     });
+    for (const service of SERVICES) {
+      const env = serviceContainer(withAuth, service).env ?? [];
+      expect(env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'natgw-nats',
+        key: `${service}-password`,
+        optional: true,
+      });
+    }
+  });
+
+  it('share one NATS user with perService=false', () => {
+    const shared = renderChart(
+      [],
+      ['nats.auth.perService=false', 'nats.auth.user=natgw', 'nats.auth.password=s3cret'],
+    );
+    expect(find(shared, 'Secret', 'natgw-nats').stringData).toEqual({
+      user: 'natgw',
+      password: 's3cret',
+    });
+    const env = serviceContainer(shared, 'allocator').env ?? [];
+    expect(env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef?.key).toBe(
+      'password',
+    );
   });
 });
 
@@ -319,12 +362,12 @@ describe('external-secrets values', () => {
       expect(ref('DATABASE_URL')).toEqual({ name: 'natgw-pg-app', key: 'uri' });
       expect(ref('NATS_USER')).toEqual({
         name: 'natgw-nats-auth',
-        key: 'username',
+        key: `${service}-username`,
         optional: true,
       });
       expect(ref('NATS_PASSWORD')).toEqual({
         name: 'natgw-nats-auth',
-        key: 'password',
+        key: `${service}-password`,
         optional: true,
       });
       expect(configValueOf(container, objects, 'NATS_CREDS_FILE')).toBe(
@@ -460,6 +503,211 @@ describe('docs/operations.md', () => {
   });
 });
 
+interface PolicySpec {
+  podSelector: { matchLabels?: Record<string, string> };
+  policyTypes: string[];
+  ingress?: { from?: unknown[]; ports?: { port: number | string }[] }[];
+  egress?: { to?: unknown[]; ports?: { port: number | string }[] }[];
+}
+
+describe('security (issue 13): secrets, TLS, credentials, network policies', () => {
+  it.each(cases)('renders the same twice: no generated secret (%s)', (name) => {
+    expect(renderChart(VALUES_CASES[name])).toEqual(rendered[name]);
+    const templates = fs
+      .readdirSync(path.join(CHART, 'templates'))
+      .map((f) => fs.readFileSync(path.join(CHART, 'templates', f), 'utf8'))
+      .join('\n');
+    expect(templates).not.toMatch(/randAlpha|randAscii|randNumeric|randBytes|genPrivateKey|uuidv4/);
+  });
+
+  it('serves the API over HTTPS with the certificate cert-manager writes (tls)', () => {
+    const objects = rendered.tls;
+    const api = serviceContainer(objects, 'api-gateway');
+    expect(configValueOf(api, objects, 'API_TLS_CERT_FILE')).toBe('/etc/natgw/api-tls/tls.crt');
+    expect(configValueOf(api, objects, 'API_TLS_KEY_FILE')).toBe('/etc/natgw/api-tls/tls.key');
+    const pod = serviceWorkload(objects, 'api-gateway').spec.template.spec;
+    expect(pod.volumes?.find((v) => v.name === 'api-tls')?.secret?.secretName).toBe(
+      'natgw-api-tls',
+    );
+    expect(api.volumeMounts).toContainEqual({
+      name: 'api-tls',
+      mountPath: '/etc/natgw/api-tls',
+      readOnly: true,
+    });
+    const cert = find(objects, 'Certificate', 'natgw-api-gateway');
+    expect(cert.spec).toMatchObject({
+      secretName: 'natgw-api-tls',
+      issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' },
+    });
+    expect((cert.spec as { dnsNames: string[] }).dnsNames).toEqual(
+      expect.arrayContaining(['natgw-api-gateway.natgw.svc', 'natgw.example.com']),
+    );
+    const svc = find(objects, 'Service', 'natgw-api-gateway');
+    expect((svc.spec as { ports: { name: string; port: number }[] }).ports[0]).toMatchObject({
+      name: 'https',
+      port: 443,
+    });
+    // Off by default: plain HTTP, no certificate.
+    const plain = serviceContainer(rendered.defaults, 'api-gateway');
+    expect(configValueOf(plain, rendered.defaults, 'API_TLS_CERT_FILE')).toBe('');
+    expect(rendered.defaults.filter((o) => o.kind === 'Certificate')).toEqual([]);
+  });
+
+  it('puts an Ingress with TLS in front of the API when asked (tls)', () => {
+    const ingress = find(rendered.tls, 'Ingress', 'natgw-api-gateway');
+    expect(ingress.spec).toEqual({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['natgw.example.com'], secretName: 'natgw-ingress-tls' }],
+      rules: [
+        {
+          host: 'natgw.example.com',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'natgw-api-gateway', port: { number: 443 } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(rendered.defaults.filter((o) => o.kind === 'Ingress')).toEqual([]);
+  });
+
+  it('mounts the inbound NATS grants where NATS_INBOUND_GRANTS_FILE points, in a form the api-gateway loads (tls)', () => {
+    const objects = rendered.tls;
+    const api = serviceContainer(objects, 'api-gateway');
+    expect(configValueOf(api, objects, 'NATS_INBOUND_GRANTS_FILE')).toBe(
+      '/etc/natgw/inbound/grants.yaml',
+    );
+    const cm = find(objects, 'ConfigMap', 'natgw-api-gateway-inbound-grants');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'natgw-grants-')), 'grants.yaml');
+    fs.writeFileSync(file, (cm.data as Record<string, string>)['grants.yaml']);
+    expect(loadInboundGrantsFile(file)).toEqual([
+      { system: 'compute', namespaces: new Set(['tenant-a', 'tenant-b']) },
+      { system: 'billing', namespaces: '*' },
+    ]);
+    expect(
+      configValueOf(
+        serviceContainer(rendered.defaults, 'api-gateway'),
+        rendered.defaults,
+        'NATS_INBOUND_GRANTS_FILE',
+      ),
+    ).toBe('');
+  });
+
+  it('gives each service its own database URL and NATS user (tls)', () => {
+    const objects = rendered.tls;
+    const db = find(objects, 'Secret', 'natgw-database').stringData as Record<string, string>;
+    const nats = find(objects, 'Secret', 'natgw-nats').stringData as Record<string, string>;
+    const urls = new Set<string>();
+    for (const service of SERVICES) {
+      const env = serviceContainer(objects, service).env ?? [];
+      const ref = (n: string) => env.find((e) => e.name === n)?.valueFrom?.secretKeyRef;
+      const url = db[ref('DATABASE_URL')?.key ?? ''];
+      expect(url).toMatch(/^postgres:\/\//);
+      urls.add(url);
+      expect(nats[ref('NATS_USER')?.key ?? '']).toBe(service);
+      expect(nats[ref('NATS_PASSWORD')?.key ?? '']).toBeTruthy();
+    }
+    expect(urls.size).toBe(SERVICES.length);
+    expect([...urls]).not.toContain(db.DATABASE_URL);
+  });
+
+  it.each(cases)('lets only the allocator relay and own the event stream (%s)', (name) => {
+    const objects = rendered[name];
+    for (const service of SERVICES) {
+      const c = serviceContainer(objects, service);
+      const owner = service === 'allocator' ? 'true' : 'false';
+      expect({
+        service,
+        relay: configValueOf(c, objects, 'NATS_RELAY'),
+        stream: configValueOf(c, objects, 'NATS_ENSURE_STREAM'),
+      }).toEqual({ service, relay: owner, stream: owner });
+    }
+  });
+
+  it('migrates once in a pre-install/pre-upgrade hook Job as the migrator; the services do not migrate', () => {
+    const objects = rendered.defaults;
+    const job = find(objects, 'Job', 'natgw-migrate') as Workload;
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.args).toEqual(['cli', 'migrate']);
+    const ref = container.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef;
+    const secret = find(objects, 'Secret', ref?.name ?? '');
+    // Its Secret is a hook too: it exists before the Job runs on the first install.
+    expect(secret.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    expect(Number(secret.metadata.annotations?.['helm.sh/hook-weight'])).toBeLessThan(
+      Number(job.metadata.annotations?.['helm.sh/hook-weight']),
+    );
+    for (const service of SERVICES) {
+      expect(configValueOf(serviceContainer(objects, service), objects, 'MIGRATE_ON_START')).toBe(
+        'false',
+      );
+    }
+    const external = rendered['external-secrets'];
+    const extJob = find(external, 'Job', 'natgw-migrate') as Workload;
+    expect(
+      extJob.spec.template.spec.containers[0].env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom
+        ?.secretKeyRef,
+    ).toEqual({ name: 'natgw-pg-app', key: 'uri' });
+    const atStart = renderChart([], ['database.migrate.job=false']);
+    expect(atStart.filter((o) => o.kind === 'Job')).toEqual([]);
+    expect(configValueOf(serviceContainer(atStart, 'allocator'), atStart, 'MIGRATE_ON_START')).toBe(
+      'true',
+    );
+  });
+
+  it.each(cases)(
+    'denies all traffic by default and allows each component only what it needs (%s)',
+    (name) => {
+      const objects = rendered[name];
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+      const deny = find(policies, 'NetworkPolicy', 'natgw-default-deny').spec as PolicySpec;
+      expect(deny).toEqual({
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/name': 'natgw', 'app.kubernetes.io/instance': RELEASE },
+        },
+        policyTypes: ['Ingress', 'Egress'],
+      });
+      for (const w of workloads(objects)) {
+        const labels = w.spec.template.metadata.labels ?? {};
+        const selected = (spec: PolicySpec) =>
+          Object.entries(spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+        expect({ [w.metadata.name]: selected(deny) }).toEqual({ [w.metadata.name]: true });
+        const own = policies.filter((p) => selected(p.spec as PolicySpec));
+        expect(own).toHaveLength(2); // the default deny and its own
+        const spec = own.find((p) => p.metadata.name !== 'natgw-default-deny')!.spec as PolicySpec;
+        const component = labels['app.kubernetes.io/component'];
+        const egressPorts = (spec.egress ?? []).flatMap((e) =>
+          (e.ports ?? []).map((p) => Number(p.port)),
+        );
+        expect(new Set(egressPorts)).toEqual(new Set([53, 5432, 4222]));
+        const ingressPorts = (spec.ingress ?? []).flatMap((i) =>
+          (i.ports ?? []).map((p) => Number(p.port)),
+        );
+        const port: Record<string, number[]> = {
+          'api-gateway': [8080],
+          allocator: [8081],
+          'dataplane-executor': [8082],
+          migrate: [],
+        };
+        expect({ component, ingressPorts }).toEqual({ component, ingressPorts: port[component] });
+      }
+      if (name === 'tls') {
+        const api = find(policies, 'NetworkPolicy', 'natgw-api-gateway').spec as PolicySpec;
+        expect(api.ingress?.[0].from).toEqual([
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+          },
+        ]);
+      }
+    },
+  );
+});
+
 describe('NOTES.txt', () => {
   // helm template does not print NOTES.txt: render it through a copy of the
   // chart with one extra template that includes it.
@@ -495,5 +743,25 @@ describe('NOTES.txt', () => {
     const notes = renderNotes(VALUES_CASES['external-secrets']);
     expect(notes).toContain('Secret natgw-api-tokens, key tokens.yaml');
     expect(notes).not.toContain('the chart generated one admin token');
+  });
+
+  it('never invites sending a token over plain HTTP beyond a port-forward', () => {
+    const plain = renderNotes([]);
+    expect(plain).toContain('export NATGW_API=http://127.0.0.1:8080');
+    expect(plain).toContain('Never send a bearer token over\n   plain HTTP');
+    expect(plain).toContain('kubectl create secret generic -n natgw natgw-api-tokens');
+    const lbFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'natgw-lb-')), 'lb.yaml');
+    fs.writeFileSync(lbFile, 'apiGateway:\n  service:\n    type: LoadBalancer\n');
+    const lb = renderNotes([lbFile]);
+    expect(lb.match(/https?:\/\/[^\s'"]+/g)?.filter((u) => u.startsWith('http:'))).toEqual([
+      'http://127.0.0.1:8080',
+    ]);
+  });
+
+  it('prints https when TLS is on', () => {
+    const notes = renderNotes(VALUES_CASES.tls);
+    expect(notes).toContain('export NATGW_API=https://natgw.example.com');
+    expect(notes).toContain('HTTPS');
+    expect(notes).not.toMatch(/http:\/\//);
   });
 });

@@ -21,10 +21,11 @@ import {
 const syncBase = require('../../deploy/k8s/sync-base') as {
   baseFiles: () => Record<string, string>;
   toBaseObject: (obj: K8sObject) => K8sObject;
+  CHART_SETS: string[];
 };
 
 const K8S = path.join(ROOT, 'deploy', 'k8s');
-const chart = renderChart();
+const chart = renderChart([], syncBase.CHART_SETS);
 const base = renderKustomize(path.join(K8S, 'base'));
 const dev = renderKustomize(path.join(K8S, 'overlays', 'dev'));
 
@@ -44,8 +45,8 @@ function withoutOverlay(obj: K8sObject): K8sObject {
 }
 
 describe('kustomize', () => {
-  it('dev overlay has the same kinds and names as the chart defaults', () => {
-    expect(dev.map(idOf).sort()).toEqual(chart.map(idOf).sort());
+  it('dev overlay has the same kinds and names as the chart defaults, and the Secrets the chart leaves to the operator', () => {
+    expect(dev.map(idOf).sort()).toEqual([...chart.map(idOf), 'Secret/natgw-api-tokens'].sort());
   });
 
   it.each([

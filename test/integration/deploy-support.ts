@@ -21,6 +21,7 @@ export const VALUES_CASES: Record<string, string[]> = {
   defaults: [],
   'external-secrets': [path.join(CHART, 'ci', 'external-secrets-values.yaml')],
   ha: [path.join(CHART, 'ci', 'ha-values.yaml')],
+  tls: [path.join(CHART, 'ci', 'tls-values.yaml')],
 };
 
 /** The deployed services: app directory name = container name = image argument. */
@@ -302,6 +303,24 @@ function checkPrometheusRule(obj: K8sObject): string[] {
   return problems;
 }
 
+function checkCertificate(obj: K8sObject): string[] {
+  const spec = obj.spec as {
+    secretName?: string;
+    issuerRef?: { name?: string; kind?: string };
+    dnsNames?: string[];
+  };
+  const problems: string[] = [];
+  if (!spec?.secretName) problems.push('spec.secretName is required');
+  if (!spec?.issuerRef?.name) problems.push('spec.issuerRef.name is required');
+  if (!['Issuer', 'ClusterIssuer'].includes(spec?.issuerRef?.kind ?? '')) {
+    problems.push('spec.issuerRef.kind must be Issuer or ClusterIssuer');
+  }
+  if (!Array.isArray(spec?.dnsNames) || spec.dnsNames.length === 0) {
+    problems.push('spec.dnsNames must not be empty');
+  }
+  return problems;
+}
+
 /**
  * kustomize wraps long base64 Secret values over several lines; Kubernetes'
  * base64 decoder skips line breaks, the schema's "byte" format does not.
@@ -320,12 +339,16 @@ function withUnwrappedSecretData(obj: K8sObject): K8sObject {
 /**
  * Why this object is not valid: kubernetes-models' JSON schema validation for
  * built-in kinds; for the prometheus-operator kinds (no schema package here),
- * the fields Prometheus needs. An unknown kind is itself a problem.
+ * the fields Prometheus needs; for a cert-manager Certificate, the fields it
+ * needs. An unknown kind is itself a problem.
  */
 export function schemaProblems(obj: K8sObject): string[] {
   if (obj.apiVersion === 'monitoring.coreos.com/v1') {
     if (obj.kind === 'ServiceMonitor') return checkServiceMonitor(obj);
     if (obj.kind === 'PrometheusRule') return checkPrometheusRule(obj);
+  }
+  if (obj.apiVersion === 'cert-manager.io/v1' && obj.kind === 'Certificate') {
+    return checkCertificate(obj);
   }
   const Model = modelClass(obj.apiVersion, obj.kind);
   if (!Model) return [`no schema for ${obj.apiVersion} ${obj.kind}`];

@@ -2,6 +2,7 @@
 // api-gateway (in process) on the shared NATS: the same validation and events
 // as REST, idempotent by message id, and rejections of requests without a
 // reply subject recorded in the log.
+import { jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { RecordedEvent, Status } from '@natgw/contracts';
@@ -207,5 +208,34 @@ describe('inbound NetworkInterface requests over NATS', () => {
     expect(
       all.filter((e) => (e.data as { requestId?: string }).requestId === 'fire-and-forget-1'),
     ).toHaveLength(1);
+  });
+
+  it('never answers on a reply subject outside the inboxes: a JetStream API or event subject changes nothing', async () => {
+    const jsm = await jetstreamManager(nc);
+    const junk = `${names.prefix}.events.junk.Injected`;
+    const before = await jsm.streams.info(names.stream);
+    for (const [i, reply] of [`$JS.API.STREAM.PURGE.${names.stream}`, junk].entries()) {
+      const h = natsHeaders();
+      h.set('Nats-Msg-Id', `hostile-reply-${i}`);
+      nc.publish(subject('upsert'), JSON.stringify({ object: nic(`nic-h${i}`, ['10.0.9.1']) }), {
+        headers: h,
+        reply,
+      });
+      const rejected = await eventually(
+        async () =>
+          (await api.store.readStream('inbound:networkinterfaces')).find(
+            (e) => (e.data as { requestId?: string }).requestId === `hostile-reply-${i}`,
+          ),
+        { what: `the refusal of reply subject ${reply}` },
+      );
+      expect(rejected.data).toMatchObject({ reply, code: 400, reason: 'BadRequest' });
+      expect((rejected.data as { message: string }).message).toContain('reply subject');
+      // Not run: nothing stored.
+      expect(await streamOf(`nic-h${i}`)).toEqual([]);
+    }
+    const after = await jsm.streams.info(names.stream);
+    expect(after.state.first_seq).toBe(before.state.first_seq);
+    expect(after.state.messages).toBeGreaterThanOrEqual(before.state.messages);
+    expect(await jsm.streams.getMessage(names.stream, { last_by_subj: junk })).toBeNull();
   });
 });

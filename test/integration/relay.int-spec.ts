@@ -77,6 +77,25 @@ describe('JetStreamRelay', () => {
     expect(back.config.duplicate_window).toBe(120_000_000_000);
   });
 
+  it('keeps the stream append-only: no purge, no message delete, also on a stream made without those rules', async () => {
+    const current = await jsm.streams.info(names.stream);
+    expect(current.config).toMatchObject({ deny_delete: true, deny_purge: true });
+    const old = testNatsNames('relay-deny');
+    try {
+      await jsm.streams.add({ name: old.stream, subjects: [`${old.prefix}.events.>`] });
+      await js.publish(`${old.prefix}.events.x.Y`, '{}');
+      const kept = await ensureEventStream(jsm, old.stream, old.prefix);
+      expect(kept.config).toMatchObject({ deny_delete: true, deny_purge: true });
+      await expect(jsm.streams.purge(old.stream)).rejects.toThrow(/purge not permitted|denied/i);
+      await expect(jsm.streams.deleteMessage(old.stream, 1)).rejects.toThrow(
+        /delete not permitted|denied/i,
+      );
+      expect((await jsm.streams.info(old.stream)).state.messages).toBe(1);
+    } finally {
+      await jsm.streams.delete(old.stream).catch(() => undefined);
+    }
+  });
+
   it('publishes 8 concurrent appenders x 2,000 events over 50 streams exactly once, in stream order', async () => {
     const writers = 8;
     const perWriter = 2000;

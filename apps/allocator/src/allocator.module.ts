@@ -46,12 +46,13 @@ export class AllocatorModule implements OnModuleInit {
         MetricsModule.forRoot({ service: 'allocator' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-allocator',
           ...NATGW_SCHEMA,
           projections: [new ResourceProjection()],
         }),
-        MessagingModule.forRoot({ ...messagingSettings(config, 'allocator'), relay: true }),
+        MessagingModule.forRoot(messagingSettings(config, 'allocator')),
       ],
       providers: [
         { provide: AllocatorConfig, useValue: config },

@@ -8,6 +8,7 @@ import {
 import { BaseConfig, ConfigError, loadConfig } from '@natgw/platform';
 import { hashToken } from './auth/token-authenticator';
 import { loadTokensFile, TokenGrant } from './auth/tokens-file';
+import { InboundGrant, loadInboundGrantsFile } from './inbound/inbound-grants';
 
 /** True for a host that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -140,6 +141,18 @@ export class ApiGatewayConfig extends BaseConfig {
   @IsString({ message: 'API_TLS_KEY_FILE must be a file path' })
   API_TLS_KEY_FILE?: string;
 
+  /**
+   * YAML namespace grants of the external systems that send inbound NATS requests
+   * (see docs/operations.md, "Security model"); without it every inbound request is allowed.
+   */
+  @Expose()
+  @IsOptional()
+  @IsString({ message: 'NATS_INBOUND_GRANTS_FILE must be a file path' })
+  NATS_INBOUND_GRANTS_FILE?: string;
+
+  /** The grants read from NATS_INBOUND_GRANTS_FILE (undefined without one). Not an environment variable. */
+  inboundGrants?: InboundGrant[];
+
   /** The grants read from AUTH_TOKENS_FILE (undefined without one). Not an environment variable. */
   authGrants?: TokenGrant[];
 
@@ -168,13 +181,17 @@ function readTlsFiles(config: ApiGatewayConfig): { cert: Buffer; key: Buffer } |
 }
 
 /**
- * Loads the environment and, when set, the tokens file (AUTH_TOKENS_FILE) and the
+ * Loads the environment and, when set, the tokens file (AUTH_TOKENS_FILE), the inbound
+ * grants (NATS_INBOUND_GRANTS_FILE) and the
  * TLS certificate and key (API_TLS_CERT_FILE, API_TLS_KEY_FILE); throws ConfigError.
  */
 export function loadApiGatewayConfig(env: NodeJS.ProcessEnv = process.env): ApiGatewayConfig {
   const config = loadConfig(ApiGatewayConfig, env);
   if (config.AUTH_TOKENS_FILE !== undefined) {
     config.authGrants = loadTokensFile(config.AUTH_TOKENS_FILE, hashToken);
+  }
+  if (config.NATS_INBOUND_GRANTS_FILE) {
+    config.inboundGrants = loadInboundGrantsFile(config.NATS_INBOUND_GRANTS_FILE);
   }
   config.tls = readTlsFiles(config);
   return config;

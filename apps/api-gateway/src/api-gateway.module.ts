@@ -85,12 +85,13 @@ export class ApiGatewayModule {
         MetricsModule.forRoot({ service: 'api-gateway' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-api-gateway',
           ...NATGW_SCHEMA,
           projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
-        MessagingModule.forRoot({ ...messagingSettings(config, 'api-gateway'), relay: true }),
+        MessagingModule.forRoot(messagingSettings(config, 'api-gateway')),
       ],
       // The audit routes first: nattable?at is more specific than ResourcesController's subresources.
       controllers: [

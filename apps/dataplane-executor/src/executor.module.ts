@@ -29,15 +29,13 @@ export class ExecutorModule implements OnModuleInit {
         MetricsModule.forRoot({ service: 'dataplane-executor' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: `natgw-executor-${config.NODE_NAME ?? 'single'}`,
           ...NATGW_SCHEMA,
           projections: [new NatSlotsProjection()],
         }),
-        MessagingModule.forRoot({
-          ...messagingSettings(config, 'dataplane-executor'),
-          relay: true,
-        }),
+        MessagingModule.forRoot(messagingSettings(config, 'dataplane-executor')),
       ],
       providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService],
     };

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { EVENT_STORE_MIGRATIONS } from './migrations';
+import { grantServiceRoles, ServiceRole } from './service-roles';
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type */
 type EntityList = MixedList<Function | string | EntitySchema>;
@@ -15,6 +16,26 @@ export interface DatabaseOptions {
   migrations?: MigrationList;
   poolSize?: number;
   applicationName?: string;
+  /** The services' roles, granted what each needs after every migration. */
+  roles?: readonly ServiceRole[];
+  /**
+   * Create the database and run the migrations (default true: `npm start`, tests).
+   * False for a service that runs as its own role (MIGRATE_ON_START=false): it waits
+   * up to `schemaWaitMs` for the migrator, then fails with SchemaBehindError.
+   */
+  migrate?: boolean;
+  /** How long a service that does not migrate waits for the schema. Default 120 s. */
+  schemaWaitMs?: number;
+}
+
+/** The database lacks migrations this build needs, and this process does not run them. */
+export class SchemaBehindError extends Error {
+  constructor(url: string, detail: string) {
+    super(
+      `the database schema of ${redactUrl(url)} is behind this build (${detail}) and MIGRATE_ON_START=false: run \`npm run migrate\` (or the chart's migrate Job) with the migrator's DATABASE_URL`,
+    );
+    this.name = 'SchemaBehindError';
+  }
 }
 
 /** Creates the database named in the URL if it does not exist yet. */
@@ -79,15 +100,22 @@ const MIGRATION_LOCK_KEY = 7_206_001;
 
 /**
  * Runs pending migrations under a session advisory lock, so processes that start
- * at the same moment run them once, one after the other.
+ * at the same moment run them once, one after the other; then grants the service
+ * roles what they need (one transaction, so a running service never sees a gap).
  */
-export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+export async function runMigrations(
+  dataSource: DataSource,
+  roles: readonly ServiceRole[] = [],
+): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const done = await dataSource.runMigrations({ transaction: 'each' });
+      if (roles.length > 0) {
+        await dataSource.transaction((manager) => grantServiceRoles(manager, roles));
+      }
       return done.map((m) => m.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
@@ -97,13 +125,46 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-/** Ensures the database exists, connects, and migrates it. */
+/**
+ * Why the schema is not ready for this build, or undefined when it is. Reads only
+ * (TypeORM's showMigrations would create its table, which a service role may not).
+ */
+async function schemaLag(ds: DataSource): Promise<string | undefined> {
+  const [{ table }]: Array<{ table: string | null }> = await ds.query(
+    `SELECT to_regclass('natgw_migrations')::text AS "table"`,
+  );
+  if (table === null) return 'it was never migrated';
+  const rows: Array<{ name: string }> = await ds.query('SELECT name FROM natgw_migrations');
+  const done = new Set(rows.map((r) => r.name));
+  const pending = ds.migrations
+    .map((m) => m.name ?? m.constructor.name)
+    .filter((name) => !done.has(name));
+  return pending.length === 0 ? undefined : `pending migrations: ${pending.join(', ')}`;
+}
+
+/** Waits for the migrator: polls until no migration this build knows is pending. */
+async function awaitSchema(ds: DataSource, url: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lag = await schemaLag(ds);
+    if (lag === undefined) return;
+    if (Date.now() >= deadline) throw new SchemaBehindError(url, lag);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+/**
+ * Ensures the database exists, connects, and migrates it (and grants the service
+ * roles); with `migrate: false`, connects and waits until the schema is current.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  await ensureDatabase(options.url);
+  const migrate = options.migrate !== false;
+  if (migrate) await ensureDatabase(options.url);
   const ds = createDataSource(options);
   await ds.initialize();
   try {
-    await runMigrations(ds);
+    if (migrate) await runMigrations(ds, options.roles);
+    else await awaitSchema(ds, options.url, options.schemaWaitMs ?? 120_000);
   } catch (err) {
     await ds.destroy();
     throw err;

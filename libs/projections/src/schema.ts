@@ -1,14 +1,36 @@
+import { ServiceRole } from '@natgw/event-store';
 import { MESSAGING_MIGRATIONS } from '@natgw/messaging';
 import { ResourceRecord } from './entities/resource.entity';
 import { ResourceChangeRecord } from './entities/resource-change.entity';
 import { ResourceVersionState } from './entities/resource-version-state.entity';
 import { PROJECTION_MIGRATIONS } from './migrations';
 
+const RESOURCE_TABLES = ['natgw_resources', 'natgw_resource_changes', 'natgw_resource_versions'];
+
+/**
+ * One PostgreSQL role per service, and the tables each writes besides the log's
+ * (every role reads everything and appends to the log; none may UPDATE, DELETE or
+ * TRUNCATE `natgw_events`): the api-gateway and the allocator run the `resources`
+ * projection, the allocator and the executors keep consumer inboxes, the executors
+ * the `nat-slots` projection. The migrator (whoever runs `npm run migrate`) owns
+ * the schema and grants these after every migration.
+ */
+export const NATGW_SERVICE_ROLES: readonly ServiceRole[] = [
+  { name: 'natgw_api_gateway', writes: RESOURCE_TABLES },
+  { name: 'natgw_allocator', writes: [...RESOURCE_TABLES, 'natgw_inbox'] },
+  {
+    name: 'natgw_dataplane_executor',
+    writes: ['natgw_nat_slots', 'natgw_allocation_versions', 'natgw_inbox'],
+  },
+];
+
 /**
  * natgw's whole database schema beyond the event log itself: every service passes
- * these to EventStoreModule / openDatabase, so any of them can migrate the database.
+ * these to EventStoreModule / openDatabase, so any of them can migrate the database
+ * (MIGRATE_ON_START) and grant the service roles.
  */
 export const NATGW_SCHEMA = {
   entities: [ResourceRecord, ResourceChangeRecord, ResourceVersionState],
   migrations: [...MESSAGING_MIGRATIONS, ...PROJECTION_MIGRATIONS],
+  roles: NATGW_SERVICE_ROLES,
 };

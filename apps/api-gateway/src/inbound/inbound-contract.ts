@@ -5,9 +5,40 @@ export type InboundOperation = 'upsert' | 'delete';
 
 export const INBOUND_OPERATIONS: readonly InboundOperation[] = ['upsert', 'delete'];
 
-/** The request subject of one operation: `<prefix>.inbound.networkinterfaces.<op>`. */
+/**
+ * The unnamed request subject of one operation: `<prefix>.inbound.networkinterfaces.<op>`.
+ * External systems publish here in their own NATS account; the account's import maps it
+ * to their named subject (systemInboundSubject) in natgw's account. Served as such only
+ * without NATS_INBOUND_GRANTS_FILE (development, a NATS without accounts).
+ */
 export function inboundSubject(prefix: string, operation: InboundOperation): string {
   return `${prefix}.inbound.networkinterfaces.${operation}`;
+}
+
+/**
+ * The request subject of one external system (`*`: every system):
+ * `<prefix>.inbound.<system>.networkinterfaces.<op>`. NATS lets only that system's
+ * account reach it, so the `<system>` token is an identity the client cannot forge.
+ */
+export function systemInboundSubject(
+  prefix: string,
+  operation: InboundOperation,
+  system = '*',
+): string {
+  return `${prefix}.inbound.${system}.networkinterfaces.${operation}`;
+}
+
+/**
+ * The reply subjects inbound requests may name: a client's own inbox (`_INBOX.…`, same
+ * account) or the reply NATS makes for a request from another account (`_R_.…`, which
+ * NATS maps back to the requester's account). A request naming any other reply subject
+ * (a JetStream API subject, an event subject) is refused and never answered.
+ */
+export const INBOUND_REPLY_PREFIXES: readonly string[] = ['_INBOX.', '_R_.'];
+
+/** True when an inbound request's reply subject is one natgw answers on. */
+export function isAllowedInboundReply(reply: string): boolean {
+  return INBOUND_REPLY_PREFIXES.some((p) => reply.startsWith(p) && reply.length > p.length);
 }
 
 /** Every api-gateway replica subscribes in this queue group, so each request is handled once. */
@@ -22,8 +53,13 @@ export const INBOUND_REJECTED_EVENT_TYPE = 'InboundRequestRejected';
 /** Every event type the inbound side appends (besides the resource events of REST). */
 export const INBOUND_EVENT_TYPES: readonly string[] = [INBOUND_REJECTED_EVENT_TYPE];
 
-/** The actor recorded on events of inbound requests (NATS does not tell who published). */
+/** The actor recorded on events of inbound requests on the unnamed subject. */
 export const INBOUND_ACTOR = 'nats:inbound';
+
+/** The actor of an external system's requests: `nats:<system>`. */
+export function inboundActor(system: string | undefined): string {
+  return system === undefined ? INBOUND_ACTOR : `nats:${system}`;
+}
 
 /** Reply header with the HTTP-like status code: 200 for an object, else the Status's code. */
 export const STATUS_CODE_HEADER = 'Natgw-Status-Code';
@@ -32,6 +68,8 @@ export const STATUS_CODE_HEADER = 'Natgw-Status-Code';
 export interface InboundRequestRejectedData {
   operation: InboundOperation;
   subject: string;
+  /** The reply subject, when the request was refused for it. */
+  reply?: string;
   /** `Nats-Msg-Id` or the body's `requestId`, when the request had one. */
   requestId?: string;
   namespace?: string;

@@ -6,18 +6,23 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { headers as natsHeaders, Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { API_GATEWAY_SOURCE } from '@natgw/contracts';
+import { API_GATEWAY_SOURCE, Status } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
 import { describeRawBody, jsonbSafeText, NATS_CONNECTION, uuidV5 } from '@natgw/messaging';
+import { apiErrors } from '../http/api-error';
 import {
+  inboundActor,
   INBOUND_OPERATIONS,
   INBOUND_QUEUE_GROUP,
   INBOUND_REJECTED_EVENT_TYPE,
+  INBOUND_REPLY_PREFIXES,
   INBOUND_STREAM_ID,
   InboundOperation,
   InboundRequestRejectedData,
   inboundSubject,
+  isAllowedInboundReply,
   STATUS_CODE_HEADER,
+  systemInboundSubject,
 } from './inbound-contract';
 import { InboundNicHandler, InboundOutcome } from './inbound-nic-handler';
 
@@ -30,11 +35,14 @@ export interface InboundListenerOptions {
 export const INBOUND_LISTENER_OPTIONS = Symbol('INBOUND_LISTENER_OPTIONS');
 
 /**
- * Serves `<prefix>.inbound.networkinterfaces.{upsert,delete}` in the queue group
- * `natgw-api-gateway`, so replicas share the requests, on the service's NATS
- * connection (MessagingModule). Requests for one object are handled in arrival order; others
- * run concurrently. A failed request without a reply subject is recorded as
- * `InboundRequestRejected` in the stream `inbound:networkinterfaces`.
+ * Serves `<prefix>.inbound.<system>.networkinterfaces.{upsert,delete}` (every external
+ * system's subject) and the unnamed `<prefix>.inbound.networkinterfaces.{upsert,delete}`
+ * in the queue group `natgw-api-gateway`, so replicas share the requests, on the
+ * service's NATS connection (MessagingModule). Requests for one object are handled in
+ * arrival order; others run concurrently. Replies go only to inbox subjects
+ * (INBOUND_REPLY_PREFIXES): a request naming another reply subject is not run. A failed
+ * request without a usable reply subject is recorded as `InboundRequestRejected` in the
+ * stream `inbound:networkinterfaces`.
  */
 @Injectable()
 export class InboundListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -66,47 +74,61 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
 
   private subscribe(): void {
     const nc = this.nc;
+    const prefix = this.options.subjectPrefix;
+    const systemAt = prefix.split('.').length + 1;
     for (const operation of INBOUND_OPERATIONS) {
-      const subject = inboundSubject(this.options.subjectPrefix, operation);
-      this.subscriptions.push(
-        nc.subscribe(subject, {
-          queue: INBOUND_QUEUE_GROUP,
-          callback: (err, msg) => {
-            if (err) {
-              this.logger.warn(`subscription ${subject}: ${err.message}`);
-              return;
-            }
-            this.schedule(operation, msg);
-          },
-        }),
-      );
+      for (const [subject, systemOf] of [
+        [inboundSubject(prefix, operation), () => undefined],
+        [systemInboundSubject(prefix, operation), (s: string) => s.split('.')[systemAt]],
+      ] as const) {
+        this.subscriptions.push(
+          nc.subscribe(subject, {
+            queue: INBOUND_QUEUE_GROUP,
+            callback: (err, msg) => {
+              if (err) {
+                this.logger.warn(`subscription ${subject}: ${err.message}`);
+                return;
+              }
+              this.schedule(operation, msg, systemOf(msg.subject));
+            },
+          }),
+        );
+      }
     }
     this.logger.log(
-      `serving ${inboundSubject(this.options.subjectPrefix, 'upsert')} and .delete in queue group ${INBOUND_QUEUE_GROUP}`,
+      `serving ${systemInboundSubject(prefix, 'upsert')}, ${inboundSubject(prefix, 'upsert')} and .delete in queue group ${INBOUND_QUEUE_GROUP}`,
     );
   }
 
   /** Chains requests for the same object; the key is read cheaply from the raw body. */
-  private schedule(operation: InboundOperation, msg: Msg): void {
+  private schedule(operation: InboundOperation, msg: Msg, system: string | undefined): void {
     const key = objectKey(msg.data);
     const previous = this.inFlight.get(key) ?? Promise.resolve();
-    const done = previous.then(() => this.serve(operation, msg));
+    const done = previous.then(() => this.serve(operation, msg, system));
     this.inFlight.set(key, done);
     void done.finally(() => {
       if (this.inFlight.get(key) === done) this.inFlight.delete(key);
     });
   }
 
-  private async serve(operation: InboundOperation, msg: Msg): Promise<void> {
+  private async serve(
+    operation: InboundOperation,
+    msg: Msg,
+    system: string | undefined,
+  ): Promise<void> {
     const messageId = msg.headers?.get('Nats-Msg-Id') || undefined;
-    const outcome = await this.handler.handle(operation, msg.data, messageId);
+    if (msg.reply && !isAllowedInboundReply(msg.reply)) {
+      await this.refuseReply(operation, msg, system, messageId);
+      return;
+    }
+    const outcome = await this.handler.handle(operation, msg.data, messageId, system);
     try {
       if (msg.reply) {
         const h = natsHeaders();
         h.set(STATUS_CODE_HEADER, String(outcome.ok ? 200 : outcome.status.code));
         msg.respond(JSON.stringify(outcome.ok ? outcome.body : outcome.status), { headers: h });
       } else if (!outcome.ok) {
-        await this.recordRejection(operation, msg, outcome);
+        await this.recordRejection(operation, msg, system, outcome);
       }
     } catch (err) {
       this.logger.error(
@@ -115,15 +137,45 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
+  /**
+   * A request naming a reply subject outside the inboxes (e.g. `$JS.API.STREAM.PURGE.…` or
+   * an event subject, to make natgw publish there) is not run and not answered: only
+   * recorded, so its sender can be found.
+   */
+  private async refuseReply(
+    operation: InboundOperation,
+    msg: Msg,
+    system: string | undefined,
+    messageId: string | undefined,
+  ): Promise<void> {
+    const status: Status = apiErrors.badRequest(
+      `the reply subject must start with one of ${INBOUND_REPLY_PREFIXES.join(', ')} (an inbox of the requester): the request was not run`,
+      [{ field: 'reply', reason: 'FieldValueInvalid', message: 'not an inbox subject' }],
+    ).status;
+    try {
+      await this.recordRejection(operation, msg, system, {
+        ok: false,
+        status,
+        requestId: messageId,
+      });
+    } catch (err) {
+      this.logger.error(
+        `inbound ${operation} request with reply subject outside the inboxes: could not record it: ${(err as Error).message}`,
+      );
+    }
+  }
+
   private async recordRejection(
     operation: InboundOperation,
     msg: Msg,
+    system: string | undefined,
     outcome: Extract<InboundOutcome, { ok: false }> & { requestId?: string },
   ): Promise<void> {
     const { status, requestId } = outcome;
     const data: InboundRequestRejectedData = {
       operation,
       subject: msg.subject,
+      ...(msg.reply ? { reply: jsonbSafeText(msg.reply) } : {}),
       ...(requestId !== undefined ? { requestId: jsonbSafeText(requestId) } : {}),
       ...(outcome.namespace !== undefined ? { namespace: jsonbSafeText(outcome.namespace) } : {}),
       ...(outcome.name !== undefined ? { name: jsonbSafeText(outcome.name) } : {}),
@@ -139,13 +191,17 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
         {
           // A retried rejected request is recorded once.
           ...(requestId !== undefined
-            ? { id: uuidV5(`inbound/networkinterfaces/${operation}/${requestId}/rejected`) }
+            ? {
+                id: uuidV5(
+                  `inbound/networkinterfaces/${system === undefined ? '' : `${system}/`}${operation}/${requestId}/rejected`,
+                ),
+              }
             : {}),
           type: INBOUND_REJECTED_EVENT_TYPE,
           data,
           metadata: {
             source: API_GATEWAY_SOURCE,
-            actor: 'nats:inbound',
+            actor: inboundActor(system),
             ...(requestId !== undefined ? { correlationId: requestId } : {}),
           },
         },
@@ -153,7 +209,7 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
       { expectedVersion: 'any' },
     );
     this.logger.warn(
-      `inbound ${operation} request ${requestId ?? '(no id)'} without a reply subject was rejected (${status.code} ${status.reason}): recorded in ${INBOUND_STREAM_ID}`,
+      `inbound ${operation} request ${requestId ?? '(no id)'} on ${msg.subject} without a usable reply subject was rejected (${status.code} ${status.reason}): recorded in ${INBOUND_STREAM_ID}`,
     );
   }
 }

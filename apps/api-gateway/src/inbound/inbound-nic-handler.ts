@@ -13,7 +13,8 @@ import { CreateResource } from '../resources/use-cases/create-resource';
 import { DeleteResource } from '../resources/use-cases/delete-resource';
 import { GetResource } from '../resources/use-cases/get-resource';
 import { UpdateResource } from '../resources/use-cases/update-resource';
-import { INBOUND_ACTOR, InboundOperation } from './inbound-contract';
+import { inboundActor, InboundOperation } from './inbound-contract';
+import { InboundAuthorizer } from './inbound-grants';
 import { inboundEventId, inInboundScope } from './inbound-scope';
 
 /** The use cases inbound requests run: REST's own, appending through InboundResourceLog. */
@@ -132,29 +133,36 @@ export class InboundNicHandler {
   constructor(
     private readonly useCases: InboundUseCases,
     private readonly dataSource: DataSource,
+    private readonly authorizer: InboundAuthorizer,
   ) {}
 
-  /** Handles one request; never throws. `headerMessageId` is the `Nats-Msg-Id` header. */
+  /**
+   * Handles one request; never throws. `headerMessageId` is the `Nats-Msg-Id` header;
+   * `system` the external system named by the request's subject (undefined: the unnamed one).
+   */
   async handle(
     operation: InboundOperation,
     bytes: Uint8Array,
     headerMessageId?: string,
+    system?: string,
   ): Promise<InboundOutcome & { requestId?: string }> {
     let envelope: Envelope | undefined;
     try {
       envelope = parseEnvelope(operation, bytes);
       const messageId = headerMessageId || envelope.requestId;
+      const namespace = envelope.namespace ?? 'default';
+      this.authorize(operation, system, namespace, envelope.name);
       const ctx: RequestContext = {
         info: this.info,
-        namespace: envelope.namespace ?? 'default',
-        actor: INBOUND_ACTOR,
+        namespace,
+        actor: inboundActor(system),
         correlationId: messageId ?? randomUUID(),
         dryRun: false,
         fieldValidation: 'Strict',
       };
       const env = envelope;
-      const body = await inInboundScope({ operation, messageId }, async () =>
-        messageId !== undefined && (await this.applied(operation, messageId))
+      const body = await inInboundScope({ operation, messageId, system }, async () =>
+        messageId !== undefined && (await this.applied(operation, messageId, system))
           ? this.replay(operation, ctx, env)
           : this.run(operation, ctx, env),
       );
@@ -208,10 +216,37 @@ export class InboundNicHandler {
     }
   }
 
-  private async applied(operation: InboundOperation, messageId: string): Promise<boolean> {
+  /** 403 in the words of the Kubernetes RBAC authorizer, as REST answers a token outside its grant. */
+  private authorize(
+    operation: InboundOperation,
+    system: string | undefined,
+    namespace: string,
+    name: string | undefined,
+  ): void {
+    const why = this.authorizer.denial(system, namespace);
+    if (why === undefined) return;
+    const resource = `${this.info.plural}.${API_GROUP}`;
+    const subject = name !== undefined ? `${resource} "${name}"` : resource;
+    const verb = operation === 'upsert' ? 'update' : 'delete';
+    const error = apiErrors.forbidden(
+      `${subject} is forbidden: User "${inboundActor(system)}" cannot ${verb} resource "${this.info.plural}" in API group "${API_GROUP}" in the namespace "${namespace}": ${why}`,
+    );
+    error.status.details = {
+      group: API_GROUP,
+      kind: this.info.plural,
+      ...(name !== undefined ? { name } : {}),
+    };
+    throw error;
+  }
+
+  private async applied(
+    operation: InboundOperation,
+    messageId: string,
+    system: string | undefined,
+  ): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       'SELECT 1 FROM natgw_events WHERE event_id = $1',
-      [inboundEventId(operation, messageId, 0)],
+      [inboundEventId(operation, messageId, 0, system)],
     );
     return rows.length > 0;
   }

@@ -13,6 +13,8 @@ export interface InboundScope {
   operation: InboundOperation;
   /** The request's message id; without one the request is not idempotent. */
   messageId?: string;
+  /** The external system the request came from (its subject's `<system>` token). */
+  system?: string;
 }
 
 const scopes = new AsyncLocalStorage<InboundScope>();
@@ -24,13 +26,20 @@ export function inInboundScope<T>(scope: InboundScope, work: () => Promise<T>): 
 
 /**
  * The id of the `index`th event one inbound request appends: derived from its
- * message id, so a retried request appends events the log already holds, which
+ * message id (and the system that sent it, so one system cannot use up another's
+ * ids), so a retried request appends events the log already holds, which
  * the store refuses as duplicates. Every attempt of a request appends at most
  * once (a lost race appends nothing), so `index` restarts at 0 per append and
  * counts across the streams of one transaction (the object's own event is 0).
  */
-export function inboundEventId(operation: InboundOperation, messageId: string, index: number) {
-  return uuidV5(`inbound/networkinterfaces/${operation}/${messageId}/${index}`);
+export function inboundEventId(
+  operation: InboundOperation,
+  messageId: string,
+  index: number,
+  system?: string,
+) {
+  const from = system === undefined ? '' : `${system}/`;
+  return uuidV5(`inbound/networkinterfaces/${from}${operation}/${messageId}/${index}`);
 }
 
 /**
@@ -53,7 +62,7 @@ export class InboundResourceLog extends ResourceLog {
         ...a,
         events: a.events.map((e) => ({
           ...e,
-          id: inboundEventId(scope.operation, messageId, index++),
+          id: inboundEventId(scope.operation, messageId, index++, scope.system),
         })),
       })),
       admit,

@@ -14,6 +14,7 @@ import {
   InboundListener,
   InboundListenerOptions,
 } from './inbound-listener';
+import { InboundAuthorizer } from './inbound-grants';
 import { InboundNicHandler, InboundUseCases } from './inbound-nic-handler';
 import { InboundResourceLog } from './inbound-scope';
 
@@ -59,6 +60,11 @@ export const INBOUND_PROVIDERS: Provider[] = [
     useFactory: (config: ApiGatewayConfig): InboundListenerOptions => ({
       subjectPrefix: config.NATS_SUBJECT_PREFIX,
     }),
+  },
+  {
+    provide: InboundAuthorizer,
+    inject: [ApiGatewayConfig],
+    useFactory: (config: ApiGatewayConfig) => new InboundAuthorizer(config.inboundGrants),
   },
   InboundNicHandler,
   InboundListener,

@@ -112,33 +112,74 @@ NATS_NKEY_SEED_FILE: {{ include "natgw.natsNkeySeedFile" . | quote }}
 NATS_TLS_CA_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.caKey) | quote }}
 NATS_TLS_CERT_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.certKey) | quote }}
 NATS_TLS_KEY_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.nats.tls.keyKey) | quote }}
+MIGRATE_ON_START: {{ include "natgw.migrateOnStart" . | quote }}
 {{- end -}}
 
-{{/* Environment from Secrets every service reads: the database URL and NATS credentials. */}}
+{{/*
+The Secret key of a service's DATABASE_URL (call with (dict "root" $ "component" "allocator")):
+its own when given, else the migrator's.
+*/}}
+{{- define "natgw.databaseSecretKeyOf" -}}
+{{- $db := .root.Values.database -}}
+{{- $own := index $db.services .component -}}
+{{- if $db.existingSecret -}}
+{{- default $db.existingSecretKey $own.existingSecretKey -}}
+{{- else if $own.url -}}
+{{- printf "%s-DATABASE_URL" .component -}}
+{{- else -}}
+DATABASE_URL
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret key of a NATS credential of a service: "<service>-<key>" with perService. */}}
+{{- define "natgw.natsSecretKeyOf" -}}
+{{- if .root.Values.nats.auth.perService -}}
+{{- printf "%s-%s" .component .key -}}
+{{- else -}}
+{{- .key -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Environment from Secrets a service reads: its database URL and its NATS credentials.
+Call with (dict "root" $ "component" "allocator").
+*/}}
 {{- define "natgw.secretEnv" -}}
+{{- $root := .root -}}
+{{- $auth := $root.Values.nats.auth -}}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ include "natgw.databaseSecretName" . }}
-      key: {{ include "natgw.databaseSecretKey" . }}
+      name: {{ include "natgw.databaseSecretName" $root }}
+      key: {{ include "natgw.databaseSecretKeyOf" . }}
 - name: NATS_USER
   valueFrom:
     secretKeyRef:
-      name: {{ include "natgw.natsSecretName" . }}
-      key: {{ .Values.nats.auth.userKey }}
+      name: {{ include "natgw.natsSecretName" $root }}
+      key: {{ include "natgw.natsSecretKeyOf" (dict "root" $root "component" .component "key" $auth.userKey) }}
       optional: true
 - name: NATS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "natgw.natsSecretName" . }}
-      key: {{ .Values.nats.auth.passwordKey }}
+      name: {{ include "natgw.natsSecretName" $root }}
+      key: {{ include "natgw.natsSecretKeyOf" (dict "root" $root "component" .component "key" $auth.passwordKey) }}
       optional: true
 - name: NATS_TOKEN
   valueFrom:
     secretKeyRef:
-      name: {{ include "natgw.natsSecretName" . }}
-      key: {{ .Values.nats.auth.tokenKey }}
+      name: {{ include "natgw.natsSecretName" $root }}
+      key: {{ include "natgw.natsSecretKeyOf" (dict "root" $root "component" .component "key" $auth.tokenKey) }}
       optional: true
+{{- end -}}
+
+{{/* The Secret holding the API's TLS certificate. */}}
+{{- define "natgw.apiTlsSecretName" -}}
+{{- default (printf "%s-api-tls" (include "natgw.fullname" .)) .Values.apiGateway.tls.secretName -}}
+{{- end -}}
+
+{{/* "true" when the services migrate at start, "false" when the hook Job does. */}}
+{{- define "natgw.migrateOnStart" -}}
+{{- ternary "false" "true" .Values.database.migrate.job -}}
 {{- end -}}
 
 {{/* Volumes every service mounts: a writable /tmp and, when configured, the NATS credentials. */}}
@@ -191,23 +232,26 @@ NATS_TLS_KEY_FILE: {{ include "natgw.natsTlsFile" (dict "root" . "key" .Values.n
 {{- end }}
 {{- end -}}
 
-{{/* Liveness, readiness and startup probes on the "http" port. */}}
+{{/* Liveness, readiness and startup probes on the "http" port (HTTPS with scheme "HTTPS"). */}}
 {{- define "natgw.probes" -}}
+{{- $scheme := default "HTTP" .scheme -}}
+{{- with .root -}}
 startupProbe:
-  httpGet: { path: /healthz, port: http }
+  httpGet: { path: /healthz, port: http, scheme: {{ $scheme }} }
   periodSeconds: {{ .Values.probes.startup.periodSeconds }}
   failureThreshold: {{ .Values.probes.startup.failureThreshold }}
   timeoutSeconds: {{ .Values.probes.startup.timeoutSeconds }}
 livenessProbe:
-  httpGet: { path: /healthz, port: http }
+  httpGet: { path: /healthz, port: http, scheme: {{ $scheme }} }
   periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
   failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
   timeoutSeconds: {{ .Values.probes.liveness.timeoutSeconds }}
 readinessProbe:
-  httpGet: { path: /readyz, port: http }
+  httpGet: { path: /readyz, port: http, scheme: {{ $scheme }} }
   periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
   failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
   timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
+{{- end -}}
 {{- end -}}
 
 {{/* Scheduling fields of a pod spec, from a component's values. */}}

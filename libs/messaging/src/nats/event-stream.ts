@@ -52,6 +52,10 @@ function desiredConfig(
     num_replicas: options.replicas ?? 1,
     max_age: nanos(options.maxAgeMs ?? 0),
     max_bytes: options.maxBytes ?? -1,
+    // The stream is an append-only copy of the log: no message is deleted or purged
+    // through the JetStream API, whoever asks (limits still age messages out).
+    deny_delete: true,
+    deny_purge: true,
   };
 }
 
@@ -79,6 +83,8 @@ function differences(current: StreamConfig, desired: Partial<StreamConfig>): str
     'max_age',
     'max_bytes',
     'discard',
+    'deny_delete',
+    'deny_purge',
   ] as const) {
     if (current[key] !== desired[key]) out.push(key);
   }
@@ -87,7 +93,7 @@ function differences(current: StreamConfig, desired: Partial<StreamConfig>): str
 
 /**
  * Creates the event stream (`<prefix>.events.>`, file storage, limits retention,
- * deduplication window) or brings an existing one to these settings. Safe to
+ * deduplication window, deny_delete and deny_purge) or brings an existing one to these settings. Safe to
  * call from several processes at once.
  */
 export async function ensureEventStream(
@@ -132,5 +138,47 @@ export async function ensureEventStream(
     max_age: desired.max_age,
     max_bytes: desired.max_bytes,
     discard: desired.discard,
+    deny_delete: desired.deny_delete,
+    deny_purge: desired.deny_purge,
   });
+}
+
+/** The stream did not appear in time (a service that does not create it waits for it). */
+export class EventStreamMissingError extends Error {
+  constructor(
+    readonly stream: string,
+    waitedMs: number,
+  ) {
+    super(
+      `JetStream stream ${stream} does not exist after ${waitedMs} ms: the service that owns it (NATS_ENSURE_STREAM=true, the allocator in deployments) creates it`,
+    );
+    this.name = 'EventStreamMissingError';
+  }
+}
+
+/**
+ * Waits until the event stream exists, for services whose NATS user may only read
+ * it (NATS_ENSURE_STREAM=false): they start before or after its owner.
+ */
+export async function awaitEventStream(
+  jsm: JetStreamManager,
+  streamName: string,
+  {
+    timeoutMs = 120_000,
+    pollMs = 500,
+    onWait,
+  }: { timeoutMs?: number; pollMs?: number; onWait?: () => void } = {},
+): Promise<StreamInfo> {
+  const started = Date.now();
+  let warned = false;
+  for (;;) {
+    const info = await streamInfo(jsm, streamName);
+    if (info) return info;
+    if (Date.now() - started >= timeoutMs) throw new EventStreamMissingError(streamName, timeoutMs);
+    if (!warned) {
+      warned = true;
+      onWait?.();
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }

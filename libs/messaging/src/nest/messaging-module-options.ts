@@ -27,7 +27,10 @@ export interface MessagingModuleOptions {
   subjectPrefix: string;
   /** This service's CloudEvents source, e.g. `/natgw/allocator`. */
   source: string;
-  /** Create or update the event stream at start. Default true. */
+  /**
+   * Create or update the event stream at start. Default true. When false, the
+   * service waits for the stream to exist (its NATS user may only read it).
+   */
   ensureStream?: boolean;
   stream?: EventStreamOptions;
   /**

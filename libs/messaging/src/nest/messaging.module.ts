@@ -2,7 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { ensureEventStream } from '../nats/event-stream';
+import { awaitEventStream, ensureEventStream } from '../nats/event-stream';
 import { connectNats } from '../nats/nats-connection';
 import { EventConsumerHost } from './event-consumer-host';
 import { MessagingHealth } from './messaging-health';
@@ -34,6 +34,15 @@ const SHARED_PROVIDERS: Provider[] = [
       const jsm = await jetstreamManager(nc);
       if (options.ensureStream !== false) {
         await ensureEventStream(jsm, options.streamName, options.subjectPrefix, options.stream);
+      } else {
+        const logger = nestMessagingLogger('NATS');
+        await awaitEventStream(jsm, options.streamName, {
+          onWait: () =>
+            logger.warn(
+              { stream: options.streamName },
+              'waiting for the event stream: this service does not create it (NATS_ENSURE_STREAM=false)',
+            ),
+        });
       }
       return jsm;
     },

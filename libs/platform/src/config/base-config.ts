@@ -90,4 +90,30 @@ export class BaseConfig {
   @IsOptional()
   @IsString()
   NATS_TLS_KEY_FILE?: string;
+
+  /**
+   * Run a relay candidate (publishes the log's events to NATS; a PostgreSQL lock
+   * lets one publish at a time). Deployments run it in the allocator only, whose
+   * NATS user alone may publish events.
+   */
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'NATS_RELAY must be true or false' })
+  NATS_RELAY: 'true' | 'false' = 'true';
+
+  /**
+   * Create the event stream, or bring it to natgw's settings, at start. When false the
+   * service waits for the stream (its NATS user may only read the stream's info).
+   */
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'NATS_ENSURE_STREAM must be true or false' })
+  NATS_ENSURE_STREAM: 'true' | 'false' = 'true';
+
+  /**
+   * Run the database migrations at start (under an advisory lock). Deployments set it
+   * to false and migrate once (`npm run migrate`, the chart's hook Job) with a role
+   * that owns the schema; the service then refuses to start while the schema is behind.
+   */
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START: 'true' | 'false' = 'true';
 }

@@ -29,5 +29,7 @@ export function messagingSettings(config: BaseConfig, service: string) {
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
     stream: { replicas: config.NATS_STREAM_REPLICAS },
     source: `/natgw/${service}`,
+    relay: config.NATS_RELAY === 'true',
+    ensureStream: config.NATS_ENSURE_STREAM === 'true',
   };
 }
