@@ -58,12 +58,16 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
             backend: 'nftables',
             uplinks: parseUplinks(config.DATAPLANE_UPLINK),
             ...(config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {}),
+            ...(config.DATAPLANE_NETWORK_INTERFACE
+              ? { networkInterfaceTemplate: config.DATAPLANE_NETWORK_INTERFACE }
+              : {}),
           }
         : { backend: 'memory' },
     );
     this.reconciler = new DataplaneReconciler(dataSource, store, this.backend, node, {
       drift: () => metrics.driftDetected.inc({ node }),
       repaired: () => metrics.driftRepaired.inc({ node }),
+      perNetwork: config.DATAPLANE_NETWORK_INTERFACE !== undefined,
     });
     this.loop = new ReconcileLoop(
       async (reason) => {
