@@ -149,7 +149,7 @@ async function readModels(query: QueryFn) {
     ),
     slots: await query(
       `SELECT gateway_uid::text AS gateway_uid, nic_uid::text AS nic_uid, nic_name, namespace,
-              node_name, family, private_ip, nat_ip, port, end_port
+              node_name, family, private_ip, nat_ip, port, end_port, vni
          FROM natgw_nat_slots ORDER BY gateway_uid, nic_uid`,
     ),
     versions: await query(
