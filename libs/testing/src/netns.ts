@@ -194,18 +194,21 @@ u.bind(+udpPort, host, ready);
 
 const PROBE_SCRIPT = `
 const net = require('net'), dgram = require('dgram');
-const [proto, host, port, token, timeoutMs] = process.argv.slice(1);
+const [proto, host, port, token, timeoutMs, localPort] = process.argv.slice(1);
 const finish = (o) => { process.stdout.write(JSON.stringify(o) + '\\n'); process.exit(0); };
 setTimeout(() => finish({ ok: false, error: 'timeout' }), +timeoutMs);
+const local = localPort ? { localPort: +localPort } : {};
 if (proto === 'tcp') {
-  const s = net.connect({ host, port: +port }, () => s.write(token + '\\n'));
+  const s = net.connect({ host, port: +port, ...local }, () => s.write(token + '\\n'));
   s.on('data', () => finish({ ok: true }));
   s.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
 } else {
   const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   u.on('message', () => finish({ ok: true }));
   u.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
-  u.send(token + '\\n', +port, host);
+  const send = () => u.send(token + '\\n', +port, host);
+  if (localPort) u.bind(+localPort, send);
+  else send();
 }
 `;
 
@@ -343,7 +346,8 @@ export class NetnsLab {
 
   /**
    * From a namespace, sends `token` to host:port over TCP or UDP and waits for the server's reply
-   * for at most timeoutMs; ok is false when nothing came back.
+   * for at most timeoutMs; ok is false when nothing came back. With `localPort` the probe sends
+   * from that source port (to make identical 5-tuples in two namespaces).
    */
   async probe(
     ns: string,
@@ -352,11 +356,21 @@ export class NetnsLab {
     port: number,
     token: string,
     timeoutMs = 5_000,
+    localPort?: number,
   ): Promise<ProbeResult> {
     const result = await this.exec(
       ns,
       process.execPath,
-      ['-e', PROBE_SCRIPT, proto, host, String(port), token, String(timeoutMs)],
+      [
+        '-e',
+        PROBE_SCRIPT,
+        proto,
+        host,
+        String(port),
+        token,
+        String(timeoutMs),
+        ...(localPort !== undefined ? [String(localPort)] : []),
+      ],
       { timeoutMs: timeoutMs + 10_000 },
     );
     const line = result.stdout.trim().split('\n').pop() ?? '';
@@ -418,6 +432,66 @@ export class NetnsLab {
   }
 }
 
+/** The internet side of a topology: connectInternet's result. */
+export interface InternetSide {
+  /** The "internet": 198.51.100.2 and 2001:db8:ffff::2, routing the NAT prefixes to the gateway. */
+  readonly internet: { readonly ns: string; readonly ipv4: string; readonly ipv6: string };
+  /** Public prefixes the internet routes to the gateway (documentation ranges). */
+  readonly natPrefix4: string;
+  readonly natPrefix6: string;
+}
+
+/**
+ * Adds an internet namespace behind the gateway namespace's uplink `up0` (198.51.100.1/24 and
+ * 2001:db8:ffff::1/64 on the gateway, .2 and ::2 in the internet), which routes the NAT prefixes
+ * 203.0.113.0/24 and 2001:db8:100::/64 to the gateway, and the given private prefixes too, as a
+ * hostile neighbour could, so that only the gateway's filter stops unsolicited traffic. Turns
+ * forwarding on in the gateway.
+ */
+export async function connectInternet(
+  lab: NetnsLab,
+  gateway: string,
+  private4: readonly string[],
+  private6: readonly string[],
+): Promise<InternetSide> {
+  const internet = await lab.namespace('inet');
+  await lab.ip([
+    'link',
+    'add',
+    'up0',
+    'netns',
+    gateway,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    internet,
+  ]);
+  await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
+  await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
+  await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
+  await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
+  await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
+  await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
+  const natPrefix4 = '203.0.113.0/24';
+  const natPrefix6 = '2001:db8:100::/64';
+  for (const prefix of [natPrefix4, ...private4]) {
+    await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
+  }
+  for (const prefix of [natPrefix6, ...private6]) {
+    await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
+  }
+  await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
+  await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
+  return {
+    internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
+    natPrefix4,
+    natPrefix6,
+  };
+}
+
 /** One private "VM" of the NAT topology. */
 export interface TopologyVm {
   readonly ns: string;
@@ -426,17 +500,12 @@ export interface TopologyVm {
 }
 
 /** The namespaces and addresses buildNatTopology made. */
-export interface NatTopology {
+export interface NatTopology extends InternetSide {
   readonly lab: NetnsLab;
   /** Private VMs on one bridge in the gateway: 10.200.0.(2+i)/24 and fd00:200::(2+i)/64. */
   readonly vms: readonly TopologyVm[];
   /** The namespace natgw programs; forwarding on, bridge `br0`, uplink `up0`. */
   readonly gateway: { readonly ns: string; readonly uplink: string };
-  /** The "internet": 198.51.100.2 and 2001:db8:ffff::2, routing the NAT prefixes to the gateway. */
-  readonly internet: { readonly ns: string; readonly ipv4: string; readonly ipv6: string };
-  /** Public prefixes the internet routes to the gateway (documentation ranges). */
-  readonly natPrefix4: string;
-  readonly natPrefix6: string;
 }
 
 /**
@@ -451,7 +520,6 @@ export async function buildNatTopology(vmCount = 2): Promise<NatTopology> {
   const lab = new NetnsLab();
   try {
     const gateway = await lab.namespace('gw');
-    const internet = await lab.namespace('inet');
     // Without a multicast querier, a snooping bridge may drop the first neighbour solicitations.
     await lab.ip(['-n', gateway, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
     await lab.ip(['-n', gateway, 'link', 'set', 'br0', 'up']);
@@ -484,44 +552,8 @@ export async function buildNatTopology(vmCount = 2): Promise<NatTopology> {
       await lab.ip(['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd00:200::1']);
       vms.push(vm);
     }
-    await lab.ip([
-      'link',
-      'add',
-      'up0',
-      'netns',
-      gateway,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      internet,
-    ]);
-    await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
-    await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
-    await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
-    await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
-    const natPrefix4 = '203.0.113.0/24';
-    const natPrefix6 = '2001:db8:100::/64';
-    for (const prefix of [natPrefix4, '10.200.0.0/24']) {
-      await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
-    }
-    for (const prefix of [natPrefix6, 'fd00:200::/64']) {
-      await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
-    }
-    await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
-    await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
-    return {
-      lab,
-      vms,
-      gateway: { ns: gateway, uplink: 'up0' },
-      internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
-      natPrefix4,
-      natPrefix6,
-    };
+    const internetSide = await connectInternet(lab, gateway, ['10.200.0.0/24'], ['fd00:200::/64']);
+    return { lab, vms, gateway: { ns: gateway, uplink: 'up0' }, ...internetSide };
   } catch (error) {
     await lab.destroy().catch(() => undefined);
     throw error;
