@@ -47,6 +47,8 @@ describe('two tenants with the same private addresses on one node (network mode,
   let server4: LabServer;
   let server6: LabServer;
   let tokens = 0;
+  /** Each round of identical flows uses fresh source ports (no TIME_WAIT from the last round). */
+  let rounds = 0;
   const vnis = new Map<Tenant, number>();
   const api = () => system.api('default');
   const gatewayOf = (tenant: Tenant, family: Family) =>
@@ -77,6 +79,8 @@ describe('two tenants with the same private addresses on one node (network mode,
   async function sameFlowFromBoth(family: Family, proto: 'tcp' | 'udp') {
     const host = family === 'IPv4' ? topo.internet.ipv4 : topo.internet.ipv6;
     const sent = TENANTS.map((tenant) => ({ tenant, token: `nw${(tokens += 1)}` }));
+    // The same source port in both networks: identical 5-tuples.
+    const sourcePort = SOURCE_PORT + (rounds += 1);
     const results = await Promise.all(
       sent.map(({ tenant, token }) =>
         topo.lab.probe(
@@ -86,7 +90,7 @@ describe('two tenants with the same private addresses on one node (network mode,
           proto === 'tcp' ? TCP : UDP,
           token,
           5000,
-          SOURCE_PORT + (proto === 'udp' ? 1 : 0) + (family === 'IPv6' ? 2 : 0),
+          sourcePort,
         ),
       ),
     );
