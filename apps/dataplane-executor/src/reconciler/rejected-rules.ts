@@ -1,8 +1,8 @@
 import { type NatRule, natRuleKey } from '@natgw/domain';
 import type { RejectedNatRule } from '../backends';
 
-/** How many rejected NICs an event lists; more would not fit in one bus message. */
-export const LISTED_REJECTIONS = 1000;
+/** How many rejected NICs an event lists: even with the longest names and messages, an event stays well under a bus message (1 MiB). */
+export const LISTED_REJECTIONS = 500;
 
 /** How long one rejection's message may be in an event. */
 const MESSAGE_LENGTH = 300;
