@@ -15,7 +15,7 @@ import {
 } from '@natgw/event-store';
 import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
-import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
+import { createDataplaneBackend, MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import {
   DataplaneReconciler,
   dataplaneStreamId,
@@ -146,7 +146,9 @@ describe('rejected NAT rules (memory backend, real PostgreSQL)', () => {
   });
 
   it('in network mode, one address in two networks is no clash', async () => {
-    const backend = new MemoryBackend();
+    // The memory backend in network mode, as DATAPLANE_NETWORK_INTERFACE makes the executor build it.
+    const networkMode = { networkInterface: 'vni{vni}' };
+    const backend = createDataplaneBackend({ backend: 'memory', ...networkMode });
     const reconciler = new DataplaneReconciler(ds, store, backend, NODE, { perNetwork: true });
     expect(await reconciler.reconcile('start')).toMatchObject({ rules: 4, rejected: 0 });
     expect((await backend.read()).map((r) => r.vni).sort()).toEqual([100, 100, 100, 200]);

@@ -53,17 +53,19 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
   ) {
     const node = config.NODE_NAME ?? ALL_NODES;
+    // Network mode: both backends key NAT by network (the memory one models the nftables one).
+    const network = config.DATAPLANE_NETWORK_INTERFACE
+      ? { networkInterface: config.DATAPLANE_NETWORK_INTERFACE }
+      : {};
     this.backend = createDataplaneBackend(
       config.DATAPLANE_BACKEND === 'nftables'
         ? {
             backend: 'nftables',
             uplinks: parseUplinks(config.DATAPLANE_UPLINK),
             ...(config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {}),
-            ...(config.DATAPLANE_NETWORK_INTERFACE
-              ? { networkInterfaceTemplate: config.DATAPLANE_NETWORK_INTERFACE }
-              : {}),
+            ...network,
           }
-        : { backend: 'memory' },
+        : { backend: 'memory', ...network },
     );
     this.reconciler = new DataplaneReconciler(dataSource, store, this.backend, node, {
       drift: () => metrics.driftDetected.inc({ node }),

@@ -38,11 +38,6 @@ export interface NftablesBackendOptions {
    * applied, instead of redefining the table (true by default). Either way it is one transaction.
    */
   readonly incremental?: boolean;
-  /**
-   * Network mode (DATAPLANE_NETWORK_INTERFACE): the interface a network's NIC traffic arrives
-   * on, as a template with `{vni}`. Unset: one shared address space.
-   */
-  readonly networkInterfaceTemplate?: string;
 }
 
 /** The configuration was invalid; names the option. */
