@@ -4,7 +4,8 @@ import { NftablesBackend, type NftablesBackendOptions } from './nftables/nftable
 
 /** Which backend to build, from DATAPLANE_BACKEND and its variables. */
 export type DataplaneBackendSettings =
-  ({ readonly backend: 'memory' } & MemoryBackendOptions) | ({ readonly backend: 'nftables' } & NftablesBackendOptions);
+  | ({ readonly backend: 'memory' } & MemoryBackendOptions)
+  | ({ readonly backend: 'nftables' } & NftablesBackendOptions);
 
 /** Splits DATAPLANE_UPLINK (`eth0,eth1`) into interface names. */
 export function parseUplinks(value: string | undefined): string[] {
