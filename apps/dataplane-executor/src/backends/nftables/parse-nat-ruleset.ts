@@ -301,12 +301,16 @@ interface ElementKey {
   readonly network?: NatNetwork;
 }
 
-/** Reads the networks of netid and netzone (network mode); they must agree exactly. */
+/**
+ * Reads the networks of netid and netzone (network mode); they must agree exactly. `sound` are
+ * the networks in effect; `named` also holds those with a problem (so that their elements are
+ * still read as theirs, not in effect), except where an id is ambiguous.
+ */
 function readNetworks(
   c: Collected,
   vniOf: (ifname: string) => number | undefined,
   report: Report,
-): Map<number, NatNetwork> {
+): { sound: Map<number, NatNetwork>; named: Map<number, NatNetwork> } {
   const entries = (name: string) => {
     const map = c.maps.get(name);
     const out = new Map<string, number>();
@@ -319,8 +323,10 @@ function readNetworks(
   };
   const ids = entries(NETID_MAP);
   const zones = entries(NETZONE_MAP);
-  const networks = new Map<number, NatNetwork>();
+  const sound = new Map<number, NatNetwork>();
+  const named = new Map<number, NatNetwork>();
   const ifnameOfId = new Map<number, string>();
+  const ambiguous = new Set<number>();
   for (const [ifname, id] of ids) {
     const vni = vniOf(ifname);
     if (vni === undefined) {
@@ -331,26 +337,30 @@ function readNetworks(
       report({ vni }, `${NETID_MAP}[${ifname}] is ${id}, not a network id in 1..${MAX_NETWORK_ID}`);
       continue;
     }
+    const network = { vni, id, ifname };
+    const other = ifnameOfId.get(id);
+    if (other !== undefined) {
+      const otherVni = vniOf(other) as number;
+      report({ vni }, `${ifname} and ${other} share network id ${id}`);
+      report({ vni: otherVni }, `${ifname} and ${other} share network id ${id}`);
+      ambiguous.add(id);
+      sound.delete(otherVni);
+      continue;
+    }
+    ifnameOfId.set(id, ifname);
+    named.set(vni, network);
     if (zones.get(ifname) !== id) {
       report({ vni }, `${NETZONE_MAP}[${ifname}] is not ${NETID_MAP}[${ifname}] (${id})`);
       continue;
     }
-    const other = ifnameOfId.get(id);
-    if (other !== undefined) {
-      report({ vni }, `${ifname} and ${other} share network id ${id}`);
-      const otherVni = vniOf(other) as number;
-      report({ vni: otherVni }, `${ifname} and ${other} share network id ${id}`);
-      networks.delete(otherVni);
-      continue;
-    }
-    ifnameOfId.set(id, ifname);
-    networks.set(vni, { vni, id, ifname });
+    sound.set(vni, network);
   }
+  for (const [vni, network] of named) if (ambiguous.has(network.id)) named.delete(vni);
   for (const ifname of zones.keys()) {
     if (!ids.has(ifname))
       report('stray', `${NETZONE_MAP} names ${ifname}, which ${NETID_MAP} does not`);
   }
-  return networks;
+  return { sound, named };
 }
 
 /** Reads map element keys as the mode writes them. */
@@ -528,9 +538,11 @@ export function parseNatRuleset(
   }
   checkBaseChains(c, mode, report);
   const ranges = readRangeChains(c, mode, report);
-  const networks =
-    mode === 'network' ? readNetworks(c, reading.vniOf ?? (() => undefined), report) : new Map();
-  const readKey = elementKeyReader(mode, networks);
+  const { sound: networks, named } =
+    mode === 'network'
+      ? readNetworks(c, reading.vniOf ?? (() => undefined), report)
+      : { sound: new Map<number, NatNetwork>(), named: new Map<number, NatNetwork>() };
+  const readKey = elementKeyReader(mode, named);
   const found = [
     ...readIpv4Rules(c, sets, readKey, report),
     ...readIpv6Rules(c, sets, ranges, readKey, report),
@@ -538,7 +550,7 @@ export function parseNatRuleset(
   reportStrayMembers(sets, found, report);
   if (mode === 'network') {
     const used = new Set(found.map((r) => r.vni));
-    for (const network of networks.values()) {
+    for (const network of named.values()) {
       if (!used.has(network.vni)) {
         report('stray', `network ${network.ifname} (id ${network.id}) has no NAT rule`);
       }
@@ -557,7 +569,7 @@ export function parseNatRuleset(
   const effective: NatRule[] = [];
   const ineffective: NatRule[] = [];
   for (const r of found) {
-    const network = r.vni === undefined ? undefined : networks.get(r.vni);
+    const network = r.vni === undefined ? undefined : named.get(r.vni);
     const element = network ? `${network.id} . ${r.privateIp}` : r.privateIp;
     const bad =
       tableWide ||
