@@ -1,5 +1,5 @@
 // `npm run demo` (root, Linux): two tenants with the same private address on one node.
-// Two Networks (natgw gives each a VNI), each with one VM at 10.200.0.2 behind its own
+// Two Networks (natgw gives each a VNI), each with one VM at 10.77.0.2 behind its own
 // interface in the gateway namespace (named by DATAPLANE_NETWORK_INTERFACE, vni{vni}),
 // each with its own NATGateway (the first one is the seed, applied as YAML). Both VMs
 // connect at the same time from the same source port to the same server, and the demo
@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   assertNetnsPrerequisites,
-  buildMultiNetworkTopology,
+  buildNetworkTopology,
   createTestDatabase,
   deleteTestStream,
   dropTestDatabase,
   eventually,
-  MultiNetworkTopology,
+  NetworkTopology,
   ServiceProcess,
   testNatsNames,
 } from '@natgw/testing';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     RECONCILE_INTERVAL_SECONDS: '2',
   };
   const services: ServiceProcess[] = [];
-  let topo: MultiNetworkTopology | undefined;
+  let topo: NetworkTopology | undefined;
   try {
     say('starting api-gateway and allocator');
     for (const name of ['api-gateway', 'allocator'] as const) {
@@ -84,9 +84,9 @@ async function main(): Promise<void> {
       say(`network ${tenant.network} got VNI ${vni}`);
     }
     say(
-      `building namespaces: ${TENANTS.map((t, i) => `${t.vm} (10.200.0.2) -> gw:${TEMPLATE.replace('{vni}', String(vnis[i]))}`).join(', ')} -> inet`,
+      `building namespaces: ${TENANTS.map((t, i) => `${t.vm} (10.77.0.2) -> gw:${TEMPLATE.replace('{vni}', String(vnis[i]))}`).join(', ')} -> inet`,
     );
-    topo = await buildMultiNetworkTopology(vnis, TEMPLATE);
+    topo = await buildNetworkTopology(vnis, TEMPLATE);
     say(`starting dataplane-executor (nftables, DATAPLANE_NETWORK_INTERFACE=${TEMPLATE})`);
     const executor = new ServiceProcess('dataplane-executor', {
       ...env,
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     services.push(executor);
     await executor.start();
     for (const [i, tenant] of TENANTS.entries()) {
-      const vm = topo.networks[i];
+      const { vm } = topo.networks[i];
       const nic = {
         apiVersion: API_VERSION,
         kind: 'NetworkInterface',
@@ -145,12 +145,12 @@ async function main(): Promise<void> {
     }
     const server = await topo.lab.serve(topo.internet.ns, topo.internet.ipv4, 8080, 8081);
     say(
-      `both VMs connect at once: 10.200.0.2:${SOURCE_PORT} -> ${topo.internet.ipv4}:8080 (one 5-tuple, two networks)`,
+      `both VMs connect at once: 10.77.0.2:${SOURCE_PORT} -> ${topo.internet.ipv4}:8080 (one 5-tuple, two networks)`,
     );
     const results = await Promise.all(
       TENANTS.map((tenant, i) =>
         topo!.lab.probe(
-          topo!.networks[i].ns,
+          topo!.networks[i].vm.ns,
           'tcp',
           topo!.internet.ipv4,
           8080,
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       const slot = nic.status.nat?.[0];
       const seen = server.flow(`demo-${tenant.vm}`);
       say(
-        `${tenant.vm} in ${tenant.network} (VNI ${vnis[i]}, 10.200.0.2): ${results[i].ok ? 'ok' : `FAILED (${results[i].error})`}; ` +
+        `${tenant.vm} in ${tenant.network} (VNI ${vnis[i]}, 10.77.0.2): ${results[i].ok ? 'ok' : `FAILED (${results[i].error})`}; ` +
           `the server saw ${seen?.address}:${seen?.port} (slot ${slot?.ip} ports ${slot?.port}-${slot?.endPort})`,
       );
     }

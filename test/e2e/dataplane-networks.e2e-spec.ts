@@ -1,5 +1,5 @@
 // Tenants share a node: two Networks whose VMs have the same private addresses
-// (10.200.0.2, fd00:200::2), each with its own gateways, on one node in network mode
+// (10.77.0.2, fd77::2), each with its own gateways, on one node in network mode
 // (DATAPLANE_NETWORK_INTERFACE). Real processes from dist/, the nftables backend in a
 // scratch namespace, everything created through the REST API, checked with real
 // packets: identical 5-tuples from both networks at the same time over TCP, UDP and
@@ -8,11 +8,11 @@
 // drift in nft and in policy routing is repaired by the running executor.
 import {
   assertNetnsPrerequisites,
-  buildMultiNetworkTopology,
+  buildNetworkTopology,
   eventually,
   LabServer,
-  MultiNetworkTopology,
-  TenantNetwork,
+  NetworkTopology,
+  TopologyNetwork,
 } from '@natgw/testing';
 import { http, manifests, NatgwSystem } from './support/natgw-system';
 
@@ -42,7 +42,7 @@ interface Condition {
 }
 
 describe('two tenants with the same private addresses on one node (network mode, real packets)', () => {
-  let topo: MultiNetworkTopology;
+  let topo: NetworkTopology;
   let system: NatgwSystem;
   let server4: LabServer;
   let server6: LabServer;
@@ -53,7 +53,7 @@ describe('two tenants with the same private addresses on one node (network mode,
   const api = () => system.api('default');
   const gatewayOf = (tenant: Tenant, family: Family) =>
     `gw${family === 'IPv4' ? '4' : '6'}-${tenant}`;
-  const network = (tenant: Tenant): TenantNetwork =>
+  const network = (tenant: Tenant): TopologyNetwork =>
     topo.networks.find((n) => n.vni === vnis.get(tenant))!;
 
   async function conditions(plural: string, name: string): Promise<Condition[]> {
@@ -84,7 +84,7 @@ describe('two tenants with the same private addresses on one node (network mode,
     const results = await Promise.all(
       sent.map(({ tenant, token }) =>
         topo.lab.probe(
-          network(tenant).ns,
+          network(tenant).vm.ns,
           proto,
           host,
           proto === 'tcp' ? TCP : UDP,
@@ -178,7 +178,7 @@ describe('two tenants with the same private addresses on one node (network mode,
         vnis.set(tenant, vni);
       }
       expect(vnis.get('blue')).not.toBe(vnis.get('red'));
-      topo = await buildMultiNetworkTopology(
+      topo = await buildNetworkTopology(
         TENANTS.map((t) => vnis.get(t)!),
         TEMPLATE,
       );
@@ -191,7 +191,7 @@ describe('two tenants with the same private addresses on one node (network mode,
         DATAPLANE_NETWORK_INTERFACE: TEMPLATE,
       });
       for (const tenant of TENANTS) {
-        const vm = network(tenant);
+        const { vm } = network(tenant);
         const nic = await http(
           'POST',
           `${base}/networkinterfaces`,
@@ -256,7 +256,7 @@ describe('two tenants with the same private addresses on one node (network mode,
       const host = family === 'IPv4' ? topo.internet.ipv4 : topo.internet.ipv6;
       const id = family === 'IPv4' ? 7 : 8;
       const replies = await Promise.all(
-        TENANTS.map((tenant) => topo.lab.ping(network(tenant).ns, host, id, 5000)),
+        TENANTS.map((tenant) => topo.lab.ping(network(tenant).vm.ns, host, id, 5000)),
       );
       expect(replies).toEqual([{ ok: true }, { ok: true }]);
       const seen = sniffer.seen();
@@ -275,7 +275,7 @@ describe('two tenants with the same private addresses on one node (network mode,
   });
 
   it('lets no unsolicited connection in, to a private IP or to a NAT IP and port', async () => {
-    const blue = network('blue');
+    const blue = network('blue').vm;
     for (const family of ['IPv4', 'IPv6'] as const) {
       const mine = await slot('blue', family);
       const listenPort = mine.port + 1;

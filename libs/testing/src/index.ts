@@ -5,4 +5,3 @@ export * from './service-process';
 export * from './netns';
 export * from './postgres-server';
 export * from './synthetic-history';
-export * from './multi-network-topology';
