@@ -264,11 +264,16 @@ export async function dataplaneProblems(
   databaseUrl: string,
   query: QueryFn,
   nodes: { nftables: { node: string; netns: string }; memory: { node: string } },
-): Promise<{ problems: string[]; rules: Record<string, number> }> {
+): Promise<{
+  problems: string[];
+  rules: Record<string, number>;
+  rejected: Record<string, number>;
+}> {
   const ds = await openDatabase({ url: databaseUrl, poolSize: 2, ...NATGW_SCHEMA });
   try {
     const problems: string[] = [];
     const rules: Record<string, number> = {};
+    const rejected: Record<string, number> = {};
     const shared = (table: { rules: NatRule[] }) =>
       table.rules.map(({ vni: _vni, ...rule }) => rule);
     const { node, netns } = nodes.nftables;
@@ -279,6 +284,7 @@ export async function dataplaneProblems(
     const actual = await new NftablesBackend({ netns, uplinks: ['lo'] }).read();
     const diff = diffNatRules(programmedA, actual);
     rules[node] = programmedA.length;
+    rejected[node] = checkA.rejected.size;
     if (!isNatRuleDiffEmpty(diff))
       problems.push(
         `${node} (nftables): ${diff.missing.length} missing, ${diff.extra.length} extra, ${diff.changed.length} changed rules`,
@@ -291,6 +297,7 @@ export async function dataplaneProblems(
     problems.push(...checkB.problems);
     const programmedB = wantB.length - checkB.rejected.size;
     rules[memory] = programmedB;
+    rejected[memory] = checkB.rejected.size;
     if (!report) problems.push(`${memory} (memory): no ${NAT_TABLE_PROGRAMMED} report`);
     else if (
       report.rules !== programmedB ||
@@ -300,7 +307,7 @@ export async function dataplaneProblems(
         `${memory} (memory): last report ${report.rules} rules at ${JSON.stringify(report.gateways)}, desired ${programmedB} at ${JSON.stringify(tableB.gatewayVersions)}`,
       );
     }
-    return { problems, rules };
+    return { problems, rules, rejected };
   } finally {
     await ds.destroy();
   }
