@@ -26,11 +26,25 @@ function add(map: Map<string, Counts>, key: string, type: string, n: number) {
 }
 
 /**
+ * The claim streams a write of the object in `stream` may append to beside its own:
+ * a Network's VNI (`vni:<n>`), a NetworkInterface's private addresses in its
+ * namespace (`networkaddress:<ns>/<network>/<ip>`). Nothing else.
+ */
+function mayAlsoAppendTo(stream: string, other: string): boolean {
+  const [category, key] = stream.split(':');
+  const namespace = key?.split('/')[0];
+  if (category === 'network') return other.startsWith('vni:');
+  if (category === 'networkinterface') return other.startsWith(`networkaddress:${namespace}/`);
+  return false;
+}
+
+/**
  * Every write a client saw acknowledged (2xx) left exactly the events it should,
  * once: the events the API appended with the attempt's correlation id, in the
- * write's stream. When an earlier attempt's answer was lost, the attempts
- * together must have left them (a retried delete of an object already being
- * deleted appends nothing). A write refused with a definite answer left nothing.
+ * write's stream (and, for Networks and NICs, in their claim streams only). When an
+ * earlier attempt's answer was lost, the attempts together must have left them (a
+ * retried delete of an object already being deleted appends nothing). A write
+ * refused with a definite answer left nothing.
  */
 export async function acknowledgedWriteProblems(
   query: QueryFn,
@@ -50,7 +64,9 @@ export async function acknowledgedWriteProblems(
   const problems: string[] = [];
   for (const w of ledger.acked) {
     const own = byCid.get(`${w.stream} ${w.correlationId}`) ?? {};
-    const elsewhere = [...(streamsOf.get(w.correlationId) ?? [])].filter((s) => s !== w.stream);
+    const elsewhere = [...(streamsOf.get(w.correlationId) ?? [])].filter(
+      (s) => s !== w.stream && !mayAlsoAppendTo(w.stream, s),
+    );
     if (elsewhere.length > 0)
       problems.push(`${w.what} (${w.correlationId}) also appended to ${elsewhere.join(', ')}`);
     if (isDeepStrictEqual(own, w.expect)) continue;
