@@ -15,7 +15,7 @@ import {
 } from '@natgw/event-store';
 import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
-import { createDataplaneBackend, MemoryBackend } from '../../apps/dataplane-executor/src/backends';
+import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import {
   DataplaneReconciler,
   dataplaneStreamId,
@@ -145,13 +145,43 @@ describe('rejected NAT rules (memory backend, real PostgreSQL)', () => {
     await dropTestDatabase(url);
   });
 
-  it('in network mode, one address in two networks is no clash', async () => {
+  it('in network mode, one address in two networks is no clash; a missing network interface is retried until it appears', async () => {
     // The memory backend in network mode, as DATAPLANE_NETWORK_INTERFACE makes the executor build it.
-    const networkMode = { networkInterface: 'vni{vni}' };
-    const backend = createDataplaneBackend({ backend: 'memory', ...networkMode });
+    const backend = new MemoryBackend({ networkInterface: 'vni{vni}' });
     const reconciler = new DataplaneReconciler(ds, store, backend, NODE, { perNetwork: true });
     expect(await reconciler.reconcile('start')).toMatchObject({ rules: 4, rejected: 0 });
     expect((await backend.read()).map((r) => r.vni).sort()).toEqual([100, 100, 100, 200]);
+
+    // The operator has not created network 200's interface (yet): only web-3 is left out.
+    backend.setNetworkInterfacePresent(200, false);
+    const before = (await dataplaneEvents()).length;
+    expect(await reconciler.reconcile('interval')).toMatchObject({ rules: 4, rejected: 1 });
+    const events = (await dataplaneEvents()).slice(before);
+    expect(events.map((e) => e.type)).toEqual([
+      'DriftDetected',
+      'NATRulesRejected',
+      'DriftRepaired',
+      'NATTableProgrammed',
+    ]);
+    expect((events[1].data as { rejected: Array<Record<string, unknown>> }).rejected).toEqual([
+      expect.objectContaining({ nicUid: nics[2].uid, reason: 'NetworkInterfaceMissing' }),
+    ]);
+    await eventually(
+      async () => (await condition('web-3', 'NATProgrammed'))?.reason === 'NetworkInterfaceMissing',
+      { what: 'web-3 NATProgrammed=False/NetworkInterfaceMissing' },
+    );
+    expect((await condition('web-2', 'NATProgrammed'))?.status).toBe('True');
+    // Steady: retried on every pass, recorded once.
+    const steady = (await dataplaneEvents()).length;
+    await reconciler.reconcile('interval');
+    expect((await dataplaneEvents()).length).toBe(steady);
+    // The interface appears: the next pass programs the rule, though the log did not change.
+    backend.setNetworkInterfacePresent(200, true);
+    expect(await reconciler.reconcile('interval')).toMatchObject({ rules: 4, rejected: 0 });
+    expect((await backend.read()).map((r) => r.nicUid)).toContain(nics[2].uid);
+    await eventually(async () => (await condition('web-3', 'NATProgrammed'))?.status === 'True', {
+      what: 'web-3 NATProgrammed=True',
+    });
   });
 
   it('in shared mode, programs every NIC outside the clash and rejects within it only', async () => {
