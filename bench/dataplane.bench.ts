@@ -1,22 +1,34 @@
 // Dataplane benchmark, backend level: full-sync apply of 1,000 / 10,000 / 50,000 NICs through
 // NftablesBackend vs. `nft -f` of the same ruleset text (the baseline), read-back, and adding one
-// NIC to a table of 10,000 (incremental element transaction vs. full sync). Runs in a scratch
-// network namespace that is always removed. Prints a table, writes bench/results/dataplane.json.
-// Run: npm run bench:dataplane   (root; needs nft and ip)
+// NIC to a table of 10,000 (incremental element transaction vs. full sync). Network mode
+// (DATAPLANE_NETWORK_INTERFACE): full sync of 50,000 NICs across 1,000 networks that reuse one
+// private range, IPv4 and IPv6, against `nft -f` of the same text (goal <= 1.2x); and new TCP
+// connections per second with real packets from the last NIC of the last network, at 50,000
+// NICs / 1,000 networks against 1,000 NICs / 20 networks (goal >= 0.8x). Runs in scratch network
+// namespaces that are always removed. Prints a table, writes bench/results/dataplane.json.
+// Run: npm run bench:dataplane   (root; needs nft and ip); `-- --network-only` runs only the
+// network-mode part (the result file then holds only its rows).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatRule } from '@natgw/domain';
-import { NetnsLab, assertNetnsPrerequisites } from '@natgw/testing';
+import { NetnsLab, assertNetnsPrerequisites, buildNetworkTopology } from '@natgw/testing';
 import { NftablesBackend } from '../apps/dataplane-executor/src/backends';
 
 const SIZES = [1_000, 10_000, 50_000];
 const PPNI = 2048;
 const SLOTS_PER_IP = Math.floor(64512 / PPNI);
 
+/** What a row must reach: natgw / baseline at most (`<=`) or at least (`>=`) the ratio. */
+interface Goal {
+  op: '<=' | '>=';
+  ratio: number;
+}
+
 interface Row {
   metric: string;
   natgw: number;
+  goal?: Goal;
   baseline?: number;
   baselineName?: string;
   unit: string;
@@ -74,9 +86,12 @@ function printTable(rows: Row[]): void {
     baseline:
       r.baseline === undefined ? '' : `${r.baseline.toFixed(1)} ${r.unit} (${r.baselineName})`,
     ratio: r.baseline === undefined ? '' : `${(r.natgw / r.baseline).toFixed(2)}x`,
+    goal: r.goal
+      ? `${r.goal.op === '<=' ? '≤' : '≥'} ${r.goal.ratio}x ${goalMet(r) ? 'met' : 'MISSED'}`
+      : '',
     detail: r.detail,
   }));
-  const cols = ['metric', 'natgw', 'baseline', 'ratio', 'detail'] as const;
+  const cols = ['metric', 'natgw', 'baseline', 'ratio', 'goal', 'detail'] as const;
   const width = Object.fromEntries(
     cols.map((c) => [c, Math.max(c.length, ...table.map((t) => t[c].length))]),
   ) as Record<(typeof cols)[number], number>;
@@ -88,11 +103,245 @@ function printTable(rows: Row[]): void {
       natgw: 'natgw',
       baseline: 'baseline',
       ratio: 'ratio',
+      goal: 'goal',
       detail: 'detail',
     }),
   );
   console.log(`|${cols.map((c) => '-'.repeat(width[c] + 2)).join('|')}|`);
   for (const t of table) console.log(line(t));
+}
+
+function goalMet(r: Row): boolean | undefined {
+  if (!r.goal || r.baseline === undefined) return undefined;
+  const ratio = r.natgw / r.baseline;
+  return r.goal.op === '<=' ? ratio <= r.goal.ratio : ratio >= r.goal.ratio;
+}
+
+const NETWORKS = 1_000;
+const NICS_PER_NETWORK = 50;
+const TEMPLATE = 'vni{vni}';
+
+/**
+ * NIC k (0..49) of network `vni` (1..1000), network mode: every network reuses the same private
+ * addresses (NIC 49 is 10.77.0.2 / fd77::2, the VM of the packet test); NAT IPs and slots are
+ * unique node-wide, as the allocator hands them out.
+ */
+function networkNic(vni: number, k: number, family: 'IPv4' | 'IPv6'): NatRule {
+  const i = (vni - 1) * NICS_PER_NETWORK + k;
+  const host = NICS_PER_NETWORK + 1 - k;
+  return {
+    ...nic(i, family),
+    vni,
+    privateIp: family === 'IPv4' ? `10.77.0.${host}` : `fd77::${host.toString(16)}`,
+  };
+}
+
+/** The NICs of networks first..NETWORKS, NICS_PER_NETWORK each. */
+function networkNics(first: number, family: 'IPv4' | 'IPv6'): NatRule[] {
+  const rules: NatRule[] = [];
+  for (let vni = first; vni <= NETWORKS; vni += 1) {
+    for (let k = 0; k < NICS_PER_NETWORK; k += 1) rules.push(networkNic(vni, k, family));
+  }
+  return rules;
+}
+
+const CONNECT_SCRIPT = `
+const net = require('net');
+const [host, basePort, ports, ms, parallel] = process.argv.slice(1).map((v, i) => (i ? +v : v));
+let done = 0, failed = 0, next = 0;
+const end = Date.now() + ms;
+let open = parallel;
+function one() {
+  if (Date.now() >= end) { if (--open === 0) { console.log(JSON.stringify({ done, failed, ms })); } return; }
+  const s = net.connect({ host, port: basePort + (next++ % ports) });
+  s.setTimeout(2000, () => { failed++; s.destroy(); one(); });
+  s.once('connect', () => { done++; s.destroy(); one(); });
+  s.once('error', () => { failed++; s.destroy(); one(); });
+}
+for (let i = 0; i < parallel; i++) one();
+`;
+
+const LISTEN_SCRIPT = `
+const net = require('net');
+const [host, basePort, ports] = process.argv.slice(1).map((v, i) => (i ? +v : v));
+let ready = 0;
+for (let p = 0; p < ports; p++) {
+  net.createServer((s) => { s.on('error', () => {}); s.resume(); })
+    .listen({ host, port: basePort + p, backlog: 4096 }, () => { if (++ready === ports) console.log('ready'); });
+}
+`;
+
+/** One NIC more into a table of 10,000 (IPv4), and out again: each step is a one-NIC change. */
+async function sharedIncremental(
+  rows: Row[],
+  backend: NftablesBackend,
+  lab: NetnsLab,
+  ns: string,
+  nftFile: (text: string) => Promise<() => Promise<void>>,
+): Promise<void> {
+  const base = nics(10_000, 'IPv4');
+  const plusOne = [...base, nic(10_000, 'IPv4')];
+  await backend.applyFull(base);
+  const incremental: number[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    incremental.push(await ms(() => backend.apply(plusOne)));
+    await backend.apply(base);
+  }
+  const extra = nic(10_000, 'IPv4');
+  const addOne = await nftFile(
+    `add element inet natgw snat4 { ${extra.privateIp} : ${extra.natIp} . ${extra.port}-${extra.endPort} }\n` +
+      `add element inet natgw nics4 { ${extra.privateIp} }\n`,
+  );
+  const rawAdds: number[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    rawAdds.push(await ms(addOne));
+    for (const set of ['snat4', 'nics4']) {
+      await lab.exec(ns, 'nft', [
+        'delete',
+        'element',
+        'inet',
+        'natgw',
+        set,
+        `{ ${extra.privateIp} }`,
+      ]);
+    }
+  }
+  rows.push({
+    metric: 'add 1 NIC to 10,000 (incremental)',
+    natgw: median(incremental),
+    baseline: median(rawAdds),
+    baselineName: 'nft -f add element',
+    unit: 'ms',
+    detail: 'median of 20; natgw = validate + diff + one element transaction',
+  });
+  const fullPlusOne = await medianMs(5, async () => {
+    await backend.applyFull(plusOne);
+  });
+  rows.push({
+    metric: 'add 1 NIC to 10,000 (full sync)',
+    natgw: fullPlusOne,
+    baseline: median(incremental),
+    baselineName: 'incremental',
+    unit: 'ms',
+    detail: 'median of 5; redefine the table with 10,001 NICs',
+  });
+}
+
+/**
+ * Network mode, 50,000 NICs across 1,000 networks: full sync against nft -f of the same text, per
+ * family; then new TCP connections per second with real packets from the last NIC of the last
+ * network at 50,000 NICs / 1,000 networks and at 1,000 NICs / 20 networks.
+ */
+async function networkMode(rows: Row[], scratch: string): Promise<void> {
+  const topo = await buildNetworkTopology([NETWORKS], TEMPLATE);
+  const { lab } = topo;
+  const gw = topo.gateway.ns;
+  try {
+    // The other 999 networks' interfaces (bridges stand in for the operator's vxlan devices).
+    const links: string[] = [];
+    for (let vni = 1; vni < NETWORKS; vni += 1) {
+      links.push(`link add vni${vni} type bridge`, `link set vni${vni} up`);
+    }
+    const made = await lab.exec(gw, 'ip', ['-batch', '-'], {
+      input: `${links.join('\n')}\n`,
+      timeoutMs: 300_000,
+    });
+    if (made.code !== 0) throw new Error(`creating interfaces failed: ${made.stderr}`);
+    const backend = new NftablesBackend({
+      netns: gw,
+      uplinks: [topo.gateway.uplink],
+      networkInterface: TEMPLATE,
+    });
+    const file = join(scratch, 'network.nft');
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      const rules = networkNics(1, family);
+      const first = await backend.applyFull(rules);
+      if (first.rejected.length > 0) throw new Error(`rejected: ${first.rejected[0]?.message}`);
+      const text = backend.render(rules);
+      writeFileSync(file, text);
+      const natgw = await medianMs(3, () => backend.applyFull(rules));
+      const raw = await medianMs(3, async () => {
+        const r = await lab.exec(gw, 'nft', ['-f', file]);
+        if (r.code !== 0) throw new Error(`nft -f failed: ${r.stderr}`);
+      });
+      rows.push({
+        metric: `network mode: full sync ${family}, 50,000 NICs in 1,000 networks`,
+        natgw,
+        goal: { op: '<=', ratio: 1.2 },
+        baseline: raw,
+        baselineName: 'nft -f same text',
+        unit: 'ms',
+        detail:
+          `median of 3; ${(text.length / 1e6).toFixed(1)} MB ruleset; natgw = interfaces + ` +
+          'partition + render + nft + routing check (2,000 ip rules, 2,000 routes)',
+      });
+      const read = await medianMs(3, async () => {
+        const back = await backend.read();
+        if (back.length !== rules.length) throw new Error(`read ${back.length} rules`);
+      });
+      const rawList = await medianMs(3, () =>
+        lab.exec(gw, 'nft', ['-j', 'list', 'table', 'inet', 'natgw']),
+      );
+      rows.push({
+        metric: `network mode: read-back ${family}, 50,000 NICs in 1,000 networks`,
+        natgw: read,
+        baseline: rawList,
+        baselineName: 'nft -j list table',
+        unit: 'ms',
+        detail: 'median of 3; natgw = nft -j + ip -j rule/route + parse + verify',
+      });
+    }
+
+    // Real packets: the VM is NIC 49 of network 1000, whose ip rule is the last one.
+    const server = topo.internet;
+    await lab.ip(['-n', server.ns, 'route', 'add', '198.18.0.0/15', 'via', '198.51.100.1']);
+    const PORTS = 64;
+    const listener = lab.start(server.ns, process.execPath, [
+      '-e',
+      LISTEN_SCRIPT,
+      server.ipv4,
+      '20000',
+      String(PORTS),
+    ]);
+    await listener.waitForLine((l) => l === 'ready', 10_000);
+    const vm = topo.networks[0]?.vm.ns as string;
+    const rate = async (): Promise<number> => {
+      const r = await lab.exec(
+        vm,
+        process.execPath,
+        ['-e', CONNECT_SCRIPT, server.ipv4, '20000', String(PORTS), '2000', '4'],
+        { timeoutMs: 30_000 },
+      );
+      const result = JSON.parse(r.stdout.trim()) as { done: number; failed: number; ms: number };
+      if (result.failed > 0) throw new Error(`${result.failed} connections failed`);
+      return (result.done * 1000) / result.ms;
+    };
+    const configs = {
+      big: networkNics(1, 'IPv4'),
+      small: networkNics(NETWORKS - 1_000 / NICS_PER_NETWORK + 1, 'IPv4'),
+    };
+    const rates: Record<keyof typeof configs, number[]> = { big: [], small: [] };
+    for (let round = 0; round < 3; round += 1) {
+      for (const which of ['big', 'small'] as const) {
+        // From scratch each time, so network 1000's ip rule is the last of them.
+        await backend.remove();
+        await backend.apply(configs[which]);
+        rates[which].push(await rate());
+      }
+    }
+    rows.push({
+      metric: 'network mode: new TCP connections/s, last NIC, 50,000 NICs / 1,000 networks',
+      natgw: median(rates.big),
+      goal: { op: '>=', ratio: 0.8 },
+      baseline: median(rates.small),
+      baselineName: '1,000 NICs / 20 networks',
+      unit: '/s',
+      detail: `median of 3 rounds of 2 s, 4 connections in flight; ${rates.big.map((r) => r.toFixed(0)).join(', ')} vs ${rates.small.map((r) => r.toFixed(0)).join(', ')}`,
+    });
+    await backend.remove();
+  } finally {
+    await lab.destroy();
+  }
 }
 
 async function main(): Promise<void> {
@@ -114,7 +363,8 @@ async function main(): Promise<void> {
       };
     };
 
-    for (const family of ['IPv4', 'IPv6'] as const) {
+    const networkOnly = process.argv.includes('--network-only');
+    for (const family of networkOnly ? [] : (['IPv4', 'IPv6'] as const)) {
       for (const n of SIZES) {
         const runs = n >= 50_000 ? 3 : 5;
         const rules = nics(n, family);
@@ -148,53 +398,8 @@ async function main(): Promise<void> {
       }
     }
 
-    // One NIC more into a table of 10,000 (IPv4), and out again: each step is a one-NIC change.
-    const base = nics(10_000, 'IPv4');
-    const plusOne = [...base, nic(10_000, 'IPv4')];
-    await backend.applyFull(base);
-    const incremental: number[] = [];
-    for (let i = 0; i < 20; i += 1) {
-      incremental.push(await ms(() => backend.apply(plusOne)));
-      await backend.apply(base);
-    }
-    const extra = nic(10_000, 'IPv4');
-    const addOne = await nftFile(
-      `add element inet natgw snat4 { ${extra.privateIp} : ${extra.natIp} . ${extra.port}-${extra.endPort} }\n` +
-        `add element inet natgw nics4 { ${extra.privateIp} }\n`,
-    );
-    const rawAdds: number[] = [];
-    for (let i = 0; i < 20; i += 1) {
-      rawAdds.push(await ms(addOne));
-      for (const set of ['snat4', 'nics4']) {
-        await lab.exec(ns, 'nft', [
-          'delete',
-          'element',
-          'inet',
-          'natgw',
-          set,
-          `{ ${extra.privateIp} }`,
-        ]);
-      }
-    }
-    rows.push({
-      metric: 'add 1 NIC to 10,000 (incremental)',
-      natgw: median(incremental),
-      baseline: median(rawAdds),
-      baselineName: 'nft -f add element',
-      unit: 'ms',
-      detail: 'median of 20; natgw = validate + diff + one element transaction',
-    });
-    const fullPlusOne = await medianMs(5, async () => {
-      await backend.applyFull(plusOne);
-    });
-    rows.push({
-      metric: 'add 1 NIC to 10,000 (full sync)',
-      natgw: fullPlusOne,
-      baseline: median(incremental),
-      baselineName: 'incremental',
-      unit: 'ms',
-      detail: 'median of 5; redefine the table with 10,001 NICs',
-    });
+    if (!networkOnly) await sharedIncremental(rows, backend, lab, ns, nftFile);
+    await networkMode(rows, scratch);
 
     printTable(rows);
     const outDir = join(__dirname, 'results');
@@ -214,6 +419,7 @@ async function main(): Promise<void> {
           results: rows.map((r) => ({
             ...r,
             ratio: r.baseline === undefined ? undefined : Number((r.natgw / r.baseline).toFixed(2)),
+            goalMet: goalMet(r),
           })),
         },
         null,

@@ -341,11 +341,15 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
   });
 
   it("makes each executor's dataplane equal the desired state (nftables node-a, memory node-b)", async () => {
-    const { problems, rules } = await dataplaneProblems(fleet.system.databaseUrl, query, {
+    const { problems, rules, rejected } = await dataplaneProblems(fleet.system.databaseUrl, query, {
       nftables: { node: 'node-a', netns: fleet.nftablesNamespace },
       memory: { node: 'node-b' },
     });
     check('dataplanes equal the desired state', problems);
+    // Networks reuse private ranges, so the shared-mode nodes see clashes: only those are left out.
+    notes.push(
+      `dataplane: programmed ${JSON.stringify(rules)}, rejected (address clashes) ${JSON.stringify(rejected)}`,
+    );
     // Both nodes really serve NICs.
     expect(rules['node-a']).toBeGreaterThan(0);
     expect(rules['node-b']).toBeGreaterThan(0);

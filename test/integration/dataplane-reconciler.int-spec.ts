@@ -67,16 +67,27 @@ describe('DataplaneReconciler (memory backend, real PostgreSQL)', () => {
   it('programs an empty dataplane at start, recording it as drift repaired and the versions programmed', async () => {
     const backend = new MemoryBackend();
     const reconciler = new DataplaneReconciler(ds, store, backend, '*');
-    expect(await reconciler.reconcile('start')).toEqual({ drift: true, applied: true, rules: 2 });
+    expect(await reconciler.reconcile('start')).toEqual({
+      drift: true,
+      applied: true,
+      rules: 2,
+      rejected: 0,
+    });
     expect((await backend.read()).map((r) => r.privateIp).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
     expect(await eventTypes()).toEqual(['DriftDetected', 'DriftRepaired', 'NATTableProgrammed']);
     const programmed = (await store.readStream(dataplaneStreamId('*')))[2];
-    expect(programmed.data).toEqual({ node: '*', gateways: { [gatewayUid]: version }, rules: 2 });
+    expect(programmed.data).toEqual({
+      node: '*',
+      gateways: { [gatewayUid]: version },
+      rules: 2,
+      rejected: [],
+    });
     // Nothing changed: a second pass records nothing.
     expect(await reconciler.reconcile('interval')).toEqual({
       drift: false,
       applied: false,
       rules: 2,
+      rejected: 0,
     });
     expect(await eventTypes()).toHaveLength(3);
   });
@@ -88,7 +99,7 @@ describe('DataplaneReconciler (memory backend, real PostgreSQL)', () => {
     expect((await backend.read()).map((r) => r.privateIp)).toEqual(['10.0.0.1']);
     backend.tamper((rules) => rules.map((r) => ({ ...r, port: 5000, endPort: 5063 })));
     const result = await reconciler.reconcile('interval');
-    expect(result).toEqual({ drift: true, applied: true, rules: 1 });
+    expect(result).toEqual({ drift: true, applied: true, rules: 1, rejected: 0 });
     expect((await backend.read())[0]).toMatchObject({ port: 1024, endPort: 1087 });
     const drift = (await store.readStream(dataplaneStreamId('node-a')))
       .filter((e) => e.type === 'DriftDetected')

@@ -39,6 +39,7 @@ import { natGatewayCreated } from './event-fixtures';
 jest.setTimeout(120_000);
 
 const GW = '55555555-5555-4555-8555-555555555555';
+const GW2 = '55555555-5555-4555-8555-555555555556';
 
 describe('the event contract (docs/asyncapi.yaml)', () => {
   let contract: EventContract;
@@ -212,6 +213,25 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       await allocate([nic(1), nic(2)]); // one slot per IP at 32768 ports, max 1 IP: pending
       await allocate([nic(2)]); // nic 1 leaves: nic 2 gets its slot, satisfied again
 
+      // A NIC of another gateway on node-1 with nic-2's private address: in shared mode the
+      // node rejects one of the two rules (NATRulesRejected, NATTableProgrammed.rejected).
+      await append(`allocation:${GW2}`, [
+        {
+          type: 'NATSlotAssigned',
+          data: {
+            gatewayUid: GW2,
+            nicUid: '66666666-6666-4666-8666-000000000009',
+            nicName: 'nic-9',
+            namespace: 'default',
+            privateIp: '10.0.0.2',
+            nodeName: 'node-1',
+            ip: '198.51.100.1',
+            port: 1024,
+            endPort: 33791,
+          },
+        },
+      ]);
+
       // The dataplane of node-1: programmed, drift repaired, an apply failure.
       const projection = new NatSlotsProjection();
       await allVisible();
@@ -247,6 +267,7 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           'DriftRepaired',
           'NATGatewayIPAssigned',
           'NATGatewayIPReleased',
+          'NATRulesRejected',
           'NATSlotAssigned',
           'NATSlotReleased',
           'NATTableProgrammed',

@@ -230,6 +230,35 @@ describe('nftables backend with real packets', () => {
     expect((await flowFrom(1, 'IPv4', 'udp')).seen?.address).toBe('203.0.113.1');
   });
 
+  it('programs every other NIC when one clashes or is malformed, and its packets still NAT', async () => {
+    const vm1v4 = rules[0] as NatRule;
+    // A newcomer with vm1's private address (the node is one address space), one whose slot
+    // overlaps vm2's, and one that is malformed.
+    const sameAddress = { ...vm1v4, nicUid: 'nic-clash', natIp: '203.0.113.9' };
+    const sameSlot = { ...(rules[1] as NatRule), nicUid: 'nic-slot', privateIp: '10.200.0.77' };
+    const malformed = { ...vm1v4, nicUid: 'nic-bad', privateIp: '10.200.0.300' };
+    // Start from a table nobody believes in, so the clash meets the rules read back.
+    await backend.read();
+    const { rejected } = await backend.apply([...rules, sameAddress, sameSlot, malformed]);
+    expect(rejected.map((r) => [r.rule.nicUid, r.reason])).toEqual([
+      ['nic-bad', 'InvalidRule'],
+      ['nic-slot', 'SlotConflict'],
+      ['nic-clash', 'AddressConflict'],
+    ]);
+    expect(rejected.find((r) => r.rule.nicUid === 'nic-clash')?.message).toBe(
+      "NAT rule IPv4/nic-clash (nic vm1-nic0): private IP 10.200.0.2 on this node is already NIC vm1-nic0 (nic-vm1)'s",
+    );
+    expect(isNatRuleDiffEmpty(diffNatRules(rules, await backend.read()))).toBe(true);
+    for (const r of rules) {
+      const vm = r.nicUid === 'nic-vm1' ? 0 : 1;
+      const { seen } = await flowFrom(vm, r.family, 'udp');
+      expect({ key: natRuleKey(r), address: seen?.address }).toEqual({
+        key: natRuleKey(r),
+        address: r.natIp,
+      });
+    }
+  });
+
   it('remove() takes natgw out of the path entirely', async () => {
     await backend.remove();
     expect(await backend.read()).toEqual([]);

@@ -1,6 +1,50 @@
 import { Expose, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { BaseConfig } from '@natgw/platform';
+
+/** The largest VNI (24 bits): the longest expansion of DATAPLANE_NETWORK_INTERFACE. */
+const MAX_VNI = 16_777_215;
+
+/** What Linux accepts as an interface name (IFNAMSIZ - 1 = 15), narrowed to portable characters. */
+const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+
+/**
+ * Why a DATAPLANE_NETWORK_INTERFACE template is unusable, or undefined when it is fine: it
+ * must name `{vni}`, and every expansion up to VNI 16777215 must be a valid interface name.
+ */
+export function networkInterfaceTemplateProblem(template: string): string | undefined {
+  if (!template.includes('{vni}')) return 'must contain {vni} (for example vni{vni} or vxlan{vni})';
+  const longest = template.split('{vni}').join(String(MAX_VNI));
+  if (longest.length > 15)
+    return `must expand to at most 15 characters, but VNI ${MAX_VNI} gives "${longest}" (${longest.length})`;
+  if (!IFNAME.test(longest))
+    return `must expand to an interface name of letters, digits, "_", ".", "@" and "-", but VNI ${MAX_VNI} gives "${longest}"`;
+  return undefined;
+}
+
+@ValidatorConstraint({ name: 'networkInterfaceTemplate' })
+class NetworkInterfaceTemplateConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && networkInterfaceTemplateProblem(value) === undefined;
+  }
+
+  defaultMessage(args?: { value?: unknown }): string {
+    const value = args?.value;
+    const problem =
+      typeof value === 'string' ? networkInterfaceTemplateProblem(value) : 'must be a string';
+    return `DATAPLANE_NETWORK_INTERFACE ${problem}`;
+  }
+}
 
 /** Configuration of the dataplane-executor service (one per node). */
 export class ExecutorConfig extends BaseConfig {
@@ -39,6 +83,16 @@ export class ExecutorConfig extends BaseConfig {
     message: 'DATAPLANE_UPLINK must be one or more comma-separated interface names',
   })
   DATAPLANE_UPLINK?: string;
+
+  /**
+   * Network mode: the interface on which a network's NIC traffic arrives in DATAPLANE_NETNS,
+   * as a template with `{vni}` (e.g. `vni{vni}`). Unset: one shared address space (the NAT
+   * rules carry no VNI, and two NICs with one private address on a node clash).
+   */
+  @Expose()
+  @IsOptional()
+  @Validate(NetworkInterfaceTemplateConstraint)
+  DATAPLANE_NETWORK_INTERFACE?: string;
 
   @Expose()
   @Type(() => Number)

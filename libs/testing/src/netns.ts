@@ -194,18 +194,19 @@ u.bind(+udpPort, host, ready);
 
 const PROBE_SCRIPT = `
 const net = require('net'), dgram = require('dgram');
-const [proto, host, port, token, timeoutMs] = process.argv.slice(1);
+const [proto, host, port, token, timeoutMs, localPort] = process.argv.slice(1);
 const finish = (o) => { process.stdout.write(JSON.stringify(o) + '\\n'); process.exit(0); };
 setTimeout(() => finish({ ok: false, error: 'timeout' }), +timeoutMs);
+const from = +localPort > 0 ? { localPort: +localPort } : {};
 if (proto === 'tcp') {
-  const s = net.connect({ host, port: +port }, () => s.write(token + '\\n'));
+  const s = net.connect({ host, port: +port, ...from }, () => s.write(token + '\\n'));
   s.on('data', () => finish({ ok: true }));
   s.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
 } else {
-  const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const u = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: true });
   u.on('message', () => finish({ ok: true }));
   u.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
-  u.send(token + '\\n', +port, host);
+  u.bind(+localPort || 0, () => u.send(token + '\\n', +port, host));
 }
 `;
 
@@ -343,7 +344,8 @@ export class NetnsLab {
 
   /**
    * From a namespace, sends `token` to host:port over TCP or UDP and waits for the server's reply
-   * for at most timeoutMs; ok is false when nothing came back.
+   * for at most timeoutMs; ok is false when nothing came back. `localPort` fixes the source port
+   * (the kernel picks one when unset).
    */
   async probe(
     ns: string,
@@ -352,11 +354,12 @@ export class NetnsLab {
     port: number,
     token: string,
     timeoutMs = 5_000,
+    localPort = 0,
   ): Promise<ProbeResult> {
     const result = await this.exec(
       ns,
       process.execPath,
-      ['-e', PROBE_SCRIPT, proto, host, String(port), token, String(timeoutMs)],
+      ['-e', PROBE_SCRIPT, proto, host, String(port), token, String(timeoutMs), String(localPort)],
       { timeoutMs: timeoutMs + 10_000 },
     );
     const line = result.stdout.trim().split('\n').pop() ?? '';
@@ -521,6 +524,119 @@ export async function buildNatTopology(vmCount = 2): Promise<NatTopology> {
       internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
       natPrefix4,
       natPrefix6,
+    };
+  } catch (error) {
+    await lab.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One tenant network of buildNetworkTopology: a VM behind the network's own interface. */
+export interface TopologyNetwork {
+  readonly vni: number;
+  /** The network's interface in the gateway namespace (the template with the vni). */
+  readonly ifname: string;
+  /** The VM: every network's VM has the same addresses. */
+  readonly vm: TopologyVm;
+}
+
+/** The namespaces and addresses buildNetworkTopology made. */
+export interface NetworkTopology extends Omit<NatTopology, 'vms'> {
+  readonly networks: readonly TopologyNetwork[];
+  /** The gateway address every network interface carries: 10.77.0.1/24 and fd77::1/64. */
+  readonly gatewayIpv4: string;
+  readonly gatewayIpv6: string;
+}
+
+/**
+ * Builds tenant networks that reuse one private range, as an operator sets up a node for natgw's
+ * network mode (DATAPLANE_NETWORK_INTERFACE): per network, a VM namespace with 10.77.0.2/24 and
+ * fd77::2/64 (the SAME in every network) whose veth peer in the gateway namespace is named by
+ * `template` with the network's vni and carries the SAME gateway address 10.77.0.1/24 and
+ * fd77::1/64. The gateway has forwarding on and rp_filter off (several interfaces hold one
+ * prefix), uplink `up0` toward an internet namespace that routes the NAT prefixes (and, as a
+ * hostile neighbour could, the private prefixes) to the gateway. On failure the partial
+ * topology is removed before the error is thrown.
+ */
+export async function buildNetworkTopology(
+  vnis: readonly number[],
+  template = 'vni{vni}',
+): Promise<NetworkTopology> {
+  const lab = new NetnsLab();
+  try {
+    const gateway = await lab.namespace('gw');
+    const internet = await lab.namespace('inet');
+    for (const name of ['net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.default.rp_filter']) {
+      await lab.sysctl(gateway, name, '0');
+    }
+    const networks: TopologyNetwork[] = [];
+    for (const vni of vnis) {
+      const ns = await lab.namespace(`vm${vni}`);
+      const ifname = template.replace('{vni}', String(vni));
+      await lab.ip([
+        'link',
+        'add',
+        'eth0',
+        'netns',
+        ns,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        ifname,
+        'netns',
+        gateway,
+      ]);
+      await lab.ip(['-n', gateway, 'link', 'set', ifname, 'up']);
+      await lab.ip(['-n', gateway, 'addr', 'add', '10.77.0.1/24', 'dev', ifname]);
+      await lab.ip(['-n', gateway, 'addr', 'add', 'fd77::1/64', 'dev', ifname, 'nodad']);
+      await lab.ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+      const vm = { ns, ipv4: '10.77.0.2', ipv6: 'fd77::2' };
+      await lab.ip(['-n', ns, 'addr', 'add', `${vm.ipv4}/24`, 'dev', 'eth0']);
+      await lab.ip(['-n', ns, 'addr', 'add', `${vm.ipv6}/64`, 'dev', 'eth0', 'nodad']);
+      await lab.ip(['-n', ns, 'route', 'add', 'default', 'via', '10.77.0.1']);
+      await lab.ip(['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd77::1']);
+      networks.push({ vni, ifname, vm });
+    }
+    await lab.ip([
+      'link',
+      'add',
+      'up0',
+      'netns',
+      gateway,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      internet,
+    ]);
+    await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
+    await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
+    await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
+    await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
+    await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
+    await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
+    const natPrefix4 = '203.0.113.0/24';
+    const natPrefix6 = '2001:db8:100::/64';
+    for (const prefix of [natPrefix4, '10.77.0.0/24']) {
+      await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
+    }
+    for (const prefix of [natPrefix6, 'fd77::/64']) {
+      await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
+    }
+    await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
+    await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
+    return {
+      lab,
+      networks,
+      gateway: { ns: gateway, uplink: 'up0' },
+      internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
+      natPrefix4,
+      natPrefix6,
+      gatewayIpv4: '10.77.0.1',
+      gatewayIpv6: 'fd77::1',
     };
   } catch (error) {
     await lab.destroy().catch(() => undefined);

@@ -82,6 +82,13 @@ interface WriteSpec {
   expect: Record<string, number>;
 }
 
+/**
+ * The Networks every namespace has from the start. NICs and gateways are spread over them, and
+ * every network of every namespace draws private addresses from the same range (10.0.0.1,
+ * 10.0.0.2, ..., fd00::1, ...), as tenants do: addresses are unique only within a network.
+ */
+const BASE_NETWORKS = ['net', 'net2'];
+
 const plural: Record<ModelKind, string> = {
   Network: 'networks',
   NetworkInterface: 'networkinterfaces',
@@ -98,6 +105,8 @@ export class FaultWorkload {
   private poolSeq = 0;
   private vipSeq = 0;
   private cidSeq = 0;
+  /** The next private address index of each network (`<namespace>/<network>`). */
+  private readonly addressSeq = new Map<string, number>();
   private started = 0;
   private lastNatsRestartSeen = 0;
   private natsRestartEndedAt = 0;
@@ -117,18 +126,25 @@ export class FaultWorkload {
     return Array.from({ length: this.options.namespaces }, (_, i) => `f${i}`);
   }
 
-  /** Creates each namespace's base Network `net` (counted as operations too). */
+  /** Creates each namespace's base Networks (counted as operations too). */
   async setUp(): Promise<void> {
     for (const ns of this.namespaces) {
-      const outcome = await this.restWrite({
-        what: `POST network ${ns}/net`,
-        method: 'POST',
-        path: this.path(ns, 'Network'),
-        body: { apiVersion: API_VERSION, kind: 'Network', metadata: { name: 'net' }, spec: {} },
-        stream: resourceStreamId('Network', ns, 'net'),
-        expect: { NetworkCreated: 1 },
-      });
-      if (outcome !== 'ok') throw new Error(`could not create ${ns}/net: ${outcome}`);
+      for (const network of BASE_NETWORKS) {
+        const outcome = await this.restWrite({
+          what: `POST network ${ns}/${network}`,
+          method: 'POST',
+          path: this.path(ns, 'Network'),
+          body: {
+            apiVersion: API_VERSION,
+            kind: 'Network',
+            metadata: { name: network },
+            spec: {},
+          },
+          stream: resourceStreamId('Network', ns, network),
+          expect: { NetworkCreated: 1 },
+        });
+        if (outcome !== 'ok') throw new Error(`could not create ${ns}/${network}: ${outcome}`);
+      }
     }
   }
 
@@ -206,11 +222,20 @@ export class FaultWorkload {
     }
   }
 
-  private nextNicSpec(nsIndex: number, k: number): NicSpec {
-    const ips = [`10.${nsIndex}.${Math.floor(k / 200)}.${(k % 200) + 1}`];
-    if (this.random() < 0.35) ips.push(`fd00:${nsIndex}::${k.toString(16)}`);
+  /**
+   * A new NIC's spec: in one of the namespace's networks, with the network's next private
+   * addresses, which every other network of every namespace uses too (never twice in one
+   * network, also not after a delete).
+   */
+  private nextNicSpec(ns: string): NicSpec {
+    const network = this.pick(BASE_NETWORKS);
+    const key = `${ns}/${network}`;
+    const k = this.addressSeq.get(key) ?? 0;
+    this.addressSeq.set(key, k + 1);
+    const ips = [`10.0.${Math.floor(k / 200)}.${(k % 200) + 1}`];
+    if (this.random() < 0.35) ips.push(`fd00::${(k + 1).toString(16)}`);
     return {
-      networkRef: { name: 'net' },
+      networkRef: { name: network },
       ips,
       nodeName: this.random() < 0.5 ? 'node-a' : 'node-b',
       ...(this.random() < 0.1 ? { virtualIP: { ip: this.virtualIp() } } : {}),
@@ -237,7 +262,7 @@ export class FaultWorkload {
         namespace: ns,
         name: `nic-${k}`,
         busy: true,
-        nic: this.nextNicSpec(nsIndex, k),
+        nic: this.nextNicSpec(ns),
       };
       const manifest = {
         apiVersion: API_VERSION,
@@ -347,7 +372,7 @@ export class FaultWorkload {
             type: 'Public',
             ipFamily: this.random() < 0.7 ? 'IPv4' : 'IPv6',
             portsPerNetworkInterface: this.random() < 0.5 ? 1024 : 2048,
-            networkRef: { name: 'net' },
+            networkRef: { name: this.pick(BASE_NETWORKS) },
           },
         },
         stream: resourceStreamId('NATGateway', ns, obj.name),

@@ -4,7 +4,7 @@
 // dataplanes equal to the desired state, and dead letters only for poison.
 import { isDeepStrictEqual } from 'node:util';
 import { API_GATEWAY_SOURCE } from '@natgw/contracts';
-import { diffNatRules, isNatRuleDiffEmpty } from '@natgw/domain';
+import { diffNatRules, isNatRuleDiffEmpty, type NatRule } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import {
   NATGW_SCHEMA,
@@ -26,11 +26,25 @@ function add(map: Map<string, Counts>, key: string, type: string, n: number) {
 }
 
 /**
+ * The claim streams a write of the object in `stream` may append to beside its own:
+ * a Network's VNI (`vni:<n>`), a NetworkInterface's private addresses in its
+ * namespace (`networkaddress:<ns>/<network>/<ip>`). Nothing else.
+ */
+function mayAlsoAppendTo(stream: string, other: string): boolean {
+  const [category, key] = stream.split(':');
+  const namespace = key?.split('/')[0];
+  if (category === 'network') return other.startsWith('vni:');
+  if (category === 'networkinterface') return other.startsWith(`networkaddress:${namespace}/`);
+  return false;
+}
+
+/**
  * Every write a client saw acknowledged (2xx) left exactly the events it should,
  * once: the events the API appended with the attempt's correlation id, in the
- * write's stream. When an earlier attempt's answer was lost, the attempts
- * together must have left them (a retried delete of an object already being
- * deleted appends nothing). A write refused with a definite answer left nothing.
+ * write's stream (and, for Networks and NICs, in their claim streams only). When an
+ * earlier attempt's answer was lost, the attempts together must have left them (a
+ * retried delete of an object already being deleted appends nothing). A write
+ * refused with a definite answer left nothing.
  */
 export async function acknowledgedWriteProblems(
   query: QueryFn,
@@ -50,7 +64,9 @@ export async function acknowledgedWriteProblems(
   const problems: string[] = [];
   for (const w of ledger.acked) {
     const own = byCid.get(`${w.stream} ${w.correlationId}`) ?? {};
-    const elsewhere = [...(streamsOf.get(w.correlationId) ?? [])].filter((s) => s !== w.stream);
+    const elsewhere = [...(streamsOf.get(w.correlationId) ?? [])].filter(
+      (s) => s !== w.stream && !mayAlsoAppendTo(w.stream, s),
+    );
     if (elsewhere.length > 0)
       problems.push(`${w.what} (${w.correlationId}) also appended to ${elsewhere.join(', ')}`);
     if (isDeepStrictEqual(own, w.expect)) continue;
@@ -149,7 +165,7 @@ async function readModels(query: QueryFn) {
     ),
     slots: await query(
       `SELECT gateway_uid::text AS gateway_uid, nic_uid::text AS nic_uid, nic_name, namespace,
-              node_name, family, private_ip, nat_ip, port, end_port
+              node_name, family, private_ip, nat_ip, port, end_port, vni
          FROM natgw_nat_slots ORDER BY gateway_uid, nic_uid`,
     ),
     versions: await query(
@@ -201,47 +217,113 @@ export async function projectionRebuildProblems(
   return { problems, rows };
 }
 
+interface ProgrammedReport {
+  rules: number;
+  gateways: Record<string, number>;
+  rejected?: Array<{ nicUid: string; family: string; reason: string }>;
+}
+
+/** The node's last NATTableProgrammed report. */
+async function lastReport(query: QueryFn, node: string): Promise<ProgrammedReport | undefined> {
+  const [report] = await query<{ data: ProgrammedReport }>(
+    `SELECT data FROM natgw_events WHERE stream_id = $1 AND type = $2
+      ORDER BY version DESC LIMIT 1`,
+    [`dataplane:${node}`, NAT_TABLE_PROGRAMMED],
+  );
+  return report?.data;
+}
+
 /**
- * The nftables node's table, read back, equals its desired rules; the memory
- * node's last NATTableProgrammed report names the desired gateway versions and
- * rule count (its table lives only inside the executor).
+ * What a shared-mode node may leave out, by the rule's text: a rule is rejected only when
+ * another desired rule of the node has the same family and private address (a clash), with
+ * reason AddressConflict, and of each clashing group at most one rule stays programmed. Returns
+ * the rejected rule keys and the broken rules in words.
+ */
+function rejectionProblems(
+  node: string,
+  desired: readonly NatRule[],
+  report: ProgrammedReport | undefined,
+): { rejected: Set<string>; problems: string[] } {
+  const problems: string[] = [];
+  const rejected = new Set((report?.rejected ?? []).map((r) => `${r.family}/${r.nicUid}`));
+  const groups = new Map<string, NatRule[]>();
+  for (const rule of desired) {
+    const key = `${rule.family}/${rule.privateIp}`;
+    groups.set(key, [...(groups.get(key) ?? []), rule]);
+  }
+  for (const r of report?.rejected ?? []) {
+    const rule = desired.find((d) => d.family === r.family && d.nicUid === r.nicUid);
+    if (!rule)
+      problems.push(`${node}: rejected ${r.family} rule of NIC ${r.nicUid} is not desired`);
+    else if (
+      r.reason !== 'AddressConflict' ||
+      groups.get(`${rule.family}/${rule.privateIp}`)!.length < 2
+    )
+      problems.push(
+        `${node}: rejected ${r.family} rule of NIC ${r.nicUid} (${r.reason}) clashes with no other rule`,
+      );
+  }
+  for (const [address, rules] of groups) {
+    const kept = rules.filter((rule) => !rejected.has(`${rule.family}/${rule.nicUid}`));
+    if (kept.length > 1) problems.push(`${node}: ${kept.length} programmed rules share ${address}`);
+  }
+  return { rejected, problems };
+}
+
+/**
+ * The nftables node's table, read back, equals its desired rules minus the ones its last
+ * report rejected; the memory node's last NATTableProgrammed report names the desired gateway
+ * versions and rule count minus its rejections (its table lives only inside the executor).
+ * Rejections must be real clashes (shared mode: one private address twice on a node).
  */
 export async function dataplaneProblems(
   databaseUrl: string,
   query: QueryFn,
   nodes: { nftables: { node: string; netns: string }; memory: { node: string } },
-): Promise<{ problems: string[]; rules: Record<string, number> }> {
+): Promise<{
+  problems: string[];
+  rules: Record<string, number>;
+  rejected: Record<string, number>;
+}> {
   const ds = await openDatabase({ url: databaseUrl, poolSize: 2, ...NATGW_SCHEMA });
   try {
     const problems: string[] = [];
     const rules: Record<string, number> = {};
+    const rejected: Record<string, number> = {};
+    const shared = (table: { rules: NatRule[] }) =>
+      table.rules.map(({ vni: _vni, ...rule }) => rule);
     const { node, netns } = nodes.nftables;
-    const wantA = await readNodeNatTable(ds.manager, node);
+    const wantA = shared(await readNodeNatTable(ds.manager, node));
+    const checkA = rejectionProblems(node, wantA, await lastReport(query, node));
+    problems.push(...checkA.problems);
+    const programmedA = wantA.filter((r) => !checkA.rejected.has(`${r.family}/${r.nicUid}`));
     const actual = await new NftablesBackend({ netns, uplinks: ['lo'] }).read();
-    const diff = diffNatRules(wantA.rules, actual);
-    rules[node] = wantA.rules.length;
+    const diff = diffNatRules(programmedA, actual);
+    rules[node] = programmedA.length;
+    rejected[node] = checkA.rejected.size;
     if (!isNatRuleDiffEmpty(diff))
       problems.push(
         `${node} (nftables): ${diff.missing.length} missing, ${diff.extra.length} extra, ${diff.changed.length} changed rules`,
       );
     const memory = nodes.memory.node;
-    const wantB = await readNodeNatTable(ds.manager, memory);
-    rules[memory] = wantB.rules.length;
-    const [report] = await query<{ data: { rules: number; gateways: Record<string, number> } }>(
-      `SELECT data FROM natgw_events WHERE stream_id = $1 AND type = $2
-        ORDER BY version DESC LIMIT 1`,
-      [`dataplane:${memory}`, NAT_TABLE_PROGRAMMED],
-    );
+    const tableB = await readNodeNatTable(ds.manager, memory);
+    const wantB = shared(tableB);
+    const report = await lastReport(query, memory);
+    const checkB = rejectionProblems(memory, wantB, report);
+    problems.push(...checkB.problems);
+    const programmedB = wantB.length - checkB.rejected.size;
+    rules[memory] = programmedB;
+    rejected[memory] = checkB.rejected.size;
     if (!report) problems.push(`${memory} (memory): no ${NAT_TABLE_PROGRAMMED} report`);
     else if (
-      report.data.rules !== wantB.rules.length ||
-      !isDeepStrictEqual(report.data.gateways, wantB.gatewayVersions)
+      report.rules !== programmedB ||
+      !isDeepStrictEqual(report.gateways, tableB.gatewayVersions)
     ) {
       problems.push(
-        `${memory} (memory): last report ${report.data.rules} rules at ${JSON.stringify(report.data.gateways)}, desired ${wantB.rules.length} at ${JSON.stringify(wantB.gatewayVersions)}`,
+        `${memory} (memory): last report ${report.rules} rules at ${JSON.stringify(report.gateways)}, desired ${programmedB} at ${JSON.stringify(tableB.gatewayVersions)}`,
       );
     }
-    return { problems, rules };
+    return { problems, rules, rejected };
   } finally {
     await ds.destroy();
   }

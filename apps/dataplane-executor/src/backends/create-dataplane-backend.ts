@@ -1,10 +1,11 @@
 import type { DataplaneBackend } from './dataplane-backend';
-import { MemoryBackend } from './memory/memory-backend';
+import { MemoryBackend, type MemoryBackendOptions } from './memory/memory-backend';
 import { NftablesBackend, type NftablesBackendOptions } from './nftables/nftables-backend';
 
 /** Which backend to build, from DATAPLANE_BACKEND and its variables. */
 export type DataplaneBackendSettings =
-  { readonly backend: 'memory' } | ({ readonly backend: 'nftables' } & NftablesBackendOptions);
+  | ({ readonly backend: 'memory' } & MemoryBackendOptions)
+  | ({ readonly backend: 'nftables' } & NftablesBackendOptions);
 
 /** Splits DATAPLANE_UPLINK (`eth0,eth1`) into interface names. */
 export function parseUplinks(value: string | undefined): string[] {
@@ -18,7 +19,7 @@ export function parseUplinks(value: string | undefined): string[] {
 export function createDataplaneBackend(settings: DataplaneBackendSettings): DataplaneBackend {
   switch (settings.backend) {
     case 'memory':
-      return new MemoryBackend();
+      return new MemoryBackend(settings);
     case 'nftables':
       return new NftablesBackend(settings);
     default: {

@@ -1,22 +1,8 @@
-import type { NatRule } from '@natgw/domain';
+import type { NatRule, RejectedNatRule } from '@natgw/domain';
 
-/** Why a backend left one rule of the desired table out (every other rule was programmed). */
-export type NatRuleRejectionReason =
-  /** Another NIC on the node uses the same private address in the same address space. */
-  | 'AddressConflict'
-  /** The rule's port range on its NAT IP overlaps another NIC's. */
-  | 'SlotConflict'
-  /** The rule is malformed (address, ports, family), or the NIC has two rules for one family. */
-  | 'InvalidRule'
-  /** The network's interface (DATAPLANE_NETWORK_INTERFACE) is missing on the node. */
-  | 'NetworkInterfaceMissing';
-
-/** One rule that a backend could not program, and why; the NIC gets NATProgrammed=False. */
-export interface RejectedNatRule {
-  readonly rule: NatRule;
-  readonly reason: NatRuleRejectionReason;
-  readonly message: string;
-}
+// The reasons and the rejected-rule shape are the domain's (partitionNatRules decides them for
+// every backend alike); re-exported here as part of the backend contract.
+export type { NatRuleRejectionReason, RejectedNatRule } from '@natgw/domain';
 
 /** What an apply did: every desired rule is in effect except the rejected ones. */
 export interface NatApplyResult {
@@ -33,10 +19,11 @@ export interface DataplaneBackend {
   readonly name: string;
 
   /**
-   * Makes the dataplane hold exactly `desired` (one rule per NIC and family) in one atomic step:
-   * either the whole table is in effect afterwards or nothing changed. Throws
-   * DataplaneRulesRejectedError before touching anything when the table is not programmable, and
-   * DataplaneApplyError when the dataplane refused it.
+   * Makes the dataplane hold exactly the programmable part of `desired` in one atomic step:
+   * either that whole table is in effect afterwards or nothing changed. Rules that cannot be
+   * programmed (malformed, clashing, network interface missing: partitionNatRules, the same model
+   * in every backend) are left out and returned in `rejected`; every other rule is programmed.
+   * Throws DataplaneApplyError only when the dataplane refused the change.
    */
   apply(desired: readonly NatRule[]): Promise<NatApplyResult>;
 

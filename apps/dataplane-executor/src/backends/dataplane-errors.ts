@@ -1,5 +1,3 @@
-import type { NatRuleProblem } from '@natgw/domain';
-
 /** Base class of every error a dataplane backend throws. */
 export class DataplaneError extends Error {
   constructor(
@@ -8,21 +6,6 @@ export class DataplaneError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
-  }
-}
-
-/** The desired table cannot be programmed; nothing was changed. */
-export class DataplaneRulesRejectedError extends DataplaneError {
-  constructor(
-    backend: string,
-    readonly problems: readonly NatRuleProblem[],
-  ) {
-    const shown = problems
-      .slice(0, 5)
-      .map((p) => p.message)
-      .join('; ');
-    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
-    super(backend, `${backend}: the desired NAT table was rejected: ${shown}${more}`);
   }
 }
 

@@ -1,7 +1,7 @@
 export * from './dataplane-backend';
 export * from './dataplane-errors';
 export * from './create-dataplane-backend';
-export { MemoryBackend } from './memory/memory-backend';
+export { MemoryBackend, type MemoryBackendOptions } from './memory/memory-backend';
 export {
   NftablesBackend,
   NftablesConfigError,

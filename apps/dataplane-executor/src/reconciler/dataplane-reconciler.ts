@@ -3,8 +3,14 @@ import { EventMetadata } from '@natgw/contracts';
 import { diffNatRules, NatRule, NatRuleDiff } from '@natgw/domain';
 import { PostgresEventStore } from '@natgw/event-store';
 import { ALL_NODES, NAT_TABLE_PROGRAMMED, readNodeNatTable } from '@natgw/projections';
-import type { DataplaneBackend } from '../backends';
-import { DATAPLANE_APPLY_FAILED, DRIFT_DETECTED, DRIFT_REPAIRED } from './dataplane-events';
+import type { DataplaneBackend, RejectedNatRule } from '../backends';
+import {
+  DATAPLANE_APPLY_FAILED,
+  DRIFT_DETECTED,
+  DRIFT_REPAIRED,
+  NAT_RULES_REJECTED,
+} from './dataplane-events';
+import { LISTED_REJECTIONS, rejectedNics, rejectionsKey, withoutRejected } from './rejected-rules';
 
 export const EXECUTOR_SOURCE = '/natgw/dataplane-executor';
 
@@ -37,11 +43,31 @@ function sameVersions(a: Record<string, number> | undefined, b: Record<string, n
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
+/** The rule without its network: in shared mode every NIC is in the node's one address space. */
+function withoutVni(rule: NatRule): NatRule {
+  if (rule.vni === undefined) return rule;
+  const { vni: _vni, ...shared } = rule;
+  return shared;
+}
+
 /** What one pass did, for logs, metrics and tests. */
 export interface ReconcileResult {
   drift: boolean;
   applied: boolean;
   rules: number;
+  /** Rules the backend left out in the last apply (retried on every pass while any remain). */
+  rejected: number;
+}
+
+/** Hooks for metrics, and the node's address model. */
+export interface DataplaneReconcilerOptions {
+  drift?: () => void;
+  repaired?: () => void;
+  /**
+   * Network mode (DATAPLANE_NETWORK_INTERFACE set): rules keep their network's VNI. Otherwise
+   * the VNI is dropped and the node is one address space.
+   */
+  perNetwork?: boolean;
 }
 
 /**
@@ -51,10 +77,19 @@ export interface ReconcileResult {
  * recorded (DriftDetected), repaired in one atomic apply, and confirmed by a
  * second read (DriftRepaired). After programming, the node reports which
  * allocation version of each gateway it now serves (NATTableProgrammed).
+ *
+ * A backend programs every valid rule and returns the ones it could not program
+ * (an address clash, a missing network interface): those are not drift (what the
+ * last apply left in effect is compared with the read-back), are retried on every
+ * pass while any remain (a clash may clear), and are recorded (NATRulesRejected)
+ * and reported (NATTableProgrammed.rejected) only when the set changes.
  */
 export class DataplaneReconciler {
+  /** What the last apply left in effect: the desired rules minus the rejected ones. */
   private lastApplied?: NatRule[];
-  private lastReported?: Record<string, number>;
+  private lastRejected: readonly RejectedNatRule[] = [];
+  private lastReported?: { gateways: Record<string, number>; rejections: string };
+  private lastRecordedRejections = rejectionsKey([]);
   private lastFailure?: string;
 
   constructor(
@@ -62,7 +97,7 @@ export class DataplaneReconciler {
     private readonly store: PostgresEventStore,
     private readonly backend: DataplaneBackend,
     readonly node: string,
-    private readonly hooks: { drift?: () => void; repaired?: () => void } = {},
+    private readonly options: DataplaneReconcilerOptions = {},
   ) {}
 
   /** The node name for readNodeNatTable: undefined in single-node mode. */
@@ -70,8 +105,14 @@ export class DataplaneReconciler {
     return this.node === ALL_NODES ? undefined : this.node;
   }
 
+  /** The node's desired table, in the node's address model. */
+  private async desiredTable() {
+    const table = await readNodeNatTable(this.dataSource.manager, this.nodeFilter);
+    return this.options.perNetwork ? table : { ...table, rules: table.rules.map(withoutVni) };
+  }
+
   async reconcile(reason: string): Promise<ReconcileResult> {
-    const desired = await readNodeNatTable(this.dataSource.manager, this.nodeFilter);
+    const desired = await this.desiredTable();
     const actual = await this.backend.read();
     // At start nothing was applied by us yet: any difference from the log counts as drift.
     const drift = diffNatRules(this.lastApplied ?? desired.rules, actual);
@@ -82,7 +123,7 @@ export class DataplaneReconciler {
     const stream = dataplaneStreamId(this.node);
     const drifted = !isEmpty(drift);
     if (drifted) {
-      this.hooks.drift?.();
+      this.options.drift?.();
       await this.store.append(stream, [
         {
           type: DRIFT_DETECTED,
@@ -91,11 +132,14 @@ export class DataplaneReconciler {
         },
       ]);
     }
-    const change = diffNatRules(desired.rules, actual);
+    // The rules rejected last time are not missing (the dataplane refused them), but they are
+    // retried on every pass while any remain: the clash may have cleared.
+    const change = diffNatRules(withoutRejected(desired.rules, this.lastRejected), actual);
     let applied = false;
-    if (!isEmpty(change)) {
+    if (!isEmpty(change) || this.lastRejected.length > 0) {
       try {
-        await this.backend.apply(desired.rules);
+        const result = await this.backend.apply(desired.rules);
+        this.lastRejected = result.rejected;
         applied = true;
         this.lastFailure = undefined;
       } catch (err) {
@@ -113,11 +157,32 @@ export class DataplaneReconciler {
         throw err;
       }
     }
-    this.lastApplied = desired.rules;
+    const programmed = withoutRejected(desired.rules, this.lastRejected);
+    this.lastApplied = programmed;
+    const rejected = rejectedNics(this.lastRejected);
+    const rejections = rejectionsKey(rejected);
+    if (rejections !== this.lastRecordedRejections) {
+      // Only a change is recorded: the same clash on every pass is one event, not one per pass.
+      if (rejected.length > 0) {
+        await this.store.append(stream, [
+          {
+            type: NAT_RULES_REJECTED,
+            data: {
+              node: this.node,
+              reason,
+              count: rejected.length,
+              rejected: rejected.slice(0, LISTED_REJECTIONS),
+            },
+            metadata,
+          },
+        ]);
+      }
+      this.lastRecordedRejections = rejections;
+    }
     if (drifted) {
-      const after = diffNatRules(desired.rules, await this.backend.read());
+      const after = diffNatRules(programmed, await this.backend.read());
       if (isEmpty(after)) {
-        this.hooks.repaired?.();
+        this.options.repaired?.();
         await this.store.append(stream, [
           {
             type: DRIFT_REPAIRED,
@@ -133,16 +198,29 @@ export class DataplaneReconciler {
         ]);
       }
     }
-    if (!sameVersions(this.lastReported, desired.gatewayVersions)) {
+    if (
+      !sameVersions(this.lastReported?.gateways, desired.gatewayVersions) ||
+      this.lastReported?.rejections !== rejections
+    ) {
       await this.store.append(stream, [
         {
           type: NAT_TABLE_PROGRAMMED,
-          data: { node: this.node, gateways: desired.gatewayVersions, rules: desired.rules.length },
+          data: {
+            node: this.node,
+            gateways: desired.gatewayVersions,
+            rules: programmed.length,
+            rejected: rejected.slice(0, LISTED_REJECTIONS),
+          },
           metadata,
         },
       ]);
-      this.lastReported = desired.gatewayVersions;
+      this.lastReported = { gateways: desired.gatewayVersions, rejections };
     }
-    return { drift: drifted, applied, rules: desired.rules.length };
+    return {
+      drift: drifted,
+      applied,
+      rules: desired.rules.length,
+      rejected: this.lastRejected.length,
+    };
   }
 }

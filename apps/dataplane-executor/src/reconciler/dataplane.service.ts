@@ -20,7 +20,7 @@ import { Metrics } from '@natgw/platform';
 import { ALL_NODES, NAT_SLOTS_PROJECTION_NAME } from '@natgw/projections';
 import { createDataplaneBackend, DataplaneBackend, parseUplinks } from '../backends';
 import { ExecutorConfig } from '../executor.config';
-import { DataplaneReconciler } from './dataplane-reconciler';
+import { DataplaneReconciler, dataplaneStreamId } from './dataplane-reconciler';
 import { ReconcileLoop } from './reconcile-loop';
 
 /** The durable consumer name of one node's executor. */
@@ -40,6 +40,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   readonly reconciler: DataplaneReconciler;
   readonly loop: ReconcileLoop;
   private consumer?: DurableEventConsumer;
+  private rejectedRules = 0;
   started = false;
 
   constructor(
@@ -52,18 +53,24 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
   ) {
     const node = config.NODE_NAME ?? ALL_NODES;
+    // Network mode: both backends key NAT by network (the memory one models the nftables one).
+    const network = config.DATAPLANE_NETWORK_INTERFACE
+      ? { networkInterface: config.DATAPLANE_NETWORK_INTERFACE }
+      : {};
     this.backend = createDataplaneBackend(
       config.DATAPLANE_BACKEND === 'nftables'
         ? {
             backend: 'nftables',
             uplinks: parseUplinks(config.DATAPLANE_UPLINK),
             ...(config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {}),
+            ...network,
           }
-        : { backend: 'memory' },
+        : { backend: 'memory', ...network },
     );
     this.reconciler = new DataplaneReconciler(dataSource, store, this.backend, node, {
       drift: () => metrics.driftDetected.inc({ node }),
       repaired: () => metrics.driftRepaired.inc({ node }),
+      perNetwork: config.DATAPLANE_NETWORK_INTERFACE !== undefined,
     });
     this.loop = new ReconcileLoop(
       async (reason) => {
@@ -72,6 +79,12 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
           await this.projections.runner(NAT_SLOTS_PROJECTION_NAME).catchUp();
           const result = await this.reconciler.reconcile(reason);
           stop({ outcome: 'ok' });
+          if (result.rejected !== this.rejectedRules) {
+            this.rejectedRules = result.rejected;
+            this.logger.warn(
+              `${result.rejected} of ${result.rules} NAT rules could not be programmed (NATRulesRejected on ${dataplaneStreamId(node)} names them)`,
+            );
+          }
           return result;
         } catch (err) {
           stop({ outcome: 'error' });

@@ -1,4 +1,4 @@
-import { LocalObjectReference, ResourceObject } from './object-meta';
+import { Condition, LocalObjectReference, ResourceObject } from './object-meta';
 
 export type IPFamily = 'IPv4' | 'IPv6';
 
@@ -25,6 +25,8 @@ export interface NetworkInterfaceNAT {
 
 export interface NetworkInterfaceStatus {
   nat: NetworkInterfaceNAT[];
+  /** `NATProgrammed`: whether the node serving the NIC programmed its NAT slots. */
+  conditions?: Condition[];
 }
 
 export type NetworkInterface = ResourceObject<

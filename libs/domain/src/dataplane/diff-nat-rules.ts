@@ -28,7 +28,7 @@ export interface NatRuleDiff {
  * Compares a desired NAT table with the actual one read back from a dataplane. Rules are matched
  * by natRuleKey (family and NIC uid) and compared on NAT_RULE_COMPARED_FIELDS after
  * canonicalization, so address spelling and nicName never count as drift. Results are in
- * sortNatRules order. The desired table is expected to have unique keys (findNatRuleProblems).
+ * sortNatRules order. The desired table is expected to have unique keys (partitionNatRules).
  */
 export function diffNatRules(desired: readonly NatRule[], actual: readonly NatRule[]): NatRuleDiff {
   const actualByKey = new Map<string, NatRule[]>();

@@ -1,4 +1,5 @@
 export * from './nat-rule';
 export * from './nat-rule-problems';
+export * from './partition-nat-rules';
 export * from './diff-nat-rules';
 export * from './nat-rules-for-node';

@@ -1,5 +1,5 @@
 import type { NatRule } from './nat-rule';
-import { findNatRuleProblems } from './nat-rule-problems';
+import { describeNatRule, isVni, natRuleShapeProblems } from './nat-rule-problems';
 
 const rule = (over: Partial<NatRule>): NatRule => ({
   nicUid: 'nic-a',
@@ -12,60 +12,39 @@ const rule = (over: Partial<NatRule>): NatRule => ({
   ...over,
 });
 
-const messages = (rules: NatRule[]) => findNatRuleProblems(rules).map((p) => p.message);
-
-describe('findNatRuleProblems', () => {
-  it('accepts a valid table of both families', () => {
+describe('natRuleShapeProblems', () => {
+  it('accepts well-formed rules of both families, with or without a vni', () => {
+    expect(natRuleShapeProblems(rule({}))).toEqual([]);
+    expect(natRuleShapeProblems(rule({ vni: 16_777_215 }))).toEqual([]);
     expect(
-      findNatRuleProblems([
-        rule({}),
-        rule({ nicUid: 'nic-b', privateIp: '10.0.0.3', port: 2048, endPort: 3071 }),
-        rule({ family: 'IPv6', privateIp: 'fd00::2', natIp: '2001:db8::1' }),
-      ]),
+      natRuleShapeProblems(rule({ family: 'IPv6', privateIp: 'fd00::2', natIp: '2001:db8::1' })),
     ).toEqual([]);
   });
 
-  it('names the rule and the field of a malformed rule', () => {
-    expect(messages([rule({ natIp: '2001:db8::1' })])).toEqual([
-      'NAT rule IPv4/nic-a: natIp "2001:db8::1" is not an IPv4 address',
+  it('names the field of a malformed rule', () => {
+    expect(natRuleShapeProblems(rule({ natIp: '2001:db8::1' }))).toEqual([
+      'natIp "2001:db8::1" is not an IPv4 address',
     ]);
-    expect(messages([rule({ privateIp: '10.0.0.02', nicName: 'vm1' })])).toEqual([
-      'NAT rule IPv4/nic-a (nic vm1): privateIp "10.0.0.02" is not an IPv4 address',
+    expect(natRuleShapeProblems(rule({ privateIp: '10.0.0.02' }))).toEqual([
+      'privateIp "10.0.0.02" is not an IPv4 address',
     ]);
-    expect(messages([rule({ port: 3000, endPort: 2999 })])).toEqual([
-      'NAT rule IPv4/nic-a: port 3000 is above endPort 2999',
+    expect(natRuleShapeProblems(rule({ port: 3000, endPort: 2999 }))).toEqual([
+      'port 3000 is above endPort 2999',
     ]);
-    expect(messages([rule({ endPort: 65536 })])).toEqual([
-      'NAT rule IPv4/nic-a: ports 1024-65536 are not both integers in 1..65535',
+    expect(natRuleShapeProblems(rule({ endPort: 65536 }))).toEqual([
+      'ports 1024-65536 are not both integers in 1..65535',
     ]);
-    expect(messages([rule({ gatewayUid: '' })])).toEqual([
-      'NAT rule IPv4/nic-a: gatewayUid is empty',
+    expect(natRuleShapeProblems(rule({ gatewayUid: '' }))).toEqual(['gatewayUid is empty']);
+    expect(natRuleShapeProblems(rule({ vni: 0 }))).toEqual([
+      'vni 0 is not an integer in 1..16777215',
     ]);
-  });
-
-  it('rejects two rules for one NIC and family', () => {
-    expect(messages([rule({}), rule({ port: 2048, endPort: 3071 })])).toEqual([
-      'NAT rule IPv4/nic-a: the NIC has two rules for IPv4',
+    expect(natRuleShapeProblems(rule({ vni: 2 ** 24 }))).toEqual([
+      'vni 16777216 is not an integer in 1..16777215',
     ]);
   });
 
-  it('rejects overlapping port ranges on one NAT IP, even behind a wide range', () => {
-    const problems = findNatRuleProblems([
-      rule({ nicUid: 'wide', port: 1024, endPort: 8191 }),
-      rule({ nicUid: 'a', privateIp: '10.0.0.3', port: 2048, endPort: 3071 }),
-      rule({ nicUid: 'b', privateIp: '10.0.0.4', port: 6144, endPort: 7167 }),
-      rule({ nicUid: 'ok', privateIp: '10.0.0.5', port: 8192, endPort: 9215 }),
-      rule({ nicUid: 'other-ip', privateIp: '10.0.0.6', natIp: '203.0.113.2' }),
-    ]);
-    expect(problems.map((p) => p.key).sort()).toEqual(['IPv4/a', 'IPv4/b']);
-    expect(problems[0]?.message).toContain('overlap NAT rule IPv4/wide (1024-8191)');
-  });
-
-  it('treats single-port ranges that touch as overlapping', () => {
-    const problems = findNatRuleProblems([
-      rule({ nicUid: 'a', port: 5000, endPort: 5000 }),
-      rule({ nicUid: 'b', privateIp: '10.0.0.3', port: 5000, endPort: 5000 }),
-    ]);
-    expect(problems).toHaveLength(1);
+  it('describes a rule by key and name', () => {
+    expect(describeNatRule(rule({ nicName: 'vm1' }))).toBe('NAT rule IPv4/nic-a (nic vm1)');
+    expect(isVni(1.5)).toBe(false);
   });
 });

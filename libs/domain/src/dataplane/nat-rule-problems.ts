@@ -1,14 +1,11 @@
-import { canonicalNatAddress, natAddressSortKey } from './nat-address';
+import { canonicalNatAddress } from './nat-address';
 import { type NatRule, natRuleKey } from './nat-rule';
 
-/** Why a rule of a desired NAT table cannot be programmed. */
-export interface NatRuleProblem {
-  /** natRuleKey of the offending rule. */
-  readonly key: string;
-  readonly message: string;
-}
+/** The largest VNI (24 bits), as in VXLAN and Ironcore. */
+export const MAX_VNI = 16_777_215;
 
-function describe(rule: NatRule): string {
+/** "NAT rule IPv4/<uid> (nic <name>)": how messages name a rule. */
+export function describeNatRule(rule: NatRule): string {
   const name = rule.nicName ? ` (nic ${rule.nicName})` : '';
   return `NAT rule ${natRuleKey(rule)}${name}`;
 }
@@ -17,7 +14,17 @@ function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
-function ruleProblems(rule: NatRule): string[] {
+/** True for an integer VNI in 1..16777215. */
+export function isVni(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_VNI;
+}
+
+/**
+ * What is wrong with one rule on its own (empty when nothing): empty uids, an unknown family,
+ * addresses that are not of the family, ports outside 1..65535 or reversed, and a vni that is set
+ * but not in 1..16777215. Conflicts between rules are partitionNatRules' business.
+ */
+export function natRuleShapeProblems(rule: NatRule): string[] {
   const problems: string[] = [];
   if (typeof rule.nicUid !== 'string' || rule.nicUid === '') problems.push('nicUid is empty');
   if (typeof rule.gatewayUid !== 'string' || rule.gatewayUid === '') {
@@ -37,55 +44,8 @@ function ruleProblems(rule: NatRule): string[] {
   } else if (rule.port > rule.endPort) {
     problems.push(`port ${rule.port} is above endPort ${rule.endPort}`);
   }
-  return problems;
-}
-
-/**
- * Everything that makes a desired NAT table unprogrammable: malformed rules, two rules for one
- * NIC and family, and two NICs whose port ranges on one NAT IP overlap (they would share source
- * ports, so replies could reach the wrong NIC). Empty means the table is valid.
- */
-export function findNatRuleProblems(rules: readonly NatRule[]): NatRuleProblem[] {
-  const problems: NatRuleProblem[] = [];
-  const seen = new Map<string, NatRule>();
-  const ranges: { natKey: string; rule: NatRule }[] = [];
-  for (const rule of rules) {
-    const key = natRuleKey(rule);
-    const own = ruleProblems(rule);
-    for (const message of own) problems.push({ key, message: `${describe(rule)}: ${message}` });
-    if (seen.has(key)) {
-      problems.push({
-        key,
-        message: `${describe(rule)}: the NIC has two rules for ${rule.family}`,
-      });
-    }
-    seen.set(key, rule);
-    if (own.length === 0) {
-      const nat = canonicalNatAddress(rule.family, rule.natIp) as string;
-      ranges.push({ natKey: natAddressSortKey(nat), rule });
-    }
-  }
-  // Sorted by NAT IP and port, a range overlaps an earlier one exactly when it starts at or before
-  // the furthest end seen so far on that IP.
-  ranges.sort((a, b) =>
-    a.natKey !== b.natKey ? (a.natKey < b.natKey ? -1 : 1) : a.rule.port - b.rule.port,
-  );
-  let reach: { natKey: string; rule: NatRule } | undefined;
-  for (const entry of ranges) {
-    if (reach && reach.natKey === entry.natKey && entry.rule.port <= reach.rule.endPort) {
-      if (natRuleKey(reach.rule) !== natRuleKey(entry.rule)) {
-        problems.push({
-          key: natRuleKey(entry.rule),
-          message:
-            `${describe(entry.rule)}: ports ${entry.rule.port}-${entry.rule.endPort} on ` +
-            `${entry.rule.natIp} overlap ${describe(reach.rule)} ` +
-            `(${reach.rule.port}-${reach.rule.endPort})`,
-        });
-      }
-    }
-    if (!reach || reach.natKey !== entry.natKey || entry.rule.endPort > reach.rule.endPort) {
-      reach = entry;
-    }
+  if (rule.vni !== undefined && !isVni(rule.vni)) {
+    problems.push(`vni ${String(rule.vni)} is not an integer in 1..${MAX_VNI}`);
   }
   return problems;
 }

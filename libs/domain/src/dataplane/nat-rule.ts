@@ -29,6 +29,7 @@ export const NAT_RULE_COMPARED_FIELDS = [
   'port',
   'endPort',
   'gatewayUid',
+  'vni',
 ] as const satisfies readonly (keyof NatRule)[];
 
 /** One of the fields diffNatRules compares. */
@@ -41,16 +42,17 @@ export function natRuleKey(rule: Pick<NatRule, 'family' | 'nicUid'>): string {
 
 /**
  * The rule with addresses in canonical spelling (RFC 5952 for IPv6) and no empty nicName, so that
- * two spellings of one rule compare equal. Addresses that do not parse are kept as they are.
+ * two spellings of one rule compare equal (the vni is kept). Addresses that do not parse are kept as they are.
  */
 export function canonicalNatRule(rule: NatRule): NatRule {
   const privateIp = canonicalNatAddress(rule.family, rule.privateIp) ?? rule.privateIp;
   const natIp = canonicalNatAddress(rule.family, rule.natIp) ?? rule.natIp;
   // Rules are immutable, so an already canonical one is returned as it is (tables are large).
   if (privateIp === rule.privateIp && natIp === rule.natIp && rule.nicName !== '') return rule;
-  const { nicUid, gatewayUid, family, port, endPort, nicName } = rule;
-  const canonical = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
-  return nicName ? { ...canonical, nicName } : canonical;
+  const { nicUid, gatewayUid, family, port, endPort, nicName, vni } = rule;
+  const canonical: NatRule = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
+  const withVni = vni === undefined ? canonical : { ...canonical, vni };
+  return nicName ? { ...withVni, nicName } : withVni;
 }
 
 /** True when the two rules agree on every compared field and on their identity. */

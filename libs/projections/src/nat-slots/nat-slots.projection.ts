@@ -25,12 +25,12 @@ export class NatSlotsProjection implements Projection {
         const d = event.data;
         await manager.query(
           `INSERT INTO natgw_nat_slots (gateway_uid, nic_uid, nic_name, namespace, node_name, family,
-                                        private_ip, nat_ip, port, end_port)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                        private_ip, nat_ip, port, end_port, vni)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (gateway_uid, nic_uid) DO UPDATE SET nic_name = EXCLUDED.nic_name,
              namespace = EXCLUDED.namespace, node_name = EXCLUDED.node_name, family = EXCLUDED.family,
              private_ip = EXCLUDED.private_ip, nat_ip = EXCLUDED.nat_ip, port = EXCLUDED.port,
-             end_port = EXCLUDED.end_port`,
+             end_port = EXCLUDED.end_port, vni = EXCLUDED.vni`,
           [
             gatewayUid,
             d.nicUid,
@@ -42,6 +42,7 @@ export class NatSlotsProjection implements Projection {
             d.ip,
             d.port,
             d.endPort,
+            d.vni ?? null,
           ],
         );
         break;

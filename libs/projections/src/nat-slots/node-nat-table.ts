@@ -17,12 +17,14 @@ interface SlotRow {
   nat_ip: string;
   port: number;
   end_port: number;
+  vni: number | null;
   version: number;
 }
 
 /**
  * The desired NAT table of a node from the nat-slots read model. Without a node
- * name (single-node mode) it is every slot.
+ * name (single-node mode) it is every slot. Each rule carries its network's VNI when the
+ * allocator recorded one.
  */
 export async function readNodeNatTable(
   manager: EntityManager,
@@ -30,7 +32,7 @@ export async function readNodeNatTable(
 ): Promise<NodeNatTable> {
   const rows: SlotRow[] = await manager.query(
     `SELECT s.gateway_uid::text AS gateway_uid, s.nic_uid::text AS nic_uid, s.nic_name, s.family,
-            s.private_ip, s.nat_ip, s.port, s.end_port, v.version
+            s.private_ip, s.nat_ip, s.port, s.end_port, s.vni, v.version
        FROM natgw_nat_slots s JOIN natgw_allocation_versions v USING (gateway_uid)
       WHERE $1::text IS NULL OR s.node_name = $1
       ORDER BY s.family, s.nic_uid`,
@@ -44,6 +46,7 @@ export async function readNodeNatTable(
       nicName: r.nic_name,
       gatewayUid: r.gateway_uid,
       family: r.family,
+      ...(r.vni !== null ? { vni: r.vni } : {}),
       privateIp: r.private_ip,
       natIp: r.nat_ip,
       port: r.port,

@@ -8,7 +8,9 @@ import {
   slotsPerIp,
 } from '@natgw/domain';
 import type { StoredResource } from '../stored-resource';
+import { updateNicSlotProgress } from './dataplane-nic-status';
 import {
+  ALL_NODES,
   DATAPLANE_CONDITION,
   DATAPLANE_SUBRESOURCE,
   dataplaneCondition,
@@ -295,6 +297,69 @@ async function updateNicStatus(
   });
 }
 
+/** Forgets a NIC's rejections on every node (its slot changed or went away). */
+function forgetRejections(progress: DataplaneProgress, nicUid: string): void {
+  for (const node of Object.keys(progress.rejected)) {
+    delete progress.rejected[node][nicUid];
+    if (Object.keys(progress.rejected[node]).length === 0) delete progress.rejected[node];
+  }
+}
+
+/**
+ * Follows the slots in the gateway's dataplane progress (which version assigned each, on which
+ * node), and each affected NIC's record of its slots, from which its NATProgrammed follows: a new
+ * slot waits for its node's next report; a released slot is forgotten.
+ */
+async function trackSlots(
+  event: AllocationEvent,
+  before: DataplaneProgress,
+  progress: DataplaneProgress,
+  gateway: StoredResource,
+  ctx: StatusApplierContext,
+  at: string,
+): Promise<void> {
+  const gatewayUid = event.data.gatewayUid;
+  switch (event.type) {
+    case 'NATSlotAssigned': {
+      const d = event.data;
+      const node = d.nodeName ?? ALL_NODES;
+      const version = progress.allocationVersion;
+      progress.slots[d.nicUid] = { version, node };
+      forgetRejections(progress, d.nicUid);
+      const programmed =
+        (progress.programmed[node] ?? 0) >= version ||
+        (progress.programmed[ALL_NODES] ?? 0) >= version;
+      await updateNicSlotProgress(ctx, d.nicUid, at, (slots) => {
+        slots[gatewayUid] = {
+          gateway: gateway.name,
+          family: specOf(gateway.object).ipFamily ?? 'IPv4',
+          node,
+          version,
+          programmed,
+        };
+      });
+      break;
+    }
+    case 'NATSlotReleased':
+      delete progress.slots[event.data.nicUid];
+      forgetRejections(progress, event.data.nicUid);
+      await updateNicSlotProgress(ctx, event.data.nicUid, at, (slots) => {
+        delete slots[gatewayUid];
+      });
+      break;
+    case 'AllocationClosed':
+      progress.slots = {};
+      progress.rejected = {};
+      for (const nicUid of Object.keys(before.slots).sort())
+        await updateNicSlotProgress(ctx, nicUid, at, (slots) => {
+          delete slots[gatewayUid];
+        });
+      break;
+    default:
+      break;
+  }
+}
+
 /** Fills NATGateway status, the `nattable` subresource and NIC `status.nat` from allocation events. */
 export const ALLOCATION_STATUS_APPLIER: StatusApplierRegistration = {
   name: 'allocation-status',
@@ -305,10 +370,12 @@ export const ALLOCATION_STATUS_APPLIER: StatusApplierRegistration = {
     if (!gateway || gateway.kind !== 'NATGateway') return;
     const at = eventTime(recorded);
     const table = updateNatTable(natTableOf(gateway), event);
+    const before = dataplaneProgress(gateway);
     const progress: DataplaneProgress = {
       ...dataplaneProgress(gateway),
       allocationVersion: recorded.version,
     };
+    await trackSlots(event, before, progress, gateway, ctx, at);
     await ctx.setSubresource(gateway, NAT_TABLE_SUBRESOURCE, table);
     await ctx.setSubresource(gateway, DATAPLANE_SUBRESOURCE, progress);
     const nodes = servingNodes({

@@ -1,5 +1,5 @@
 import { type NatRule, diffNatRules } from '@natgw/domain';
-import { DataplaneApplyError, DataplaneRulesRejectedError } from '../dataplane-errors';
+import { DataplaneApplyError } from '../dataplane-errors';
 import { MemoryBackend } from './memory-backend';
 
 const a: NatRule = {
@@ -31,13 +31,32 @@ describe('MemoryBackend', () => {
     expect(diff.changed.map((c) => c.fields)).toEqual([['port']]);
   });
 
-  it('rejects an invalid table without changing anything', async () => {
+  it('programs every valid rule and returns the clashing one, incumbent first', async () => {
     const backend = new MemoryBackend();
     await backend.apply([a]);
-    await expect(backend.apply([a, { ...b, port: 1500 }])).rejects.toBeInstanceOf(
-      DataplaneRulesRejectedError,
-    );
-    expect(await backend.read()).toEqual([a]);
+    // c comes before a in canonical order (lower port) and overlaps a's slot: a is in effect, so c loses.
+    const c: NatRule = { ...b, nicUid: 'c', port: 1000, endPort: 1100 };
+    const result = await backend.apply([a, b, c]);
+    expect(result.rejected.map((r) => [r.rule.nicUid, r.reason])).toEqual([['c', 'SlotConflict']]);
+    expect(result.rejected[0]?.message).toContain("overlap NIC a's (1024-2047)");
+    expect(await backend.read()).toEqual([a, b]);
+  });
+
+  it('in network mode keeps networks apart and rejects rules of a missing interface', async () => {
+    const backend = new MemoryBackend({ networkInterface: 'vni{vni}' });
+    const n1 = { ...a, vni: 1 };
+    const n2 = { ...a, nicUid: 'a2', vni: 2, port: 2048, endPort: 3071 };
+    expect((await backend.apply([n1, n2])).rejected).toEqual([]);
+    backend.setNetworkInterfacePresent(2, false);
+    expect(await backend.read()).toEqual([n1]);
+    const result = await backend.apply([n1, n2]);
+    expect(result.rejected.map((r) => r.reason)).toEqual(['NetworkInterfaceMissing']);
+    // In one address space the same two NICs clash.
+    const shared = new MemoryBackend();
+    const clash = await shared.apply([n1, n2]);
+    expect(clash.rejected.map((r) => [r.rule.nicUid, r.reason])).toEqual([
+      ['a2', 'AddressConflict'],
+    ]);
   });
 
   it('fails the requested number of applies, then recovers', async () => {

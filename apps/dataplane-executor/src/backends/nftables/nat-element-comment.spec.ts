@@ -32,6 +32,14 @@ describe('NAT element comments', () => {
     ).toBeUndefined();
   });
 
+  it('keeps the vni between the uids and the name', () => {
+    const label = { nicUid: 'a', gatewayUid: 'g', vni: 16_777_215, nicName: 'vm' };
+    const comment = encodeNatElementComment(label) as string;
+    expect(comment).toBe('nic=a gw=g vni=16777215 name=vm');
+    expect(decodeNatElementComment(comment)).toEqual(label);
+    expect(decodeNatElementComment('nic=a gw=g vni=0')).toBeUndefined();
+  });
+
   it('does not read comments somebody else wrote', () => {
     expect(decodeNatElementComment('added by hand')).toBeUndefined();
     expect(decodeNatElementComment('nic=%E0%A4%A gw=x')).toBeUndefined();

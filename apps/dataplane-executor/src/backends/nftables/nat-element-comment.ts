@@ -32,14 +32,17 @@ function unescape(value: string): string | undefined {
 }
 
 /** What a NAT element's comment records about the rule: who it is for. */
-export type NatElementLabel = Pick<NatRule, 'nicUid' | 'gatewayUid' | 'nicName'>;
+export type NatElementLabel = Pick<NatRule, 'nicUid' | 'gatewayUid' | 'nicName' | 'vni'>;
 
 /**
- * The comment natgw puts on a rule's map element, `nic=<uid> gw=<uid> name=<name>`, or undefined
- * when even the uids do not fit. The name is informational and is left out when it does not fit.
+ * The comment natgw puts on a rule's map element, `nic=<uid> gw=<uid> vni=<vni> name=<name>`
+ * (vni only when the rule has one), or undefined when even the uids do not fit. The name is
+ * informational and is left out when it does not fit. In one shared address space the comment is
+ * where the rule's vni is kept; in network mode the table's structure carries it.
  */
 export function encodeNatElementComment(label: NatElementLabel): string | undefined {
-  const ids = `nic=${escape(label.nicUid)} gw=${escape(label.gatewayUid)}`;
+  const vni = label.vni === undefined ? '' : ` vni=${label.vni}`;
+  const ids = `nic=${escape(label.nicUid)} gw=${escape(label.gatewayUid)}${vni}`;
   if (ids.length > NFT_COMMENT_MAX_LENGTH) return undefined;
   if (!label.nicName) return ids;
   const withName = `${ids} name=${escape(label.nicName)}`;
@@ -48,11 +51,13 @@ export function encodeNatElementComment(label: NatElementLabel): string | undefi
 
 /** Reads a comment written by encodeNatElementComment; undefined for anything else. */
 export function decodeNatElementComment(comment: string): NatElementLabel | undefined {
-  const match = /^nic=(\S+) gw=(\S+)(?: name=(\S+))?$/.exec(comment);
+  const match = /^nic=(\S+) gw=(\S+)(?: vni=([1-9][0-9]{0,7}))?(?: name=(\S+))?$/.exec(comment);
   if (!match) return undefined;
   const nicUid = unescape(match[1] as string);
   const gatewayUid = unescape(match[2] as string);
-  const nicName = match[3] === undefined ? undefined : unescape(match[3]);
+  const nicName = match[4] === undefined ? undefined : unescape(match[4]);
   if (nicUid === undefined || gatewayUid === undefined) return undefined;
-  return nicName ? { nicUid, gatewayUid, nicName } : { nicUid, gatewayUid };
+  const label: NatElementLabel = { nicUid, gatewayUid };
+  const withVni = match[3] === undefined ? label : { ...label, vni: Number(match[3]) };
+  return nicName ? { ...withVni, nicName } : withVni;
 }

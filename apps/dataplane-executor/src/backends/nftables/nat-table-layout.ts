@@ -24,6 +24,17 @@ export const NATIP6_MAP = 'natip6';
  */
 export const SNAT6_VMAP = 'snat6';
 
+/** Network mode: network interface -> the network's id on this node (a packet mark). */
+export const NETID_MAP = 'netid';
+/** Network mode: network interface -> the network's conntrack zone (the same id). */
+export const NETZONE_MAP = 'netzone';
+
+/**
+ * Network mode: how NICs are told apart. Shared mode keys NAT by private address; network mode by
+ * the network's id on the node (carried in the connection's ct mark) and the private address.
+ */
+export type NatTableMode = 'shared' | 'network';
+
 /** The chain that SNATs IPv6 NICs whose slot is port..endPort. */
 export function snat6RangeChainName(port: number, endPort: number): string {
   return `snat6-${port}-${endPort}`;
@@ -68,7 +79,7 @@ export interface BaseChain {
 }
 
 /** The base chains, in the order natgw writes them. */
-export const BASE_CHAINS: readonly BaseChain[] = [
+const SHARED_BASE_CHAINS: readonly BaseChain[] = [
   {
     // Before conntrack NAT undoes SNAT on replies (dstnat, -100), so the destination is still the
     // NAT IP: only packets of tracked connections may go on; the rest is dropped, not answered.
@@ -186,22 +197,166 @@ export const BASE_CHAINS: readonly BaseChain[] = [
   },
 ];
 
-/** The single rule of the chain for IPv6 slot port..endPort. */
-export function snat6RangeRule(port: number, endPort: number): BaseRule {
+const ctMark: NftJson = { ct: { key: 'mark' } };
+const byNetwork = (address: NftJson): NftJson => ({ concat: [ctMark, address] });
+const setFromMap = (key: NftJson, value: NftJson): NftJson => ({ mangle: { key, value } });
+const mapLookup = (key: NftJson, map: string): NftJson => ({ map: { key, data: `@${map}` } });
+
+function sharedChain(name: string): BaseChain {
+  return SHARED_BASE_CHAINS.find((c) => c.name === name) as BaseChain;
+}
+
+/**
+ * Network mode: NIC traffic arrives on per-network interfaces. Before conntrack, its connection
+ * gets the network's zone (original direction), so identical 5-tuples from two networks are two
+ * connections; after conntrack, the connection's ct mark records the network; SNAT looks up
+ * (ct mark, private address); replies from the uplinks carry the ct mark as packet mark, which
+ * natgw's ip rules route to the network's interface.
+ */
+const NETWORK_BASE_CHAINS: readonly BaseChain[] = [
+  {
+    name: 'zones',
+    type: 'filter',
+    hook: 'prerouting',
+    priorityText: 'raw',
+    prio: -300,
+    rules: [
+      {
+        text: `iifname != @${UPLINKS_SET} ct original zone set iifname map @${NETZONE_MAP}`,
+        expr: [
+          match(meta('iifname'), `@${UPLINKS_SET}`, '!='),
+          setFromMap(
+            { ct: { key: 'zone', dir: 'original' } },
+            mapLookup(meta('iifname'), NETZONE_MAP),
+          ),
+        ],
+      },
+    ],
+  },
+  {
+    ...sharedChain('prerouting'),
+    rules: [
+      ...sharedChain('prerouting').rules,
+      {
+        text: `iifname != @${UPLINKS_SET} ct mark set iifname map @${NETID_MAP}`,
+        expr: [
+          match(meta('iifname'), `@${UPLINKS_SET}`, '!='),
+          setFromMap(ctMark, mapLookup(meta('iifname'), NETID_MAP)),
+        ],
+      },
+      {
+        text: `iifname @${UPLINKS_SET} meta mark set ct mark`,
+        expr: [match(meta('iifname'), `@${UPLINKS_SET}`), setFromMap(meta('mark'), ctMark)],
+      },
+    ],
+  },
+  sharedChain('forward'),
+  {
+    ...sharedChain('postrouting'),
+    rules: [
+      {
+        text: `oifname @${UPLINKS_SET} meta l4proto { tcp, udp, icmp } snat ip to ct mark . ip saddr map @${SNAT4_MAP}`,
+        expr: [
+          match(meta('oifname'), `@${UPLINKS_SET}`),
+          match(meta('l4proto'), { set: ['icmp', 'tcp', 'udp'] }),
+          {
+            snat: {
+              family: 'ip',
+              addr: mapLookup(byNetwork(payload('ip', 'saddr')), SNAT4_MAP),
+            },
+          },
+        ],
+      },
+      {
+        text: `oifname @${UPLINKS_SET} ct mark . ip6 saddr vmap @${SNAT6_VMAP}`,
+        expr: [
+          match(meta('oifname'), `@${UPLINKS_SET}`),
+          { vmap: { key: byNetwork(payload('ip6', 'saddr')), data: `@${SNAT6_VMAP}` } },
+        ],
+      },
+    ],
+  },
+  sharedChain('leakguard'),
+];
+
+/** The base chains of a mode, in the order natgw writes them. */
+export function baseChains(mode: NatTableMode): readonly BaseChain[] {
+  return mode === 'network' ? NETWORK_BASE_CHAINS : SHARED_BASE_CHAINS;
+}
+
+/** The named sets every table has, with their types. */
+export const EXPECTED_SETS: Readonly<Record<string, string>> = {
+  [UPLINKS_SET]: 'ifname',
+  [NICS4_SET]: 'ipv4_addr',
+  [NICS6_SET]: 'ipv6_addr',
+  [NATIPS4_SET]: 'ipv4_addr',
+  [NATIPS6_SET]: 'ipv6_addr',
+};
+
+/** A named map: its key and data types as written, and as `nft -j` reports them. */
+export interface MapDefinition {
+  readonly text: string;
+  readonly type: NftJson;
+  readonly map: string;
+}
+
+/** The named maps of a mode. */
+export function expectedMaps(mode: NatTableMode): Readonly<Record<string, MapDefinition>> {
+  if (mode === 'shared') {
+    return {
+      [SNAT4_MAP]: {
+        text: 'type ipv4_addr : interval ipv4_addr . inet_service',
+        type: 'ipv4_addr',
+        map: 'ipv4_addr . inet_service',
+      },
+      [NATIP6_MAP]: { text: 'type ipv6_addr : ipv6_addr', type: 'ipv6_addr', map: 'ipv6_addr' },
+      [SNAT6_VMAP]: { text: 'type ipv6_addr : verdict', type: 'ipv6_addr', map: 'verdict' },
+    };
+  }
   return {
-    text: `meta l4proto { tcp, udp, ipv6-icmp } snat ip6 to ip6 saddr map @${NATIP6_MAP} : ${port}-${endPort}`,
-    expr: snat6RangeRuleExpr(port === endPort ? port : { range: [port, endPort] }),
+    [NETID_MAP]: { text: 'type ifname : mark', type: 'ifname', map: 'mark' },
+    // `typeof` gives the data the ct zone's width; nft -j reports it as a plain integer.
+    [NETZONE_MAP]: { text: 'typeof iifname : ct zone', type: 'ifname', map: 'integer' },
+    [SNAT4_MAP]: {
+      text: 'type mark . ipv4_addr : interval ipv4_addr . inet_service',
+      type: ['mark', 'ipv4_addr'],
+      map: 'ipv4_addr . inet_service',
+    },
+    [NATIP6_MAP]: {
+      text: 'type mark . ipv6_addr : ipv6_addr',
+      type: ['mark', 'ipv6_addr'],
+      map: 'ipv6_addr',
+    },
+    [SNAT6_VMAP]: {
+      text: 'type mark . ipv6_addr : verdict',
+      type: ['mark', 'ipv6_addr'],
+      map: 'verdict',
+    },
+  };
+}
+
+/** The single rule of the chain for IPv6 slot port..endPort. */
+export function snat6RangeRule(
+  port: number,
+  endPort: number,
+  mode: NatTableMode = 'shared',
+): BaseRule {
+  const key = mode === 'network' ? 'ct mark . ip6 saddr' : 'ip6 saddr';
+  return {
+    text: `meta l4proto { tcp, udp, ipv6-icmp } snat ip6 to ${key} map @${NATIP6_MAP} : ${port}-${endPort}`,
+    expr: snat6RangeRuleExpr(port === endPort ? port : { range: [port, endPort] }, mode),
   };
 }
 
 /** snat6RangeRule's JSON with the port part left open, to read an edited range back. */
-export function snat6RangeRuleExpr(port: NftJson): NftJson[] {
+export function snat6RangeRuleExpr(port: NftJson, mode: NatTableMode = 'shared'): NftJson[] {
+  const saddr = payload('ip6', 'saddr');
   return [
     match(meta('l4proto'), { set: ['tcp', 'udp', 'ipv6-icmp'] }),
     {
       snat: {
         family: 'ip6',
-        addr: { map: { key: payload('ip6', 'saddr'), data: `@${NATIP6_MAP}` } },
+        addr: mapLookup(mode === 'network' ? byNetwork(saddr) : saddr, NATIP6_MAP),
         port,
       },
     },

@@ -25,13 +25,24 @@ export interface ProcessNftRunnerOptions {
 /** A runner that starts the real nft as a child process. */
 export function processNftRunner(options: ProcessNftRunnerOptions = {}): NftRunner {
   const nft = options.nftPath ?? 'nft';
-  const timeoutMs = options.timeoutMs ?? 120_000;
+  const [command, prefix] = options.netns
+    ? ['ip', ['netns', 'exec', options.netns, nft]]
+    : [nft, []];
+  return processRunner(command, prefix, options.timeoutMs);
+}
+
+/**
+ * A runner that starts `ip` (iproute2) as a child process, in the namespace when one is given
+ * (`ip -n <netns> ...`); same result shape as nft's.
+ */
+export function processIpRunner(options: Omit<ProcessNftRunnerOptions, 'nftPath'> = {}): NftRunner {
+  return processRunner('ip', options.netns ? ['-n', options.netns] : [], options.timeoutMs);
+}
+
+function processRunner(command: string, prefix: readonly string[], timeoutMs = 120_000): NftRunner {
   return (args, stdin) =>
     new Promise<NftResult>((resolve, reject) => {
-      const [command, argv] = options.netns
-        ? ['ip', ['netns', 'exec', options.netns, nft, ...args]]
-        : [nft, [...args]];
-      const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(command, [...prefix, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -57,7 +68,7 @@ export function processNftRunner(options: ProcessNftRunnerOptions = {}): NftRunn
           stderr: Buffer.concat(err).toString('utf8'),
         });
       });
-      // nft may exit before reading everything (a syntax error); its stderr says why.
+      // The tool may exit before reading everything (a syntax error); its stderr says why.
       child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? '');
     });

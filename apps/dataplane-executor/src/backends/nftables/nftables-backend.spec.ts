@@ -1,9 +1,5 @@
 import type { NatRule } from '@natgw/domain';
-import {
-  DataplaneApplyError,
-  DataplaneReadError,
-  DataplaneRulesRejectedError,
-} from '../dataplane-errors';
+import { DataplaneApplyError, DataplaneReadError } from '../dataplane-errors';
 import handEditedRules from './fixtures/hand-edited-rules.json';
 import healthy from './fixtures/healthy.json';
 import { NftablesBackend, NftablesConfigError } from './nftables-backend';
@@ -23,14 +19,16 @@ function fakeNft(reply: Partial<NftResult> | ((stdin?: string) => Partial<NftRes
   const calls: { args: readonly string[]; stdin?: string }[] = [];
   const runner: NftRunner = async (args, stdin) => {
     calls.push({ args, stdin });
-    return {
-      code: 0,
-      stdout: '',
-      stderr: '',
-      ...(typeof reply === 'function' ? reply(stdin) : reply),
-    };
+    const given = typeof reply === 'function' ? reply(stdin) : reply;
+    // Unless told otherwise, there is no table yet (the backend reads before its first apply).
+    const told = given.code !== undefined || given.stdout !== undefined;
+    const missing =
+      args[0] === '-j' && !told ? { code: 1, stderr: 'Error: No such file or directory\n' } : {};
+    return { code: 0, stdout: '', stderr: '', ...missing, ...given };
   };
-  return { calls, runner };
+  /** The transactions sent (reads left out). */
+  const writes = () => calls.filter((c) => c.args[0] === '-f');
+  return { calls, runner, writes };
 }
 
 const FULL = /^table inet natgw\ndelete table inet natgw\n/;
@@ -40,15 +38,18 @@ describe('NftablesBackend', () => {
     const nft = fakeNft();
     const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
     await backend.apply([rule]);
-    expect(nft.calls).toHaveLength(1);
-    expect(nft.calls[0]?.args).toEqual(['-f', '-']);
-    expect(nft.calls[0]?.stdin).toBe(backend.render([rule]));
-    expect(nft.calls[0]?.stdin).toMatch(/^table inet natgw\ndelete table inet natgw\n/);
+    // It reads what is in effect first (the incumbents), then sends one transaction.
+    expect(nft.calls.map((c) => c.args)).toEqual([
+      ['-j', 'list', 'table', 'inet', 'natgw'],
+      ['-f', '-'],
+    ]);
+    expect(nft.calls[1]?.stdin).toBe(backend.render([rule]));
+    expect(nft.calls[1]?.stdin).toMatch(/^table inet natgw\ndelete table inet natgw\n/);
   });
 
   it('turns a failed nft into DataplaneApplyError carrying its stderr', async () => {
     const stderr = 'Error: Could not process rule: Invalid argument\n';
-    const nft = fakeNft({ code: 1, stderr });
+    const nft = fakeNft((stdin) => (stdin === undefined ? {} : { code: 1, stderr }));
     const backend = new NftablesBackend({ uplinks: ['eth0'], netns: 'gw' }, nft.runner);
     const error = await backend.apply([rule]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataplaneApplyError);
@@ -56,14 +57,39 @@ describe('NftablesBackend', () => {
     expect((error as Error).message).toContain('Invalid argument');
   });
 
-  it('rejects two NICs with one private address before running nft', async () => {
+  it('programs every other NIC when two share a private address, and returns the newcomer', async () => {
     const nft = fakeNft();
     const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
     const twin = { ...rule, nicUid: 'nic-2', port: 2048, endPort: 3071 };
-    const error = await backend.apply([rule, twin]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DataplaneRulesRejectedError);
-    expect((error as Error).message).toContain('private IP 10.0.0.2 is also NIC nic-1');
-    expect(nft.calls).toEqual([]);
+    const third = { ...rule, nicUid: 'nic-3', privateIp: '10.0.0.3', port: 4096, endPort: 5119 };
+    const { rejected } = await backend.apply([rule, twin, third]);
+    expect(rejected).toEqual([
+      {
+        rule: twin,
+        reason: 'AddressConflict',
+        message: "NAT rule IPv4/nic-2: private IP 10.0.0.2 on this node is already NIC nic-1's",
+      },
+    ]);
+    expect(nft.writes()[0]?.stdin).toBe(backend.render([rule, third]));
+  });
+
+  it('rejects a rule whose uids do not fit an element comment, alone', async () => {
+    const nft = fakeNft();
+    const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+    const long = {
+      ...rule,
+      nicUid: 'x'.repeat(130),
+      privateIp: '10.0.0.9',
+      port: 4096,
+      endPort: 4097,
+    };
+    const { rejected } = await backend.apply([rule, long]);
+    expect(rejected.map((r) => [r.reason, r.message])).toEqual([
+      [
+        'InvalidRule',
+        `NAT rule IPv4/${'x'.repeat(130)}: nicUid and gatewayUid are too long for an nft element comment`,
+      ],
+    ]);
   });
 
   it('reads a missing table as empty, and other failures as DataplaneReadError', async () => {
@@ -130,9 +156,9 @@ describe('NftablesBackend', () => {
       await backend.apply([rule]);
       await backend.apply([rule, other]);
       await backend.apply([rule, other]);
-      expect(nft.calls).toHaveLength(2);
-      expect(nft.calls[0]?.stdin).toMatch(FULL);
-      expect(nft.calls[1]?.stdin).toBe(
+      expect(nft.writes()).toHaveLength(2);
+      expect(nft.writes()[0]?.stdin).toMatch(FULL);
+      expect(nft.writes()[1]?.stdin).toBe(
         'add element inet natgw snat4 { 10.0.0.3 comment "nic=nic-2 gw=gw-1" : 203.0.113.1 . 2048-3071 }\n' +
           'add element inet natgw nics4 { 10.0.0.3 }\n',
       );
@@ -147,7 +173,7 @@ describe('NftablesBackend', () => {
       const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
       await backend.apply([rule]);
       await backend.apply([rule, other]);
-      expect(nft.calls.map((c) => FULL.test(c.stdin ?? ''))).toEqual([true, false, true]);
+      expect(nft.writes().map((c) => FULL.test(c.stdin ?? ''))).toEqual([true, false, true]);
     });
 
     it('works from what read() found, and redefines after a read that found tampering', async () => {
@@ -174,8 +200,8 @@ describe('NftablesBackend', () => {
       const plain = new NftablesBackend({ uplinks: ['eth0'], incremental: false }, nft.runner);
       await plain.apply([rule]);
       await plain.apply([rule, other]);
-      expect(nft.calls.every((c) => FULL.test(c.stdin ?? ''))).toBe(true);
-      expect(nft.calls).toHaveLength(4);
+      expect(nft.writes().every((c) => FULL.test(c.stdin ?? ''))).toBe(true);
+      expect(nft.writes()).toHaveLength(4);
     });
   });
 });

@@ -1,25 +1,38 @@
 import {
   type NatRule,
-  type NatRuleProblem,
-  canonicalNatRule,
-  findNatRuleProblems,
+  type RejectedNatRule,
+  isVni,
   natRuleKey,
+  partitionNatRules,
   sameNatRule,
-  sortNatRules,
 } from '@natgw/domain';
 import type { DataplaneBackend, NatApplyResult } from '../dataplane-backend';
-import {
-  DataplaneApplyError,
-  DataplaneError,
-  DataplaneReadError,
-  DataplaneRulesRejectedError,
-} from '../dataplane-errors';
+import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../dataplane-errors';
 import { encodeNatElementComment } from './nat-element-comment';
-import type { NftJson } from './nat-table-layout';
-import { type NftRunner, processNftRunner } from './nft-runner';
-import { type NatTableInspection, parseNatRuleset } from './parse-nat-ruleset';
+import type { NatTableMode, NftJson } from './nat-table-layout';
+import {
+  type RoutingDump,
+  ROUTE_FAMILIES,
+  renderRoutingChanges,
+  renderRoutingRepair,
+  routingProblems,
+} from './network-routing';
+import { type NftRunner, processIpRunner, processNftRunner } from './nft-runner';
+import {
+  MAX_NETWORK_ID,
+  type NatTableInspection,
+  type NatTableProblem,
+  UNEXPECTED_CONTENT_NIC_UID,
+  parseNatRuleset,
+} from './parse-nat-ruleset';
 import { renderNatChanges } from './render-nat-changes';
-import { renderNatRuleset, renderRemoveTable } from './render-nat-ruleset';
+import {
+  type NatNetwork,
+  type NatTableLayout,
+  SHARED_LAYOUT,
+  renderNatRuleset,
+  renderRemoveTable,
+} from './render-nat-ruleset';
 
 /** Configuration of the nftables backend (DATAPLANE_NETNS, DATAPLANE_UPLINK). */
 export interface NftablesBackendOptions {
@@ -38,6 +51,13 @@ export interface NftablesBackendOptions {
    * applied, instead of redefining the table (true by default). Either way it is one transaction.
    */
   readonly incremental?: boolean;
+  /**
+   * DATAPLANE_NETWORK_INTERFACE: the name of a network's interface, with `{vni}` standing for the
+   * network's VNI (e.g. `vni{vni}`). Set, the table keeps networks apart (network mode: NAT keyed
+   * by network and private address, conntrack zones, marks and policy routing); unset, the node
+   * is one shared address space.
+   */
+  readonly networkInterface?: string;
 }
 
 /** The configuration was invalid; names the option. */
@@ -73,46 +93,63 @@ function validate(options: NftablesBackendOptions): void {
   if (new Set(options.uplinks).size !== options.uplinks.length) {
     throw new NftablesConfigError(`DATAPLANE_UPLINK names an interface twice`);
   }
-}
-
-/** Problems only this backend has: one namespace cannot tell two NICs with one address apart. */
-function nftablesProblems(rules: readonly NatRule[]): NatRuleProblem[] {
-  const problems: NatRuleProblem[] = [];
-  const byAddress = new Map<string, NatRule>();
-  for (const rule of rules) {
-    const key = natRuleKey(rule);
-    const address = `${rule.family}/${rule.privateIp}`;
-    const other = byAddress.get(address);
-    if (other) {
-      problems.push({
-        key,
-        message:
-          `NAT rule ${key}: private IP ${rule.privateIp} is also NIC ${other.nicUid}'s; ` +
-          'nftables matches NICs by source address, so they cannot share a node',
-      });
+  const template = options.networkInterface;
+  if (template !== undefined) {
+    const longest = template.replace('{vni}', '16777215');
+    if (template.split('{vni}').length !== 2 || !IFNAME.test(longest)) {
+      throw new NftablesConfigError(
+        `DATAPLANE_NETWORK_INTERFACE "${template}" must hold {vni} once and make interface ` +
+          `names of at most 15 characters of A-Z a-z 0-9 _ . @ - (with vni 16777215: "${longest}")`,
+      );
     }
-    byAddress.set(address, rule);
-    if (encodeNatElementComment(rule) === undefined) {
-      problems.push({
-        key,
-        message: `NAT rule ${key}: nicUid and gatewayUid are too long for an nft element comment`,
-      });
+    if (options.uplinks.some((uplink) => vniOfInterface(template, uplink) !== undefined)) {
+      throw new NftablesConfigError('DATAPLANE_UPLINK names a network interface');
     }
   }
-  return problems;
+}
+
+/** The interface name of network `vni`. */
+function interfaceOf(template: string, vni: number): string {
+  return template.replace('{vni}', String(vni));
+}
+
+/** The vni whose interface `ifname` is, or undefined. */
+function vniOfInterface(template: string, ifname: string): number | undefined {
+  const [head, tail] = template.split('{vni}') as [string, string];
+  if (!ifname.startsWith(head) || !ifname.endsWith(tail)) return undefined;
+  const digits = ifname.slice(head.length, ifname.length - tail.length);
+  if (!/^[1-9][0-9]{0,7}$/.test(digits)) return undefined;
+  const vni = Number(digits);
+  return isVni(vni) ? vni : undefined;
+}
+
+/** An nftables limit on single rules: the element comment must hold the uids. */
+function commentProblem(rule: NatRule): string | undefined {
+  return encodeNatElementComment(rule) === undefined
+    ? 'nicUid and gatewayUid are too long for an nft element comment'
+    : undefined;
+}
+
+/** A table natgw believes the kernel holds exactly. */
+interface KnownTable {
+  readonly rules: NatRule[];
+  readonly layout: NatTableLayout;
 }
 
 /**
  * natgw's NAT on Linux: one nftables table (family inet, `natgw` by default) that natgw owns
- * entirely and never looks beyond. Per-packet cost does not grow with the number of NICs: NICs
- * are set and map elements, never rules. Read-back parses `nft -j list table`. See
+ * entirely and never looks beyond, plus in network mode natgw's ip rules and routing tables.
+ * Per-packet cost does not grow with the number of NICs: NICs are set and map elements, never
+ * rules. Read-back parses `nft -j list table` (and `ip -j rule` / `ip -j route`). See
  * docs/dataplane.md.
  *
- * Every apply is one `nft -f` transaction. The first apply, and any apply after a failure or
- * after a read that found the table missing or tampered with, redefines the whole table. Otherwise
- * a small change is sent as element additions and deletions against the last state this backend
- * read back or applied; if that state is no longer what the kernel holds, nft refuses the
- * transaction and the backend falls back to redefining the table. Drift that a transaction cannot
+ * Every apply programs every valid rule (partitionNatRules, incumbent wins) and returns the rest.
+ * It is one `nft -f` transaction. The first apply, and any apply after a failure or after a read
+ * that found the table missing or tampered with, redefines the whole table. Otherwise a small
+ * change is sent as element additions and deletions against the last state this backend read
+ * back or applied; if that state is no longer what the kernel holds, nft refuses the transaction
+ * and the backend falls back to redefining the table. Routing is synced the same way: small
+ * changes against the known state, otherwise read and repaired. Drift that a transaction cannot
  * notice is found by the next read(), which is the authority.
  */
 export class NftablesBackend implements DataplaneBackend {
@@ -120,18 +157,32 @@ export class NftablesBackend implements DataplaneBackend {
   readonly table: string;
   readonly uplinks: readonly string[];
   readonly netns: string | undefined;
+  /** DATAPLANE_NETWORK_INTERFACE; undefined in shared mode. */
+  readonly networkInterface: string | undefined;
   private readonly run: NftRunner;
+  private readonly ip: NftRunner;
   private readonly incremental: boolean;
-  /** Canonical rules the table is believed to hold exactly; undefined when unknown. */
-  private known: NatRule[] | undefined;
-  /** Calls run one at a time so that `known` always matches the last transaction. */
+  /** The table the kernel is believed to hold exactly; undefined when unknown. */
+  private known: KnownTable | undefined;
+  /** Network mode: the networks whose routing is believed exactly right; undefined when unknown. */
+  private knownRouting: ReadonlyMap<number, NatNetwork> | undefined;
+  /**
+   * Network mode: the id of each network on the node, as last read back or applied. Ids stay
+   * stable while a network has NICs here, across restarts (read back from the table), because
+   * conntrack entries carry them.
+   */
+  private networks: ReadonlyMap<number, NatNetwork> | undefined;
+  /** The rules last seen in effect (read back or applied): the incumbents of the next apply. */
+  private incumbents: NatRule[] | undefined;
+  /** Calls run one at a time so that the known state always matches the last transaction. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(options: NftablesBackendOptions, runner?: NftRunner) {
+  constructor(options: NftablesBackendOptions, runner?: NftRunner, ipRunner?: NftRunner) {
     validate(options);
     this.table = options.table ?? 'natgw';
     this.uplinks = [...options.uplinks];
     this.netns = options.netns;
+    this.networkInterface = options.networkInterface;
     this.incremental = options.incremental ?? true;
     this.run =
       runner ??
@@ -140,6 +191,7 @@ export class NftablesBackend implements DataplaneBackend {
         nftPath: options.nftPath,
         timeoutMs: options.timeoutMs,
       });
+    this.ip = ipRunner ?? processIpRunner({ netns: options.netns, timeoutMs: options.timeoutMs });
   }
 
   /** "table inet natgw (netns gw)", for messages. */
@@ -147,36 +199,46 @@ export class NftablesBackend implements DataplaneBackend {
     return `table inet ${this.table}${this.netns ? ` (netns ${this.netns})` : ''}`;
   }
 
-  /** The full ruleset text for `desired`; throws DataplaneRulesRejectedError. */
+  private get mode(): NatTableMode {
+    return this.networkInterface === undefined ? 'shared' : 'network';
+  }
+
+  /**
+   * The full ruleset text for the programmable part of `desired` (network interfaces assumed
+   * present, network ids as this backend knows them).
+   */
   render(desired: readonly NatRule[]): string {
-    const rules = sortNatRules(this.validated(desired));
-    return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks });
+    const { accepted } = this.partition(desired, this.incumbents ?? [], undefined);
+    const { rules, layout } = this.laidOut(accepted, []);
+    return renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }, layout);
   }
 
   async apply(desired: readonly NatRule[]): Promise<NatApplyResult> {
-    const rules = this.validated(desired);
-    await this.serialized(async () => {
-      const known = this.known;
-      if (this.incremental && known && isSmallChange(known, rules)) {
-        const changes = renderNatChanges(known, rules, this.table);
-        if (changes === '') return;
-        this.known = undefined;
-        const result = await this.run(['-f', '-'], changes);
-        if (result.code === 0) {
-          this.known = rules;
-          return;
-        }
-        // The table is not what we believed (edited, deleted, rebooted): redefine it.
-      }
-      await this.replaceTable(rules);
-    });
-    return { rejected: [] };
+    return this.serialized(() => this.applyNow(desired));
   }
 
-  /** Redefines the whole table in one transaction, whatever the backend believes it holds. */
-  async applyFull(desired: readonly NatRule[]): Promise<void> {
-    const rules = this.validated(desired);
-    await this.serialized(() => this.replaceTable(rules));
+  /** apply(), redefining the whole table and repairing routing whatever the backend believes. */
+  async applyFull(desired: readonly NatRule[]): Promise<NatApplyResult> {
+    return this.serialized(() => {
+      this.known = undefined;
+      this.knownRouting = undefined;
+      return this.applyNow(desired);
+    });
+  }
+
+  private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
+    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
+    if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
+      // First apply since start: what is in effect keeps its place, networks keep their ids.
+      this.remember((await this.readTable(false)).inspection, false);
+    }
+    const partition = this.partition(desired, this.incumbents ?? [], present);
+    const rejected = [...partition.rejected];
+    const { rules, layout } = this.laidOut(partition.accepted, rejected);
+    await this.applyTable(rules, layout);
+    if (layout.mode === 'network') await this.syncRouting(layout.networks);
+    this.incumbents = rules;
+    return { rejected };
   }
 
   async read(): Promise<NatRule[]> {
@@ -186,9 +248,8 @@ export class NftablesBackend implements DataplaneBackend {
   /** read() with the detail: whether the table exists, and every problem found in it. */
   async inspect(): Promise<NatTableInspection> {
     return this.serialized(async () => {
-      const inspection = await this.readTable();
-      this.known =
-        inspection.present && inspection.problems.length === 0 ? inspection.rules : undefined;
+      const { inspection, routingClean } = await this.readTable(true);
+      this.remember(inspection, routingClean);
       return inspection;
     });
   }
@@ -196,34 +257,239 @@ export class NftablesBackend implements DataplaneBackend {
   async remove(): Promise<void> {
     await this.serialized(async () => {
       this.known = undefined;
+      this.knownRouting = undefined;
       await this.transact(renderRemoveTable(this.table));
+      if (this.mode === 'network') await this.repairRouting(new Map());
     });
   }
 
-  /** Canonical copies of valid rules (in the caller's order); throws when any is invalid. */
-  private validated(desired: readonly NatRule[]): NatRule[] {
-    const rules = desired.map(canonicalNatRule);
-    const problems = [...findNatRuleProblems(rules), ...nftablesProblems(rules)];
-    if (problems.length > 0) throw new DataplaneRulesRejectedError(this.name, problems);
-    return rules;
+  private partition(
+    desired: readonly NatRule[],
+    incumbents: readonly NatRule[],
+    present: ReadonlySet<string> | undefined,
+  ) {
+    const template = this.networkInterface;
+    return partitionNatRules(desired, {
+      addressSpace: template === undefined ? 'node' : 'network',
+      incumbents,
+      networkPresent:
+        template === undefined || present === undefined
+          ? undefined
+          : (vni) => present.has(interfaceOf(template, vni)),
+      dataplaneProblem: commentProblem,
+    });
   }
 
-  private async replaceTable(rules: NatRule[]): Promise<void> {
+  /**
+   * The accepted rules with their layout: in network mode every network keeps the id it has;
+   * a new one takes the first free id after the highest in use (so a recently freed id, whose
+   * connections may still be in conntrack, is reused as late as possible). Rules of networks no
+   * id is left for are moved to `rejected`.
+   */
+  private laidOut(
+    accepted: NatRule[],
+    rejected: RejectedNatRule[],
+  ): { rules: NatRule[]; layout: NatTableLayout } {
+    const template = this.networkInterface;
+    if (template === undefined) return { rules: accepted, layout: SHARED_LAYOUT };
+    const wanted = [...new Set(accepted.map((r) => r.vni as number))].sort((a, b) => a - b);
+    const before = this.networks ?? new Map<number, NatNetwork>();
+    const networks = new Map<number, NatNetwork>();
+    const used = new Set<number>();
+    for (const vni of wanted) {
+      const old = before.get(vni);
+      if (old) {
+        networks.set(vni, { vni, id: old.id, ifname: interfaceOf(template, vni) });
+        used.add(old.id);
+      }
+    }
+    let next = Math.max(0, ...[...before.values()].map((n) => n.id), ...used);
+    for (const vni of wanted) {
+      if (networks.has(vni)) continue;
+      let id: number | undefined;
+      for (let tries = 0; tries < MAX_NETWORK_ID; tries += 1) {
+        next = (next % MAX_NETWORK_ID) + 1;
+        if (!used.has(next)) {
+          id = next;
+          break;
+        }
+      }
+      if (id === undefined) continue;
+      used.add(id);
+      networks.set(vni, { vni, id, ifname: interfaceOf(template, vni) });
+    }
+    const rules: NatRule[] = [];
+    for (const rule of accepted) {
+      if (networks.has(rule.vni as number)) rules.push(rule);
+      else {
+        rejected.push({
+          rule,
+          reason: 'InvalidRule',
+          message: `NAT rule ${natRuleKey(rule)}: no network id is left on this node for vni ${String(rule.vni)} (at most ${MAX_NETWORK_ID} networks)`,
+        });
+      }
+    }
+    return { rules, layout: { mode: 'network', networks } };
+  }
+
+  /** Takes what a read found as the backend's belief about the kernel. */
+  /**
+   * Takes what a read found as the backend's belief about the kernel. `routingClean` is undefined
+   * when the read did not look at routing (then only incumbents and network ids are taken).
+   */
+  private remember(inspection: NatTableInspection, routingClean: boolean | undefined): void {
+    const clean = inspection.present && inspection.problems.length === 0;
+    const layout: NatTableLayout =
+      this.mode === 'network' ? { mode: 'network', networks: inspection.networks } : SHARED_LAYOUT;
+    if (routingClean !== undefined) {
+      this.known = clean ? { rules: inspection.rules, layout } : undefined;
+      this.knownRouting =
+        this.mode === 'network' && inspection.present && routingClean
+          ? inspection.networks
+          : undefined;
+    }
+    this.incumbents = inspection.rules.filter((r) => r.nicUid !== UNEXPECTED_CONTENT_NIC_UID);
+    // A table deleted by hand says nothing about ids still in conntrack: keep the ones we had.
+    if (inspection.present || !this.networks) this.networks = new Map(inspection.networks);
+  }
+
+  private async applyTable(rules: NatRule[], layout: NatTableLayout): Promise<void> {
+    const known = this.known;
+    if (
+      this.incremental &&
+      known &&
+      known.layout.mode === layout.mode &&
+      isSmallChange(known.rules, rules)
+    ) {
+      const changes = renderNatChanges(known.rules, rules, this.table, known.layout, layout);
+      if (changes === '') {
+        this.networks = layoutNetworks(layout);
+        return;
+      }
+      this.known = undefined;
+      const result = await this.run(['-f', '-'], changes);
+      if (result.code === 0) {
+        this.known = { rules, layout };
+        this.networks = layoutNetworks(layout);
+        return;
+      }
+      // The table is not what we believed (edited, deleted, rebooted): redefine it.
+    }
     this.known = undefined;
-    const text = renderNatRuleset(sortNatRules(rules), {
-      table: this.table,
-      uplinks: this.uplinks,
-    });
+    const text = renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }, layout);
     await this.transact(text);
-    this.known = rules;
+    this.known = { rules, layout };
+    this.networks = layoutNetworks(layout);
   }
 
-  private async readTable(): Promise<NatTableInspection> {
+  /** Network mode: makes natgw's ip rules and routing tables exactly those of `networks`. */
+  private async syncRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
+    const known = this.knownRouting;
+    this.knownRouting = undefined;
+    if (known) {
+      const changes = renderRoutingChanges(known, networks);
+      if (await this.runIpBatches(changes)) {
+        this.knownRouting = networks;
+        return;
+      }
+      // Not what we believed: read and repair.
+    }
+    await this.repairRouting(networks);
+    this.knownRouting = networks;
+  }
+
+  private async repairRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
+    const repair = renderRoutingRepair(await this.readRouting(), networks);
+    const failure = await this.runIpBatches(repair);
+    if (failure !== true) {
+      throw new DataplaneApplyError(
+        this.name,
+        `routing of ${this.target}`,
+        failure.code,
+        failure.stderr,
+      );
+    }
+  }
+
+  /** Runs the per-family ip batches; true when all succeeded, else the first failure. */
+  private async runIpBatches(
+    batches: Readonly<Record<'IPv4' | 'IPv6', string>>,
+  ): Promise<true | { code: number | null; stderr: string }> {
+    for (const family of ROUTE_FAMILIES) {
+      const text = batches[family];
+      if (text === '') continue;
+      const flag = family === 'IPv4' ? '-4' : '-6';
+      const result = await this.ip([flag, '-force', '-batch', '-'], text);
+      if (result.code !== 0) return { code: result.code, stderr: result.stderr };
+    }
+    return true;
+  }
+
+  private async readRouting(): Promise<RoutingDump> {
+    const dump = async (args: string[]) => {
+      const result = await this.ip(['-j', ...args]);
+      if (result.code !== 0) {
+        throw new DataplaneReadError(
+          this.name,
+          `routing of ${this.target}`,
+          result.stderr || `exit ${result.code}`,
+        );
+      }
+      try {
+        return JSON.parse(result.stdout || '[]') as unknown;
+      } catch (error) {
+        throw new DataplaneReadError(
+          this.name,
+          `routing of ${this.target}`,
+          `ip -j printed no JSON: ${String(error)}`,
+        );
+      }
+    };
+    const [rules4, rules6, routes4, routes6] = await Promise.all([
+      dump(['-4', 'rule', 'show']),
+      dump(['-6', 'rule', 'show']),
+      dump(['-4', 'route', 'show', 'table', 'all']),
+      dump(['-6', 'route', 'show', 'table', 'all']),
+    ]);
+    return { rules: { IPv4: rules4, IPv6: rules6 }, routes: { IPv4: routes4, IPv6: routes6 } };
+  }
+
+  /** The names of the interfaces in the namespace. */
+  private async listInterfaces(): Promise<Set<string>> {
+    const result = await this.ip(['-j', 'link', 'show']);
+    if (result.code !== 0) {
+      throw new DataplaneReadError(
+        this.name,
+        `interfaces of ${this.target}`,
+        result.stderr || `exit ${result.code}`,
+      );
+    }
+    const links = JSON.parse(result.stdout || '[]') as { ifname?: unknown }[];
+    return new Set(links.map((l) => l.ifname).filter((n): n is string => typeof n === 'string'));
+  }
+
+  /**
+   * Reads the table back (and in network mode with `withRouting`, natgw's routing; routingClean
+   * says whether it was exactly right, and is undefined when it was not read).
+   */
+  private async readTable(
+    withRouting: boolean,
+  ): Promise<{ inspection: NatTableInspection; routingClean: boolean | undefined }> {
+    const template = this.networkInterface;
+    const routing = withRouting && template !== undefined ? await this.readRouting() : undefined;
+    let routingFound: NatTableProblem[] = [];
     const result = await this.run(['-j', 'list', 'table', 'inet', this.table]);
     if (result.code !== 0) {
       // nft says ENOENT in words when the table is not there: that is a state, not a failure.
       if (result.code === 1 && /^Error: No such file or directory$/m.test(result.stderr)) {
-        return { present: false, rules: [], ineffective: [], problems: [] };
+        const inspection = {
+          present: false,
+          rules: [],
+          ineffective: [],
+          problems: [],
+          networks: new Map(),
+        };
+        return { inspection, routingClean: withRouting ? false : undefined };
       }
       throw new DataplaneReadError(this.name, this.target, result.stderr || `exit ${result.code}`);
     }
@@ -237,7 +503,18 @@ export class NftablesBackend implements DataplaneBackend {
         `nft -j printed no JSON: ${String(error)}`,
       );
     }
-    return parseNatRuleset(document, { table: this.table, uplinks: this.uplinks });
+    const inspection = parseNatRuleset(
+      document,
+      { table: this.table, uplinks: this.uplinks },
+      template === undefined
+        ? { mode: 'shared' }
+        : { mode: 'network', vniOf: (ifname) => vniOfInterface(template, ifname) },
+      (networks) => {
+        routingFound = routing ? routingProblems(routing, networks) : [];
+        return routingFound;
+      },
+    );
+    return { inspection, routingClean: withRouting ? routingFound.length === 0 : undefined };
   }
 
   private async transact(ruleset: string): Promise<void> {
@@ -252,6 +529,10 @@ export class NftablesBackend implements DataplaneBackend {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function layoutNetworks(layout: NatTableLayout): ReadonlyMap<number, NatNetwork> {
+  return layout.mode === 'network' ? layout.networks : new Map();
 }
 
 /** Whether element edits are worth it: a full redefinition is simpler for big changes. */

@@ -66,6 +66,7 @@ describe('parseNatRuleset', () => {
     const onlyMeta = { nftables: [{ metainfo: { version: '1.0.6', json_schema_version: 1 } }] };
     expect(parseNatRuleset(onlyMeta, target)).toEqual({
       present: false,
+      networks: new Map(),
       rules: [],
       ineffective: [],
       problems: [],

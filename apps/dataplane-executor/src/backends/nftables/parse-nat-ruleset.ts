@@ -1,20 +1,28 @@
 import { type NatRule, sortNatRules } from '@natgw/domain';
 import { decodeNatElementComment } from './nat-element-comment';
 import {
-  BASE_CHAINS,
+  EXPECTED_SETS,
   NATIP6_MAP,
   NATIPS4_SET,
   NATIPS6_SET,
+  NETID_MAP,
+  NETZONE_MAP,
   NICS4_SET,
   NICS6_SET,
+  type NatTableMode,
   type NftJson,
   SNAT4_MAP,
   SNAT6_VMAP,
   UPLINKS_SET,
+  baseChains,
+  expectedMaps,
   parseSnat6RangeChainName,
   snat6RangeRuleExpr,
 } from './nat-table-layout';
-import type { NatTableTarget } from './render-nat-ruleset';
+import type { NatNetwork, NatTableTarget } from './render-nat-ruleset';
+
+/** The largest network id natgw uses: conntrack zones are 16 bits. */
+export const MAX_NETWORK_ID = 65_535;
 
 /** Prefix of the nicUid of a NAT element natgw did not label (added by hand). */
 export const UNLABELLED_NIC_PREFIX = 'unlabelled:';
@@ -31,11 +39,15 @@ export const UNEXPECTED_CONTENT_NIC_UID = 'nftables:unexpected-content';
 export interface NatTableProblem {
   /**
    * `table`: every rule is suspect (a base chain, a set definition or the uplinks differ);
-   * `stray`: content no rule accounts for, which breaks no rule by itself; otherwise the one rule
-   * of that private address.
+   * `stray`: content no rule accounts for, which breaks no rule by itself; `{ vni }`: every rule
+   * of that network (network mode: its id, zone or routing); otherwise the one rule whose map
+   * elements have that key (`10.0.0.2`, or `7 . 10.0.0.2` in network mode).
    */
   readonly scope:
-    'table' | 'stray' | { readonly family: 'IPv4' | 'IPv6'; readonly privateIp: string };
+    | 'table'
+    | 'stray'
+    | { readonly vni: number }
+    | { readonly family: 'IPv4' | 'IPv6'; readonly element: string };
   readonly message: string;
 }
 
@@ -48,6 +60,8 @@ export interface NatTableInspection {
   /** Rules found in the maps that are not in effect because of a problem. */
   readonly ineffective: NatRule[];
   readonly problems: NatTableProblem[];
+  /** Network mode: the networks whose netid and netzone entries agree, by vni. */
+  readonly networks: Map<number, NatNetwork>;
 }
 
 type JsonObject = { [key: string]: NftJson };
@@ -166,33 +180,27 @@ function natRule(
   privateIp: string,
   natIp: string,
   ports: { port: number; endPort: number },
+  network: NatNetwork | undefined,
 ): NatRule {
   const decoded =
     element.comment === undefined ? undefined : decodeNatElementComment(element.comment);
   const nicUid = decoded?.nicUid ?? `${UNLABELLED_NIC_PREFIX}${privateIp}`;
   const gatewayUid = decoded?.gatewayUid ?? '';
   const { port, endPort } = ports;
-  const rule = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
-  return decoded?.nicName ? { ...rule, nicName: decoded.nicName } : rule;
+  const rule: NatRule = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
+  // Network mode: the network the element is keyed by; shared mode: what the comment recorded.
+  const vni = network ? network.vni : decoded?.vni;
+  const withVni = vni === undefined ? rule : { ...rule, vni };
+  return decoded?.nicName ? { ...withVni, nicName: decoded.nicName } : withVni;
 }
 
 type Report = (scope: NatTableProblem['scope'], message: string) => void;
 
-const EXPECTED_SETS: Readonly<Record<string, string>> = {
-  [UPLINKS_SET]: 'ifname',
-  [NICS4_SET]: 'ipv4_addr',
-  [NICS6_SET]: 'ipv6_addr',
-  [NATIPS4_SET]: 'ipv4_addr',
-  [NATIPS6_SET]: 'ipv6_addr',
-};
-
-const EXPECTED_MAPS: Readonly<Record<string, readonly [string, string]>> = {
-  [SNAT4_MAP]: ['ipv4_addr', 'ipv4_addr . inet_service'],
-  [NATIP6_MAP]: ['ipv6_addr', 'ipv6_addr'],
-  [SNAT6_VMAP]: ['ipv6_addr', 'verdict'],
-};
-
-function checkDefinitions(c: Collected, report: Report): Map<string, Set<string>> {
+function checkDefinitions(
+  c: Collected,
+  mode: NatTableMode,
+  report: Report,
+): Map<string, Set<string>> {
   const members = new Map<string, Set<string>>();
   for (const [name, type] of Object.entries(EXPECTED_SETS)) {
     const set = c.sets.get(name);
@@ -209,20 +217,26 @@ function checkDefinitions(c: Collected, report: Report): Map<string, Set<string>
   for (const name of c.sets.keys()) {
     if (!(name in EXPECTED_SETS)) report('stray', `unexpected set ${name}`);
   }
-  for (const [name, [type, data]] of Object.entries(EXPECTED_MAPS)) {
+  const maps = expectedMaps(mode);
+  for (const [name, definition] of Object.entries(maps)) {
     const map = c.maps.get(name);
-    if (!map || map.type !== type || map.map !== data || map.flags !== undefined) {
-      report('table', `map ${name} is missing or is not ${type} : ${data}`);
+    if (
+      !map ||
+      canonicalNftJson(map.type ?? null) !== canonicalNftJson(definition.type) ||
+      map.map !== definition.map ||
+      map.flags !== undefined
+    ) {
+      report('table', `map ${name} is missing or is not ${definition.text}`);
     }
   }
   for (const name of c.maps.keys()) {
-    if (!(name in EXPECTED_MAPS)) report('stray', `unexpected map ${name}`);
+    if (!(name in maps)) report('stray', `unexpected map ${name}`);
   }
   return members;
 }
 
-function checkBaseChains(c: Collected, report: Report): void {
-  for (const base of BASE_CHAINS) {
+function checkBaseChains(c: Collected, mode: NatTableMode, report: Report): void {
+  for (const base of baseChains(mode)) {
     const chain = c.chains.get(base.name);
     if (
       !chain ||
@@ -245,9 +259,10 @@ function checkBaseChains(c: Collected, report: Report): void {
 /** The IPv6 range chains whose one rule has natgw's shape, with the range that rule uses. */
 function readRangeChains(
   c: Collected,
+  mode: NatTableMode,
   report: Report,
 ): Map<string, { port: number; endPort: number }> {
-  const baseNames = new Set(BASE_CHAINS.map((b) => b.name));
+  const baseNames = new Set(baseChains(mode).map((b) => b.name));
   const ranges = new Map<string, { port: number; endPort: number }>();
   for (const [name, chain] of c.chains) {
     if (baseNames.has(name)) continue;
@@ -267,7 +282,7 @@ function readRangeChains(
     if (
       ports &&
       portJson !== undefined &&
-      canonicalNftJson(expr) === canonicalNftJson(snat6RangeRuleExpr(portJson))
+      canonicalNftJson(expr) === canonicalNftJson(snat6RangeRuleExpr(portJson, mode))
     ) {
       ranges.set(name, ports);
     }
@@ -278,29 +293,124 @@ function readRangeChains(
   return ranges;
 }
 
-function readIpv4Rules(c: Collected, sets: Map<string, Set<string>>, report: Report): NatRule[] {
+/** Where a map element's key points: a private address, in network mode within a network. */
+interface ElementKey {
+  /** The key as natgw writes it: `10.0.0.2`, or `7 . 10.0.0.2`. */
+  readonly text: string;
+  readonly privateIp: string;
+  readonly network?: NatNetwork;
+}
+
+/**
+ * Reads the networks of netid and netzone (network mode); they must agree exactly. `sound` are
+ * the networks in effect; `named` also holds those with a problem (so that their elements are
+ * still read as theirs, not in effect), except where an id is ambiguous.
+ */
+function readNetworks(
+  c: Collected,
+  vniOf: (ifname: string) => number | undefined,
+  report: Report,
+): { sound: Map<number, NatNetwork>; named: Map<number, NatNetwork> } {
+  const entries = (name: string) => {
+    const map = c.maps.get(name);
+    const out = new Map<string, number>();
+    for (const element of map ? elementsOf(map, true) : []) {
+      if (typeof element.key === 'string' && typeof element.value === 'number') {
+        out.set(element.key, element.value);
+      } else report('stray', `${name} has an element natgw does not write`);
+    }
+    return out;
+  };
+  const ids = entries(NETID_MAP);
+  const zones = entries(NETZONE_MAP);
+  const sound = new Map<number, NatNetwork>();
+  const named = new Map<number, NatNetwork>();
+  const ifnameOfId = new Map<number, string>();
+  const ambiguous = new Set<number>();
+  for (const [ifname, id] of ids) {
+    const vni = vniOf(ifname);
+    if (vni === undefined) {
+      report('stray', `${NETID_MAP} names ${ifname}, which is no network's interface`);
+      continue;
+    }
+    if (!Number.isInteger(id) || id < 1 || id > MAX_NETWORK_ID) {
+      report({ vni }, `${NETID_MAP}[${ifname}] is ${id}, not a network id in 1..${MAX_NETWORK_ID}`);
+      continue;
+    }
+    const network = { vni, id, ifname };
+    const other = ifnameOfId.get(id);
+    if (other !== undefined) {
+      const otherVni = vniOf(other) as number;
+      report({ vni }, `${ifname} and ${other} share network id ${id}`);
+      report({ vni: otherVni }, `${ifname} and ${other} share network id ${id}`);
+      ambiguous.add(id);
+      sound.delete(otherVni);
+      continue;
+    }
+    ifnameOfId.set(id, ifname);
+    named.set(vni, network);
+    if (zones.get(ifname) !== id) {
+      report({ vni }, `${NETZONE_MAP}[${ifname}] is not ${NETID_MAP}[${ifname}] (${id})`);
+      continue;
+    }
+    sound.set(vni, network);
+  }
+  for (const [vni, network] of named) if (ambiguous.has(network.id)) named.delete(vni);
+  for (const ifname of zones.keys()) {
+    if (!ids.has(ifname))
+      report('stray', `${NETZONE_MAP} names ${ifname}, which ${NETID_MAP} does not`);
+  }
+  return { sound, named };
+}
+
+/** Reads map element keys as the mode writes them. */
+function elementKeyReader(
+  mode: NatTableMode,
+  networks: Map<number, NatNetwork>,
+): (key: NftJson) => ElementKey | undefined {
+  if (mode === 'shared') {
+    return (key) => (typeof key === 'string' ? { text: key, privateIp: key } : undefined);
+  }
+  const byId = new Map([...networks.values()].map((n) => [n.id, n]));
+  return (key) => {
+    const concat = isObject(key) ? key.concat : undefined;
+    if (!Array.isArray(concat) || concat.length !== 2) return undefined;
+    const [id, privateIp] = concat;
+    if (typeof id !== 'number' || typeof privateIp !== 'string') return undefined;
+    const network = byId.get(id);
+    return network ? { text: `${id} . ${privateIp}`, privateIp, network } : undefined;
+  };
+}
+
+function readIpv4Rules(
+  c: Collected,
+  sets: Map<string, Set<string>>,
+  readKey: (key: NftJson) => ElementKey | undefined,
+  report: Report,
+): NatRule[] {
   const found: NatRule[] = [];
   const map = c.maps.get(SNAT4_MAP);
   const nics = sets.get(NICS4_SET) ?? new Set();
   const natIps = sets.get(NATIPS4_SET) ?? new Set();
   for (const element of map ? elementsOf(map, true) : []) {
-    if (typeof element.key !== 'string') {
+    const key = readKey(element.key);
+    if (!key) {
       report(
         'stray',
         `${SNAT4_MAP} has a key natgw does not write: ${canonicalNftJson(element.key)}`,
       );
       continue;
     }
-    const privateIp = element.key;
+    const { privateIp } = key;
     const concat = isObject(element.value) ? element.value.concat : undefined;
     const natIp = Array.isArray(concat) ? concat[0] : undefined;
     const ports = Array.isArray(concat) && concat.length === 2 ? portRange(concat[1]) : undefined;
-    const scope = { family: 'IPv4', privateIp } as const;
+    const scope = { family: 'IPv4', element: key.text } as const;
     if (typeof natIp !== 'string' || !ports) {
-      report(scope, `${SNAT4_MAP}[${privateIp}] is not "<nat ip> . <port range>"`);
+      report(scope, `${SNAT4_MAP}[${key.text}] is not "<nat ip> . <port range>"`);
       continue;
     }
-    found.push(natRule(element, 'IPv4', privateIp, natIp, ports));
+    found.push(natRule(element, 'IPv4', privateIp, natIp, ports, key.network));
     if (!nics.has(privateIp)) report(scope, `${privateIp} is not in set ${NICS4_SET}`);
     if (!natIps.has(natIp)) report(scope, `${natIp} is not in set ${NATIPS4_SET}`);
   }
@@ -311,14 +421,15 @@ function readIpv6Rules(
   c: Collected,
   sets: Map<string, Set<string>>,
   ranges: Map<string, { port: number; endPort: number }>,
+  readKey: (key: NftJson) => ElementKey | undefined,
   report: Report,
 ): NatRule[] {
   const natIpOf = new Map<string, string>();
   const natip6 = c.maps.get(NATIP6_MAP);
   for (const element of natip6 ? elementsOf(natip6, true) : []) {
-    if (typeof element.key === 'string' && typeof element.value === 'string') {
-      natIpOf.set(element.key, element.value);
-    } else report('stray', `${NATIP6_MAP} has an element natgw does not write`);
+    const key = readKey(element.key);
+    if (key && typeof element.value === 'string') natIpOf.set(key.text, element.value);
+    else report('stray', `${NATIP6_MAP} has an element natgw does not write`);
   }
   const nics = sets.get(NICS6_SET) ?? new Set();
   const natIps = sets.get(NATIPS6_SET) ?? new Set();
@@ -327,26 +438,27 @@ function readIpv6Rules(
   const vmapKeys = new Set<string>();
   const vmap = c.maps.get(SNAT6_VMAP);
   for (const element of vmap ? elementsOf(vmap, true) : []) {
-    if (typeof element.key !== 'string') {
+    const key = readKey(element.key);
+    if (!key) {
       report(
         'stray',
         `${SNAT6_VMAP} has a key natgw does not write: ${canonicalNftJson(element.key)}`,
       );
       continue;
     }
-    const privateIp = element.key;
-    vmapKeys.add(privateIp);
-    const scope = { family: 'IPv6', privateIp } as const;
+    const { privateIp } = key;
+    vmapKeys.add(key.text);
+    const scope = { family: 'IPv6', element: key.text } as const;
     const jump = isObject(element.value) ? element.value.jump : undefined;
     const chain = isObject(jump) && typeof jump.target === 'string' ? jump.target : undefined;
     if (chain !== undefined) usedChains.add(chain);
     const ports = chain === undefined ? undefined : ranges.get(chain);
-    const natIp = natIpOf.get(privateIp);
+    const natIp = natIpOf.get(key.text);
     if (!ports || natIp === undefined) {
-      report(scope, `${SNAT6_VMAP}[${privateIp}] does not lead to a NAT IP and a port range`);
+      report(scope, `${SNAT6_VMAP}[${key.text}] does not lead to a NAT IP and a port range`);
       continue;
     }
-    found.push(natRule(element, 'IPv6', privateIp, natIp, ports));
+    found.push(natRule(element, 'IPv6', privateIp, natIp, ports, key.network));
     if (!nics.has(privateIp)) report(scope, `${privateIp} is not in set ${NICS6_SET}`);
     if (!natIps.has(natIp)) report(scope, `${natIp} is not in set ${NATIPS6_SET}`);
   }
@@ -386,41 +498,83 @@ function reportStrayMembers(
   check(NATIPS6_SET, of('IPv6', 'natIp'));
 }
 
+/** How to read a table: its mode, and in network mode which interface names are networks'. */
+export interface NatTableReading {
+  readonly mode: NatTableMode;
+  /** Network mode: the vni of a network interface name, or undefined for any other name. */
+  readonly vniOf?: (ifname: string) => number | undefined;
+}
+
 /**
  * Reads `nft -j list table inet <table>` output back into NAT rules. A rule is in effect only when
  * everything it depends on is exactly as natgw renders it: its map element, its IPv6 range chain,
- * its addresses in the filter sets, the set definitions, the uplinks and the base chains. A rule
- * that is not in effect is left out of `rules`, so a diff reports it missing (or changed, when a
- * hand-edited variant is readable). Whenever there is any problem, `rules` also holds the
- * UNEXPECTED_CONTENT marker, so a diff shows even drift that touches no rule (a stray element).
+ * its addresses in the filter sets, the set definitions, the uplinks and the base chains, and in
+ * network mode its network's netid and netzone entries (which must agree). A rule that is not in
+ * effect is left out of `rules`, so a diff reports it missing (or changed, when a hand-edited
+ * variant is readable). Whenever there is any problem, `rules` also holds the UNEXPECTED_CONTENT
+ * marker, so a diff shows even drift that touches no rule (a stray element). `extraProblems` of
+ * the networks read (e.g. their routing, which lives outside nftables) count like the table's own.
  */
-export function parseNatRuleset(document: NftJson, target: NatTableTarget): NatTableInspection {
+export function parseNatRuleset(
+  document: NftJson,
+  target: NatTableTarget,
+  reading: NatTableReading = { mode: 'shared' },
+  extraProblems: (networks: ReadonlyMap<number, NatNetwork>) => NatTableProblem[] = () => [],
+): NatTableInspection {
   const c = collect(document, target.table);
-  if (!c.tablePresent) return { present: false, rules: [], ineffective: [], problems: [] };
+  const { mode } = reading;
+  if (!c.tablePresent) {
+    return { present: false, rules: [], ineffective: [], problems: [], networks: new Map() };
+  }
   const problems: NatTableProblem[] = [];
   const report: Report = (scope, message) => problems.push({ scope, message });
 
   for (const what of c.unknown) report('table', `unexpected object: ${what}`);
-  const sets = checkDefinitions(c, report);
+  const sets = checkDefinitions(c, mode, report);
   const uplinks = sets.get(UPLINKS_SET) ?? new Set();
   if (uplinks.size !== target.uplinks.length || target.uplinks.some((u) => !uplinks.has(u))) {
     const has = [...uplinks].join(',') || 'nothing';
     report('table', `set ${UPLINKS_SET} holds ${has}, not ${target.uplinks.join(',')}`);
   }
-  checkBaseChains(c, report);
-  const ranges = readRangeChains(c, report);
-  const found = [...readIpv4Rules(c, sets, report), ...readIpv6Rules(c, sets, ranges, report)];
+  checkBaseChains(c, mode, report);
+  const ranges = readRangeChains(c, mode, report);
+  const { sound: networks, named } =
+    mode === 'network'
+      ? readNetworks(c, reading.vniOf ?? (() => undefined), report)
+      : { sound: new Map<number, NatNetwork>(), named: new Map<number, NatNetwork>() };
+  const readKey = elementKeyReader(mode, named);
+  const found = [
+    ...readIpv4Rules(c, sets, readKey, report),
+    ...readIpv6Rules(c, sets, ranges, readKey, report),
+  ];
   reportStrayMembers(sets, found, report);
+  if (mode === 'network') {
+    const used = new Set(found.map((r) => r.vni));
+    for (const network of named.values()) {
+      if (!used.has(network.vni)) {
+        report('stray', `network ${network.ifname} (id ${network.id}) has no NAT rule`);
+      }
+    }
+  }
+  problems.push(...extraProblems(networks));
 
   const tableWide = problems.some((p) => p.scope === 'table');
-  const badRules = new Set<string>();
+  const badElements = new Set<string>();
+  const badNetworks = new Set<number>();
   for (const { scope } of problems) {
-    if (typeof scope === 'object') badRules.add(`${scope.family}/${scope.privateIp}`);
+    if (typeof scope !== 'object') continue;
+    if ('vni' in scope) badNetworks.add(scope.vni);
+    else badElements.add(`${scope.family}/${scope.element}`);
   }
   const effective: NatRule[] = [];
   const ineffective: NatRule[] = [];
   for (const r of found) {
-    const bad = tableWide || badRules.has(`${r.family}/${r.privateIp}`);
+    const network = r.vni === undefined ? undefined : named.get(r.vni);
+    const element = network ? `${network.id} . ${r.privateIp}` : r.privateIp;
+    const bad =
+      tableWide ||
+      badElements.has(`${r.family}/${element}`) ||
+      (mode === 'network' && badNetworks.has(r.vni as number));
     (bad ? ineffective : effective).push(r);
   }
   if (problems.length > 0) effective.push(unexpectedContentMarker(problems));
@@ -429,6 +583,7 @@ export function parseNatRuleset(document: NftJson, target: NatTableTarget): NatT
     rules: sortNatRules(effective),
     ineffective: sortNatRules(ineffective),
     problems,
+    networks,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { NatRule } from '@natgw/domain';
 import {
   NATIP6_MAP,
+  NETID_MAP,
+  NETZONE_MAP,
   NATIPS4_SET,
   NATIPS6_SET,
   NICS4_SET,
@@ -9,16 +11,27 @@ import {
   SNAT6_VMAP,
   snat6RangeRule,
 } from './nat-table-layout';
-import { natip6Element, snat4Element, snat6Element, snat6RangeChains } from './render-nat-ruleset';
+import {
+  type NatNetwork,
+  type NatTableLayout,
+  SHARED_LAYOUT,
+  natElementKey,
+  natip6Element,
+  networkElements,
+  snat4Element,
+  snat6Element,
+  snat6RangeChains,
+} from './render-nat-ruleset';
 
-/** Rules by what nft keys their elements by: family and private address. */
-function byAddress(rules: readonly NatRule[]): Map<string, NatRule> {
-  return new Map(rules.map((r) => [`${r.family}/${r.privateIp}`, r]));
+/** Rules by what nft keys their elements by: family and element key. */
+function byElementKey(rules: readonly NatRule[], layout: NatTableLayout): Map<string, NatRule> {
+  return new Map(rules.map((r) => [`${r.family}/${natElementKey(layout, r)}`, r]));
 }
 
 function sameElements(a: NatRule, b: NatRule): boolean {
   return (
     a.nicUid === b.nicUid &&
+    a.vni === b.vni &&
     a.gatewayUid === b.gatewayUid &&
     (a.nicName ?? '') === (b.nicName ?? '') &&
     a.natIp === b.natIp &&
@@ -27,12 +40,13 @@ function sameElements(a: NatRule, b: NatRule): boolean {
   );
 }
 
-/** How many rules use each NAT IP, per family. */
-function natIpUse(rules: readonly NatRule[]): Map<string, number> {
-  const use = new Map<string, number>();
-  for (const r of rules)
-    use.set(`${r.family}/${r.natIp}`, (use.get(`${r.family}/${r.natIp}`) ?? 0) + 1);
-  return use;
+/** The addresses of a field in use, per family (`IPv4/10.0.0.2`). */
+function inUse(rules: readonly NatRule[], field: 'natIp' | 'privateIp'): Set<string> {
+  return new Set(rules.map((r) => `${r.family}/${r[field]}`));
+}
+
+function networksOf(layout: NatTableLayout): Map<number, NatNetwork> {
+  return layout.mode === 'network' ? new Map(layout.networks) : new Map();
 }
 
 class Batch {
@@ -57,57 +71,92 @@ class Batch {
 }
 
 // Map elements before set members and chains: nft refuses to drop a chain still jumped to.
-const ORDER = [SNAT4_MAP, SNAT6_VMAP, NATIP6_MAP, NICS4_SET, NICS6_SET, NATIPS4_SET, NATIPS6_SET];
+const ORDER = [
+  SNAT4_MAP,
+  SNAT6_VMAP,
+  NATIP6_MAP,
+  NICS4_SET,
+  NICS6_SET,
+  NATIPS4_SET,
+  NATIPS6_SET,
+  NETID_MAP,
+  NETZONE_MAP,
+];
 
 /**
- * One `nft -f` transaction that turns natgw's table holding exactly `from` into one holding
- * exactly `to` by adding and deleting elements (and IPv6 range chains), instead of redefining the
- * table. Both lists must be valid and canonical; order does not matter. Empty text means nothing
- * to do. Deletions come first, so a NIC whose element changes is deleted and re-added in the same
- * transaction; if `from` is not what the kernel holds, nft fails the whole transaction and
- * nothing changes. Work is proportional to the table for the comparison, and to the change for
- * the text.
+ * One `nft -f` transaction that turns natgw's table holding exactly `from` (laid out as
+ * `fromLayout`) into one holding exactly `to` (as `toLayout`) by adding and deleting elements
+ * (and IPv6 range chains), instead of redefining the table. Both layouts must have the same mode;
+ * both lists must be valid for their layout and canonical; order does not matter. Empty text means
+ * nothing to do. Deletions come first, so a NIC whose element changes is deleted and re-added in
+ * the same transaction; if `from` is not what the kernel holds, nft fails the whole transaction
+ * and nothing changes. Work is proportional to the table for the comparison, and to the change
+ * for the text.
  */
 export function renderNatChanges(
   from: readonly NatRule[],
   to: readonly NatRule[],
   table: string,
+  fromLayout: NatTableLayout = SHARED_LAYOUT,
+  toLayout: NatTableLayout = fromLayout,
 ): string {
-  const before = byAddress(from);
-  const after = byAddress(to);
+  const mode = toLayout.mode;
+  const before = byElementKey(from, fromLayout);
+  const after = byElementKey(to, toLayout);
   const deletes = new Batch('delete', table);
   const adds = new Batch('add', table);
   for (const [key, old] of before) {
     const next = after.get(key);
     if (next && sameElements(old, next)) continue;
-    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, old.privateIp);
+    const element = natElementKey(fromLayout, old);
+    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, element);
     else {
-      deletes.push(SNAT6_VMAP, old.privateIp);
-      deletes.push(NATIP6_MAP, old.privateIp);
+      deletes.push(SNAT6_VMAP, element);
+      deletes.push(NATIP6_MAP, element);
     }
-    if (!next) deletes.push(old.family === 'IPv4' ? NICS4_SET : NICS6_SET, old.privateIp);
   }
   for (const [key, next] of after) {
     const old = before.get(key);
     if (old && sameElements(old, next)) continue;
-    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next));
+    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next, toLayout));
     else {
-      adds.push(SNAT6_VMAP, snat6Element(next));
-      adds.push(NATIP6_MAP, natip6Element(next));
+      adds.push(SNAT6_VMAP, snat6Element(next, toLayout));
+      adds.push(NATIP6_MAP, natip6Element(next, toLayout));
     }
-    if (!old) adds.push(next.family === 'IPv4' ? NICS4_SET : NICS6_SET, next.privateIp);
   }
-  const usedBefore = natIpUse(from);
-  const usedAfter = natIpUse(to);
-  for (const key of usedBefore.keys()) {
-    if (usedAfter.has(key)) continue;
-    const [family, natIp] = key.split('/') as [string, string];
-    deletes.push(family === 'IPv4' ? NATIPS4_SET : NATIPS6_SET, natIp);
+  // Set members are shared by every rule with the address (in network mode several networks may
+  // use one private address): they go when the last user goes, and come with the first.
+  for (const [field, v4, v6] of [
+    ['privateIp', NICS4_SET, NICS6_SET],
+    ['natIp', NATIPS4_SET, NATIPS6_SET],
+  ] as const) {
+    const usedBefore = inUse(from, field);
+    const usedAfter = inUse(to, field);
+    for (const key of usedBefore) {
+      if (usedAfter.has(key)) continue;
+      const [family, address] = key.split(/\/(.*)/s) as [string, string];
+      deletes.push(family === 'IPv4' ? v4 : v6, address);
+    }
+    for (const key of usedAfter) {
+      if (usedBefore.has(key)) continue;
+      const [family, address] = key.split(/\/(.*)/s) as [string, string];
+      adds.push(family === 'IPv4' ? v4 : v6, address);
+    }
   }
-  for (const key of usedAfter.keys()) {
-    if (usedBefore.has(key)) continue;
-    const [family, natIp] = key.split('/') as [string, string];
-    adds.push(family === 'IPv4' ? NATIPS4_SET : NATIPS6_SET, natIp);
+  // Networks (network mode): an id never changes while its network stays on the node.
+  const netsBefore = networksOf(fromLayout);
+  const netsAfter = networksOf(toLayout);
+  for (const [vni, network] of netsBefore) {
+    const next = netsAfter.get(vni);
+    if (next && next.id === network.id && next.ifname === network.ifname) continue;
+    deletes.push(NETID_MAP, `"${network.ifname}"`);
+    deletes.push(NETZONE_MAP, `"${network.ifname}"`);
+  }
+  for (const [vni, network] of netsAfter) {
+    const old = netsBefore.get(vni);
+    if (old && old.id === network.id && old.ifname === network.ifname) continue;
+    adds.push(NETID_MAP, networkElements(network));
+    adds.push(NETZONE_MAP, networkElements(network));
   }
 
   const fromChains = snat6RangeChains(from);
@@ -123,7 +172,7 @@ export function renderNatChanges(
     if (fromChains.has(name)) continue;
     newChains.push(
       `add chain inet ${table} ${name}`,
-      `add rule inet ${table} ${name} ${snat6RangeRule(port, endPort).text}`,
+      `add rule inet ${table} ${name} ${snat6RangeRule(port, endPort, mode).text}`,
     );
   }
   // New chains before the elements that jump to them.

@@ -1,7 +1,12 @@
 import type { NatRule } from '@natgw/domain';
 import {
-  BASE_CHAINS,
+  EXPECTED_SETS,
   NATIP6_MAP,
+  NETID_MAP,
+  NETZONE_MAP,
+  type NatTableMode,
+  baseChains,
+  expectedMaps,
   NATIPS4_SET,
   NATIPS6_SET,
   NICS4_SET,
@@ -22,11 +27,51 @@ export interface NatTableTarget {
   readonly uplinks: readonly string[];
 }
 
+/** One network that has NICs on the node (network mode). */
+export interface NatNetwork {
+  readonly vni: number;
+  /** The network's id on this node: its packet and ct mark, conntrack zone and routing table. */
+  readonly id: number;
+  /** The interface its NIC traffic arrives on (DATAPLANE_NETWORK_INTERFACE with the vni). */
+  readonly ifname: string;
+}
+
+/**
+ * How the table tells NICs apart: by private address (`shared`), or by network and private
+ * address (`network`, with the networks on the node by vni).
+ */
+export type NatTableLayout =
+  | { readonly mode: 'shared' }
+  | { readonly mode: 'network'; readonly networks: ReadonlyMap<number, NatNetwork> };
+
+export const SHARED_LAYOUT: NatTableLayout = { mode: 'shared' };
+
+/** The id of a rule's network; the rule must be valid for the layout. */
+function networkId(layout: NatTableLayout, rule: NatRule): number {
+  if (layout.mode === 'shared') return 0;
+  const network = layout.networks.get(rule.vni as number);
+  if (!network) throw new Error(`no network id for vni ${String(rule.vni)}`);
+  return network.id;
+}
+
+/** The key of a rule's map elements: `10.0.0.2`, or `7 . 10.0.0.2` in network mode. */
+export function natElementKey(layout: NatTableLayout, rule: NatRule): string {
+  return layout.mode === 'shared'
+    ? rule.privateIp
+    : `${networkId(layout, rule)} . ${rule.privateIp}`;
+}
+
+/** The netid and netzone elements of a network. */
+export function networkElements(network: NatNetwork): string {
+  return `"${network.ifname}" : ${network.id}`;
+}
+
 /** Said on the table so that whoever lists the ruleset knows edits do not last. */
 export const TABLE_COMMENT = 'managed by natgw; hand edits are reverted';
 
 function elementsBlock(type: string, elements: readonly string[], indent = '\t\t'): string {
-  const lines = [`${indent}type ${type}`];
+  // `typeof ...` declarations are written as they are; everything else is a `type`.
+  const lines = [type.startsWith('typeof ') ? `${indent}${type}` : `${indent}type ${type}`];
   if (elements.length > 0) {
     lines.push(`${indent}elements = {`);
     lines.push(elements.map((e) => `${indent}\t${e}`).join(',\n'));
@@ -48,18 +93,20 @@ function commented(key: string, rule: NatRule): string {
 }
 
 /** The snat4 map element of an IPv4 rule. */
-export function snat4Element(rule: NatRule): string {
-  return `${commented(rule.privateIp, rule)} : ${rule.natIp} . ${rule.port}-${rule.endPort}`;
+export function snat4Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
+  const key = commented(natElementKey(layout, rule), rule);
+  return `${key} : ${rule.natIp} . ${rule.port}-${rule.endPort}`;
 }
 
 /** The natip6 map element of an IPv6 rule. */
-export function natip6Element(rule: NatRule): string {
-  return `${rule.privateIp} : ${rule.natIp}`;
+export function natip6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
+  return `${natElementKey(layout, rule)} : ${rule.natIp}`;
 }
 
 /** The snat6 verdict-map element of an IPv6 rule. */
-export function snat6Element(rule: NatRule): string {
-  return `${commented(rule.privateIp, rule)} : jump ${snat6RangeChainName(rule.port, rule.endPort)}`;
+export function snat6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
+  const key = commented(natElementKey(layout, rule), rule);
+  return `${key} : jump ${snat6RangeChainName(rule.port, rule.endPort)}`;
 }
 
 /** The IPv6 range chains the rules need, by name, in port order. */
@@ -82,51 +129,51 @@ function unique(values: readonly string[]): string[] {
 /**
  * The whole of natgw's table as one `nft -f` transaction: create the table if it is missing,
  * delete it, and define it again, so the kernel swaps old for new atomically whether or not it
- * existed. `rules` must be valid and in sortNatRules order (the text is then deterministic).
- * Conntrack entries outlive the swap, so established connections keep their translation.
+ * existed. `rules` must be valid for the layout and in sortNatRules order (the text is then
+ * deterministic). Conntrack entries outlive the swap, so established connections keep their
+ * translation.
  */
-export function renderNatRuleset(rules: readonly NatRule[], target: NatTableTarget): string {
+export function renderNatRuleset(
+  rules: readonly NatRule[],
+  target: NatTableTarget,
+  layout: NatTableLayout = SHARED_LAYOUT,
+): string {
+  const mode: NatTableMode = layout.mode;
   const v4 = rules.filter((r) => r.family === 'IPv4');
   const v6 = rules.filter((r) => r.family === 'IPv6');
+  const members: Record<string, string[]> = {
+    [UPLINKS_SET]: target.uplinks.map((u) => `"${u}"`),
+    [NICS4_SET]: unique(v4.map((r) => r.privateIp)),
+    [NICS6_SET]: unique(v6.map((r) => r.privateIp)),
+    [NATIPS4_SET]: unique(v4.map((r) => r.natIp)),
+    [NATIPS6_SET]: unique(v6.map((r) => r.natIp)),
+  };
+  const networks =
+    layout.mode === 'network' ? [...layout.networks.values()].sort((a, b) => a.id - b.id) : [];
+  const elements: Record<string, string[]> = {
+    [NETID_MAP]: networks.map(networkElements),
+    [NETZONE_MAP]: networks.map(networkElements),
+    [SNAT4_MAP]: v4.map((r) => snat4Element(r, layout)),
+    [NATIP6_MAP]: v6.map((r) => natip6Element(r, layout)),
+    [SNAT6_VMAP]: v6.map((r) => snat6Element(r, layout)),
+  };
 
   const parts: string[] = [
     `table inet ${target.table}`,
     `delete table inet ${target.table}`,
     `table inet ${target.table} {`,
     `\tcomment "${TABLE_COMMENT}"`,
-    namedSet(
-      'set',
-      UPLINKS_SET,
-      'ifname',
-      target.uplinks.map((u) => `"${u}"`),
-    ),
-    namedSet(
-      'set',
-      NICS4_SET,
-      'ipv4_addr',
-      v4.map((r) => r.privateIp),
-    ),
-    namedSet(
-      'set',
-      NICS6_SET,
-      'ipv6_addr',
-      v6.map((r) => r.privateIp),
-    ),
-    namedSet('set', NATIPS4_SET, 'ipv4_addr', unique(v4.map((r) => r.natIp))),
-    namedSet('set', NATIPS6_SET, 'ipv6_addr', unique(v6.map((r) => r.natIp))),
-    namedSet(
-      'map',
-      SNAT4_MAP,
-      'ipv4_addr : interval ipv4_addr . inet_service',
-      v4.map(snat4Element),
-    ),
-    namedSet('map', NATIP6_MAP, 'ipv6_addr : ipv6_addr', v6.map(natip6Element)),
-    namedSet('map', SNAT6_VMAP, 'ipv6_addr : verdict', v6.map(snat6Element)),
   ];
-  for (const [name, { port, endPort }] of snat6RangeChains(v6)) {
-    parts.push(`\tchain ${name} {\n\t\t${snat6RangeRule(port, endPort).text}\n\t}`);
+  for (const [name, type] of Object.entries(EXPECTED_SETS)) {
+    parts.push(namedSet('set', name, type, members[name] ?? []));
   }
-  for (const chain of BASE_CHAINS) {
+  for (const [name, definition] of Object.entries(expectedMaps(mode))) {
+    parts.push(namedSet('map', name, definition.text.replace(/^type /, ''), elements[name] ?? []));
+  }
+  for (const [name, { port, endPort }] of snat6RangeChains(v6)) {
+    parts.push(`\tchain ${name} {\n\t\t${snat6RangeRule(port, endPort, mode).text}\n\t}`);
+  }
+  for (const chain of baseChains(mode)) {
     const head = `\t\ttype ${chain.type} hook ${chain.hook} priority ${chain.priorityText}; policy accept;`;
     const body = chain.rules.map((rule) => `\t\t${rule.text}`).join('\n');
     parts.push(`\tchain ${chain.name} {\n${head}\n${body}\n\t}`);

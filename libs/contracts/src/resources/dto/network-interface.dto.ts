@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import { StatusCause } from '../k8s-status';
 import { IP_FAMILIES, NetworkInterfaceSpec } from '../network-interface';
+import { ConditionDto } from './natgateway.dto';
 import { validateDnsName } from '../validation/dns';
 import { fieldError } from '../validation/field-errors';
 import { isPrivateIP, isPublicCapableIP, parseIP } from '../validation/ip';
@@ -154,4 +155,10 @@ export class NetworkInterfaceStatusDto {
     description: 'The NAT slots the interface holds.',
   })
   nat!: NetworkInterfaceNATDto[];
+  @ApiPropertyOptional({
+    type: [ConditionDto],
+    description:
+      'NATProgrammed: True once the node serving the interface programmed its NAT slots; False with the reason (e.g. AddressConflict) when the node rejected its rule.',
+  })
+  conditions?: ConditionDto[];
 }

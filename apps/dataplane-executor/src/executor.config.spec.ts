@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from '@natgw/platform';
+import { ExecutorConfig, networkInterfaceTemplateProblem } from './executor.config';
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(ExecutorConfig, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('DATAPLANE_NETWORK_INTERFACE', () => {
+  it('is unset by default (shared address space) and accepts templates naming {vni}', () => {
+    expect(loadConfig(ExecutorConfig, {}).DATAPLANE_NETWORK_INTERFACE).toBeUndefined();
+    expect(
+      loadConfig(ExecutorConfig, { DATAPLANE_NETWORK_INTERFACE: '' }).DATAPLANE_NETWORK_INTERFACE,
+    ).toBeUndefined();
+    for (const template of ['vni{vni}', 'vxlan{vni}', 'br-{vni}', 'n{vni}.x', 'abcdefg{vni}'])
+      expect(
+        loadConfig(ExecutorConfig, { DATAPLANE_NETWORK_INTERFACE: template })
+          .DATAPLANE_NETWORK_INTERFACE,
+      ).toBe(template);
+  });
+
+  it('refuses a template without {vni}, naming the variable', () => {
+    expect(configError({ DATAPLANE_NETWORK_INTERFACE: 'vxlan0' })).toMatch(
+      /DATAPLANE_NETWORK_INTERFACE must contain \{vni\}/,
+    );
+  });
+
+  it('refuses a template whose longest expansion (VNI 16777215) is over 15 characters', () => {
+    // 'abcdefgh' + 8 digits = 16 characters: one too many.
+    expect(configError({ DATAPLANE_NETWORK_INTERFACE: 'abcdefgh{vni}' })).toMatch(
+      /DATAPLANE_NETWORK_INTERFACE must expand to at most 15 characters, but VNI 16777215 gives "abcdefgh16777215" \(16\)/,
+    );
+    // Two {vni} expand twice.
+    expect(networkInterfaceTemplateProblem('{vni}{vni}')).toMatch(/at most 15/);
+  });
+
+  it('refuses characters Linux or nft would not take in an interface name', () => {
+    for (const template of ['vni {vni}', 'vni/{vni}', 'vni:{vni}', 'vní{vni}', '{vni}"'])
+      expect(configError({ DATAPLANE_NETWORK_INTERFACE: template })).toMatch(
+        /DATAPLANE_NETWORK_INTERFACE must expand to an interface name/,
+      );
+  });
+});
