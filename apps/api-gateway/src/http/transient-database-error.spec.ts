@@ -9,6 +9,7 @@ describe('isTransientDatabaseError', () => {
   it.each([
     ['57P01', 'terminating connection due to administrator command'],
     ['57P03', 'the database system is starting up'],
+    ['25006', 'cannot execute INSERT in a read-only transaction'],
     ['08006', 'connection failure'],
     ['53300', 'sorry, too many clients already'],
     ['40P01', 'deadlock detected'],

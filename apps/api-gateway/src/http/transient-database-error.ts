@@ -6,6 +6,7 @@ const TRANSIENT_SQLSTATES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend, a fast shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: starting up or in recovery
+  '25006', // read_only_sql_transaction: a demoted primary (failover under way)
   '53300', // too_many_connections
   '40001', // serialization_failure
   '40P01', // deadlock_detected
