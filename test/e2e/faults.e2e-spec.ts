@@ -329,7 +329,13 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
   });
 
   it('clients saw only 2xx, 409, 429 or 503 with Retry-After: no 500, no hang, no unexplained dropped connection', () => {
-    check('client answers', ledger.violations);
+    // A 500 names its correlation id: show what the server logged for it.
+    const explained = ledger.violations.map((v) => {
+      const id = /correlation id ([^)\\"]+)\)/.exec(v)?.[1];
+      const lines = id ? fleet.linesContaining(id).slice(0, 3) : [];
+      return lines.length > 0 ? `${v}\n  server: ${lines.join('\n  server: ')}` : v;
+    });
+    check('client answers', explained);
   });
 
   it('settles: allocations stop changing, read models, relay and both dataplanes catch up', () => {

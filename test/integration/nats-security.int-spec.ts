@@ -93,6 +93,11 @@ describe('deploy/nats/nats-server.conf', () => {
   }
 
   const streamState = async () => fingerprint(await allocJsm.streams.info(STREAM));
+  /** How many messages the auth matrix's 'publish event' probes stored. */
+  const probesStored = async () => {
+    const info = await allocJsm.streams.info(STREAM, { subjects_filter: 'natgw.events.matrix.>' });
+    return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  };
 
   beforeAll(async () => {
     server = await PrivateNatsServer.start({
@@ -443,6 +448,7 @@ describe('deploy/nats/nats-server.conf', () => {
     it.each(cases)('%s: %s allowed=%s', async (user, action, allowed) => {
       const nc = await as(user);
       const before = await streamState();
+      const probesBefore = await probesStored();
       const attempt = ACTIONS[action](nc);
       if (allowed) {
         await expect(attempt).resolves.toBeDefined();
@@ -450,9 +456,12 @@ describe('deploy/nats/nats-server.conf', () => {
       }
       await expect(attempt).rejects.toThrow(denied);
       const after = await streamState();
-      expect(after.messages).toBe(before.messages);
+      // The test's relay may still be publishing earlier tests' events, so the stream may grow;
+      // what a denied action could do is remove (purge, delete), edit, or add a probe.
       expect(after.first_seq).toBe(before.first_seq);
+      expect(after.messages - before.messages).toBe(after.last_seq - before.last_seq);
       expect(after.config).toEqual(before.config);
+      expect(await probesStored()).toBe(probesBefore);
     });
 
     it('the stream owner cannot purge or delete messages either: deny_purge and deny_delete hold', async () => {

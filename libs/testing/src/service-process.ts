@@ -126,4 +126,12 @@ export class ServiceProcess {
   logs(lines = 60): string {
     return this.output.join('').split('\n').slice(-lines).join('\n');
   }
+
+  /** The retained lines the process printed that contain `text` (e.g. a correlation id). */
+  linesContaining(text: string): string[] {
+    return this.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes(text));
+  }
 }

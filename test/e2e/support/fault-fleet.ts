@@ -296,6 +296,11 @@ export class FaultFleet {
     await Promise.all(this.all.map((p) => p.waitReady(120_000)));
   }
 
+  /** Every service's retained output lines that contain `text`, labelled by service. */
+  linesContaining(text: string): string[] {
+    return this.all.flatMap((p) => p.linesContaining(text).map((l) => `${this.label(p)}: ${l}`));
+  }
+
   /** The last lines of every service's output, for a failing test's message. */
   logs(lines = 30): string {
     return this.all.map((p) => `--- ${this.label(p)}\n${p.logs(lines)}`).join('\n');
