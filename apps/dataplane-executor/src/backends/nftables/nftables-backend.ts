@@ -11,6 +11,7 @@ import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../data
 import { encodeNatElementComment } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
+  NETWORK_ROUTE_TABLE,
   type RoutingDump,
   ROUTE_FAMILIES,
   renderRoutingChanges,
@@ -426,30 +427,26 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async readRouting(): Promise<RoutingDump> {
+    const where = `routing of ${this.target}`;
     const dump = async (args: string[]) => {
       const result = await this.ip(['-j', ...args]);
+      // A table without routes does not exist for the kernel: that is an empty table.
+      if (result.code !== 0 && /FIB table does not exist/.test(result.stderr)) return [];
       if (result.code !== 0) {
-        throw new DataplaneReadError(
-          this.name,
-          `routing of ${this.target}`,
-          result.stderr || `exit ${result.code}`,
-        );
+        throw new DataplaneReadError(this.name, where, result.stderr || `exit ${result.code}`);
       }
       try {
         return JSON.parse(result.stdout || '[]') as unknown;
       } catch (error) {
-        throw new DataplaneReadError(
-          this.name,
-          `routing of ${this.target}`,
-          `ip -j printed no JSON: ${String(error)}`,
-        );
+        throw new DataplaneReadError(this.name, where, `ip -j printed no JSON: ${String(error)}`);
       }
     };
+    const table = String(NETWORK_ROUTE_TABLE);
     const [rules4, rules6, routes4, routes6] = await Promise.all([
       dump(['-4', 'rule', 'show']),
       dump(['-6', 'rule', 'show']),
-      dump(['-4', 'route', 'show', 'table', 'all']),
-      dump(['-6', 'route', 'show', 'table', 'all']),
+      dump(['-4', 'route', 'show', 'table', table]),
+      dump(['-6', 'route', 'show', 'table', table]),
     ]);
     return { rules: { IPv4: rules4, IPv6: rules6 }, routes: { IPv4: routes4, IPv6: routes6 } };
   }
