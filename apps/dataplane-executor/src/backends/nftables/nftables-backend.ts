@@ -228,6 +228,9 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
+    // Routing that must be read to be repaired is read while the table is worked on.
+    const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
+    routing?.catch(() => undefined);
     const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
@@ -237,7 +240,7 @@ export class NftablesBackend implements DataplaneBackend {
     const rejected = [...partition.rejected];
     const { rules, layout } = this.laidOut(partition.accepted, rejected);
     await this.applyTable(rules, layout);
-    if (layout.mode === 'network') await this.syncRouting(layout.networks);
+    if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
     return { rejected };
   }
@@ -383,24 +386,33 @@ export class NftablesBackend implements DataplaneBackend {
     this.networks = layoutNetworks(layout);
   }
 
-  /** Network mode: makes natgw's ip rules and routing tables exactly those of `networks`. */
-  private async syncRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
+  /**
+   * Network mode: makes natgw's ip rules and routing table exactly those of `networks`, from
+   * `dump` (a read made during this apply) when given.
+   */
+  private async syncRouting(
+    networks: ReadonlyMap<number, NatNetwork>,
+    dump: Promise<RoutingDump> | undefined,
+  ): Promise<void> {
     const known = this.knownRouting;
     this.knownRouting = undefined;
-    if (known) {
+    if (known && !dump) {
       const changes = renderRoutingChanges(known, networks);
-      if (await this.runIpBatches(changes)) {
+      if ((await this.runIpBatches(changes)) === true) {
         this.knownRouting = networks;
         return;
       }
       // Not what we believed: read and repair.
     }
-    await this.repairRouting(networks);
+    await this.repairRouting(networks, dump);
     this.knownRouting = networks;
   }
 
-  private async repairRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
-    const repair = renderRoutingRepair(await this.readRouting(), networks);
+  private async repairRouting(
+    networks: ReadonlyMap<number, NatNetwork>,
+    dump: Promise<RoutingDump> = this.readRouting(),
+  ): Promise<void> {
+    const repair = renderRoutingRepair(await dump, networks);
     const failure = await this.runIpBatches(repair);
     if (failure !== true) {
       throw new DataplaneApplyError(
