@@ -68,11 +68,6 @@ export function changedNatRuleFields(desired: NatRule, actual: NatRule): NatRule
   return NAT_RULE_COMPARED_FIELDS.filter((field) => desired[field] !== actual[field]);
 }
 
-/** The string sortNatRules orders a canonical rule by. */
-export function natRuleSortKey(rule: NatRule): string {
-  return sortKey(rule);
-}
-
 function sortKey(rule: NatRule): string {
   const family = rule.family === 'IPv4' ? '4' : '6';
   const nat = canonicalNatAddress(rule.family, rule.natIp);

@@ -1,10 +1,5 @@
-import {
-  type NatRule,
-  canonicalNatRule,
-  natRuleKey,
-  natRuleSortKey,
-  sameNatRule,
-} from './nat-rule';
+import { canonicalNatAddress, natAddressSortKey } from './nat-address';
+import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule, natRuleKey } from './nat-rule';
 import { describeNatRule, natRuleShapeProblems } from './nat-rule-problems';
 
 /** Why a dataplane leaves one rule of the desired table out (every other rule is programmed). */
@@ -67,18 +62,47 @@ function nicText(rule: NatRule): string {
   return rule.nicName ? `NIC ${rule.nicName} (${rule.nicUid})` : `NIC ${rule.nicUid}`;
 }
 
+interface OrderEntry {
+  readonly rule: NatRule;
+  readonly nat: string;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** sortNatRules' order, field by field; ties broken by what that order does not look at. */
+function compareEntries(x: OrderEntry, y: OrderEntry): number {
+  const a = x.rule;
+  const b = y.rule;
+  return (
+    compareStrings(a.family, b.family) ||
+    compareStrings(x.nat, y.nat) ||
+    a.port - b.port ||
+    a.endPort - b.endPort ||
+    compareStrings(a.nicUid, b.nicUid) ||
+    compareStrings(a.privateIp, b.privateIp) ||
+    (a.vni ?? 0) - (b.vni ?? 0) ||
+    compareStrings(a.gatewayUid, b.gatewayUid) ||
+    compareStrings(a.nicName ?? '', b.nicName ?? '')
+  );
+}
+
 /**
  * The canonical rules in sortNatRules order, ties (two rules for one NIC) broken by the fields
  * that order does not look at, so that input order never matters. One sort.
  */
 function ordered(rules: readonly NatRule[]): NatRule[] {
   return rules
-    .map((rule) => {
+    .map((rule): OrderEntry => {
       const canonical = canonicalNatRule(rule);
-      const tie = `${canonical.privateIp}|${canonical.vni ?? ''}|${canonical.gatewayUid}|${canonical.nicName ?? ''}`;
-      return { rule: canonical, key: `${natRuleSortKey(canonical)}\u0000${tie}` };
+      const nat = canonicalNatAddress(canonical.family, canonical.natIp);
+      return {
+        rule: canonical,
+        nat: nat === undefined ? `~${canonical.natIp}` : natAddressSortKey(nat),
+      };
     })
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .sort(compareEntries)
     .map((entry) => entry.rule);
 }
 
@@ -132,11 +156,13 @@ export function partitionNatRules(
   for (const rule of options.incumbents ?? []) incumbentByKey.set(natRuleKey(rule), rule);
 
   const rules = ordered(desired);
+  const keys = rules.map(natRuleKey);
   const rank = new Uint8Array(rules.length);
   const outcome: (RejectedNatRule | 'accepted' | undefined)[] = new Array(rules.length);
-  for (const [i, rule] of rules.entries()) {
-    const incumbent = incumbentByKey.get(natRuleKey(rule));
-    rank[i] = !incumbent ? 2 : sameNatRule(canonicalNatRule(incumbent), rule) ? 0 : 1;
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as NatRule;
+    const incumbent = incumbentByKey.get(keys[i] as string);
+    rank[i] = !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
     const problems = natRuleShapeProblems(rule);
     if (problems.length === 0 && addressSpace === 'network' && rule.vni === undefined) {
       problems.push('the NIC has no network vni, and this node keeps networks apart');
@@ -150,14 +176,14 @@ export function partitionNatRules(
   const byAddress = new Map<string, NatRule>();
   const slots = new Map<string, PortRanges>();
   for (const pass of [0, 1, 2]) {
-    for (const [i, rule] of rules.entries()) {
+    for (let i = 0; i < rules.length; i += 1) {
       if (rank[i] !== pass || outcome[i] !== undefined) continue;
-      outcome[i] = place(rule);
+      outcome[i] = place(rules[i] as NatRule, keys[i] as string);
     }
   }
 
   /** Accepts the rule unless it clashes with one accepted before; the rejection otherwise. */
-  function place(rule: NatRule): RejectedNatRule | 'accepted' {
+  function place(rule: NatRule, key: string): RejectedNatRule | 'accepted' {
     if (
       addressSpace === 'network' &&
       options.networkPresent &&
@@ -169,7 +195,6 @@ export function partitionNatRules(
         `the interface of network vni ${String(rule.vni)} does not exist on this node`,
       );
     }
-    const key = natRuleKey(rule);
     if (byKey.has(key)) {
       return rejection(
         rule,
@@ -209,12 +234,18 @@ export function partitionNatRules(
 
   const accepted: NatRule[] = [];
   const rejected: RejectedNatRule[] = [];
-  for (const [i, rule] of rules.entries()) {
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as NatRule;
     const result = outcome[i];
     if (result === 'accepted') accepted.push(rule);
     else if (result) rejected.push(result);
   }
   return { accepted, rejected };
+}
+
+/** sameNatRule for two rules already known to share family and NIC uid. */
+function sameValues(a: NatRule, b: NatRule): boolean {
+  return NAT_RULE_COMPARED_FIELDS.every((field) => a[field] === b[field]);
 }
 
 function rejection(rule: NatRule, reason: RejectedNatRule['reason'], why: string): RejectedNatRule {
