@@ -273,7 +273,7 @@ async function networkMode(rows: Row[], scratch: string): Promise<void> {
         unit: 'ms',
         detail:
           `median of 3; ${(text.length / 1e6).toFixed(1)} MB ruleset; natgw = interfaces + ` +
-          'partition + render + nft + routing check (2,000 ip rules, 2,000 routes)',
+          'partition + render + nft + routing check (2 ip rules, 2,000 routes)',
       });
       const read = await medianMs(3, async () => {
         const back = await backend.read();

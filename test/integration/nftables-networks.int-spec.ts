@@ -20,9 +20,10 @@ import {
   UNEXPECTED_CONTENT_NIC_UID,
 } from '../../apps/dataplane-executor/src/backends';
 import {
+  NETWORK_ROUTE_TABLE,
   NETWORK_RULE_PRIORITY,
-  routeTableOf,
 } from '../../apps/dataplane-executor/src/backends/nftables/network-routing';
+import { replyAddress } from '../../apps/dataplane-executor/src/backends/nftables/nat-table-layout';
 
 jest.setTimeout(120_000);
 
@@ -271,25 +272,23 @@ describe('nftables network mode with real packets', () => {
   });
 
   it('repairs a deleted ip rule; the read-back told the truth about packets', async () => {
-    const id = await networkId(VNI_B);
     const deleted = await ipIn(
       '-4',
       'rule',
       'del',
       'pref',
       String(NETWORK_RULE_PRIORITY),
-      'fwmark',
-      String(id),
       'table',
-      String(routeTableOf(id)),
+      String(NETWORK_ROUTE_TABLE),
     );
     expect(deleted.stderr).toBe('');
+    // Without the rule no IPv4 reply finds its network: every IPv4 and IPv6 rule counts as out
+    // of effect (the rule is the table's), and the packets agree for IPv4.
     const diff = diffNatRules(rules, await backend.read());
-    expect(diff.missing.map(natRuleKey)).toEqual([`IPv4/nic-${VNI_B}`, `IPv6/nic-${VNI_B}`]);
-    // Without the rule, network B's replies do not find their way back.
+    expect(diff.missing).toHaveLength(4);
     const broken = await sameFlowFromBoth('IPv4', 'tcp', SILENCE_MS);
     expect(broken.map((f) => [f.vni, f.result?.ok])).toEqual([
-      [VNI_A, true],
+      [VNI_A, false],
       [VNI_B, false],
     ]);
     await backend.apply(rules);
@@ -297,14 +296,33 @@ describe('nftables network mode with real packets', () => {
     await expectEachInItsOwnSlot('IPv4', 'tcp');
   });
 
-  it('repairs a flushed routing table', async () => {
-    const id = await networkId(VNI_A);
-    expect((await ipIn('-6', 'route', 'flush', 'table', String(routeTableOf(id)))).code).toBe(0);
+  it("repairs a network's deleted route, and a flushed table", async () => {
+    const id = await networkId(VNI_B);
+    const route = await ipIn(
+      '-6',
+      'route',
+      'del',
+      replyAddress('IPv6', id),
+      'table',
+      String(NETWORK_ROUTE_TABLE),
+    );
+    expect(route.stderr).toBe('');
     const diff = diffNatRules(rules, await backend.read());
-    expect(diff.missing.map(natRuleKey)).toEqual([`IPv4/nic-${VNI_A}`, `IPv6/nic-${VNI_A}`]);
+    expect(diff.missing.map(natRuleKey)).toEqual([`IPv4/nic-${VNI_B}`, `IPv6/nic-${VNI_B}`]);
+    const broken = await sameFlowFromBoth('IPv6', 'udp', SILENCE_MS);
+    expect(broken.map((f) => [f.vni, f.result?.ok])).toEqual([
+      [VNI_A, true],
+      [VNI_B, false],
+    ]);
     await backend.apply(rules);
     expect(await inEffect()).toBe(true);
     await expectEachInItsOwnSlot('IPv6', 'tcp');
+
+    expect((await ipIn('-4', 'route', 'flush', 'table', String(NETWORK_ROUTE_TABLE))).code).toBe(0);
+    expect(diffNatRules(rules, await backend.read()).missing).toHaveLength(4);
+    await backend.apply(rules);
+    expect(await inEffect()).toBe(true);
+    await expectAllNat();
   });
 
   it('repairs a deleted table, keeping every network its id', async () => {
@@ -329,10 +347,11 @@ describe('nftables network mode with real packets', () => {
     const onlyB = rules.filter((r) => r.vni === VNI_B);
     await restarted.apply(onlyB);
     expect(await networkId(VNI_B)).toBe(ids[1]);
-    const rulesNow = await ipIn('-j', '-4', 'rule', 'show');
-    const tables = (JSON.parse(rulesNow.stdout) as { table: string }[]).map((r) => r.table);
-    expect(tables).toContain(String(routeTableOf(ids[1] as number)));
-    expect(tables).not.toContain(String(routeTableOf(ids[0] as number)));
+    const routesNow = await ipIn('-j', '-4', 'route', 'show', 'table', String(NETWORK_ROUTE_TABLE));
+    const routed = (JSON.parse(routesNow.stdout) as { dst: string; dev: string }[]).map(
+      (r) => `${r.dst} ${r.dev}`,
+    );
+    expect(routed).toEqual([`${replyAddress('IPv4', ids[1] as number)} vni${VNI_B}`]);
     // A comes back with a fresh id: its old one may still be on connections in conntrack.
     await restarted.apply(rules);
     expect(await networkId(VNI_B)).toBe(ids[1]);
@@ -351,5 +370,8 @@ describe('nftables network mode with real packets', () => {
     }[];
     expect([...rules4, ...rules6].filter((r) => r.priority === NETWORK_RULE_PRIORITY)).toEqual([]);
     expect(rules4.map((r) => r.priority)).toEqual([0, 32766, 32767]);
+    const table = await ipIn('-4', 'route', 'show', 'table', String(NETWORK_ROUTE_TABLE));
+    // Emptied (a kernel may keep the empty table, or say it does not exist).
+    expect(table.stdout.trim()).toBe('');
   });
 });

@@ -1,5 +1,5 @@
 import { canonicalNatAddress, natAddressSortKey } from './nat-address';
-import { type NatRule, canonicalNatRule, natRuleKey, sameNatRule, sortNatRules } from './nat-rule';
+import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule, natRuleKey } from './nat-rule';
 import { describeNatRule, natRuleShapeProblems } from './nat-rule-problems';
 
 /** Why a dataplane leaves one rule of the desired table out (every other rule is programmed). */
@@ -62,14 +62,47 @@ function nicText(rule: NatRule): string {
   return rule.nicName ? `NIC ${rule.nicName} (${rule.nicUid})` : `NIC ${rule.nicUid}`;
 }
 
-/** Input order never matters: rules are pre-sorted by what the canonical order does not look at. */
-function byContent(rules: readonly NatRule[]): NatRule[] {
+interface OrderEntry {
+  readonly rule: NatRule;
+  readonly nat: string;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** sortNatRules' order, field by field; ties broken by what that order does not look at. */
+function compareEntries(x: OrderEntry, y: OrderEntry): number {
+  const a = x.rule;
+  const b = y.rule;
+  return (
+    compareStrings(a.family, b.family) ||
+    compareStrings(x.nat, y.nat) ||
+    a.port - b.port ||
+    a.endPort - b.endPort ||
+    compareStrings(a.nicUid, b.nicUid) ||
+    compareStrings(a.privateIp, b.privateIp) ||
+    (a.vni ?? 0) - (b.vni ?? 0) ||
+    compareStrings(a.gatewayUid, b.gatewayUid) ||
+    compareStrings(a.nicName ?? '', b.nicName ?? '')
+  );
+}
+
+/**
+ * The canonical rules in sortNatRules order, ties (two rules for one NIC) broken by the fields
+ * that order does not look at, so that input order never matters. One sort.
+ */
+function ordered(rules: readonly NatRule[]): NatRule[] {
   return rules
-    .map((rule) => ({
-      rule,
-      key: `${rule.privateIp}|${rule.vni ?? ''}|${rule.gatewayUid}|${rule.nicName ?? ''}`,
-    }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((rule): OrderEntry => {
+      const canonical = canonicalNatRule(rule);
+      const nat = canonicalNatAddress(canonical.family, canonical.natIp);
+      return {
+        rule: canonical,
+        nat: nat === undefined ? `~${canonical.natIp}` : natAddressSortKey(nat),
+      };
+    })
+    .sort(compareEntries)
     .map((entry) => entry.rule);
 }
 
@@ -118,90 +151,103 @@ export function partitionNatRules(
   options: NatRulePartitionOptions,
 ): NatRulePartition {
   const { addressSpace } = options;
-  const rejected: RejectedNatRule[] = [];
-  const reject = (rule: NatRule, reason: RejectedNatRule['reason'], why: string) =>
-    rejected.push({ rule, reason, message: `${describeNatRule(rule)}: ${why}` });
 
   const incumbentByKey = new Map<string, NatRule>();
-  for (const rule of options.incumbents ?? []) {
-    incumbentByKey.set(natRuleKey(rule), canonicalNatRule(rule));
-  }
+  for (const rule of options.incumbents ?? []) incumbentByKey.set(natRuleKey(rule), rule);
 
-  // Ties of the canonical order (two rules for one NIC) are broken by content, never by input order.
-  const ordered = sortNatRules(byContent(desired.map(canonicalNatRule)));
-  const ranked: NatRule[][] = [[], [], []];
-  for (const rule of ordered) {
+  const rules = ordered(desired);
+  const keys = rules.map(natRuleKey);
+  const rank = new Uint8Array(rules.length);
+  const outcome: (RejectedNatRule | 'accepted' | undefined)[] = new Array(rules.length);
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as NatRule;
+    const incumbent = incumbentByKey.get(keys[i] as string);
+    rank[i] = !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
     const problems = natRuleShapeProblems(rule);
     if (problems.length === 0 && addressSpace === 'network' && rule.vni === undefined) {
       problems.push('the NIC has no network vni, and this node keeps networks apart');
     }
     const own = problems.length === 0 ? options.dataplaneProblem?.(rule) : undefined;
     if (own !== undefined) problems.push(own);
-    if (problems.length > 0) {
-      reject(rule, 'InvalidRule', problems.join('; '));
-      continue;
+    if (problems.length > 0) outcome[i] = rejection(rule, 'InvalidRule', problems.join('; '));
+  }
+
+  const byKey = new Set<string>();
+  const byAddress = new Map<string, NatRule>();
+  const slots = new Map<string, PortRanges>();
+  for (const pass of [0, 1, 2]) {
+    for (let i = 0; i < rules.length; i += 1) {
+      if (rank[i] !== pass || outcome[i] !== undefined) continue;
+      outcome[i] = place(rules[i] as NatRule, keys[i] as string);
     }
+  }
+
+  /** Accepts the rule unless it clashes with one accepted before; the rejection otherwise. */
+  function place(rule: NatRule, key: string): RejectedNatRule | 'accepted' {
     if (
       addressSpace === 'network' &&
       options.networkPresent &&
       !options.networkPresent(rule.vni as number)
     ) {
-      reject(
+      return rejection(
         rule,
         'NetworkInterfaceMissing',
         `the interface of network vni ${String(rule.vni)} does not exist on this node`,
       );
-      continue;
     }
-    const incumbent = incumbentByKey.get(natRuleKey(rule));
-    const rank = !incumbent ? 2 : sameNatRule(incumbent, rule) ? 0 : 1;
-    (ranked[rank] as NatRule[]).push(rule);
-  }
-
-  const byKey = new Map<string, NatRule>();
-  const byAddress = new Map<string, NatRule>();
-  const slots = new Map<string, PortRanges>();
-  const accepted: NatRule[] = [];
-  for (const rule of ranked.flat()) {
-    const key = natRuleKey(rule);
-    const twin = byKey.get(key);
-    if (twin) {
-      reject(rule, 'InvalidRule', `the NIC has two rules for ${rule.family}; one is programmed`);
-      continue;
+    if (byKey.has(key)) {
+      return rejection(
+        rule,
+        'InvalidRule',
+        `the NIC has two rules for ${rule.family}; one is programmed`,
+      );
     }
     const address = `${spaceOf(rule, addressSpace)}|${rule.family}|${rule.privateIp}`;
     const holder = byAddress.get(address);
     if (holder) {
-      reject(
+      return rejection(
         rule,
         'AddressConflict',
         `private IP ${rule.privateIp}${spaceText(rule, addressSpace)} is already ${nicText(holder)}'s`,
       );
-      continue;
     }
-    const natKey = `${rule.family}|${natAddressSortKey(canonicalNatAddress(rule.family, rule.natIp) as string)}`;
-    const ranges = slots.get(natKey) ?? new PortRanges();
-    const overlap = ranges.overlap(rule.port, rule.endPort);
+    const natKey = `${rule.family}|${rule.natIp}`;
+    let ranges = slots.get(natKey);
+    const overlap = ranges?.overlap(rule.port, rule.endPort);
     if (overlap) {
-      reject(
+      return rejection(
         rule,
         'SlotConflict',
         `ports ${rule.port}-${rule.endPort} on ${rule.natIp} overlap ${nicText(overlap)}'s ` +
           `(${overlap.port}-${overlap.endPort})`,
       );
-      continue;
+    }
+    if (!ranges) {
+      ranges = new PortRanges();
+      slots.set(natKey, ranges);
     }
     ranges.add(rule);
-    slots.set(natKey, ranges);
-    byKey.set(key, rule);
+    byKey.add(key);
     byAddress.set(address, rule);
-    accepted.push(rule);
+    return 'accepted';
   }
 
-  const order = new Map(ordered.map((r, i) => [r, i]));
-  const position = (r: NatRule) => order.get(r) ?? 0;
-  return {
-    accepted: sortNatRules(accepted),
-    rejected: rejected.sort((a, b) => position(a.rule) - position(b.rule)),
-  };
+  const accepted: NatRule[] = [];
+  const rejected: RejectedNatRule[] = [];
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as NatRule;
+    const result = outcome[i];
+    if (result === 'accepted') accepted.push(rule);
+    else if (result) rejected.push(result);
+  }
+  return { accepted, rejected };
+}
+
+/** sameNatRule for two rules already known to share family and NIC uid. */
+function sameValues(a: NatRule, b: NatRule): boolean {
+  return NAT_RULE_COMPARED_FIELDS.every((field) => a[field] === b[field]);
+}
+
+function rejection(rule: NatRule, reason: RejectedNatRule['reason'], why: string): RejectedNatRule {
+  return { rule, reason, message: `${describeNatRule(rule)}: ${why}` };
 }

@@ -28,6 +28,24 @@ export const SNAT6_VMAP = 'snat6';
 export const NETID_MAP = 'netid';
 /** Network mode: network interface -> the network's conntrack zone (the same id). */
 export const NETZONE_MAP = 'netzone';
+/** Network mode: network id -> the network's reply address (see REPLY_PREFIX4), per family. */
+export const NETADDR4_MAP = 'netaddr4';
+export const NETADDR6_MAP = 'netaddr6';
+
+/**
+ * Network mode: replies are routed by a per-network address instead of per-network ip rules.
+ * Between routing and sending, a reply's destination is the network's address in these prefixes
+ * (240.0.0.0/16 is reserved "class E" space, 100::/64 the discard-only block of RFC 6666); a
+ * route per network sends it to the network's interface, and postrouting puts the NIC's address
+ * back before the neighbour lookup. The addresses never leave the namespace.
+ */
+export const REPLY_PREFIX4 = { addr: '240.0.0.0', len: 16 } as const;
+export const REPLY_PREFIX6 = { addr: '100::', len: 64 } as const;
+
+/** The reply address of network id `id` (1..65535) in a family. */
+export function replyAddress(family: 'IPv4' | 'IPv6', id: number): string {
+  return family === 'IPv4' ? `240.0.${id >> 8}.${id & 255}` : `100::${id.toString(16)}`;
+}
 
 /**
  * Network mode: how NICs are told apart. Shared mode keys NAT by private address; network mode by
@@ -210,8 +228,9 @@ function sharedChain(name: string): BaseChain {
  * Network mode: NIC traffic arrives on per-network interfaces. Before conntrack, its connection
  * gets the network's zone (original direction), so identical 5-tuples from two networks are two
  * connections; after conntrack, the connection's ct mark records the network; SNAT looks up
- * (ct mark, private address); replies from the uplinks carry the ct mark as packet mark, which
- * natgw's ip rules route to the network's interface.
+ * (ct mark, private address); replies from the uplinks are routed by their network's reply
+ * address (REPLY_PREFIX4/6) to the network's interface, and get the NIC's address back after
+ * routing. Every step is a map lookup: nothing grows with the number of networks.
  */
 const NETWORK_BASE_CHAINS: readonly BaseChain[] = [
   {
@@ -244,11 +263,46 @@ const NETWORK_BASE_CHAINS: readonly BaseChain[] = [
           setFromMap(ctMark, mapLookup(meta('iifname'), NETID_MAP)),
         ],
       },
-      {
-        text: `iifname @${UPLINKS_SET} meta mark set ct mark`,
-        expr: [match(meta('iifname'), `@${UPLINKS_SET}`), setFromMap(meta('mark'), ctMark)],
-      },
     ],
+  },
+  {
+    // After conntrack has translated a reply back (dstnat, -100) and before routing: the
+    // destination becomes the network's reply address, which routes to the network's interface.
+    name: 'replies',
+    type: 'filter',
+    hook: 'prerouting',
+    priorityText: 'dstnat + 10',
+    prio: -90,
+    rules: (['ip', 'ip6'] as const).map((ip) => {
+      const map = ip === 'ip' ? NETADDR4_MAP : NETADDR6_MAP;
+      return {
+        text: `iifname @${UPLINKS_SET} ct direction reply ${ip} daddr set ct mark map @${map}`,
+        expr: [
+          match(meta('iifname'), `@${UPLINKS_SET}`),
+          match({ ct: { key: 'direction' } }, 'reply'),
+          setFromMap(payload(ip, 'daddr'), mapLookup(ctMark, map)),
+        ],
+      };
+    }),
+  },
+  {
+    // After routing: the reply gets the NIC's address back (the connection's original source),
+    // before the neighbour lookup, which uses it as the next hop of the on-link route.
+    name: 'restore',
+    type: 'filter',
+    hook: 'postrouting',
+    priorityText: 'srcnat - 10',
+    prio: 90,
+    rules: (['ip', 'ip6'] as const).map((ip) => {
+      const prefix = ip === 'ip' ? REPLY_PREFIX4 : REPLY_PREFIX6;
+      return {
+        text: `${ip} daddr ${prefix.addr}/${prefix.len} ${ip} daddr set ct original ${ip} saddr`,
+        expr: [
+          match(payload(ip, 'daddr'), { prefix: { addr: prefix.addr, len: prefix.len } }),
+          setFromMap(payload(ip, 'daddr'), { ct: { key: `${ip} saddr`, dir: 'original' } }),
+        ],
+      };
+    }),
   },
   sharedChain('forward'),
   {
@@ -317,6 +371,8 @@ export function expectedMaps(mode: NatTableMode): Readonly<Record<string, MapDef
     [NETID_MAP]: { text: 'type ifname : mark', type: 'ifname', map: 'mark' },
     // `typeof` gives the data the ct zone's width; nft -j reports it as a plain integer.
     [NETZONE_MAP]: { text: 'typeof iifname : ct zone', type: 'ifname', map: 'integer' },
+    [NETADDR4_MAP]: { text: 'type mark : ipv4_addr', type: 'mark', map: 'ipv4_addr' },
+    [NETADDR6_MAP]: { text: 'type mark : ipv6_addr', type: 'mark', map: 'ipv6_addr' },
     [SNAT4_MAP]: {
       text: 'type mark . ipv4_addr : interval ipv4_addr . inet_service',
       type: ['mark', 'ipv4_addr'],

@@ -3,12 +3,7 @@ import { networkFixtureRules } from './fixtures/network-fixture-rules';
 import networkHandEdited from './fixtures/network-hand-edited.json';
 import networkHealthy from './fixtures/network-healthy.json';
 import type { NftJson } from './nat-table-layout';
-import {
-  renderRoutingChanges,
-  renderRoutingRepair,
-  routingProblems,
-  type RoutingDump,
-} from './network-routing';
+import { renderRoutingChanges, renderRoutingRepair, routingProblems } from './network-routing';
 import { UNEXPECTED_CONTENT_NIC_UID, parseNatRuleset } from './parse-nat-ruleset';
 import { renderNatChanges } from './render-nat-changes';
 import { type NatNetwork, type NatTableLayout, renderNatRuleset } from './render-nat-ruleset';
@@ -56,7 +51,18 @@ describe('network mode: rendering', () => {
         '\t\tiifname != @uplinks ct original zone set iifname map @netzone\n\t}',
     );
     expect(text).toContain('\t\tiifname != @uplinks ct mark set iifname map @netid\n');
-    expect(text).toContain('\t\tiifname @uplinks meta mark set ct mark\n');
+    expect(text).toContain(
+      '\tchain replies {\n\t\ttype filter hook prerouting priority dstnat + 10; policy accept;\n' +
+        '\t\tiifname @uplinks ct direction reply ip daddr set ct mark map @netaddr4\n' +
+        '\t\tiifname @uplinks ct direction reply ip6 daddr set ct mark map @netaddr6\n\t}',
+    );
+    expect(text).toContain(
+      '\t\tip daddr 240.0.0.0/16 ip daddr set ct original ip saddr\n' +
+        '\t\tip6 daddr 100::/64 ip6 daddr set ct original ip6 saddr\n',
+    );
+    expect(text).toContain(
+      '\tmap netaddr6 {\n\t\ttype mark : ipv6_addr\n\t\telements = {\n\t\t\t1 : 100::1,\n\t\t\t2 : 100::2\n',
+    );
     expect(text).toContain(
       'oifname @uplinks meta l4proto { tcp, udp, icmp } snat ip to ct mark . ip saddr map @snat4',
     );
@@ -84,7 +90,9 @@ describe('network mode: rendering', () => {
       'add element inet natgw snat4 { 3 . 10.77.0.2 comment "nic=c gw=gw-100 vni=300" : 203.0.113.2 . 1024-2047 }\n' +
         'add element inet natgw natips4 { 203.0.113.2 }\n' +
         'add element inet natgw netid { "vni300" : 3 }\n' +
-        'add element inet natgw netzone { "vni300" : 3 }\n',
+        'add element inet natgw netzone { "vni300" : 3 }\n' +
+        'add element inet natgw netaddr4 { 3 : 240.0.0.3 }\n' +
+        'add element inet natgw netaddr6 { 3 : 100::3 }\n',
     );
     // Network 200 leaves; 10.77.0.2 stays in nics4 for network 100.
     const only100 = rules.filter((r) => r.vni === 100);
@@ -98,6 +106,8 @@ describe('network mode: rendering', () => {
         'delete element inet natgw natip6 { 2 . fd77::2 }\n' +
         'delete element inet natgw netid { "vni200" }\n' +
         'delete element inet natgw netzone { "vni200" }\n' +
+        'delete element inet natgw netaddr4 { 2 }\n' +
+        'delete element inet natgw netaddr6 { 2 }\n' +
         'flush chain inet natgw snat6-2048-3071\n' +
         'delete chain inet natgw snat6-2048-3071\n',
     );
@@ -142,46 +152,29 @@ describe('network mode: read-back', () => {
 });
 
 describe('network mode: routing', () => {
-  // Captured with `ip -j` (iproute2 6.1) after the apply behind network-healthy.json.
   type Entries = Record<'IPv4' | 'IPv6', Record<string, unknown>[]>;
+  // Captured with `ip -j` (iproute2 6.1) after an apply with networks 100 (id 1) and 200 (id 2).
   const healthy: { rules: Entries; routes: Entries } = {
     rules: {
       IPv4: [
         { priority: 0, src: 'all', table: 'local' },
-        { priority: 5200, src: 'all', fwmark: '0x1', table: '7000001' },
-        { priority: 5200, src: 'all', fwmark: '0x2', table: '7000002' },
+        { priority: 5200, src: 'all', dst: '240.0.0.0', dstlen: 16, table: '7000000' },
         { priority: 32766, src: 'all', table: 'main' },
       ],
       IPv6: [
         { priority: 0, src: 'all', table: 'local' },
-        { priority: 5200, src: 'all', fwmark: '0x1', table: '7000001' },
-        { priority: 5200, src: 'all', fwmark: '0x2', table: '7000002' },
+        { priority: 5200, src: 'all', dst: '100::', dstlen: 64, table: '7000000' },
+        { priority: 32766, src: 'all', table: 'main' },
       ],
     },
     routes: {
       IPv4: [
-        { dst: 'default', dev: 'vni100', table: '7000001', scope: 'link', flags: [] },
-        { dst: 'default', dev: 'vni200', table: '7000002', scope: 'link', flags: [] },
-        { dst: '10.77.0.0/24', dev: 'vni100', protocol: 'kernel', scope: 'link', flags: [] },
+        { dst: '240.0.0.1', dev: 'vni100', scope: 'link', flags: [] },
+        { dst: '240.0.0.2', dev: 'vni200', scope: 'link', flags: [] },
       ],
       IPv6: [
-        {
-          dst: 'default',
-          dev: 'vni100',
-          table: '7000001',
-          metric: 1024,
-          flags: [],
-          pref: 'medium',
-        },
-        {
-          dst: 'default',
-          dev: 'vni200',
-          table: '7000002',
-          metric: 1024,
-          flags: [],
-          pref: 'medium',
-        },
-        { type: 'multicast', dst: 'ff00::/8', dev: 'vni100', table: 'local', flags: [] },
+        { dst: '100::1', dev: 'vni100', metric: 1024, flags: [], pref: 'medium' },
+        { dst: '100::2', dev: 'vni200', metric: 1024, flags: [], pref: 'medium' },
       ],
     },
   };
@@ -191,51 +184,56 @@ describe('network mode: routing', () => {
     expect(renderRoutingRepair(healthy, networks)).toEqual({ IPv4: '', IPv6: '' });
   });
 
-  it('sees a deleted rule, a foreign route in its table and a stray table, and repairs only its own', () => {
-    const drifted: RoutingDump = {
+  it('sees a deleted rule, a moved route and a stray route, and repairs only its own', () => {
+    const drifted = {
       rules: {
-        IPv4: healthy.rules.IPv4.filter((r) => r.fwmark !== '0x2'),
-        IPv6: [
-          ...healthy.rules.IPv6,
-          { priority: 5200, src: 'all', fwmark: '0x9', table: '7000009' },
-        ],
+        IPv4: healthy.rules.IPv4.filter((r) => r.table !== '7000000'),
+        IPv6: [...healthy.rules.IPv6, { priority: 100, src: 'all', table: '7000000' }],
       },
       routes: {
         IPv4: [
-          ...healthy.routes.IPv4,
-          { dst: '192.0.2.0/24', gateway: '10.77.0.9', dev: 'vni100', table: '7000001', flags: [] },
+          { dst: '240.0.0.1', dev: 'vni100', scope: 'link', flags: [] },
+          { dst: '240.0.0.2', dev: 'vni100', scope: 'link', flags: [] },
         ],
-        IPv6: [
-          ...healthy.routes.IPv6,
-          { dst: 'default', dev: 'vni100', table: '7000009', metric: 1024, flags: [] },
-        ],
+        IPv6: [...healthy.routes.IPv6, { dst: '100::9', dev: 'vni100', flags: [] }],
       },
     };
     expect(routingProblems(drifted, networks)).toEqual([
       {
-        scope: { vni: 100 },
-        message: 'ip -4 route table 7000001 does not hold just "default dev vni100"',
+        scope: 'table',
+        message: 'ip -4 rule "pref 5200 to 240.0.0.0/16 table 7000000" is missing',
       },
+      { scope: { vni: 200 }, message: 'ip -4 route 240.0.0.2 dev vni200 table 7000000 is missing' },
+      { scope: 'stray', message: "ip -4 route 240.0.0.2 in table 7000000 is no network's" },
       {
-        scope: { vni: 200 },
-        message: 'ip -4 rule "fwmark 2 lookup 7000002" of vni200 is missing or not natgw\'s',
+        scope: 'stray',
+        message: 'ip -6 rules to table 7000000 are not just "pref 5200 to 100::/64 table 7000000"',
       },
-      { scope: 'stray', message: "ip -6 rule to table 7000009 is no network's" },
-      { scope: 'stray', message: "ip -6 route table 7000009 is no network's" },
+      { scope: 'stray', message: "ip -6 route 100::9 in table 7000000 is no network's" },
     ]);
     expect(renderRoutingRepair(drifted, networks)).toEqual({
       IPv4:
-        'rule add pref 5200 fwmark 2 table 7000002\n' +
-        'route flush table 7000001\n' +
-        'route add default dev vni100 table 7000001\n',
-      IPv6: 'rule del pref 5200 fwmark 0x9 table 7000009\nroute flush table 7000009\n',
+        'rule add pref 5200 to 240.0.0.0/16 table 7000000\n' +
+        'route del 240.0.0.2 dev vni100 table 7000000\n' +
+        'route replace 240.0.0.2 dev vni200 table 7000000\n',
+      IPv6: 'rule del pref 100 table 7000000\n' + 'route del 100::9 dev vni100 table 7000000\n',
     });
   });
 
   it('changes only the networks that come or go when the routing is known', () => {
     const only100 = new Map([[100, networks.get(100) as NatNetwork]]);
-    const text = 'rule del pref 5200 fwmark 2 table 7000002\nroute flush table 7000002\n';
-    expect(renderRoutingChanges(networks, only100)).toEqual({ IPv4: text, IPv6: text });
+    expect(renderRoutingChanges(networks, only100)).toEqual({
+      IPv4: 'route del 240.0.0.2 dev vni200 table 7000000\n',
+      IPv6: 'route del 100::2 dev vni200 table 7000000\n',
+    });
     expect(renderRoutingChanges(networks, networks)).toEqual({ IPv4: '', IPv6: '' });
+    expect(renderRoutingChanges(new Map(), only100).IPv6).toBe(
+      'rule add pref 5200 to 100::/64 table 7000000\n' +
+        'route replace 100::1 dev vni100 table 7000000\n',
+    );
+    expect(renderRoutingChanges(only100, new Map()).IPv4).toBe(
+      'route del 240.0.0.1 dev vni100 table 7000000\n' +
+        'rule del pref 5200 to 240.0.0.0/16 table 7000000\n',
+    );
   });
 });

@@ -141,6 +141,60 @@ describe('NftablesBackend', () => {
     );
   });
 
+  it('refuses a network interface template without {vni}, too long, or naming an uplink', () => {
+    for (const template of ['vni', 'vni{vni}{vni}', 'vxlan-tenant{vni}', 'v{vni}"; x']) {
+      expect(() => new NftablesBackend({ uplinks: ['eth0'], networkInterface: template })).toThrow(
+        `DATAPLANE_NETWORK_INTERFACE "${template}" must hold {vni} once`,
+      );
+    }
+    expect(() => new NftablesBackend({ uplinks: ['vni7'], networkInterface: 'vni{vni}' })).toThrow(
+      'DATAPLANE_UPLINK names a network interface',
+    );
+    expect(
+      new NftablesBackend({ uplinks: ['eth0'], networkInterface: 'vxlan{vni}' }).networkInterface,
+    ).toBe('vxlan{vni}');
+  });
+
+  it('in network mode checks the interfaces, keys by network and syncs routing after nft', async () => {
+    const nft = fakeNft();
+    const ipCalls: { args: readonly string[]; stdin?: string }[] = [];
+    const ip: NftRunner = async (args, stdin) => {
+      ipCalls.push({ args, stdin });
+      if (args.includes('link')) {
+        return {
+          code: 0,
+          stdout: JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]),
+          stderr: '',
+        };
+      }
+      if (args.includes('route') && args.includes('show')) {
+        return { code: 2, stdout: '[', stderr: 'Error: ipv4: FIB table does not exist.\n' };
+      }
+      return { code: 0, stdout: args.includes('show') ? '[]' : '', stderr: '' };
+    };
+    const backend = new NftablesBackend(
+      { uplinks: ['eth0'], networkInterface: 'vni{vni}' },
+      nft.runner,
+      ip,
+    );
+    const inNet7 = { ...rule, vni: 7 };
+    const inNet8 = { ...rule, nicUid: 'nic-8', vni: 8, port: 2048, endPort: 3071 };
+    const { rejected } = await backend.apply([inNet7, inNet8]);
+    expect(rejected.map((r) => r.reason)).toEqual(['NetworkInterfaceMissing']);
+    expect(nft.writes()[0]?.stdin).toContain('1 . 10.0.0.2 comment "nic=nic-1 gw=gw-1 vni=7"');
+    const batches = ipCalls.filter((c) => c.args.includes('-batch'));
+    expect(batches.map((c) => [c.args[0], c.stdin])).toEqual([
+      [
+        '-4',
+        'rule add pref 5200 to 240.0.0.0/16 table 7000000\nroute replace 240.0.0.1 dev vni7 table 7000000\n',
+      ],
+      [
+        '-6',
+        'rule add pref 5200 to 100::/64 table 7000000\nroute replace 100::1 dev vni7 table 7000000\n',
+      ],
+    ]);
+  });
+
   describe('incremental apply', () => {
     const other: NatRule = {
       ...rule,

@@ -11,6 +11,7 @@ import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../data
 import { encodeNatElementComment } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
+  NETWORK_ROUTE_TABLE,
   type RoutingDump,
   ROUTE_FAMILIES,
   renderRoutingChanges,
@@ -227,6 +228,9 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
+    // Routing that must be read to be repaired is read while the table is worked on.
+    const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
+    routing?.catch(() => undefined);
     const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
@@ -236,7 +240,7 @@ export class NftablesBackend implements DataplaneBackend {
     const rejected = [...partition.rejected];
     const { rules, layout } = this.laidOut(partition.accepted, rejected);
     await this.applyTable(rules, layout);
-    if (layout.mode === 'network') await this.syncRouting(layout.networks);
+    if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
     return { rejected };
   }
@@ -382,24 +386,33 @@ export class NftablesBackend implements DataplaneBackend {
     this.networks = layoutNetworks(layout);
   }
 
-  /** Network mode: makes natgw's ip rules and routing tables exactly those of `networks`. */
-  private async syncRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
+  /**
+   * Network mode: makes natgw's ip rules and routing table exactly those of `networks`, from
+   * `dump` (a read made during this apply) when given.
+   */
+  private async syncRouting(
+    networks: ReadonlyMap<number, NatNetwork>,
+    dump: Promise<RoutingDump> | undefined,
+  ): Promise<void> {
     const known = this.knownRouting;
     this.knownRouting = undefined;
-    if (known) {
+    if (known && !dump) {
       const changes = renderRoutingChanges(known, networks);
-      if (await this.runIpBatches(changes)) {
+      if ((await this.runIpBatches(changes)) === true) {
         this.knownRouting = networks;
         return;
       }
       // Not what we believed: read and repair.
     }
-    await this.repairRouting(networks);
+    await this.repairRouting(networks, dump);
     this.knownRouting = networks;
   }
 
-  private async repairRouting(networks: ReadonlyMap<number, NatNetwork>): Promise<void> {
-    const repair = renderRoutingRepair(await this.readRouting(), networks);
+  private async repairRouting(
+    networks: ReadonlyMap<number, NatNetwork>,
+    dump: Promise<RoutingDump> = this.readRouting(),
+  ): Promise<void> {
+    const repair = renderRoutingRepair(await dump, networks);
     const failure = await this.runIpBatches(repair);
     if (failure !== true) {
       throw new DataplaneApplyError(
@@ -426,30 +439,26 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async readRouting(): Promise<RoutingDump> {
+    const where = `routing of ${this.target}`;
     const dump = async (args: string[]) => {
       const result = await this.ip(['-j', ...args]);
+      // A table without routes does not exist for the kernel: that is an empty table.
+      if (result.code !== 0 && /FIB table does not exist/.test(result.stderr)) return [];
       if (result.code !== 0) {
-        throw new DataplaneReadError(
-          this.name,
-          `routing of ${this.target}`,
-          result.stderr || `exit ${result.code}`,
-        );
+        throw new DataplaneReadError(this.name, where, result.stderr || `exit ${result.code}`);
       }
       try {
         return JSON.parse(result.stdout || '[]') as unknown;
       } catch (error) {
-        throw new DataplaneReadError(
-          this.name,
-          `routing of ${this.target}`,
-          `ip -j printed no JSON: ${String(error)}`,
-        );
+        throw new DataplaneReadError(this.name, where, `ip -j printed no JSON: ${String(error)}`);
       }
     };
+    const table = String(NETWORK_ROUTE_TABLE);
     const [rules4, rules6, routes4, routes6] = await Promise.all([
       dump(['-4', 'rule', 'show']),
       dump(['-6', 'rule', 'show']),
-      dump(['-4', 'route', 'show', 'table', 'all']),
-      dump(['-6', 'route', 'show', 'table', 'all']),
+      dump(['-4', 'route', 'show', 'table', table]),
+      dump(['-6', 'route', 'show', 'table', table]),
     ]);
     return { rules: { IPv4: rules4, IPv6: rules6 }, routes: { IPv4: routes4, IPv6: routes6 } };
   }

@@ -5,6 +5,8 @@ import {
   NATIP6_MAP,
   NATIPS4_SET,
   NATIPS6_SET,
+  NETADDR4_MAP,
+  NETADDR6_MAP,
   NETID_MAP,
   NETZONE_MAP,
   NICS4_SET,
@@ -17,6 +19,7 @@ import {
   baseChains,
   expectedMaps,
   parseSnat6RangeChainName,
+  replyAddress,
   snat6RangeRuleExpr,
 } from './nat-table-layout';
 import type { NatNetwork, NatTableTarget } from './render-nat-ruleset';
@@ -356,6 +359,30 @@ function readNetworks(
     sound.set(vni, network);
   }
   for (const [vni, network] of named) if (ambiguous.has(network.id)) named.delete(vni);
+  // Each network's reply addresses, keyed by its id, exactly as natgw derives them.
+  for (const [map, family] of [
+    [NETADDR4_MAP, 'IPv4'],
+    [NETADDR6_MAP, 'IPv6'],
+  ] as const) {
+    const addresses = new Map<number, NftJson>();
+    const obj = c.maps.get(map);
+    for (const element of obj ? elementsOf(obj, true) : []) {
+      if (typeof element.key === 'number' && element.value !== undefined) {
+        addresses.set(element.key, element.value);
+      } else report('stray', `${map} has an element natgw does not write`);
+    }
+    const ids = new Set([...named.values()].map((n) => n.id));
+    for (const network of named.values()) {
+      const expected = replyAddress(family, network.id);
+      if (addresses.get(network.id) !== expected) {
+        report({ vni: network.vni }, `${map}[${network.id}] is not ${expected}`);
+        sound.delete(network.vni);
+      }
+    }
+    for (const id of addresses.keys()) {
+      if (!ids.has(id)) report('stray', `${map} maps ${id}, which is no network's id`);
+    }
+  }
   for (const ifname of zones.keys()) {
     if (!ids.has(ifname))
       report('stray', `${NETZONE_MAP} names ${ifname}, which ${NETID_MAP} does not`);

@@ -1,6 +1,8 @@
 import type { NatRule } from '@natgw/domain';
 import {
   NATIP6_MAP,
+  NETADDR4_MAP,
+  NETADDR6_MAP,
   NETID_MAP,
   NETZONE_MAP,
   NATIPS4_SET,
@@ -18,6 +20,7 @@ import {
   natElementKey,
   natip6Element,
   networkElements,
+  replyAddressElement,
   snat4Element,
   snat6Element,
   snat6RangeChains,
@@ -81,6 +84,8 @@ const ORDER = [
   NATIPS6_SET,
   NETID_MAP,
   NETZONE_MAP,
+  NETADDR4_MAP,
+  NETADDR6_MAP,
 ];
 
 /**
@@ -151,12 +156,16 @@ export function renderNatChanges(
     if (next && next.id === network.id && next.ifname === network.ifname) continue;
     deletes.push(NETID_MAP, `"${network.ifname}"`);
     deletes.push(NETZONE_MAP, `"${network.ifname}"`);
+    deletes.push(NETADDR4_MAP, String(network.id));
+    deletes.push(NETADDR6_MAP, String(network.id));
   }
   for (const [vni, network] of netsAfter) {
     const old = netsBefore.get(vni);
     if (old && old.id === network.id && old.ifname === network.ifname) continue;
     adds.push(NETID_MAP, networkElements(network));
     adds.push(NETZONE_MAP, networkElements(network));
+    adds.push(NETADDR4_MAP, replyAddressElement(network, 'IPv4'));
+    adds.push(NETADDR6_MAP, replyAddressElement(network, 'IPv6'));
   }
 
   const fromChains = snat6RangeChains(from);

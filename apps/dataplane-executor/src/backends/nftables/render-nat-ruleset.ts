@@ -2,11 +2,14 @@ import type { NatRule } from '@natgw/domain';
 import {
   EXPECTED_SETS,
   NATIP6_MAP,
+  NETADDR4_MAP,
+  NETADDR6_MAP,
   NETID_MAP,
   NETZONE_MAP,
   type NatTableMode,
   baseChains,
   expectedMaps,
+  replyAddress,
   NATIPS4_SET,
   NATIPS6_SET,
   NICS4_SET,
@@ -64,6 +67,11 @@ export function natElementKey(layout: NatTableLayout, rule: NatRule): string {
 /** The netid and netzone elements of a network. */
 export function networkElements(network: NatNetwork): string {
   return `"${network.ifname}" : ${network.id}`;
+}
+
+/** The netaddr4 / netaddr6 element of a network. */
+export function replyAddressElement(network: NatNetwork, family: 'IPv4' | 'IPv6'): string {
+  return `${network.id} : ${replyAddress(family, network.id)}`;
 }
 
 /** Said on the table so that whoever lists the ruleset knows edits do not last. */
@@ -153,6 +161,8 @@ export function renderNatRuleset(
   const elements: Record<string, string[]> = {
     [NETID_MAP]: networks.map(networkElements),
     [NETZONE_MAP]: networks.map(networkElements),
+    [NETADDR4_MAP]: networks.map((n) => replyAddressElement(n, 'IPv4')),
+    [NETADDR6_MAP]: networks.map((n) => replyAddressElement(n, 'IPv6')),
     [SNAT4_MAP]: v4.map((r) => snat4Element(r, layout)),
     [NATIP6_MAP]: v6.map((r) => natip6Element(r, layout)),
     [SNAT6_VMAP]: v6.map((r) => snat6Element(r, layout)),
