@@ -1,4 +1,8 @@
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { isTransientDatabaseError } from './transient-database-error';
 
 function pgError(code: string, message: string): Error {
@@ -23,6 +27,8 @@ describe('isTransientDatabaseError', () => {
     new Error('Connection terminated unexpectedly'),
     new Error('timeout exceeded when trying to connect'),
     new Error('Client has encountered a connection error and is not queryable'),
+    new QueryRunnerProviderAlreadyReleasedError(),
+    new QueryRunnerAlreadyReleasedError(),
   ])('is true for a lost or refused connection: %s', (err) => {
     expect(isTransientDatabaseError(err)).toBe(true);
   });

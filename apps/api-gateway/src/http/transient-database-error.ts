@@ -31,6 +31,13 @@ const TRANSIENT_MESSAGES = [
   'Client has encountered a connection error',
 ];
 
+// TypeORM's errors for a transaction whose connection was lost under it (the pool released the
+// broken connection while the transaction still held its query runner).
+const TRANSIENT_ERROR_NAMES = new Set([
+  'QueryRunnerProviderAlreadyReleasedError',
+  'QueryRunnerAlreadyReleasedError',
+]);
+
 function codeOf(err: object): string | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
@@ -50,6 +57,7 @@ export function isTransientDatabaseError(err: unknown): boolean {
       if (code.startsWith('08') && code.length === 5) return true;
       if (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code)) return true;
     }
+    if (TRANSIENT_ERROR_NAMES.has((e as { name?: unknown }).name as string)) return true;
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && TRANSIENT_MESSAGES.some((m) => message.includes(m))) {
       return true;
