@@ -495,6 +495,60 @@ metadata:
     }
   });
 
+  it('waits with kubectl wait --for=condition=Ready until the allocation makes the gateway Ready', async () => {
+    const objects = kubectl.file(
+      'wait.yaml',
+      `${manifest('gw-wait', '  type: Public\n  ipFamily: IPv4\n  networkRef:\n    name: network-sample\n')}
+---
+apiVersion: networking.ironcore.dev/v1alpha1
+kind: NetworkInterface
+metadata:
+  name: nic-wait
+spec:
+  networkRef:
+    name: network-sample
+  ips: [10.0.0.77]
+`,
+    );
+    expectOk(await kubectl.run([ADMIN, 'apply', '-f', objects]));
+    let finished = false;
+    const waiting = kubectl
+      .run([ADMIN, 'wait', '--for=condition=Ready', 'natgateway/gw-wait', '--timeout=90s'])
+      .finally(() => (finished = true));
+    // Not Ready yet: kubectl keeps waiting (its watch is open) until the status changes.
+    const early = await kubectl.run([
+      ADMIN,
+      'wait',
+      '--for=condition=Ready',
+      'natgateway/gw-wait',
+      '--timeout=2s',
+    ]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toContain('timed out waiting for the condition');
+    expect(finished).toBe(false);
+    const gw = await get(`${API}/namespaces/default/natgateways/gw-wait`);
+    const nic = await get(`${API}/namespaces/default/networkinterfaces/nic-wait`);
+    const gatewayUid = (gw.body.metadata as { uid: string }).uid;
+    await api.store.append(`allocation:${gatewayUid}`, [
+      {
+        type: 'FakeAllocationRecorded',
+        data: {
+          gatewayUid,
+          ips: ['203.0.113.77'],
+          slot: {
+            nicUid: (nic.body.metadata as { uid: string }).uid,
+            ip: '203.0.113.77',
+            port: 2048,
+            endPort: 4095,
+          },
+        },
+      },
+    ]);
+    expect(expectOk(await waiting)).toBe(
+      'natgateway.networking.ironcore.dev/gw-wait condition met\n',
+    );
+  });
+
   it('gives a read-only token Forbidden on apply, and an unknown token Unauthorized', async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
     const viewer = await kubectl.run([VIEWER, 'apply', '-f', seed]);

@@ -11,6 +11,7 @@ import { apiErrors } from '../../http/api-error';
 import { ClientLimits } from '../../limits/client-limits';
 import { QueryParams } from '../../http/query-params';
 import { WatchSession } from '../../watch/watch-session';
+import { watchStartOf } from '../../watch/watch-start';
 
 /** Injection token of the watch timings. */
 export const WATCH_TIMINGS = Symbol('WATCH_TIMINGS');
@@ -25,7 +26,7 @@ export interface WatchTimings {
 /**
  * `?watch=true`: newline-delimited JSON `{type, object}` events over a chunked 200
  * response, from `resourceVersion` on (or every current object first when none is
- * given), until the client leaves or `timeoutSeconds` pass. A version older than
+ * given; `sendInitialEvents` as in watch-start.ts), until the client leaves or `timeoutSeconds` pass. A version older than
  * the change history is answered 410 Expired before the stream starts. `present`
  * shapes each event for the negotiated representation (a Table row for kubectl).
  */
@@ -78,8 +79,7 @@ export class WatchResources implements BeforeApplicationShutdown {
       namespace,
       labelSelector: query.labelSelector(),
       fieldSelector: query.fieldSelector(),
-      resourceVersion: query.resourceVersion(),
-      bookmarks: query.boolean('allowWatchBookmarks'),
+      ...watchStartOf(query),
       bookmarkIntervalMs: this.timings.bookmarkIntervalMs,
       pollIntervalMs: this.timings.pollIntervalMs,
     });
