@@ -154,6 +154,25 @@ describe('kubectl against natgw', () => {
     expect(version).toContain('Server Version: v1.31.0+natgw');
   });
 
+  it('discovers in one round trip with an empty cache: aggregated /api and /apis, no per-version documents', async () => {
+    const fresh = `--cache-dir=${kubectl.file('empty-cache-marker', '')}-dir`;
+    const run = await kubectl.run([ADMIN, fresh, '-v=6', 'get', 'natgw']);
+    expect(run.code).toBe(0);
+    // kubectl -v=6 logs each request: "GET https://127.0.0.1:port/apis?timeout=32s 200 OK in 2 milliseconds".
+    const paths = [
+      ...run.stderr.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) https:\/\/[^/\s]+(\/[^?\s]*)/g),
+    ].map((m) => `${m[1]} ${m[2]}`);
+    const discovery = paths.filter((p) => /^GET \/(api|apis)(\/[^/]+\/[^/]+)?$/.test(p));
+    expect(discovery.sort()).toEqual(['GET /api', 'GET /apis']);
+    expect(paths).toContain(
+      'GET /apis/networking.ironcore.dev/v1alpha1/namespaces/default/natgateways',
+    );
+    // A second run reads the cache kubectl wrote: no discovery request at all.
+    const cached = await kubectl.run([ADMIN, fresh, '-v=6', 'get', 'natgw']);
+    expect(cached.code).toBe(0);
+    expect(cached.stderr).not.toMatch(/GET https:\/\/[^/\s]+\/apis?\?/);
+  });
+
   it('applies the seed manifest, then re-applies it changed; get -o jsonpath shows the change', async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
     expect(expectOk(await kubectl.run([ADMIN, 'apply', '-f', seed]))).toBe(
