@@ -1,0 +1,218 @@
+// The official JavaScript client (@kubernetes/client-node) against natgw.
+//
+// Drives KubernetesObjectApi, Watch and an informer (makeInformer) and prints one JSON
+// line per step ({"step": ..., ...}) for the jest test to check: nothing here decides
+// pass or fail. It runs as its own Node process because the client is an ES module.
+//
+// Environment: NATGW_SERVER (https://...), NATGW_CA_FILE, NATGW_TOKEN, NATGW_NAMESPACE.
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  makeInformer,
+  PatchStrategy,
+  Watch,
+} from '@kubernetes/client-node';
+
+const GROUP = 'networking.ironcore.dev';
+const VERSION = 'v1alpha1';
+const API_VERSION = `${GROUP}/${VERSION}`;
+const NS = process.env.NATGW_NAMESPACE;
+// Watched kind: Networks (deleted at once; a NATGateway waits for the allocator's release).
+const PATH = `/apis/${API_VERSION}/namespaces/${NS}/networks`;
+
+const emit = (step, data) => console.log(JSON.stringify({ step, ...data }));
+
+function kubeConfig() {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'natgw',
+        server: process.env.NATGW_SERVER,
+        caFile: process.env.NATGW_CA_FILE,
+        skipTLSVerify: false,
+      },
+    ],
+    users: [{ name: 'js', token: process.env.NATGW_TOKEN }],
+    contexts: [{ name: 'natgw', cluster: 'natgw', user: 'js', namespace: NS }],
+    currentContext: 'natgw',
+  });
+  return kc;
+}
+
+const network = (name, labels = {}) => ({
+  apiVersion: API_VERSION,
+  kind: 'Network',
+  metadata: { name, namespace: NS, labels },
+});
+
+const gateway = (name, labels = {}) => ({
+  apiVersion: API_VERSION,
+  kind: 'NATGateway',
+  metadata: { name, namespace: NS, labels },
+  spec: { type: 'Public', ipFamily: 'IPv4', networkRef: { name: 'js-net' } },
+});
+
+/** Resolves when `check()` holds, polling; rejects after a while naming `what`. */
+async function until(check, what, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function objectApi(kc) {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  await objects.create({
+    apiVersion: API_VERSION,
+    kind: 'Network',
+    metadata: { name: 'js-net', namespace: NS },
+  });
+  const created = await objects.create(gateway('js-gw', { app: 'js' }));
+  await objects.create(gateway('js-other', { app: 'other' }));
+  const read = await objects.read({
+    apiVersion: API_VERSION,
+    kind: 'NATGateway',
+    metadata: { name: 'js-gw', namespace: NS },
+  });
+  const listed = await objects.list(
+    API_VERSION,
+    'NATGateway',
+    NS,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    'app=js',
+  );
+  emit('object-api', {
+    created: {
+      name: created.metadata.name,
+      uid: created.metadata.uid,
+      ports: created.spec.portsPerNetworkInterface,
+    },
+    readUid: read.metadata.uid,
+    listed: listed.items.map((o) => o.metadata.name),
+  });
+  return objects;
+}
+
+async function watch(kc, objects) {
+  const rv = (await objects.list(API_VERSION, 'Network', NS)).metadata.resourceVersion;
+  const events = [];
+  let ended;
+  const controller = await new Watch(kc).watch(
+    PATH,
+    { allowWatchBookmarks: true, resourceVersion: rv },
+    (type, obj) => events.push({ type, name: obj.metadata.name, rv: obj.metadata.resourceVersion }),
+    (err) => (ended = err ?? null),
+  );
+  await objects.create(network('js-watched'));
+  await objects.patch(
+    {
+      apiVersion: API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'js-watched', namespace: NS, labels: { seen: 'yes' } },
+    },
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+  await objects.delete({
+    apiVersion: API_VERSION,
+    kind: 'Network',
+    metadata: { name: 'js-watched', namespace: NS },
+  });
+  await until(() => events.some((e) => e.type === 'DELETED'), 'the DELETED event');
+  controller.abort();
+  emit('watch', {
+    from: rv,
+    events: events.filter((e) => e.type !== 'BOOKMARK'),
+    ended: ended ?? 'open',
+  });
+}
+
+async function informer(kc, objects) {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const list = () =>
+    custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: 'networks',
+    });
+  const inf = makeInformer(kc, PATH, list);
+  const events = [];
+  for (const type of ['add', 'update', 'delete'])
+    inf.on(type, (obj) => events.push({ type, name: obj.metadata.name }));
+  const errors = [];
+  inf.on('error', (err) => errors.push(String(err)));
+  await inf.start();
+  await until(() => events.some((e) => e.type === 'add'), 'the listed objects');
+  await objects.create(network('js-informed'));
+  await objects.patch(
+    {
+      apiVersion: API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'js-informed', namespace: NS, labels: { v: '2' } },
+    },
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+  await objects.delete({
+    apiVersion: API_VERSION,
+    kind: 'Network',
+    metadata: { name: 'js-informed', namespace: NS },
+  });
+  await until(() => events.some((e) => e.type === 'delete'), 'the delete event');
+  const cached = inf
+    .list(NS)
+    .map((o) => o.metadata.name)
+    .sort();
+  // Errors while it ran (stop() itself aborts the watch, which the informer reports too).
+  const failures = [...errors];
+  await inf.stop();
+  emit('informer', { events, cached, errors: failures });
+}
+
+async function serverSideApply(objects) {
+  const applied = await objects.patch(
+    {
+      ...gateway('js-applied', { app: 'js' }),
+      spec: { ...gateway('').spec, portsPerNetworkInterface: 512 },
+    },
+    undefined,
+    undefined,
+    'js-client',
+    undefined,
+    PatchStrategy.ServerSideApply,
+  );
+  emit('server-side-apply', {
+    name: applied.metadata.name,
+    ports: applied.spec.portsPerNetworkInterface,
+    managers: (applied.metadata.managedFields ?? []).map((m) => [m.manager, m.operation]),
+  });
+}
+
+async function main() {
+  const kc = kubeConfig();
+  const objects = await objectApi(kc);
+  await watch(kc, objects);
+  await informer(kc, objects);
+  if (process.env.NATGW_SERVER_SIDE_APPLY === '1') await serverSideApply(objects);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`failed: ${err?.stack ?? err} ${err?.body ? JSON.stringify(err.body) : ''}`);
+    process.exit(2);
+  },
+);
