@@ -450,12 +450,72 @@ metadata:
     expect(expectOk(after)).toBe('256 edge');
   });
 
-  it('answers server-side apply with a clear 415, never a 500', async () => {
+  it("applies server-side: conflicts with kubectl patch's field, diff shows the change, --force-conflicts takes it, --show-managed-fields shows owners", async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
-    const ssa = await kubectl.run([ADMIN, 'apply', '--server-side', '-f', seed]);
-    expect(ssa.code).toBe(1);
-    expect(ssa.stderr).toContain('Server-side apply not available on the server');
-    expect(ssa.stderr).toContain('server-side apply is not supported');
+    // kubectl patch set portsPerNetworkInterface to 256 above; the seed says 64.
+    const conflict = await kubectl.run([ADMIN, 'apply', '--server-side', '-f', seed]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl-patch" using networking.ironcore.dev/v1alpha1: .spec.portsPerNetworkInterface',
+    );
+    expect(conflict.stderr).toContain('--force-conflicts');
+    const diff = await kubectl.run([
+      ADMIN,
+      'diff',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      seed,
+    ]);
+    expect(diff.code).toBe(1); // kubectl diff: 1 means "differences found"
+    expect(diff.stdout).toMatch(/^-\s+portsPerNetworkInterface: 256$/m);
+    expect(diff.stdout).toMatch(/^\+\s+portsPerNetworkInterface: 64$/m);
+    // The dry run stored nothing.
+    expect(
+      (await get(`${API}/namespaces/default/natgateways/natgateway-sample`)).body.spec,
+    ).toMatchObject({
+      portsPerNetworkInterface: 256,
+    });
+    expect(
+      expectOk(
+        await kubectl.run([ADMIN, 'apply', '--server-side', '--force-conflicts', '-f', seed]),
+      ),
+    ).toBe('natgateway.networking.ironcore.dev/natgateway-sample serverside-applied\n');
+    const same = await kubectl.run([ADMIN, 'diff', '--server-side', '-f', seed]);
+    expect({ code: same.code, stdout: same.stdout }).toEqual({ code: 0, stdout: '' });
+    const yaml = expectOk(
+      await kubectl.run([
+        ADMIN,
+        'get',
+        'natgw',
+        'natgateway-sample',
+        '-o',
+        'yaml',
+        '--show-managed-fields',
+      ]),
+    );
+    expect(yaml).toMatch(/^\s+manager: kubectl\n\s+operation: Apply$/m);
+    expect(yaml).toContain('f:portsPerNetworkInterface: {}');
+    // kubectl-patch owned only that field: forced away, its entry is gone; the others stay.
+    expect(yaml).not.toContain('manager: kubectl-patch');
+    expect(yaml).toMatch(/manager: kubectl-label\n\s+operation: Update/);
+    const hidden = expectOk(
+      await kubectl.run([ADMIN, 'get', 'natgw', 'natgateway-sample', '-o', 'yaml']),
+    );
+    expect(hidden).not.toContain('managedFields');
+    const stored = await get(`${API}/namespaces/default/natgateways/natgateway-sample`);
+    expect(
+      (stored.body.spec as { portsPerNetworkInterface: number }).portsPerNetworkInterface,
+    ).toBe(64);
+    const managers = (
+      stored.body.metadata as {
+        managedFields: Array<{ manager: string; operation: string; fieldsV1: object }>;
+      }
+    ).managedFields;
+    const kubectlApply = managers.find((m) => m.manager === 'kubectl' && m.operation === 'Apply');
+    expect(JSON.stringify(kubectlApply?.fieldsV1)).toContain('f:portsPerNetworkInterface');
+    for (const m of managers.filter((x) => x !== kubectlApply))
+      expect(JSON.stringify(m.fieldsV1)).not.toContain('f:portsPerNetworkInterface');
   });
 
   it('explains the fields with the descriptions of the API docs', async () => {

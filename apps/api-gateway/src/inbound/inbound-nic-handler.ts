@@ -151,6 +151,8 @@ export class InboundNicHandler {
         correlationId: messageId ?? randomUUID(),
         dryRun: false,
         fieldValidation: 'Strict',
+        fieldManager: INBOUND_ACTOR,
+        fieldManagerGiven: true,
       };
       const env = envelope;
       const body = await inInboundScope({ operation, messageId }, async () =>

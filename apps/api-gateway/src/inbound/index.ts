@@ -38,7 +38,7 @@ export const INBOUND_PROVIDERS: Provider[] = [
     ) =>
       new InboundUseCases(
         new CreateResource(log, reader, clock, quotas),
-        new UpdateResource(log, get, new ResourceUpdater(log, reader, quotas)),
+        new UpdateResource(log, get, new ResourceUpdater(log, reader, quotas, clock)),
         new DeleteResource(log, reader, get, clock),
         get,
       ),

@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
+  API_VERSION,
+  formatTimestamp,
+  ManagedFieldsEntry,
   ResourceInput,
   ResourceObject,
   resourceEventType,
@@ -11,6 +14,8 @@ import { objectAfterUpdate, ResourceReader, StoredResource } from '@natgw/projec
 import { apiErrors, STALE_OBJECT } from '../http/api-error';
 import { QuotaAdmission } from '../quotas/quota-admission';
 import { canonicalJson } from './canonical-json';
+import { Clock, CLOCK } from './clock';
+import { recordUpdate } from './field-management/managed-fields';
 import { ResourceLog } from './resource-log';
 import { eventMetadata, RequestContext } from './request-context';
 
@@ -21,7 +26,7 @@ const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
  * (uid, resourceVersion) and the immutable fields, then appends `<Kind>Updated`
  * with what changed, expecting the stream version the object was read at.
  * `generation` is bumped when the spec changed; an update that changes nothing
- * appends nothing. Throws ConcurrencyError when another write won the race.
+ * (managedFields included) appends nothing. Throws ConcurrencyError when another write won the race.
  */
 @Injectable()
 export class ResourceUpdater {
@@ -29,12 +34,18 @@ export class ResourceUpdater {
     private readonly log: ResourceLog,
     private readonly reader: ResourceReader,
     private readonly quotas: QuotaAdmission,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * `managedFields`: the ones server-side apply computed; without them the write is
+   * recorded as an Update by ctx.fieldManager.
+   */
   async write(
     ctx: RequestContext,
     current: StoredResource,
     input: ResourceInput,
+    managedFields?: ManagedFieldsEntry[],
   ): Promise<ResourceObject> {
     const { info } = ctx;
     if (input.uid !== undefined && input.uid !== current.uid) {
@@ -59,7 +70,16 @@ export class ResourceUpdater {
     if (!same(old.metadata.annotations ?? {}, input.annotations))
       data.annotations = input.annotations;
     if (specChanged) data.spec = input.spec;
-    if (!specChanged && !data.labels && !data.annotations) return old;
+    const managed =
+      managedFields ??
+      recordUpdate(
+        { metadata: old.metadata, spec: old.spec },
+        { metadata: { labels: input.labels, annotations: input.annotations }, spec: input.spec },
+        old.metadata.managedFields,
+        { manager: ctx.fieldManager, apiVersion: API_VERSION, now: formatTimestamp(this.clock()) },
+      );
+    if (!same(old.metadata.managedFields ?? [], managed)) data.managedFields = managed;
+    if (!specChanged && !data.labels && !data.annotations && !data.managedFields) return old;
     if (specChanged) await this.quotas.checkSpec(ctx, input);
     if (ctx.dryRun) return objectAfterUpdate(old, data);
     await this.log.append(

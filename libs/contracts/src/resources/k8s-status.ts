@@ -34,6 +34,8 @@ export type CauseType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueNotFound'
+  /** Server-side apply: another field manager owns the field with another value. */
+  | 'FieldManagerConflict'
   /** natgw's name for a field the schema does not declare (Strict field validation). */
   | 'FieldValueUnknown';
 

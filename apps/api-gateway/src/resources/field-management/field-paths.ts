@@ -59,7 +59,9 @@ export function fieldsOf(object: Record<string, unknown> | undefined): FieldSet 
     const m = meta[map];
     if (isMap(m)) for (const k of Object.keys(m)) out.add(['metadata', map, k]);
   }
-  if (isMap(object.spec)) leaves(object.spec, ['spec'], out);
+  // An empty spec (a Network's) sets no field: only what is inside it counts.
+  if (isMap(object.spec))
+    for (const [k, v] of Object.entries(object.spec)) leaves(v, ['spec', k], out);
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { ManagedFieldsEntry } from '@natgw/contracts';
 import { canonicalJson } from '../canonical-json';
 import {
   describePath,
@@ -10,16 +11,7 @@ import {
   valueAt,
 } from './field-paths';
 
-/** One entry of `metadata.managedFields`, as Kubernetes stores it. */
-export interface ManagedFieldsEntry {
-  manager: string;
-  operation: 'Apply' | 'Update';
-  apiVersion: string;
-  /** RFC 3339, seconds: when this manager last changed its fields. */
-  time: string;
-  fieldsType: 'FieldsV1';
-  fieldsV1: Record<string, unknown>;
-}
+export type { ManagedFieldsEntry };
 
 /** A field another manager owns with a different value than the applier wants. */
 export interface FieldConflict {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  API_VERSION,
   formatTimestamp,
+  ManagedFieldsEntry,
   resourceEventType,
   ResourceCreatedData,
   resourceStreamId,
@@ -12,6 +14,7 @@ import { apiErrors } from '../../http/api-error';
 import { QuotaAdmission } from '../../quotas/quota-admission';
 import { ApiResponse } from '../api-response';
 import { Clock, CLOCK } from '../clock';
+import { recordUpdate } from '../field-management/managed-fields';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog } from '../resource-log';
 import { eventMetadata, RequestContext } from '../request-context';
@@ -30,9 +33,18 @@ export class CreateResource {
     private readonly quotas: QuotaAdmission,
   ) {}
 
-  async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
+  /**
+   * `managedFields`: the ones server-side apply computed (create-on-apply); without them
+   * the create is recorded as an Update by ctx.fieldManager owning every field it set.
+   */
+  async execute(
+    ctx: RequestContext,
+    body: Record<string, unknown>,
+    managedFields?: ManagedFieldsEntry[],
+  ): Promise<ApiResponse> {
     const { info, namespace } = ctx;
     const { input, warnings } = checkResourceInput(ctx, body);
+    const creationTimestamp = formatTimestamp(this.clock());
     const data: ResourceCreatedData = {
       uid: randomUUID(),
       namespace,
@@ -42,7 +54,15 @@ export class CreateResource {
       finalizers: [...info.finalizers],
       spec: input.spec,
       generation: 1,
-      creationTimestamp: formatTimestamp(this.clock()),
+      creationTimestamp,
+      managedFields:
+        managedFields ??
+        recordUpdate(
+          undefined,
+          { metadata: { labels: input.labels, annotations: input.annotations }, spec: input.spec },
+          undefined,
+          { manager: ctx.fieldManager, apiVersion: API_VERSION, now: creationTimestamp },
+        ),
     };
     const stream = resourceStreamId(info.kind, namespace, input.name);
     const created = [
