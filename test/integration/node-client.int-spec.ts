@@ -1,5 +1,6 @@
 // The official JavaScript client (@kubernetes/client-node, a devDependency) against the
-// api-gateway: KubernetesObjectApi (which discovers the resource first), Watch, and an
+// api-gateway: KubernetesObjectApi (which discovers the resource first; server-side apply
+// through PatchStrategy.ServerSideApply), Watch, and an
 // informer's list and watch. The client is an ES module, so it runs in its own Node process.
 import { spawn } from 'node:child_process';
 import https from 'node:https';
@@ -80,7 +81,7 @@ describe('the official JavaScript client (@kubernetes/client-node) against natgw
     if (certDir) rmSync(certDir, { recursive: true, force: true });
   });
 
-  it('creates, reads and lists with KubernetesObjectApi, watches with Watch, and runs an informer', async () => {
+  it('creates, reads, lists and server-side applies with KubernetesObjectApi, watches with Watch, and runs an informer', async () => {
     const { code, steps, stderr } = await runNodeClient({
       NATGW_SERVER: api.url,
       NATGW_CA_FILE: caFile,
@@ -128,5 +129,42 @@ describe('the official JavaScript client (@kubernetes/client-node) against natgw
       { type: 'delete', name: 'js-informed' },
     ]);
     expect(informer.cached).toEqual(['js-net']);
+
+    // PatchStrategy.ServerSideApply: create-on-apply, a label no longer applied is removed,
+    // another manager's different value is a 409 FieldManagerConflict until it forces.
+    const ssa = steps['server-side-apply'] as Record<string, Record<string, unknown>>;
+    expect(ssa.created).toEqual({
+      labels: { app: 'js', tier: 'web' },
+      ports: 512,
+      managers: [['js-client', 'Apply']],
+    });
+    expect(ssa.reapplied).toMatchObject({ labels: { app: 'js' }, ports: 512 });
+    expect(ssa.conflict).toMatchObject({
+      code: 409,
+      body: {
+        reason: 'Conflict',
+        details: {
+          causes: [
+            {
+              reason: 'FieldManagerConflict',
+              field: '.spec.portsPerNetworkInterface',
+              message: 'conflict with "js-client" using networking.ironcore.dev/v1alpha1',
+            },
+          ],
+        },
+      },
+    });
+    expect(ssa.forced).toEqual({
+      labels: { app: 'js' },
+      ports: 1024,
+      managers: [
+        ['js-client', 'Apply'],
+        ['other-client', 'Apply'],
+      ],
+    });
+    const applied = await get(`${API}/namespaces/js/natgateways/js-applied`);
+    expect(
+      (applied.body.spec as { portsPerNetworkInterface: number }).portsPerNetworkInterface,
+    ).toBe(1024);
   });
 });

@@ -1,6 +1,6 @@
 // The official JavaScript client (@kubernetes/client-node) against natgw.
 //
-// Drives KubernetesObjectApi, Watch and an informer (makeInformer) and prints one JSON
+// Drives KubernetesObjectApi (also server-side apply), Watch and an informer (makeInformer) and prints one JSON
 // line per step ({"step": ..., ...}) for the jest test to check: nothing here decides
 // pass or fail. It runs as its own Node process because the client is an ES module.
 //
@@ -183,21 +183,34 @@ async function informer(kc, objects) {
 }
 
 async function serverSideApply(objects) {
-  const applied = await objects.patch(
-    {
-      ...gateway('js-applied', { app: 'js' }),
-      spec: { ...gateway('').spec, portsPerNetworkInterface: 512 },
-    },
-    undefined,
-    undefined,
-    'js-client',
-    undefined,
-    PatchStrategy.ServerSideApply,
-  );
+  const config = (labels, ports) => ({
+    ...gateway('js-applied', labels),
+    spec: { ...gateway('').spec, portsPerNetworkInterface: ports },
+  });
+  const apply = (body, manager, force) =>
+    objects.patch(body, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
+  const summary = (o) => ({
+    labels: o.metadata.labels ?? {},
+    ports: o.spec.portsPerNetworkInterface,
+    managers: (o.metadata.managedFields ?? []).map((m) => [m.manager, m.operation]),
+  });
+  const created = await apply(config({ app: 'js', tier: 'web' }, 512), 'js-client');
+  const reapplied = await apply(config({ app: 'js' }, 512), 'js-client');
+  let conflict;
+  try {
+    await apply(config({ app: 'js' }, 1024), 'other-client');
+  } catch (err) {
+    conflict = {
+      code: err.code,
+      body: typeof err.body === 'string' ? JSON.parse(err.body) : err.body,
+    };
+  }
+  const forced = await apply(config({ app: 'js' }, 1024), 'other-client', true);
   emit('server-side-apply', {
-    name: applied.metadata.name,
-    ports: applied.spec.portsPerNetworkInterface,
-    managers: (applied.metadata.managedFields ?? []).map((m) => [m.manager, m.operation]),
+    created: summary(created),
+    reapplied: summary(reapplied),
+    conflict,
+    forced: summary(forced),
   });
 }
 
@@ -206,7 +219,7 @@ async function main() {
   const objects = await objectApi(kc);
   await watch(kc, objects);
   await informer(kc, objects);
-  if (process.env.NATGW_SERVER_SIDE_APPLY === '1') await serverSideApply(objects);
+  await serverSideApply(objects);
 }
 
 main().then(
