@@ -194,6 +194,18 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     expect(spec.properties.portsPerNetworkInterface.description).toContain(
       'number of ports allocated per network interface',
     );
+    // Server-side apply's list types: atomic lists, conditions keyed by type.
+    const nicSpec = schemas['dev.ironcore.networking.v1alpha1.NetworkInterfaceSpec'];
+    expect(nicSpec.properties.ips['x-kubernetes-list-type']).toBe('atomic');
+    const arrays = [...JSON.stringify(doc.components).matchAll(/"type":"array"/g)].length;
+    const marked = [...JSON.stringify(doc.components).matchAll(/"x-kubernetes-list-type":/g)]
+      .length;
+    expect(marked).toBe(arrays);
+    const status = schemas['dev.ironcore.networking.v1alpha1.NATGatewayStatus'];
+    expect(status.properties.conditions).toMatchObject({
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    });
     // Every reference resolves inside the document.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)];
     for (const [, name] of refs) expect([name, name in schemas]).toEqual([name, true]);
@@ -211,6 +223,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       );
     }
     // No strategic merge patch: kubectl then sends JSON merge patches, which natgw applies.
+    expect(Object.keys(item.patch.requestBody.content)).toContain('application/apply-patch+yaml');
     expect(Object.keys(item.patch.requestBody.content)).not.toContain(
       'application/strategic-merge-patch+json',
     );
