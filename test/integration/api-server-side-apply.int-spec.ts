@@ -193,6 +193,37 @@ describe('api-gateway server-side apply', () => {
     expect(unknown.body.message).toContain('unknown field "spec.portsPerNIC"');
   });
 
+  it("keeps every applier's fields when many apply disjoint labels at once (create-on-apply included)", async () => {
+    const appliers = Array.from({ length: 12 }, (_, i) => `applier-${i}`);
+    const results = await Promise.all(
+      appliers.map((m, i) =>
+        apply(
+          'gw-race',
+          gatewayYaml('gw-race', '', `  labels:\n    owner-${i}: "${i}"\n`),
+          `fieldManager=${m}`,
+        ),
+      ),
+    );
+    // One created it; the others applied onto it (shared spec values: no conflict).
+    expect(results.map((r) => r.status).sort((a, b) => b - a)).toEqual([
+      201,
+      ...Array(11).fill(200),
+    ]);
+    const final = (await http().get(url('gw-race'))).body;
+    expect(final.metadata.labels).toEqual(
+      Object.fromEntries(appliers.map((_, i) => [`owner-${i}`, `${i}`])),
+    );
+    const own = owners(final.metadata.managedFields);
+    for (let i = 0; i < appliers.length; i++)
+      expect(own[`metadata.labels.owner-${i}`]).toEqual([`applier-${i}/Apply`]);
+    expect(own['spec.type']).toEqual(appliers.map((m) => `${m}/Apply`).sort());
+    // One applier stops applying its label: only that one goes.
+    const dropped = await apply('gw-race', gatewayYaml('gw-race'), 'fieldManager=applier-3');
+    expect(dropped.status).toBe(200);
+    expect(Object.keys(dropped.body.metadata.labels)).toHaveLength(11);
+    expect(dropped.body.metadata.labels['owner-3']).toBeUndefined();
+  });
+
   it('answers a creating create with an Update entry for its manager (from the User-Agent when not named)', async () => {
     const res = await http()
       .post(`${API}/namespaces/ssa/networks`)
