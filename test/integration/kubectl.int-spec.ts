@@ -481,6 +481,20 @@ metadata:
         await kubectl.run([ADMIN, 'apply', '--server-side', '--force-conflicts', '-f', seed]),
       ),
     ).toBe('natgateway.networking.ironcore.dev/natgateway-sample serverside-applied\n');
+    // Create-on-apply, as a server-side dry run: answered, nothing stored.
+    const fresh = kubectl.file(
+      'ssa-new.yaml',
+      manifest(
+        'gw-ssa',
+        '  type: Public\n  ipFamily: IPv4\n  networkRef:\n    name: network-sample\n',
+      ),
+    );
+    expect(
+      expectOk(
+        await kubectl.run([ADMIN, 'apply', '--server-side', '--dry-run=server', '-f', fresh]),
+      ),
+    ).toBe('natgateway.networking.ironcore.dev/gw-ssa serverside-applied (server dry run)\n');
+    expect((await get(`${API}/namespaces/default/natgateways/gw-ssa`)).status).toBe(404);
     const same = await kubectl.run([ADMIN, 'diff', '--server-side', '-f', seed]);
     expect({ code: same.code, stdout: same.stdout }).toEqual({ code: 0, stdout: '' });
     const yaml = expectOk(

@@ -130,6 +130,17 @@ describe('the official JavaScript client (@kubernetes/client-node) against natgw
     ]);
     expect(informer.cached).toEqual(['js-net']);
 
+    // Watch-list (sendInitialEvents) through Watch: js-net (the only Network left), then the
+    // bookmark ending the initial events, at a version not older than the object's.
+    const watchList = steps['watch-list'] as {
+      events: Array<{ type: string; name?: string; rv: string; end?: string }>;
+    };
+    expect(watchList.events.map((e) => [e.type, e.name, e.end])).toEqual([
+      ['ADDED', 'js-net', undefined],
+      ['BOOKMARK', undefined, 'true'],
+    ]);
+    expect(BigInt(watchList.events[1].rv)).toBeGreaterThanOrEqual(BigInt(watchList.events[0].rv));
+
     // PatchStrategy.ServerSideApply: create-on-apply, a label no longer applied is removed,
     // another manager's different value is a 409 FieldManagerConflict until it forces.
     const ssa = steps['server-side-apply'] as Record<string, Record<string, unknown>>;

@@ -136,6 +136,26 @@ async function watch(kc, objects) {
   });
 }
 
+/** Watch-list through the client's Watch: the current objects, then the initial-events-end bookmark. */
+async function watchList(kc) {
+  const events = [];
+  const controller = await new Watch(kc).watch(
+    PATH,
+    { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true },
+    (type, obj) =>
+      events.push({
+        type,
+        name: obj.metadata.name,
+        rv: obj.metadata.resourceVersion,
+        end: obj.metadata.annotations?.['k8s.io/initial-events-end'],
+      }),
+    () => undefined,
+  );
+  await until(() => events.some((e) => e.end === 'true'), 'the initial-events-end bookmark');
+  controller.abort();
+  emit('watch-list', { events });
+}
+
 async function informer(kc, objects) {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = () =>
@@ -219,6 +239,7 @@ async function main() {
   const objects = await objectApi(kc);
   await watch(kc, objects);
   await informer(kc, objects);
+  await watchList(kc);
   await serverSideApply(objects);
 }
 
