@@ -95,6 +95,18 @@ describe('api-gateway watch-list', () => {
     expect(events.map((e) => [e.type, meta(e).name])).toEqual([['ADDED', 'new']]);
   });
 
+  it('answers 504 Timeout (ResourceVersionTooLarge) for initial events not older than a version not reached', async () => {
+    const now = BigInt((await http().get(base('wl'))).body.metadata.resourceVersion);
+    const res = await http().get(`${base('wl')}?${WATCH_LIST}&resourceVersion=${now + 1000n}`);
+    expect(res.status).toBe(504);
+    expect(res.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Timeout',
+      details: { causes: [{ reason: 'ResourceVersionTooLarge' }] },
+    });
+    expect(res.body.message).toContain(`Too large resource version: ${now + 1000n}`);
+  });
+
   it.each([
     ['watch=1&sendInitialEvents=true&allowWatchBookmarks=true', 'resourceVersionMatch'],
     ['watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan', 'allowWatchBookmarks'],

@@ -17,6 +17,17 @@ import {
 } from '@natgw/projections';
 import { INITIAL_EVENTS_END_ANNOTATION } from './watch-start';
 
+/** A watch-list asked for a state not older than a version natgw has not reached. */
+export class ResourceVersionTooLargeError extends Error {
+  constructor(
+    readonly requested: string,
+    readonly current: string,
+  ) {
+    super(`Too large resource version: ${requested}, current: ${current}`);
+    this.name = 'ResourceVersionTooLargeError';
+  }
+}
+
 /** What to watch, from where, and how. */
 export interface WatchOptions {
   kind: ResourceKind;
@@ -64,7 +75,11 @@ export class WatchSession {
     private readonly options: WatchOptions,
   ) {}
 
-  /** Fixes the starting point; throws ResourceVersionTooOldError (410) before anything is sent. */
+  /**
+   * Fixes the starting point; throws ResourceVersionTooOldError (410), or for initial
+   * events not older than a future version ResourceVersionTooLargeError (504), before
+   * anything is sent.
+   */
   async open(): Promise<void> {
     const { resourceVersion } = this.options;
     if (this.options.sendInitialEvents) {
@@ -74,6 +89,8 @@ export class WatchSession {
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
       });
+      if (resourceVersion !== undefined && BigInt(resourceVersion) > BigInt(page.resourceVersion))
+        throw new ResourceVersionTooLargeError(resourceVersion, page.resourceVersion);
       this.initial = page.items;
       this.cursor = page.resourceVersion;
       return;

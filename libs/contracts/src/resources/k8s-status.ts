@@ -36,6 +36,8 @@ export type CauseType =
   | 'FieldValueNotFound'
   /** Server-side apply: another field manager owns the field with another value. */
   | 'FieldManagerConflict'
+  /** A watch-list's resourceVersion is newer than natgw's newest. */
+  | 'ResourceVersionTooLarge'
   /** natgw's name for a field the schema does not declare (Strict field validation). */
   | 'FieldValueUnknown';
 

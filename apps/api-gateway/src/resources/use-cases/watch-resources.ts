@@ -1,17 +1,34 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ResourceKindInfo, WatchEvent } from '@natgw/contracts';
+import { failureStatus, ResourceKindInfo, WatchEvent } from '@natgw/contracts';
 import {
   ResourceChangeListener,
   ResourceReader,
   ResourceVersionTooOldError,
 } from '@natgw/projections';
 import { principalOf } from '../../auth/auth.guard';
-import { apiErrors } from '../../http/api-error';
+import { ApiError, apiErrors } from '../../http/api-error';
 import { ClientLimits } from '../../limits/client-limits';
 import { QueryParams } from '../../http/query-params';
-import { WatchSession } from '../../watch/watch-session';
+import { ResourceVersionTooLargeError, WatchSession } from '../../watch/watch-session';
 import { watchStartOf } from '../../watch/watch-start';
+
+/** The apiserver's answer to a version it has not reached: 504 Timeout, cause ResourceVersionTooLarge. */
+function resourceVersionTooLarge(err: ResourceVersionTooLargeError): ApiError {
+  return new ApiError(
+    failureStatus(504, 'Timeout', `Timeout: ${err.message}`, {
+      causes: [
+        {
+          reason: 'ResourceVersionTooLarge',
+          message: 'Too large resource version',
+          field: '',
+        },
+      ],
+      retryAfterSeconds: 1,
+    }),
+    { 'Retry-After': '1' },
+  );
+}
 
 /** Injection token of the watch timings. */
 export const WATCH_TIMINGS = Symbol('WATCH_TIMINGS');
@@ -87,6 +104,7 @@ export class WatchResources implements BeforeApplicationShutdown {
       await session.open();
     } catch (err) {
       if (err instanceof ResourceVersionTooOldError) throw apiErrors.expired(err.message);
+      if (err instanceof ResourceVersionTooLargeError) throw resourceVersionTooLarge(err);
       throw err;
     }
     res.status(200);
