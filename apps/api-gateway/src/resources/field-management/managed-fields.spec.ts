@@ -1,6 +1,10 @@
 import { fieldsOf, fromFieldsV1, toFieldsV1 } from './field-paths';
 import {
+  ANCIENT_CHANGES,
   applyConfiguration,
+  MAX_APPLY_MANAGERS,
+  MAX_UPDATE_MANAGERS,
+  TooManyFieldManagersError,
   defaultFieldManager,
   FieldManagerConflictError,
   ManagedFieldsEntry,
@@ -242,6 +246,41 @@ describe('recordUpdate', () => {
     expect(
       recordUpdate(gateway(BASE), gateway(BASE), created, at('b', '2030-01-01T00:00:00Z')),
     ).toEqual(created);
+  });
+});
+
+describe('manager caps', () => {
+  it('keeps at most MAX_UPDATE_MANAGERS Update entries: the oldest merge into ancient-changes, owning their fields', () => {
+    let entries: ManagedFieldsEntry[] = [];
+    let labels: Record<string, string> = {};
+    const total = MAX_UPDATE_MANAGERS + 5;
+    for (let i = 0; i < total; i++) {
+      const next = { ...labels, [`l${i}`]: 'v' };
+      const now = `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`;
+      entries = recordUpdate(gateway(BASE, labels), gateway(BASE, next), entries, at(`m${i}`, now));
+      labels = next;
+      expect(entries.filter((e) => e.operation === 'Update').length).toBeLessThanOrEqual(
+        MAX_UPDATE_MANAGERS,
+      );
+    }
+    const own = owners(entries);
+    // Every label is still owned by someone: the newest managers by themselves, the rest by ancient-changes.
+    for (let i = 0; i < total; i++) expect(own[`metadata.labels.l${i}`]).toHaveLength(1);
+    expect(own[`metadata.labels.l${total - 1}`]).toEqual([`m${total - 1}/Update`]);
+    expect(own['metadata.labels.l0']).toEqual([`${ANCIENT_CHANGES}/Update`]);
+    expect(entries.filter((e) => e.manager === ANCIENT_CHANGES)).toHaveLength(1);
+  });
+
+  it('refuses a new applier past MAX_APPLY_MANAGERS, not an existing one', () => {
+    let live: Record<string, unknown> | undefined;
+    for (let i = 0; i < MAX_APPLY_MANAGERS; i++) {
+      const r = applyConfiguration(live, gateway(BASE), at(`a${i}`), false);
+      live = stored(r);
+    }
+    expect(() => applyConfiguration(live, gateway(BASE), at('one-too-many'), false)).toThrow(
+      TooManyFieldManagersError,
+    );
+    expect(() => applyConfiguration(live, gateway(BASE), at('a7'), false)).not.toThrow();
   });
 });
 

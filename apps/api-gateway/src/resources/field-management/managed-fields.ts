@@ -31,6 +31,21 @@ export class FieldManagerConflictError extends Error {
   }
 }
 
+/** At most this many Update entries are kept; older ones merge into "ancient-changes" (as in Kubernetes). */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager older Update entries merge into. */
+export const ANCIENT_CHANGES = 'ancient-changes';
+/** At most this many Apply entries: a new applier past it is refused (bounds the object's size). */
+export const MAX_APPLY_MANAGERS = 100;
+
+/** A new applier would exceed MAX_APPLY_MANAGERS. */
+export class TooManyFieldManagersError extends Error {
+  constructor(readonly max: number) {
+    super(`must have at most ${max} server-side apply field managers`);
+    this.name = 'TooManyFieldManagersError';
+  }
+}
+
 /** What is being written, by whom, when. */
 export interface ManagerOfWrite {
   manager: string;
@@ -133,6 +148,8 @@ export function applyConfiguration(
   }
   object.metadata = objectMeta;
 
+  if (!mine && owners.filter((o) => o.entry.operation === 'Apply').length >= MAX_APPLY_MANAGERS)
+    throw new TooManyFieldManagersError(MAX_APPLY_MANAGERS);
   if (!mine) {
     mine = {
       entry: {
@@ -199,7 +216,38 @@ export function recordUpdate(
   for (const path of changedPaths) if (afterFields.has(path)) mine.fields.add(path);
   mine.entry = { ...mine.entry, time: write.now, apiVersion: write.apiVersion };
   changed.add(mine);
-  return entriesOf(owners, changed);
+  return capUpdateManagers(entriesOf(owners, changed), write.apiVersion);
+}
+
+/**
+ * Keeps at most MAX_UPDATE_MANAGERS Update entries: the oldest ones (by time) merge into
+ * one `ancient-changes` entry owning all their fields, as Kubernetes caps them.
+ */
+export function capUpdateManagers(
+  entries: ManagedFieldsEntry[],
+  apiVersion: string,
+): ManagedFieldsEntry[] {
+  const updates = entries.filter((e) => e.operation === 'Update');
+  if (updates.length <= MAX_UPDATE_MANAGERS) return entries;
+  const oldestFirst = [...updates].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  const merged = new Set(oldestFirst.slice(0, updates.length - MAX_UPDATE_MANAGERS + 1));
+  const fields = new FieldSet();
+  let time = '';
+  for (const e of merged) {
+    for (const p of fromFieldsV1(e.fieldsV1).paths()) fields.add(p);
+    if (e.time > time) time = e.time;
+  }
+  return [
+    ...entries.filter((e) => !merged.has(e)),
+    {
+      manager: ANCIENT_CHANGES,
+      operation: 'Update',
+      apiVersion,
+      time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: toFieldsV1(fields),
+    },
+  ];
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   API_GROUP,
   API_VERSION,
   failureStatus,
+  fieldError,
   formatTimestamp,
   ResourceObject,
 } from '@natgw/contracts';
@@ -10,7 +11,12 @@ import { ResourceReader } from '@natgw/projections';
 import { ApiError, apiErrors, STALE_OBJECT } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
 import { Clock, CLOCK } from '../clock';
-import { applyConfiguration, FieldManagerConflictError } from '../field-management/managed-fields';
+import {
+  applyConfiguration,
+  FieldManagerConflictError,
+  MAX_APPLY_MANAGERS,
+  TooManyFieldManagersError,
+} from '../field-management/managed-fields';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog, withConflictRetry } from '../resource-log';
 import { ResourceUpdater } from '../resource-updater';
@@ -135,6 +141,11 @@ export class ApplyResource {
       );
     } catch (err) {
       if (err instanceof FieldManagerConflictError) throw conflictStatus(ctx, name, err);
+      if (err instanceof TooManyFieldManagersError) {
+        throw apiErrors.invalid(ctx.info, name, [
+          fieldError.tooMany('metadata.managedFields', MAX_APPLY_MANAGERS + 1, MAX_APPLY_MANAGERS),
+        ]);
+      }
       throw err;
     }
   }
