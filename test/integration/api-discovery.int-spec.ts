@@ -116,14 +116,61 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     });
   });
 
-  it('answers aggregated-discovery requests with plain JSON when the client falls back, else 406', async () => {
-    const fallback = await http().get('/apis').set('Accept', `${AGGREGATED},application/json`);
-    expect(fallback.status).toBe(200);
-    expect(fallback.headers['content-type']).toMatch(/^application\/json/);
-    expect(fallback.body.kind).toBe('APIGroupList');
-    const only = await http().get('/apis').set('Accept', AGGREGATED);
-    expect(only.status).toBe(406);
-    expect(only.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
+  it('serves aggregated discovery (v2, v2beta1) on /api and /apis when asked first, the classic documents otherwise', async () => {
+    for (const version of ['v2', 'v2beta1']) {
+      const accept = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList,application/json`;
+      const apis = await http().get('/apis').set('Accept', accept);
+      expect(apis.status).toBe(200);
+      expect(apis.headers['content-type']).toMatch(
+        new RegExp(
+          `^application/json;g=apidiscovery\\.k8s\\.io;v=${version};as=APIGroupDiscoveryList`,
+        ),
+      );
+      expect(apis.headers.vary).toContain('Accept');
+      const doc = JSON.parse(apis.text);
+      expect(doc).toMatchObject({
+        kind: 'APIGroupDiscoveryList',
+        apiVersion: `apidiscovery.k8s.io/${version}`,
+      });
+      // Everything the classic per-version document lists, in the one aggregated document.
+      for (const gv of ['networking.ironcore.dev/v1alpha1', 'natgw.ironcore.dev/v1alpha1']) {
+        const [group, v] = gv.split('/');
+        const classic = (await http().get(`/apis/${gv}`)).body.resources as Array<{ name: string }>;
+        const item = doc.items.find((i: { metadata: Named }) => i.metadata.name === group);
+        const resources = item.versions.find((x: { version: string }) => x.version === v)
+          .resources as Array<{ resource: string; subresources?: Array<{ subresource: string }> }>;
+        expect(
+          resources.flatMap((r) => [
+            r.resource,
+            ...(r.subresources ?? []).map((s) => `${r.resource}/${s.subresource}`),
+          ]),
+        ).toEqual(classic.map((c) => c.name));
+      }
+      const gw = doc.items[0].versions[0].resources.find(
+        (r: { resource: string }) => r.resource === 'natgateways',
+      );
+      expect(gw).toMatchObject({
+        responseKind: { group: 'networking.ironcore.dev', version: 'v1alpha1', kind: 'NATGateway' },
+        scope: 'Namespaced',
+        singularResource: 'natgateway',
+        shortNames: ['natgw'],
+      });
+      const legacy = await http().get('/api').set('Accept', accept);
+      expect(JSON.parse(legacy.text)).toEqual({
+        kind: 'APIGroupDiscoveryList',
+        apiVersion: `apidiscovery.k8s.io/${version}`,
+        metadata: {},
+        items: [],
+      });
+    }
+    const classic = await http().get('/apis').set('Accept', 'application/json');
+    expect(classic.headers['content-type']).toMatch(/^application\/json; charset=utf-8$/);
+    expect(classic.body.kind).toBe('APIGroupList');
+    const plainFirst = await http().get('/api').set('Accept', `application/json,${AGGREGATED}`);
+    expect(plainFirst.body.kind).toBe('APIVersions');
+    const neither = await http().get('/apis').set('Accept', 'application/yaml');
+    expect(neither.status).toBe(406);
+    expect(neither.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
   });
 
   it('serves the Kubernetes OpenAPI v3 index and per-group documents that kubectl apply and explain need', async () => {
@@ -150,6 +197,18 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     expect(spec.properties.portsPerNetworkInterface.description).toContain(
       'number of ports allocated per network interface',
     );
+    // Server-side apply's list types: atomic lists, conditions keyed by type.
+    const nicSpec = schemas['dev.ironcore.networking.v1alpha1.NetworkInterfaceSpec'];
+    expect(nicSpec.properties.ips['x-kubernetes-list-type']).toBe('atomic');
+    const arrays = [...JSON.stringify(doc.components).matchAll(/"type":"array"/g)].length;
+    const marked = [...JSON.stringify(doc.components).matchAll(/"x-kubernetes-list-type":/g)]
+      .length;
+    expect(marked).toBe(arrays);
+    const status = schemas['dev.ironcore.networking.v1alpha1.NATGatewayStatus'];
+    expect(status.properties.conditions).toMatchObject({
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    });
     // Every reference resolves inside the document.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)];
     for (const [, name] of refs) expect([name, name in schemas]).toEqual([name, true]);
@@ -167,6 +226,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       );
     }
     // No strategic merge patch: kubectl then sends JSON merge patches, which natgw applies.
+    expect(Object.keys(item.patch.requestBody.content)).toContain('application/apply-patch+yaml');
     expect(Object.keys(item.patch.requestBody.content)).not.toContain(
       'application/strategic-merge-patch+json',
     );

@@ -279,11 +279,12 @@ const CASES: Array<[string, string, string, unknown, string, string]> = [
   ],
   [
     'natgateways',
+    // As Ironcore reports it: the missing reference's empty name is not a subdomain.
     'networkRef missing',
     'spec.networkRef',
     undefined,
-    'spec.networkRef',
-    'FieldValueRequired',
+    'spec.networkRef.name',
+    'FieldValueInvalid',
   ],
   [
     'natgateways',

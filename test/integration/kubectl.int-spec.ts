@@ -154,6 +154,25 @@ describe('kubectl against natgw', () => {
     expect(version).toContain('Server Version: v1.31.0+natgw');
   });
 
+  it('discovers in one round trip with an empty cache: aggregated /api and /apis, no per-version documents', async () => {
+    const fresh = `--cache-dir=${kubectl.file('empty-cache-marker', '')}-dir`;
+    const run = await kubectl.run([ADMIN, fresh, '-v=6', 'get', 'natgw']);
+    expect(run.code).toBe(0);
+    // kubectl -v=6 logs each request: "GET https://127.0.0.1:port/apis?timeout=32s 200 OK in 2 milliseconds".
+    const paths = [
+      ...run.stderr.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) https:\/\/[^/\s]+(\/[^?\s]*)/g),
+    ].map((m) => `${m[1]} ${m[2]}`);
+    const discovery = paths.filter((p) => /^GET \/(api|apis)(\/[^/]+\/[^/]+)?$/.test(p));
+    expect(discovery.sort()).toEqual(['GET /api', 'GET /apis']);
+    expect(paths).toContain(
+      'GET /apis/networking.ironcore.dev/v1alpha1/namespaces/default/natgateways',
+    );
+    // A second run reads the cache kubectl wrote: no discovery request at all.
+    const cached = await kubectl.run([ADMIN, fresh, '-v=6', 'get', 'natgw']);
+    expect(cached.code).toBe(0);
+    expect(cached.stderr).not.toMatch(/GET https:\/\/[^/\s]+\/apis?\?/);
+  });
+
   it('applies the seed manifest, then re-applies it changed; get -o jsonpath shows the change', async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
     expect(expectOk(await kubectl.run([ADMIN, 'apply', '-f', seed]))).toBe(
@@ -434,12 +453,86 @@ metadata:
     expect(expectOk(after)).toBe('256 edge');
   });
 
-  it('answers server-side apply with a clear 415, never a 500', async () => {
+  it("applies server-side: conflicts with kubectl patch's field, diff shows the change, --force-conflicts takes it, --show-managed-fields shows owners", async () => {
     const seed = kubectl.file('natgateway.yaml', SEED_YAML);
-    const ssa = await kubectl.run([ADMIN, 'apply', '--server-side', '-f', seed]);
-    expect(ssa.code).toBe(1);
-    expect(ssa.stderr).toContain('Server-side apply not available on the server');
-    expect(ssa.stderr).toContain('server-side apply is not supported');
+    // kubectl patch set portsPerNetworkInterface to 256 above; the seed says 64.
+    const conflict = await kubectl.run([ADMIN, 'apply', '--server-side', '-f', seed]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl-patch" using networking.ironcore.dev/v1alpha1: .spec.portsPerNetworkInterface',
+    );
+    expect(conflict.stderr).toContain('--force-conflicts');
+    const diff = await kubectl.run([
+      ADMIN,
+      'diff',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      seed,
+    ]);
+    expect(diff.code).toBe(1); // kubectl diff: 1 means "differences found"
+    expect(diff.stdout).toMatch(/^-\s+portsPerNetworkInterface: 256$/m);
+    expect(diff.stdout).toMatch(/^\+\s+portsPerNetworkInterface: 64$/m);
+    // The dry run stored nothing.
+    expect(
+      (await get(`${API}/namespaces/default/natgateways/natgateway-sample`)).body.spec,
+    ).toMatchObject({
+      portsPerNetworkInterface: 256,
+    });
+    expect(
+      expectOk(
+        await kubectl.run([ADMIN, 'apply', '--server-side', '--force-conflicts', '-f', seed]),
+      ),
+    ).toBe('natgateway.networking.ironcore.dev/natgateway-sample serverside-applied\n');
+    // Create-on-apply, as a server-side dry run: answered, nothing stored.
+    const fresh = kubectl.file(
+      'ssa-new.yaml',
+      manifest(
+        'gw-ssa',
+        '  type: Public\n  ipFamily: IPv4\n  networkRef:\n    name: network-sample\n',
+      ),
+    );
+    expect(
+      expectOk(
+        await kubectl.run([ADMIN, 'apply', '--server-side', '--dry-run=server', '-f', fresh]),
+      ),
+    ).toBe('natgateway.networking.ironcore.dev/gw-ssa serverside-applied (server dry run)\n');
+    expect((await get(`${API}/namespaces/default/natgateways/gw-ssa`)).status).toBe(404);
+    const same = await kubectl.run([ADMIN, 'diff', '--server-side', '-f', seed]);
+    expect({ code: same.code, stdout: same.stdout }).toEqual({ code: 0, stdout: '' });
+    const yaml = expectOk(
+      await kubectl.run([
+        ADMIN,
+        'get',
+        'natgw',
+        'natgateway-sample',
+        '-o',
+        'yaml',
+        '--show-managed-fields',
+      ]),
+    );
+    expect(yaml).toMatch(/^\s+manager: kubectl\n\s+operation: Apply$/m);
+    expect(yaml).toContain('f:portsPerNetworkInterface: {}');
+    // kubectl-patch owned only that field: forced away, its entry is gone; the others stay.
+    expect(yaml).not.toContain('manager: kubectl-patch');
+    expect(yaml).toMatch(/manager: kubectl-label\n\s+operation: Update/);
+    const hidden = expectOk(
+      await kubectl.run([ADMIN, 'get', 'natgw', 'natgateway-sample', '-o', 'yaml']),
+    );
+    expect(hidden).not.toContain('managedFields');
+    const stored = await get(`${API}/namespaces/default/natgateways/natgateway-sample`);
+    expect(
+      (stored.body.spec as { portsPerNetworkInterface: number }).portsPerNetworkInterface,
+    ).toBe(64);
+    const managers = (
+      stored.body.metadata as {
+        managedFields: Array<{ manager: string; operation: string; fieldsV1: object }>;
+      }
+    ).managedFields;
+    const kubectlApply = managers.find((m) => m.manager === 'kubectl' && m.operation === 'Apply');
+    expect(JSON.stringify(kubectlApply?.fieldsV1)).toContain('f:portsPerNetworkInterface');
+    for (const m of managers.filter((x) => x !== kubectlApply))
+      expect(JSON.stringify(m.fieldsV1)).not.toContain('f:portsPerNetworkInterface');
   });
 
   it('explains the fields with the descriptions of the API docs', async () => {
@@ -496,6 +589,60 @@ metadata:
     } finally {
       await watch.stop();
     }
+  });
+
+  it('waits with kubectl wait --for=condition=Ready until the allocation makes the gateway Ready', async () => {
+    const objects = kubectl.file(
+      'wait.yaml',
+      `${manifest('gw-wait', '  type: Public\n  ipFamily: IPv4\n  networkRef:\n    name: network-sample\n')}
+---
+apiVersion: networking.ironcore.dev/v1alpha1
+kind: NetworkInterface
+metadata:
+  name: nic-wait
+spec:
+  networkRef:
+    name: network-sample
+  ips: [10.0.0.77]
+`,
+    );
+    expectOk(await kubectl.run([ADMIN, 'apply', '-f', objects]));
+    let finished = false;
+    const waiting = kubectl
+      .run([ADMIN, 'wait', '--for=condition=Ready', 'natgateway/gw-wait', '--timeout=90s'])
+      .finally(() => (finished = true));
+    // Not Ready yet: kubectl keeps waiting (its watch is open) until the status changes.
+    const early = await kubectl.run([
+      ADMIN,
+      'wait',
+      '--for=condition=Ready',
+      'natgateway/gw-wait',
+      '--timeout=2s',
+    ]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toContain('timed out waiting for the condition');
+    expect(finished).toBe(false);
+    const gw = await get(`${API}/namespaces/default/natgateways/gw-wait`);
+    const nic = await get(`${API}/namespaces/default/networkinterfaces/nic-wait`);
+    const gatewayUid = (gw.body.metadata as { uid: string }).uid;
+    await api.store.append(`allocation:${gatewayUid}`, [
+      {
+        type: 'FakeAllocationRecorded',
+        data: {
+          gatewayUid,
+          ips: ['203.0.113.77'],
+          slot: {
+            nicUid: (nic.body.metadata as { uid: string }).uid,
+            ip: '203.0.113.77',
+            port: 2048,
+            endPort: 4095,
+          },
+        },
+      },
+    ]);
+    expect(expectOk(await waiting)).toBe(
+      'natgateway.networking.ironcore.dev/gw-wait condition met\n',
+    );
   });
 
   it('gives a read-only token Forbidden on apply, and an unknown token Unauthorized', async () => {

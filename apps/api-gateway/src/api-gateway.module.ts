@@ -46,6 +46,7 @@ import { ForceFinalize } from './resources/use-cases/force-finalize';
 import { GetNatTable } from './resources/use-cases/get-nat-table';
 import { GetResource } from './resources/use-cases/get-resource';
 import { ListResources } from './resources/use-cases/list-resources';
+import { ApplyResource } from './resources/use-cases/apply-resource';
 import { PatchResource } from './resources/use-cases/patch-resource';
 import { UpdateResource } from './resources/use-cases/update-resource';
 import { WATCH_TIMINGS, WatchResources, WatchTimings } from './resources/use-cases/watch-resources';
@@ -161,6 +162,7 @@ export class ApiGatewayModule {
         WatchResources,
         UpdateResource,
         PatchResource,
+        ApplyResource,
         DeleteResource,
         GetNatTable,
         ForceFinalize,

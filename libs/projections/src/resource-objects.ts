@@ -80,6 +80,7 @@ export function objectFromCreated(kind: ResourceKind, data: ResourceCreatedData)
     creationTimestamp: data.creationTimestamp,
   };
   if (data.finalizers.length > 0) meta.finalizers = [...data.finalizers];
+  if (data.managedFields) meta.managedFields = data.managedFields;
   return {
     apiVersion: API_VERSION,
     kind,
@@ -95,7 +96,11 @@ export function objectAfterUpdate(
   data: ResourceUpdatedData,
 ): ResourceObject {
   const meta = withMaps(
-    { ...object.metadata, generation: data.generation },
+    {
+      ...object.metadata,
+      generation: data.generation,
+      ...(data.managedFields ? { managedFields: data.managedFields } : {}),
+    },
     data.labels ?? object.metadata.labels ?? {},
     data.annotations ?? object.metadata.annotations ?? {},
   );
@@ -122,6 +127,7 @@ const META_ORDER = [
   'labels',
   'annotations',
   'finalizers',
+  'managedFields',
 ];
 
 function ordered<T extends object>(value: T, order: string[]): T {

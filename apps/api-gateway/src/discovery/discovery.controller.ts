@@ -5,16 +5,35 @@ import { AuthenticatedGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { negotiate } from '../http/media-negotiation';
 import { send } from '../resources/api-response';
+import {
+  aggregatedContentType,
+  aggregatedDiscoveryAsked,
+  apiGroupDiscoveryList,
+} from './aggregated-discovery';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery-documents';
 import { servedGroupVersion } from './served-resources';
 
 const notServed = (req: Request) => apiErrors.noSuchPath(`${req.method} ${req.path}`);
 
+/** Answers with aggregated discovery if the client prefers it; false when it did not. */
+function sendAggregated(req: Request, res: Response, legacy: boolean): boolean {
+  res.setHeader('Vary', 'Accept');
+  const version = aggregatedDiscoveryAsked(req.headers.accept);
+  if (!version) return false;
+  res
+    .status(200)
+    .setHeader('Content-Type', aggregatedContentType(version))
+    .end(JSON.stringify(apiGroupDiscoveryList(version, legacy)));
+  return true;
+}
+
 /**
  * Kubernetes discovery, which kubectl reads before anything else: `/api`, `/apis`,
  * `/apis/<group>` and `/apis/<group>/<version>`. Every authenticated user may read
- * it. Answers are plain JSON: a client asking for aggregated discovery
- * (`as=APIGroupDiscoveryList`) falls back to these documents, as kubectl does.
+ * it. `/api` and `/apis` answer with aggregated discovery (`apidiscovery.k8s.io` v2
+ * or v2beta1 `APIGroupDiscoveryList`: every group, version and resource in one document,
+ * so kubectl needs one round trip) when the Accept header prefers it, else with the
+ * classic documents.
  */
 @ApiExcludeController()
 @UseGuards(AuthenticatedGuard)
@@ -22,12 +41,14 @@ const notServed = (req: Request) => apiErrors.noSuchPath(`${req.method} ${req.pa
 export class DiscoveryController {
   @Get('api')
   legacy(@Req() req: Request, @Res() res: Response): void {
+    if (sendAggregated(req, res, true)) return;
     negotiate(req.headers.accept);
     send(res, { code: 200, body: apiVersions() });
   }
 
   @Get('apis')
   groups(@Req() req: Request, @Res() res: Response): void {
+    if (sendAggregated(req, res, false)) return;
     negotiate(req.headers.accept);
     send(res, { code: 200, body: apiGroupList() });
   }

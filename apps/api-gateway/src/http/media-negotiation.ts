@@ -9,7 +9,7 @@ export type Conversion = 'Table' | 'PartialObjectMetadata';
 /** How to answer: the object (or list) itself, or a meta.k8s.io conversion of it. */
 export type Representation = { as: 'Object' } | { as: Conversion; version: 'v1' | 'v1beta1' };
 
-interface MediaRange {
+export interface MediaRange {
   type: string;
   params: Map<string, string>;
   q: number;
@@ -17,7 +17,8 @@ interface MediaRange {
 
 const JSON_RANGES = new Set(['application/json', 'application/*', '*/*']);
 
-function parseAccept(header: string): MediaRange[] {
+/** The media ranges of an Accept header, most preferred first (q=0 ones dropped). */
+export function parseAccept(header: string): MediaRange[] {
   const ranges: MediaRange[] = [];
   for (const part of header.split(',')) {
     const [type, ...rest] = part.split(';').map((s) => s.trim());

@@ -8,6 +8,7 @@ import {
   parseLabelSelector,
 } from '@natgw/contracts';
 import { apiErrors } from './api-error';
+import { parseGoBool, parseGoInt64 } from './go-strconv';
 import { isResourceVersionText, MAX_RESOURCE_VERSION } from './resource-version';
 
 /** What to do with fields the schema does not declare (kubectl's `fieldValidation`). */
@@ -26,25 +27,37 @@ export class QueryParams {
     return v;
   }
 
+  /** A boolean as the apiserver reads it (Go's `strconv.ParseBool`); absent or empty is false. */
   boolean(name: string): boolean {
     const v = this.string(name);
-    if (v === undefined || v === '' || v === 'false' || v === '0') return false;
-    if (v === 'true' || v === '1') return true;
+    if (v === undefined || v === '') return false;
+    const parsed = parseGoBool(v);
+    if (parsed !== undefined) return parsed;
     throw apiErrors.badRequest(
-      `query parameter "${name}" must be true or false, got ${JSON.stringify(v)}`,
+      `query parameter "${name}" must be a boolean (1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False), got ${JSON.stringify(v)}`,
     );
   }
 
-  /** A non-negative integer, at most `max`. */
+  /**
+   * A non-negative integer as Go parses it (`strconv.ParseInt`: an optional sign, decimal
+   * digits, within int64); one above `max` is served as `max`, so a client asking for more
+   * than natgw gives (a longer watch, a larger page) still works.
+   */
   count(name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = this.string(name);
     if (v === undefined || v === '') return undefined;
-    if (!/^[0-9]{1,16}$/.test(v) || Number(v) > max) {
+    const parsed = parseGoInt64(v);
+    if (typeof parsed === 'string') {
       throw apiErrors.badRequest(
-        `query parameter "${name}" must be an integer between 0 and ${max}, got ${JSON.stringify(v)}`,
+        `query parameter "${name}" must be an integer: ${parsed}, got ${JSON.stringify(v)}`,
       );
     }
-    return Number(v);
+    if (parsed < 0n) {
+      throw apiErrors.badRequest(
+        `query parameter "${name}" must be greater than or equal to 0, got ${JSON.stringify(v)}`,
+      );
+    }
+    return parsed > BigInt(max) ? max : Number(parsed);
   }
 
   /** `resourceVersion`: a decimal version, or undefined (also for "" and "0": "any version"). */

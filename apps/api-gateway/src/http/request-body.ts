@@ -135,8 +135,14 @@ export function optionalObjectBody(req: Request): Record<string, unknown> | unde
 export type PatchBody =
   { type: 'merge'; patch: Record<string, unknown> } | { type: 'json'; operations: Operation[] };
 
+/** A server-side apply PATCH: the applier's configuration (YAML or JSON). */
+export interface ApplyPatchBody {
+  type: 'apply';
+  configuration: Record<string, unknown>;
+}
+
 const PATCH_TYPES =
-  'accepted media types include application/merge-patch+json, application/json-patch+json';
+  'accepted media types include application/merge-patch+json, application/json-patch+json, application/apply-patch+yaml';
 
 /** The first `$directive` key of a strategic merge patch, if any. */
 function firstDirective(value: unknown): string | undefined {
@@ -170,8 +176,11 @@ function strategicAsMergePatch(value: unknown): Record<string, unknown> {
   return patch;
 }
 
-/** The body of a PATCH: a JSON merge patch, a strategic merge patch without directives, or a JSON patch. */
-export function patchBody(req: Request): PatchBody {
+/**
+ * The body of a PATCH: a JSON merge patch, a strategic merge patch without directives,
+ * a JSON patch, or a server-side apply configuration.
+ */
+export function patchBody(req: Request): PatchBody | ApplyPatchBody {
   const type = mediaTypeOf(req);
   switch (type) {
     case 'application/merge-patch+json':
@@ -190,9 +199,10 @@ export function patchBody(req: Request): PatchBody {
     case 'application/strategic-merge-patch+json':
       return { type: 'merge', patch: strategicAsMergePatch(parse(req, 'json')) };
     case 'application/apply-patch+yaml':
+      return { type: 'apply', configuration: asObject(parse(req, 'yaml'), 'an apply patch') };
     case 'application/apply-patch+cbor':
       throw apiErrors.unsupportedMediaType(
-        `server-side apply is not supported yet (use client-side kubectl apply, or a merge patch): ${PATCH_TYPES}`,
+        `CBOR is not supported: send server-side apply as application/apply-patch+yaml; ${PATCH_TYPES}`,
       );
     default:
       throw apiErrors.unsupportedMediaType(

@@ -159,6 +159,8 @@ export class InboundNicHandler {
         correlationId: messageId ?? randomUUID(),
         dryRun: false,
         fieldValidation: 'Strict',
+        fieldManager: inboundActor(system),
+        fieldManagerGiven: true,
       };
       const env = envelope;
       const body = await inInboundScope({ operation, messageId, system }, async () =>

@@ -49,7 +49,7 @@ export const INBOUND_PROVIDERS: Provider[] = [
     ) =>
       new InboundUseCases(
         new CreateResource(log, reader, claims, clock, quotas),
-        new UpdateResource(log, get, new ResourceUpdater(log, reader, claims, quotas)),
+        new UpdateResource(log, get, new ResourceUpdater(log, reader, claims, quotas, clock)),
         new DeleteResource(log, reader, get, claims, clock),
         get,
       ),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OpenAPIObject } from '@nestjs/swagger';
 import { SERVED_GROUP_VERSIONS, ServedGroupVersion } from '../discovery/served-resources';
+import { markListTypes } from './list-types';
 
 /** One per-group-version document, serialized once, and its content hash. */
 export interface OpenApiV3Document {
@@ -86,7 +87,7 @@ function documentFor(gv: ServedGroupVersion, plain: OpenAPIObject): Json {
   const kinds = new Set(gv.resources.map((r) => r.kind));
   const schemas: Json = {};
   for (const name of reachableSchemas(paths, all)) {
-    const schema = renameRefs(all[name], rename) as Json;
+    const schema = markListTypes(renameRefs(all[name], rename) as Json);
     const kind = kinds.has(name)
       ? name
       : name.endsWith('List') && kinds.has(name.slice(0, -4))
@@ -120,7 +121,8 @@ function documentFor(gv: ServedGroupVersion, plain: OpenAPIObject): Json {
  * x-kubernetes-group-version-kind, writes declare fieldValidation, which
  * `kubectl apply` checks) and the schemas they reach, named like a CRD's
  * (`dev.ironcore.networking.v1alpha1.NATGateway`), the kinds tagged with their
- * group-version-kind (which `kubectl explain` looks up). Each document is
+ * group-version-kind (which `kubectl explain` looks up), their lists marked with
+ * their server-side apply list type (list-types.ts). Each document is
  * addressed with its content hash, so clients may cache it for good.
  */
 export function buildKubernetesOpenApi(plain: OpenAPIObject): KubernetesOpenApi {

@@ -71,11 +71,26 @@ function kindPaths(info: ResourceKindInfo): Record<string, Record<string, Operat
         requestBody: body(['application/json', 'application/yaml']),
         responses: responses(200, object, ERRORS),
       }),
-      patch: op(`patch${k}`, `Patch a ${k} (JSON merge patch or JSON patch)`, 'patch', gvk, {
-        parameters: [NAMESPACE, NAME, ...WRITE_PARAMS],
-        requestBody: body(['application/merge-patch+json', 'application/json-patch+json']),
-        responses: responses(200, object, ERRORS),
-      }),
+      patch: op(
+        `patch${k}`,
+        `Patch a ${k} (JSON merge patch, JSON patch or server-side apply)`,
+        'patch',
+        gvk,
+        {
+          parameters: [
+            NAMESPACE,
+            NAME,
+            ...WRITE_PARAMS,
+            query('force', 'Server-side apply: take over fields other managers own (no 409).'),
+          ],
+          requestBody: body([
+            'application/merge-patch+json',
+            'application/json-patch+json',
+            'application/apply-patch+yaml',
+          ]),
+          responses: responses(200, object, ERRORS),
+        },
+      ),
       delete: op(`delete${k}`, `Delete a ${k}`, 'delete', gvk, {
         parameters: [NAMESPACE, NAME, query('dryRun', 'All: check, delete nothing.')],
         requestBody: {

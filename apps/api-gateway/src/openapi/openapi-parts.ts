@@ -45,7 +45,7 @@ export const WRITE_PARAMS = [
   ),
   query(
     'fieldManager',
-    "The writer's name (e.g. kubectl-client-side-apply); accepted and not recorded.",
+    "The writer's name (e.g. kubectl-client-side-apply): recorded in metadata.managedFields for the networking.ironcore.dev kinds (default: the User-Agent's product); required for server-side apply.",
   ),
 ];
 

@@ -3,6 +3,7 @@ import { API_GATEWAY_SOURCE, EventMetadata, ResourceKindInfo } from '@natgw/cont
 import { correlationIdOf } from '@natgw/platform';
 import { principalOf } from '../auth/auth.guard';
 import { FieldValidation, QueryParams } from '../http/query-params';
+import { fieldManagerOf } from './field-management/field-manager-param';
 
 /** What every use case needs to know about the request: who, which resource, which options. */
 export interface RequestContext {
@@ -12,6 +13,10 @@ export interface RequestContext {
   correlationId: string;
   dryRun: boolean;
   fieldValidation: FieldValidation;
+  /** Who writes (`fieldManager`, else the User-Agent's product), for metadata.managedFields. */
+  fieldManager: string;
+  /** Whether the client named its field manager (server-side apply requires it). */
+  fieldManagerGiven: boolean;
   /** MAX_PUBLIC_IPS_PER_GATEWAY (default DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY): caps minPublicIPs and maxPublicIPs. */
   maxPublicIPsPerGateway?: number;
 }
@@ -48,6 +53,7 @@ export function requestContext(
     correlationId: typeof id === 'string' ? id : correlationIdOf(req),
     dryRun: query.dryRun(),
     fieldValidation: query.fieldValidation(),
+    ...fieldManagerOf(query, req.headers['user-agent']),
     ...(maxPublicIPsPerGateway !== undefined ? { maxPublicIPsPerGateway } : {}),
   };
 }

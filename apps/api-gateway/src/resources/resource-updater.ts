@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
+  API_VERSION,
+  formatTimestamp,
+  ManagedFieldsEntry,
   ResourceInput,
   ResourceObject,
   resourceEventType,
@@ -14,6 +17,8 @@ import { canonicalJson } from './canonical-json';
 import { QuotaAdmission } from '../quotas/quota-admission';
 import { withClaimRaceRetry } from './claims/claim-race-retry';
 import { ResourceClaims } from './claims/resource-claims';
+import { Clock, CLOCK } from './clock';
+import { recordUpdate } from './field-management/managed-fields';
 import { ResourceLog } from './resource-log';
 import { eventMetadata, RequestContext } from './request-context';
 
@@ -26,7 +31,7 @@ const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
  * with the claims the change takes and gives back (a NIC's private addresses).
  * Fields natgw filled at create (a Network's `spec.vni`) are kept when the update omits them.
  * `generation` is bumped when the spec changed; an update that changes nothing
- * appends nothing. Throws ConcurrencyError when another write won the race.
+ * (managedFields included) appends nothing. Throws ConcurrencyError when another write won the race.
  */
 @Injectable()
 export class ResourceUpdater {
@@ -35,12 +40,18 @@ export class ResourceUpdater {
     private readonly reader: ResourceReader,
     private readonly claims: ResourceClaims,
     private readonly quotas: QuotaAdmission,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * `managedFields`: the ones server-side apply computed; without them the write is
+   * recorded as an Update by ctx.fieldManager.
+   */
   async write(
     ctx: RequestContext,
     current: StoredResource,
     input: ResourceInput,
+    managedFields?: ManagedFieldsEntry[],
   ): Promise<ResourceObject> {
     const { info } = ctx;
     if (input.uid !== undefined && input.uid !== current.uid) {
@@ -66,7 +77,16 @@ export class ResourceUpdater {
     if (!same(old.metadata.annotations ?? {}, input.annotations))
       data.annotations = input.annotations;
     if (specChanged) data.spec = spec;
-    if (!specChanged && !data.labels && !data.annotations) return old;
+    const managed =
+      managedFields ??
+      recordUpdate(
+        { metadata: old.metadata, spec: old.spec },
+        { metadata: { labels: input.labels, annotations: input.annotations }, spec },
+        old.metadata.managedFields,
+        { manager: ctx.fieldManager, apiVersion: API_VERSION, now: formatTimestamp(this.clock()) },
+      );
+    if (!same(old.metadata.managedFields ?? [], managed)) data.managedFields = managed;
+    if (!specChanged && !data.labels && !data.annotations && !data.managedFields) return old;
     if (specChanged) await this.quotas.checkSpec(ctx, { ...input, spec });
     const streamId = resourceStreamId(info.kind, current.namespace, current.name);
     const event = {

@@ -35,6 +35,7 @@ import { GetNatTable } from './use-cases/get-nat-table';
 import { ForceFinalize, forceReason } from './use-cases/force-finalize';
 import { GetResource } from './use-cases/get-resource';
 import { ListResources } from './use-cases/list-resources';
+import { ApplyResource } from './use-cases/apply-resource';
 import { PatchResource } from './use-cases/patch-resource';
 import { UpdateResource } from './use-cases/update-resource';
 import { WatchResources } from './use-cases/watch-resources';
@@ -63,6 +64,7 @@ export class ResourcesController {
     private readonly watchResources: WatchResources,
     private readonly updateResource: UpdateResource,
     private readonly patchResource: PatchResource,
+    private readonly applyResource: ApplyResource,
     private readonly deleteResource: DeleteResource,
     private readonly getNatTable: GetNatTable,
     private readonly forceFinalize: ForceFinalize,
@@ -99,7 +101,14 @@ export class ResourcesController {
 
   @Patch(ITEM)
   async patch(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
-    send(res, await this.patchResource.execute(this.context(t), t.name, patchBody(t.req)));
+    const body = patchBody(t.req);
+    const ctx = this.context(t);
+    if (body.type === 'apply') {
+      const force = new QueryParams(t.req.query).boolean('force');
+      send(res, await this.applyResource.execute(ctx, t.name, body.configuration, force));
+      return;
+    }
+    send(res, await this.patchResource.execute(ctx, t.name, body));
   }
 
   @Delete(ITEM)

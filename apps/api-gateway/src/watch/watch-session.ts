@@ -15,6 +15,18 @@ import {
   ResourceVersionTooOldError,
   StoredChange,
 } from '@natgw/projections';
+import { INITIAL_EVENTS_END_ANNOTATION } from './watch-start';
+
+/** A watch-list asked for a state not older than a version natgw has not reached. */
+export class ResourceVersionTooLargeError extends Error {
+  constructor(
+    readonly requested: string,
+    readonly current: string,
+  ) {
+    super(`Too large resource version: ${requested}, current: ${current}`);
+    this.name = 'ResourceVersionTooLargeError';
+  }
+}
 
 /** What to watch, from where, and how. */
 export interface WatchOptions {
@@ -22,8 +34,12 @@ export interface WatchOptions {
   namespace?: string;
   labelSelector: LabelSelector;
   fieldSelector: FieldRequirement[];
-  /** Resume after this version; undefined: first every current object as ADDED, then changes. */
+  /** Resume after this version; undefined: from the current state. */
   resourceVersion?: string;
+  /** First every current object as ADDED (the state now, so not older than resourceVersion). */
+  sendInitialEvents: boolean;
+  /** After the initial events, a BOOKMARK annotated `k8s.io/initial-events-end: "true"`. */
+  initialEventsEndBookmark: boolean;
   bookmarks: boolean;
   bookmarkIntervalMs: number;
   /** Poll for changes at least this often, in case a notification was missed. */
@@ -59,21 +75,31 @@ export class WatchSession {
     private readonly options: WatchOptions,
   ) {}
 
-  /** Fixes the starting point; throws ResourceVersionTooOldError (410) before anything is sent. */
+  /**
+   * Fixes the starting point; throws ResourceVersionTooOldError (410), or for initial
+   * events not older than a future version ResourceVersionTooLargeError (504), before
+   * anything is sent.
+   */
   async open(): Promise<void> {
     const { resourceVersion } = this.options;
-    if (resourceVersion === undefined) {
+    if (this.options.sendInitialEvents) {
       const page = await this.reader.list({
         kind: this.options.kind,
         namespace: this.options.namespace,
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
       });
+      if (resourceVersion !== undefined && BigInt(resourceVersion) > BigInt(page.resourceVersion))
+        throw new ResourceVersionTooLargeError(resourceVersion, page.resourceVersion);
       this.initial = page.items;
       this.cursor = page.resourceVersion;
       return;
     }
     const state = await this.reader.versionState();
+    if (resourceVersion === undefined) {
+      this.cursor = state.lastResourceVersion;
+      return;
+    }
     if (BigInt(resourceVersion) < BigInt(state.compactedResourceVersion)) {
       throw new ResourceVersionTooOldError(resourceVersion, state.compactedResourceVersion);
     }
@@ -89,6 +115,13 @@ export class WatchSession {
     try {
       for (const object of this.initial) await sink.send({ type: 'ADDED', object });
       this.initial = [];
+      if (this.options.initialEventsEndBookmark) {
+        await sink.send({
+          type: 'BOOKMARK',
+          object: this.bookmark({ [INITIAL_EVENTS_END_ANNOTATION]: 'true' }),
+        });
+        this.lastBookmark = Date.now();
+      }
       while (!this.closed) {
         this.notified = false;
         const ended = await this.deliver(sink);
@@ -163,11 +196,11 @@ export class WatchSession {
     return wasIn ? { type: 'DELETED', object: change.object } : undefined;
   }
 
-  private bookmark(): object {
+  private bookmark(annotations?: Record<string, string>): object {
     return {
       kind: this.options.kind,
       apiVersion: API_VERSION,
-      metadata: { resourceVersion: this.cursor },
+      metadata: { resourceVersion: this.cursor, ...(annotations ? { annotations } : {}) },
     };
   }
 

@@ -34,6 +34,10 @@ export type CauseType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueNotFound'
+  /** Server-side apply: another field manager owns the field with another value. */
+  | 'FieldManagerConflict'
+  /** A watch-list's resourceVersion is newer than natgw's newest. */
+  | 'ResourceVersionTooLarge'
   /** natgw's name for a field the schema does not declare (Strict field validation). */
   | 'FieldValueUnknown';
 

@@ -14,6 +14,20 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
+  /** Which field manager owns which fields (server-side apply), as Kubernetes records it. */
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** One entry of `metadata.managedFields`: a manager, how it wrote (Apply or Update), its fields. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  /** RFC 3339, seconds: when this manager last changed its fields. */
+  time: string;
+  fieldsType: 'FieldsV1';
+  /** `{"f:spec":{"f:portsPerNetworkInterface":{}}}`: the fields, as structured-merge-diff encodes them. */
+  fieldsV1: Record<string, unknown>;
 }
 
 /** A reference to an object in the same namespace. */

@@ -1,5 +1,6 @@
 import { RecordedEvent } from '../events';
 import { isResourceKind, ResourceKind } from './kinds';
+import { ManagedFieldsEntry } from './object-meta';
 
 /** The life-cycle steps every resource stream records. */
 export type ResourceAction = 'Created' | 'Updated' | 'DeletionRequested' | 'Deleted';
@@ -28,6 +29,8 @@ export interface ResourceCreatedData<Spec = Record<string, unknown>> {
   spec: Spec;
   generation: 1;
   creationTimestamp: string;
+  /** metadata.managedFields of the new object (absent in events recorded before server-side apply). */
+  managedFields?: ManagedFieldsEntry[];
 }
 
 /**
@@ -40,6 +43,8 @@ export interface ResourceUpdatedData<Spec = Record<string, unknown>> {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   spec?: Spec;
+  /** The new metadata.managedFields, when they changed. */
+  managedFields?: ManagedFieldsEntry[];
 }
 
 /** `<Kind>DeletionRequested`: the object shows `deletionTimestamp` until `<Kind>Deleted`. */

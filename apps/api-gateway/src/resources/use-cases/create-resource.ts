@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  API_VERSION,
   formatTimestamp,
+  ManagedFieldsEntry,
   resourceEventType,
   ResourceCreatedData,
   resourceStreamId,
@@ -14,6 +16,7 @@ import { QuotaAdmission } from '../../quotas/quota-admission';
 import { withClaimRaceRetry } from '../claims/claim-race-retry';
 import { ResourceClaims } from '../claims/resource-claims';
 import { Clock, CLOCK } from '../clock';
+import { recordUpdate } from '../field-management/managed-fields';
 import { checkResourceInput } from '../resource-input';
 import { ResourceLog } from '../resource-log';
 import { eventMetadata, RequestContext } from '../request-context';
@@ -35,10 +38,28 @@ export class CreateResource {
     private readonly quotas: QuotaAdmission,
   ) {}
 
-  async execute(ctx: RequestContext, body: Record<string, unknown>): Promise<ApiResponse> {
+  /**
+   * `managedFields`: the ones server-side apply computed (create-on-apply); without them
+   * the create is recorded as an Update by ctx.fieldManager owning every field it set.
+   */
+  async execute(
+    ctx: RequestContext,
+    body: Record<string, unknown>,
+    managedFields?: ManagedFieldsEntry[],
+  ): Promise<ApiResponse> {
     const { info, namespace } = ctx;
     const { input, warnings } = checkResourceInput(ctx, body);
     const uid = randomUUID();
+    const creationTimestamp = formatTimestamp(this.clock());
+    // The fields the client set; values natgw fills in (a Network's spec.vni) belong to no manager.
+    const managed =
+      managedFields ??
+      recordUpdate(
+        undefined,
+        { metadata: { labels: input.labels, annotations: input.annotations }, spec: input.spec },
+        undefined,
+        { manager: ctx.fieldManager, apiVersion: API_VERSION, now: creationTimestamp },
+      );
     const created = (spec: Record<string, unknown>): ResourceCreatedData => ({
       uid,
       namespace,
@@ -48,7 +69,8 @@ export class CreateResource {
       finalizers: [...info.finalizers],
       spec,
       generation: 1,
-      creationTimestamp: formatTimestamp(this.clock()),
+      creationTimestamp,
+      managedFields: managed,
     });
     const stream = resourceStreamId(info.kind, namespace, input.name);
     // NATGatewayQuota: counted kinds are admitted in the create's transaction.

@@ -1,16 +1,34 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ResourceKindInfo, WatchEvent } from '@natgw/contracts';
+import { failureStatus, ResourceKindInfo, WatchEvent } from '@natgw/contracts';
 import {
   ResourceChangeListener,
   ResourceReader,
   ResourceVersionTooOldError,
 } from '@natgw/projections';
 import { principalOf } from '../../auth/auth.guard';
-import { apiErrors } from '../../http/api-error';
+import { ApiError, apiErrors } from '../../http/api-error';
 import { ClientLimits } from '../../limits/client-limits';
 import { QueryParams } from '../../http/query-params';
-import { WatchSession } from '../../watch/watch-session';
+import { ResourceVersionTooLargeError, WatchSession } from '../../watch/watch-session';
+import { watchStartOf } from '../../watch/watch-start';
+
+/** The apiserver's answer to a version it has not reached: 504 Timeout, cause ResourceVersionTooLarge. */
+function resourceVersionTooLarge(err: ResourceVersionTooLargeError): ApiError {
+  return new ApiError(
+    failureStatus(504, 'Timeout', `Timeout: ${err.message}`, {
+      causes: [
+        {
+          reason: 'ResourceVersionTooLarge',
+          message: 'Too large resource version',
+          field: '',
+        },
+      ],
+      retryAfterSeconds: 1,
+    }),
+    { 'Retry-After': '1' },
+  );
+}
 
 /** Injection token of the watch timings. */
 export const WATCH_TIMINGS = Symbol('WATCH_TIMINGS');
@@ -25,7 +43,7 @@ export interface WatchTimings {
 /**
  * `?watch=true`: newline-delimited JSON `{type, object}` events over a chunked 200
  * response, from `resourceVersion` on (or every current object first when none is
- * given), until the client leaves or `timeoutSeconds` pass. A version older than
+ * given; `sendInitialEvents` as in watch-start.ts), until the client leaves or `timeoutSeconds` pass. A version older than
  * the change history is answered 410 Expired before the stream starts. `present`
  * shapes each event for the negotiated representation (a Table row for kubectl).
  */
@@ -78,8 +96,7 @@ export class WatchResources implements BeforeApplicationShutdown {
       namespace,
       labelSelector: query.labelSelector(),
       fieldSelector: query.fieldSelector(),
-      resourceVersion: query.resourceVersion(),
-      bookmarks: query.boolean('allowWatchBookmarks'),
+      ...watchStartOf(query),
       bookmarkIntervalMs: this.timings.bookmarkIntervalMs,
       pollIntervalMs: this.timings.pollIntervalMs,
     });
@@ -87,6 +104,7 @@ export class WatchResources implements BeforeApplicationShutdown {
       await session.open();
     } catch (err) {
       if (err instanceof ResourceVersionTooOldError) throw apiErrors.expired(err.message);
+      if (err instanceof ResourceVersionTooLargeError) throw resourceVersionTooLarge(err);
       throw err;
     }
     res.status(200);

@@ -14,6 +14,7 @@ import {
   IsObjectField,
   IsOneOf,
   IsPresent,
+  IsPresentReference,
   IsStringField,
   Satisfies,
 } from '../validation/k8s-decorators';
@@ -79,7 +80,7 @@ export class NATGatewaySpecDto {
   @ValidateNested()
   @Type(() => NetworkRefDto)
   @IsObjectField()
-  @IsPresent('must specify networkRef')
+  @IsPresentReference()
   networkRef!: NetworkRefDto;
 }
 

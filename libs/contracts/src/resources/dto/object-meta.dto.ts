@@ -102,7 +102,8 @@ export class ObjectMetaDto {
 
   @ApiPropertyOptional({
     readOnly: true,
-    description: 'Accepted and ignored.',
+    description:
+      'Which field manager owns which fields (server-side apply), written by natgw; ignored in requests.',
     type: 'array',
     items: { type: 'object' },
   })

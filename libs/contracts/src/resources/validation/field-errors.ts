@@ -43,6 +43,8 @@ export const fieldError = {
     cause(field, 'FieldValueDuplicate', `Duplicate value: ${renderValue(value)}: ${detail}`),
   tooLong: (field: string, max: number, unit = 'characters'): StatusCause =>
     cause(field, 'FieldValueTooLong', `Too long: must have at most ${max} ${unit}`),
+  tooMany: (field: string, actual: number, max: number): StatusCause =>
+    cause(field, 'FieldValueTooMany', `Too many: ${actual}: must have at most ${max} items`),
   unknown: (field: string): StatusCause =>
     cause(field, 'FieldValueUnknown', `unknown field "${field}"`),
 };

@@ -1,5 +1,6 @@
 import { isArray, isInt, isObject, isString, ValidateBy, ValidationOptions } from 'class-validator';
 import { StatusCause } from '../k8s-status';
+import { validateDnsName } from './dns';
 import { fieldError } from './field-errors';
 
 /**
@@ -31,6 +32,20 @@ export function IsPresent(detail: string): PropertyDecorator {
       validator: { validate: (v) => v !== undefined && v !== null && v !== '' },
     },
     reporting((field) => [fieldError.required(field, detail)]),
+  );
+}
+
+/**
+ * A present object reference; a missing one is reported as Ironcore reports it, as its
+ * empty `name` not being a DNS-1123 subdomain (`spec.networkRef.name` Invalid, value "").
+ */
+export function IsPresentReference(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPresentReference',
+      validator: { validate: (v) => v !== undefined && v !== null },
+    },
+    reporting((field) => validateDnsName(`${field}.name`, '', 'subdomain')),
   );
 }
 

@@ -91,7 +91,9 @@ export function validateResourceInput(
   const schema = RESOURCE_SCHEMAS[kind];
   const unknownFields: string[] = [];
   forbiddenKeys(body, '', unknownFields);
-  const prepared = { ...body, spec: body.spec ?? {} };
+  // An absent metadata reads as an empty one, as the apiserver decodes it: the cause is then
+  // `metadata.name` Required, the path Ironcore's and Kubernetes' validation name.
+  const prepared = { ...body, metadata: body.metadata ?? {}, spec: body.spec ?? {} };
   const dto = plainToInstance(schema.dto, prepared);
   const errors = validateSync(dto, {
     whitelist: true,
