@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: everything the tests need beyond npm packages is ensured here (a
-// running PostgreSQL and NATS, nftables, a fresh build for the whole-process
-// tests), then jest runs every project. The last line is "N passed, N failed", where a
+// running PostgreSQL and NATS, nftables; the integration and e2e projects' global setup
+// builds dist/ when sources changed), then jest runs every project. The last line is "N passed, N failed", where a
 // test file that fails to load and a hook that throws count as failures
 // (scripts/jest-summary.js).
 const path = require('node:path');
 const { ensureServices } = require('./ensure-services');
-const { buildIfNeeded } = require('./build-if-needed');
 const { ensureNftables } = require('./ensure-nftables');
 const { runJest } = require('./run-jest');
 
@@ -15,7 +14,6 @@ const ROOT = path.resolve(__dirname, '..');
 async function main() {
   await ensureServices((m) => console.error(`[test] ${m}`));
   ensureNftables((m) => console.error(`[test] ${m}`));
-  buildIfNeeded();
   const run = runJest(['--maxWorkers=2', ...process.argv.slice(2)], { cwd: ROOT });
   for (const problem of run.problems) console.error(`[test] ${problem}`);
   console.log(run.line);
