@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/ when its inputs changed since the last build: the TypeScript sources
-// tsconfig.build.json compiles (apps/ and libs/ without specs and libs/testing) and the
+// tsconfig.build.json compiles (apps/ and libs/ without specs, libs/testing and test-support/) and the
 // two tsconfigs. dist/.build-stamp holds a fingerprint of every input's path, size and
 // modification time, so an edited, added, deleted or moved file each trigger a build.
 // `npm run build` writes the stamp (`--stamp`); the integration and e2e projects' global
@@ -21,7 +21,8 @@ function isBuildInput(relative) {
   return (
     relative.endsWith('.ts') &&
     !relative.endsWith('.spec.ts') &&
-    !relative.startsWith(`libs${path.sep}testing${path.sep}`)
+    !relative.startsWith(`libs${path.sep}testing${path.sep}`) &&
+    !relative.split(path.sep).includes('test-support')
   );
 }
 
