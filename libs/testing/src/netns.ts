@@ -194,18 +194,21 @@ u.bind(+udpPort, host, ready);
 
 const PROBE_SCRIPT = `
 const net = require('net'), dgram = require('dgram');
-const [proto, host, port, token, timeoutMs] = process.argv.slice(1);
+const [proto, host, port, token, timeoutMs, sourcePort] = process.argv.slice(1);
 const finish = (o) => { process.stdout.write(JSON.stringify(o) + '\\n'); process.exit(0); };
 setTimeout(() => finish({ ok: false, error: 'timeout' }), +timeoutMs);
 if (proto === 'tcp') {
-  const s = net.connect({ host, port: +port }, () => s.write(token + '\\n'));
+  const local = sourcePort ? { localPort: +sourcePort } : {};
+  const s = net.connect({ host, port: +port, ...local }, () => s.write(token + '\\n'));
   s.on('data', () => finish({ ok: true }));
   s.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
 } else {
   const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   u.on('message', () => finish({ ok: true }));
   u.on('error', (e) => finish({ ok: false, error: e.code || String(e) }));
-  u.send(token + '\\n', +port, host);
+  const send = () => u.send(token + '\\n', +port, host);
+  if (sourcePort) u.bind(+sourcePort, send);
+  else send();
 }
 `;
 
@@ -343,7 +346,8 @@ export class NetnsLab {
 
   /**
    * From a namespace, sends `token` to host:port over TCP or UDP and waits for the server's reply
-   * for at most timeoutMs; ok is false when nothing came back.
+   * for at most timeoutMs; ok is false when nothing came back. With sourcePort, the packets leave
+   * from that port (so a test can make NAT translate a chosen port).
    */
   async probe(
     ns: string,
@@ -352,13 +356,13 @@ export class NetnsLab {
     port: number,
     token: string,
     timeoutMs = 5_000,
+    sourcePort?: number,
   ): Promise<ProbeResult> {
-    const result = await this.exec(
-      ns,
-      process.execPath,
-      ['-e', PROBE_SCRIPT, proto, host, String(port), token, String(timeoutMs)],
-      { timeoutMs: timeoutMs + 10_000 },
-    );
+    const args = [proto, host, String(port), token, String(timeoutMs)];
+    if (sourcePort !== undefined) args.push(String(sourcePort));
+    const result = await this.exec(ns, process.execPath, ['-e', PROBE_SCRIPT, ...args], {
+      timeoutMs: timeoutMs + 10_000,
+    });
     const line = result.stdout.trim().split('\n').pop() ?? '';
     if (!line.startsWith('{')) return { ok: false, error: `probe failed: ${result.stderr.trim()}` };
     return JSON.parse(line) as ProbeResult;
