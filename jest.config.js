@@ -9,6 +9,8 @@ const base = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(),
+  // StrykerJS's sandbox (npm run test:mutation) is a copy of the repository.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
 
 module.exports = {

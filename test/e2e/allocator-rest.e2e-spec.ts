@@ -174,8 +174,11 @@ describe('allocator through the REST API (api-gateway + allocator + executor pro
       status: 'False',
       reason: 'PublicIPPoolExhausted',
     });
-    expect(String(condition(pending, 'Ready')!.message)).toMatch(
-      /2 network interfaces? (are |is )?waiting|waiting/,
+    // One slot per IP: three NICs want three IPs; the pool gave one, so two NICs wait and
+    // two more IPs are needed.
+    expect(condition(pending, 'Ready')!.message).toBe(
+      '2 network interfaces are waiting for a NAT slot: the IPv4 public IP pool is exhausted; ' +
+        '2 more public IPs are needed',
     );
     expect(pending.status).toMatchObject({ usedSlots: 1, requestedNICs: 3 });
     // Port exhaustion is a signal operators can alert on, not only a status field.

@@ -22,7 +22,7 @@ import {
   QueryFn,
 } from './support/allocation-invariants';
 import { FaultFleet } from './support/fault-fleet';
-import { FaultLedger } from './support/fault-ledger';
+import { FaultLedger, type AckedWrite } from './support/fault-ledger';
 import { FaultWorkload, seededRandom } from './support/fault-workload';
 import { rawRequest } from './support/raw-http';
 import {
@@ -123,23 +123,43 @@ async function publishPoison(nc: NatsConnection, subject: string, body: string):
   }
 }
 
-/** True when the api-gateway serves `<prefix>.inbound.networkinterfaces.*` (any reply counts). */
-async function inboundServed(nc: NatsConnection, prefix: string): Promise<boolean> {
+/**
+ * Why the api-gateway does not serve `<prefix>.inbound.networkinterfaces.*`, or undefined when it
+ * does (any reply counts).
+ */
+async function inboundUnserved(nc: NatsConnection, prefix: string): Promise<string | undefined> {
+  const subject = `${prefix}.inbound.networkinterfaces.upsert`;
+  let last = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
-      await nc.request(`${prefix}.inbound.networkinterfaces.upsert`, '{}', { timeout: 2000 });
-      return true;
-    } catch {
+      await nc.request(subject, '{}', { timeout: 2000 });
+      return undefined;
+    } catch (err) {
+      last = (err as Error).message;
       await sleep(500);
     }
   }
-  return false;
+  return `the api-gateway does not answer requests on ${subject} (10 tries; last: ${last})`;
+}
+
+/** Why the api-gateway does not serve the IP pool API, or undefined when it does. */
+async function poolsUnserved(gatewayUrl: string): Promise<string | undefined> {
+  const url = `${gatewayUrl}/apis/natgw.ironcore.dev/v1alpha1/ippools`;
+  const answer = await rawRequest(url, { method: 'GET', timeoutMs: 15_000 });
+  if (answer.kind !== 'response')
+    return `GET ${url} got no answer (${answer.kind}: ${answer.error})`;
+  if (answer.status !== 200)
+    return `GET ${url} answered ${answer.status}: ${answer.body.slice(0, 200)}`;
+  return undefined;
 }
 
 describe(`natgw under faults (${profile.name} profile: ${profile.operations} operations, seed ${seed})`, () => {
   let fleet: FaultFleet;
   let nc: NatsConnection;
   const ledger = new FaultLedger();
+  /** Why a required operation kind (inbound NATS writes, IP pool operations) could not run. */
+  const unservedPaths: string[] = [];
+  /** What the report should say beyond the checks (e.g. the dataplanes' rule counts). */
   const notes: string[] = [];
   const poison: number[] = [];
   let workload: FaultWorkload;
@@ -169,20 +189,14 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
     });
     timings.startMs = Date.now() - t0;
     const prefix = fleet.system.nats.prefix;
-    const inbound = await inboundServed(nc, prefix);
-    if (!inbound)
-      notes.push(
-        'the api-gateway does not serve the inbound NATS subject yet: NIC writes use REST only',
-      );
-    const pools = await rawRequest(
-      `${await fleet.gateways[0].url}/apis/natgw.ironcore.dev/v1alpha1/ippools`,
-      { method: 'GET', timeoutMs: 15_000 },
-    );
-    const poolsServed = pools.kind === 'response' && pools.status === 200;
-    if (!poolsServed)
-      notes.push(
-        'the api-gateway does not serve /apis/natgw.ironcore.dev/v1alpha1/ippools yet: no pool operations',
-      );
+    // Both are required: when one is not served, the workload runs without it and the
+    // "required operation kinds" test fails with the reason.
+    const inboundProblem = await inboundUnserved(nc, prefix);
+    const inbound = inboundProblem === undefined;
+    if (inboundProblem) unservedPaths.push(inboundProblem);
+    const poolsProblem = await poolsUnserved(await fleet.gateways[0].url);
+    const poolsServed = poolsProblem === undefined;
+    if (poolsProblem) unservedPaths.push(poolsProblem);
 
     const random = seededRandom(seed ^ 0x5eed);
     const plan = faultPlan(fleet, random, profile.cycles);
@@ -293,10 +307,10 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
       events: events?.n,
       timings,
       checks,
-      notes,
+      unservedPaths,
     };
     process.stdout.write(
-      `\nfault suite (${profile.name}, seed ${seed}): ${ledger.operations} operations, ${ledger.acked.length} acknowledged writes, ${fleet?.faults.length ?? 0} faults, ${events?.n ?? '?'} events\n${ledger.summary()}\noperations: ${JSON.stringify(summary.operationsByKind)}; writes ${JSON.stringify(summary.writesBy)}\nfaults: ${(fleet?.faults ?? []).map((f) => `${f.kind} ${f.target} at +${(f.at / 1000).toFixed(1)}s`).join(', ')}\ntimings: ${JSON.stringify(timings)}\n${notes.join('\n')}\n`,
+      `\nfault suite (${profile.name}, seed ${seed}): ${ledger.operations} operations, ${ledger.acked.length} acknowledged writes, ${fleet?.faults.length ?? 0} faults, ${events?.n ?? '?'} events\n${ledger.summary()}\noperations: ${JSON.stringify(summary.operationsByKind)}; writes ${JSON.stringify(summary.writesBy)}\nfaults: ${(fleet?.faults ?? []).map((f) => `${f.kind} ${f.target} at +${(f.at / 1000).toFixed(1)}s`).join(', ')}\ntimings: ${JSON.stringify(timings)}\n${[...unservedPaths, ...notes].join('\n')}\n`,
     );
     if (profile.name === 'full')
       writeFileSync(
@@ -326,6 +340,20 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
     );
     // Most writes were acknowledged: the faults were survived, not just endured.
     expect(ledger.acked.length).toBeGreaterThan(profile.operations / 2);
+  });
+
+  it('ran every required operation kind: NIC writes over the inbound NATS subject, IP pool creates, updates and deletes', () => {
+    const acked = (what: (write: AckedWrite) => boolean) => ledger.acked.filter(what).length;
+    const problems = [...unservedPaths];
+    if (acked((w) => w.via === 'nats') === 0) {
+      problems.push('no NIC write over the inbound NATS subject was acknowledged');
+    }
+    for (const verb of ['POST', 'PATCH', 'DELETE']) {
+      if (acked((w) => w.what.startsWith(`${verb} ippool `)) === 0) {
+        problems.push(`no ${verb} of an IP pool was acknowledged`);
+      }
+    }
+    check('required operation kinds', problems);
   });
 
   it('clients saw only 2xx, 409, 429 or 503 with Retry-After: no 500, no hang, no unexplained dropped connection', () => {

@@ -143,7 +143,11 @@ export class FaultWorkload {
           stream: resourceStreamId('Network', ns, network),
           expect: { NetworkCreated: 1 },
         });
-        if (outcome !== 'ok') throw new Error(`could not create ${ns}/${network}: ${outcome}`);
+        // The database is fresh, so a 409 means an earlier attempt of this create committed
+        // although its answer was lost or was a 503 (restWrite retries both): the network exists.
+        if (outcome !== 'ok' && outcome !== 'conflict') {
+          throw new Error(`could not create ${ns}/${network}: ${outcome}`);
+        }
       }
     }
   }

@@ -1,0 +1,8 @@
+// The tests StrykerJS (`npm run test:mutation`) runs against each mutant: the whole unit project
+// (the specs next to the code in apps/, libs/ and scripts/), so that a rule of libs/domain counts
+// as guarded wherever its test lives. With perTest coverage, each mutant runs only the tests that
+// reach its code. A file of its own (not an inline object in stryker.config.js) so that rootDir
+// is the sandbox Stryker copies the mutated sources to, not this checkout.
+const { projects } = require('./jest.config');
+
+module.exports = projects.find((project) => project.displayName === 'unit');

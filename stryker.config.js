@@ -1,0 +1,37 @@
+// StrykerJS mutation testing (`npm run test:mutation`, not part of `npm test`): how many
+// deliberate bugs in libs/domain and in the nftables renderer and parser the unit tests
+// catch. `npm run test:mutation -- --mutate 'libs/domain/src/**/*.ts,!libs/domain/src/**/*.spec.ts'`
+// limits it to one area. Results are kept in reports/ (incremental: a rerun tests only the
+// mutants whose code or tests changed).
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+module.exports = {
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.mutation.config.js',
+    enableFindRelatedTests: true,
+  },
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.mutation.json',
+  mutate: [
+    'libs/domain/src/**/*.ts',
+    '!libs/domain/src/**/*.spec.ts',
+    '!libs/domain/src/**/index.ts',
+    'apps/dataplane-executor/src/backends/nftables/render-nat-ruleset.ts',
+    'apps/dataplane-executor/src/backends/nftables/render-nat-changes.ts',
+    'apps/dataplane-executor/src/backends/nftables/parse-nat-ruleset.ts',
+    'apps/dataplane-executor/src/backends/nftables/nat-table-layout.ts',
+    'apps/dataplane-executor/src/backends/nftables/nat-element-comment.ts',
+  ],
+  ignorePatterns: ['dist', '.data', '.tools', 'bench/results', 'coverage'],
+  // Two cores shared with the services and the other suites.
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 85, break: null },
+  timeoutMS: 10000,
+};
