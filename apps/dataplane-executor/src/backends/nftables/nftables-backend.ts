@@ -8,7 +8,7 @@ import {
 } from '@natgw/domain';
 import type { DataplaneBackend, NatApplyResult } from '../dataplane-backend';
 import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../dataplane-errors';
-import { encodeNatElementComment } from './nat-element-comment';
+import { natElementCommentFits } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
   NETWORK_ROUTE_TABLE,
@@ -126,7 +126,7 @@ function vniOfInterface(template: string, ifname: string): number | undefined {
 
 /** An nftables limit on single rules: the element comment must hold the uids. */
 function commentProblem(rule: NatRule): string | undefined {
-  return encodeNatElementComment(rule) === undefined
+  return !natElementCommentFits(rule)
     ? 'nicUid and gatewayUid are too long for an nft element comment'
     : undefined;
 }
@@ -228,10 +228,12 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
-    // Routing that must be read to be repaired is read while the table is worked on.
+    // Interfaces first: the partition waits for them. Routing that must be read to be repaired
+    // is read after, while the table is worked on (started together, the five `ip` processes
+    // delayed the interface list on a busy node).
+    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
     routing?.catch(() => undefined);
-    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);

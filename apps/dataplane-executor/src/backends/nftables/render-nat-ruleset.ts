@@ -129,11 +129,17 @@ export function snat6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYO
 export function snat6RangeChains(
   rules: readonly NatRule[],
 ): Map<string, { port: number; endPort: number }> {
+  // Few distinct ranges among many rules: collect them, then sort only those.
+  const distinctRanges = new Map<number, { port: number; endPort: number }>();
+  for (const r of rules) {
+    if (r.family !== 'IPv6') continue;
+    const key = r.port * 65536 + r.endPort;
+    if (!distinctRanges.has(key)) distinctRanges.set(key, { port: r.port, endPort: r.endPort });
+  }
+  const sorted = [...distinctRanges.values()].sort(
+    (a, b) => a.port - b.port || a.endPort - b.endPort,
+  );
   const ranges = new Map<string, { port: number; endPort: number }>();
-  const sorted = rules
-    .filter((r) => r.family === 'IPv6')
-    .map((r) => ({ port: r.port, endPort: r.endPort }))
-    .sort((a, b) => a.port - b.port || a.endPort - b.endPort);
   for (const r of sorted) ranges.set(snat6RangeChainName(r.port, r.endPort), r);
   return ranges;
 }
