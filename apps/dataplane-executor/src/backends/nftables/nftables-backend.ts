@@ -18,7 +18,12 @@ import {
   renderRoutingRepair,
   routingProblems,
 } from './network-routing';
-import { type NftRunner, processIpRunner, processNftRunner } from './nft-runner';
+import {
+  type NftRunner,
+  type StreamingRunner,
+  processIpRunner,
+  processNftRunner,
+} from './nft-runner';
 import {
   MAX_NETWORK_ID,
   type NatTableInspection,
@@ -32,6 +37,7 @@ import {
   type NatTableLayout,
   SHARED_LAYOUT,
   renderNatRuleset,
+  renderNatRulesetChunks,
   renderRemoveTable,
 } from './render-nat-ruleset';
 
@@ -382,8 +388,13 @@ export class NftablesBackend implements DataplaneBackend {
       // The table is not what we believed (edited, deleted, rebooted): redefine it.
     }
     this.known = undefined;
-    const text = renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }, layout);
-    await this.transact(text);
+    const target = { table: this.table, uplinks: this.uplinks };
+    // A real nft gets the text as it is rendered, and parses while the rest is made.
+    await this.transact(
+      'stream' in this.run
+        ? renderNatRulesetChunks(rules, target, layout)
+        : renderNatRuleset(rules, target, layout),
+    );
     this.known = { rules, layout };
     this.networks = layoutNetworks(layout);
   }
@@ -528,8 +539,12 @@ export class NftablesBackend implements DataplaneBackend {
     return { inspection, routingClean: withRouting ? routingFound.length === 0 : undefined };
   }
 
-  private async transact(ruleset: string): Promise<void> {
-    const result = await this.run(['-f', '-'], ruleset);
+  private async transact(ruleset: string | Iterable<string>): Promise<void> {
+    const args = ['-f', '-'];
+    const result =
+      typeof ruleset === 'string'
+        ? await this.run(args, ruleset)
+        : await (this.run as StreamingRunner).stream(args, ruleset);
     if (result.code !== 0) {
       throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
     }

@@ -78,29 +78,29 @@ export function replyAddressElement(network: NatNetwork, family: 'IPv4' | 'IPv6'
 export const TABLE_COMMENT = 'managed by natgw; hand edits are reverted';
 
 /**
- * Text built line by line and joined a few thousand lines at a time: a table of 50,000 NICs is
- * ~10 MB in ~150,000 lines, and keeping every line alive until one final join made them outlive
- * young-generation collections (profiled: garbage collection cost more than rendering itself).
+ * Text built line by line and handed out a few thousand lines at a time: a table of 50,000 NICs
+ * is ~10 MB in ~150,000 lines, and keeping every line alive until one final join made them
+ * outlive young-generation collections (profiled: garbage collection cost more than rendering
+ * itself). The chunks can also be written to nft while the rest is rendered.
  */
 class LineText {
-  private readonly chunks: string[] = [];
   private lines: string[] = [];
 
   push(...lines: string[]): void {
     for (const line of lines) this.lines.push(line);
-    if (this.lines.length >= 4096) this.flush();
   }
 
-  /** The text, each line ended by a newline. */
-  text(): string {
-    this.flush();
-    return this.chunks.join('');
+  /** Whether a chunk is ready to be taken. */
+  get full(): boolean {
+    return this.lines.length >= 4096;
   }
 
-  private flush(): void {
-    if (this.lines.length === 0) return;
-    this.chunks.push(`${this.lines.join('\n')}\n`);
+  /** The lines so far, each ended by a newline ('' when none), and a fresh start. */
+  take(): string {
+    if (this.lines.length === 0) return '';
+    const chunk = `${this.lines.join('\n')}\n`;
     this.lines = [];
+    return chunk;
   }
 }
 
@@ -116,20 +116,23 @@ function elementsOf<T>(items: readonly T[], text: (item: T) => string): Elements
   return { count: items.length, at: (index) => text(items[index] as T) };
 }
 
-/** Writes a named set or map, one line per element. */
-function pushNamedSet(
+/** Writes a named set or map, one line per element; yields chunks as they fill. */
+function* namedSet(
   out: LineText,
   kind: 'set' | 'map',
   name: string,
   type: string,
   elements: Elements,
-): void {
+): Generator<string> {
   // `typeof ...` declarations are written as they are; everything else is a `type`.
   out.push(`\t${kind} ${name} {`, type.startsWith('typeof ') ? `\t\t${type}` : `\t\ttype ${type}`);
   if (elements.count > 0) {
     out.push('\t\telements = {');
     const last = elements.count - 1;
-    for (let i = 0; i < last; i += 1) out.push(`\t\t\t${elements.at(i)},`);
+    for (let i = 0; i < last; i += 1) {
+      out.push(`\t\t\t${elements.at(i)},`);
+      if (out.full) yield out.take();
+    }
     out.push(`\t\t\t${elements.at(last)}`, '\t\t}');
   }
   out.push('\t}');
@@ -196,6 +199,15 @@ export function renderNatRuleset(
   target: NatTableTarget,
   layout: NatTableLayout = SHARED_LAYOUT,
 ): string {
+  return [...renderNatRulesetChunks(rules, target, layout)].join('');
+}
+
+/** renderNatRuleset's text in pieces of a few thousand lines, made as they are asked for. */
+export function* renderNatRulesetChunks(
+  rules: readonly NatRule[],
+  target: NatTableTarget,
+  layout: NatTableLayout = SHARED_LAYOUT,
+): Generator<string> {
   const mode: NatTableMode = layout.mode;
   const v4 = rules.filter((r) => r.family === 'IPv4');
   const v6 = rules.filter((r) => r.family === 'IPv6');
@@ -227,10 +239,10 @@ export function renderNatRuleset(
     `\tcomment "${TABLE_COMMENT}"`,
   );
   for (const [name, type] of Object.entries(EXPECTED_SETS)) {
-    pushNamedSet(parts, 'set', name, type, members[name] ?? NO_ELEMENTS);
+    yield* namedSet(parts, 'set', name, type, members[name] ?? NO_ELEMENTS);
   }
   for (const [name, definition] of Object.entries(expectedMaps(mode))) {
-    pushNamedSet(
+    yield* namedSet(
       parts,
       'map',
       name,
@@ -247,7 +259,7 @@ export function renderNatRuleset(
     parts.push(`\tchain ${chain.name} {\n${head}\n${body}\n\t}`);
   }
   parts.push('}');
-  return parts.text();
+  yield parts.take();
 }
 
 /** Deletes natgw's table in one transaction, whether or not it exists. */
