@@ -103,6 +103,7 @@ function processRunner(
     } catch (error) {
       // Never end the input of a half-written transaction: the tool dies without running it.
       child.kill('SIGKILL');
+      await result.catch(() => undefined);
       throw error;
     }
     child.stdin.end();
