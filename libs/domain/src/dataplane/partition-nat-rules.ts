@@ -1,5 +1,5 @@
 import { canonicalNatAddress, natAddressSortKey } from './nat-address';
-import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule, natRuleKey } from './nat-rule';
+import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule } from './nat-rule';
 import { describeNatRule, natRuleShapeProblems } from './nat-rule-problems';
 
 /** Why a dataplane leaves one rule of the desired table out (every other rule is programmed). */
@@ -47,11 +47,6 @@ export interface NatRulePartition {
   readonly accepted: NatRule[];
   /** In sortNatRules order of their rules. */
   readonly rejected: RejectedNatRule[];
-}
-
-/** The address space a rule's private address lives in: the node, or its network. */
-function spaceOf(rule: NatRule, addressSpace: NatAddressSpace): string {
-  return addressSpace === 'network' ? `vni ${String(rule.vni)}` : 'node';
 }
 
 function spaceText(rule: NatRule, addressSpace: NatAddressSpace): string {
@@ -151,20 +146,22 @@ export function partitionNatRules(
   options: NatRulePartitionOptions,
 ): NatRulePartition {
   const { addressSpace } = options;
+  const perNetwork = addressSpace === 'network';
 
-  const incumbentByKey = new Map<string, NatRule>();
-  for (const rule of options.incumbents ?? []) incumbentByKey.set(natRuleKey(rule), rule);
+  // Everything below is keyed by the rule's own fields (family, then uid, address or NAT IP):
+  // no key strings are built, so a table of 50,000 rules costs one pass and no garbage per rule.
+  const incumbentOf = byFamily<NatRule>();
+  for (const rule of options.incumbents ?? []) incumbentOf[rule.family]?.set(rule.nicUid, rule);
 
   const rules = ordered(desired);
-  const keys = rules.map(natRuleKey);
   const rank = new Uint8Array(rules.length);
   const outcome: (RejectedNatRule | 'accepted' | undefined)[] = new Array(rules.length);
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i] as NatRule;
-    const incumbent = incumbentByKey.get(keys[i] as string);
+    const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
     rank[i] = !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
     const problems = natRuleShapeProblems(rule);
-    if (problems.length === 0 && addressSpace === 'network' && rule.vni === undefined) {
+    if (problems.length === 0 && perNetwork && rule.vni === undefined) {
       problems.push('the NIC has no network vni, and this node keeps networks apart');
     }
     const own = problems.length === 0 ? options.dataplaneProblem?.(rule) : undefined;
@@ -172,38 +169,56 @@ export function partitionNatRules(
     if (problems.length > 0) outcome[i] = rejection(rule, 'InvalidRule', problems.join('; '));
   }
 
-  const byKey = new Set<string>();
-  const byAddress = new Map<string, NatRule>();
-  const slots = new Map<string, PortRanges>();
+  // Only well-formed rules get here: family is IPv4 or IPv6, and in network mode vni is set.
+  const byKey = { IPv4: new Set<string>(), IPv6: new Set<string>() };
+  /** Family -> address space (the vni, or 0 for the node) -> private address -> holder. */
+  const byAddress = {
+    IPv4: new Map<number, Map<string, NatRule>>(),
+    IPv6: new Map<number, Map<string, NatRule>>(),
+  };
+  /** Family -> NAT IP -> accepted port ranges. */
+  const slots = { IPv4: new Map<string, PortRanges>(), IPv6: new Map<string, PortRanges>() };
+  const present = new Map<number, boolean>();
   for (const pass of [0, 1, 2]) {
     for (let i = 0; i < rules.length; i += 1) {
       if (rank[i] !== pass || outcome[i] !== undefined) continue;
-      outcome[i] = place(rules[i] as NatRule, keys[i] as string);
+      outcome[i] = place(rules[i] as NatRule);
     }
   }
 
+  /** Whether network vni's interface exists, asked once per network. */
+  function networkPresent(vni: number): boolean {
+    const check = options.networkPresent;
+    if (!check) return true;
+    let known = present.get(vni);
+    if (known === undefined) {
+      known = check(vni);
+      present.set(vni, known);
+    }
+    return known;
+  }
+
   /** Accepts the rule unless it clashes with one accepted before; the rejection otherwise. */
-  function place(rule: NatRule, key: string): RejectedNatRule | 'accepted' {
-    if (
-      addressSpace === 'network' &&
-      options.networkPresent &&
-      !options.networkPresent(rule.vni as number)
-    ) {
+  function place(rule: NatRule): RejectedNatRule | 'accepted' {
+    if (perNetwork && !networkPresent(rule.vni as number)) {
       return rejection(
         rule,
         'NetworkInterfaceMissing',
         `the interface of network vni ${String(rule.vni)} does not exist on this node`,
       );
     }
-    if (byKey.has(key)) {
+    const family = rule.family;
+    const keys = byKey[family];
+    if (keys.has(rule.nicUid)) {
       return rejection(
         rule,
         'InvalidRule',
         `the NIC has two rules for ${rule.family}; one is programmed`,
       );
     }
-    const address = `${spaceOf(rule, addressSpace)}|${rule.family}|${rule.privateIp}`;
-    const holder = byAddress.get(address);
+    const space = perNetwork ? (rule.vni as number) : 0;
+    let addresses = byAddress[family].get(space);
+    const holder = addresses?.get(rule.privateIp);
     if (holder) {
       return rejection(
         rule,
@@ -211,8 +226,7 @@ export function partitionNatRules(
         `private IP ${rule.privateIp}${spaceText(rule, addressSpace)} is already ${nicText(holder)}'s`,
       );
     }
-    const natKey = `${rule.family}|${rule.natIp}`;
-    let ranges = slots.get(natKey);
+    let ranges = slots[family].get(rule.natIp);
     const overlap = ranges?.overlap(rule.port, rule.endPort);
     if (overlap) {
       return rejection(
@@ -224,11 +238,15 @@ export function partitionNatRules(
     }
     if (!ranges) {
       ranges = new PortRanges();
-      slots.set(natKey, ranges);
+      slots[family].set(rule.natIp, ranges);
+    }
+    if (!addresses) {
+      addresses = new Map();
+      byAddress[family].set(space, addresses);
     }
     ranges.add(rule);
-    byKey.add(key);
-    byAddress.set(address, rule);
+    keys.add(rule.nicUid);
+    addresses.set(rule.privateIp, rule);
     return 'accepted';
   }
 
@@ -243,9 +261,15 @@ export function partitionNatRules(
   return { accepted, rejected };
 }
 
+/** One map per family (undefined for a family that is neither, as a malformed rule may have). */
+function byFamily<V>(): Partial<Record<string, Map<string, V>>> {
+  return { IPv4: new Map<string, V>(), IPv6: new Map<string, V>() };
+}
+
 /** sameNatRule for two rules already known to share family and NIC uid. */
 function sameValues(a: NatRule, b: NatRule): boolean {
-  return NAT_RULE_COMPARED_FIELDS.every((field) => a[field] === b[field]);
+  for (const field of NAT_RULE_COMPARED_FIELDS) if (a[field] !== b[field]) return false;
+  return true;
 }
 
 function rejection(rule: NatRule, reason: RejectedNatRule['reason'], why: string): RejectedNatRule {

@@ -2,6 +2,7 @@ import {
   NFT_COMMENT_MAX_LENGTH,
   decodeNatElementComment,
   encodeNatElementComment,
+  natElementCommentFits,
 } from './nat-element-comment';
 
 describe('NAT element comments', () => {
@@ -43,5 +44,18 @@ describe('NAT element comments', () => {
   it('does not read comments somebody else wrote', () => {
     expect(decodeNatElementComment('added by hand')).toBeUndefined();
     expect(decodeNatElementComment('nic=%E0%A4%A gw=x')).toBeUndefined();
+  });
+
+  it('natElementCommentFits says whether encoding succeeds, at every length around the limit', () => {
+    for (let length = 80; length <= 130; length += 1) {
+      for (const vni of [undefined, 7, 16_777_215]) {
+        for (const unsafe of [false, true]) {
+          const nicUid = (unsafe ? 'é' : '') + 'u'.repeat(length - 44);
+          const label = { nicUid, gatewayUid: gw, vni, nicName: 'vm' };
+          expect(natElementCommentFits(label)).toBe(encodeNatElementComment(label) !== undefined);
+        }
+      }
+    }
+    expect(natElementCommentFits({ nicUid: uid, gatewayUid: gw, vni: 1 })).toBe(true);
   });
 });

@@ -49,6 +49,19 @@ export function encodeNatElementComment(label: NatElementLabel): string | undefi
   return withName.length <= NFT_COMMENT_MAX_LENGTH ? withName : ids;
 }
 
+/**
+ * Whether encodeNatElementComment has room for the label (is not undefined), without building
+ * the comment: checked for every rule of a table before it is rendered.
+ */
+export function natElementCommentFits(label: NatElementLabel): boolean {
+  if (!ALL_SAFE.test(label.nicUid) || !ALL_SAFE.test(label.gatewayUid)) {
+    return encodeNatElementComment(label) !== undefined;
+  }
+  // `nic=<uid> gw=<uid>` and ` vni=<vni>`, as encodeNatElementComment writes them.
+  const vni = label.vni === undefined ? 0 : 5 + String(label.vni).length;
+  return 8 + label.nicUid.length + label.gatewayUid.length + vni <= NFT_COMMENT_MAX_LENGTH;
+}
+
 /** Reads a comment written by encodeNatElementComment; undefined for anything else. */
 export function decodeNatElementComment(comment: string): NatElementLabel | undefined {
   const match = /^nic=(\S+) gw=(\S+)(?: vni=([1-9][0-9]{0,7}))?(?: name=(\S+))?$/.exec(comment);

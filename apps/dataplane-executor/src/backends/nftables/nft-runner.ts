@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { DataplaneUnavailableError } from '../dataplane-errors';
 
 /** What one `nft` invocation returned. */
@@ -12,6 +13,15 @@ export interface NftResult {
 /** Runs `nft <args>` with optional standard input; swappable for tests. */
 export type NftRunner = (args: readonly string[], stdin?: string) => Promise<NftResult>;
 
+/**
+ * A runner that can also take standard input in pieces, writing each while the next is made
+ * (the tool starts reading, e.g. nft parsing, before the whole input exists). If making a piece
+ * throws, the process is killed before its input ends, so a half-written input is never run.
+ */
+export interface StreamingRunner extends NftRunner {
+  stream(args: readonly string[], stdin: Iterable<string>): Promise<NftResult>;
+}
+
 /** How nft is run: where, and for how long at most. */
 export interface ProcessNftRunnerOptions {
   /** Run inside this network namespace (`ip netns exec <netns> nft ...`). */
@@ -23,7 +33,7 @@ export interface ProcessNftRunnerOptions {
 }
 
 /** A runner that starts the real nft as a child process. */
-export function processNftRunner(options: ProcessNftRunnerOptions = {}): NftRunner {
+export function processNftRunner(options: ProcessNftRunnerOptions = {}): StreamingRunner {
   const nft = options.nftPath ?? 'nft';
   const [command, prefix] = options.netns
     ? ['ip', ['netns', 'exec', options.netns, nft]]
@@ -39,10 +49,14 @@ export function processIpRunner(options: Omit<ProcessNftRunnerOptions, 'nftPath'
   return processRunner('ip', options.netns ? ['-n', options.netns] : [], options.timeoutMs);
 }
 
-function processRunner(command: string, prefix: readonly string[], timeoutMs = 120_000): NftRunner {
-  return (args, stdin) =>
-    new Promise<NftResult>((resolve, reject) => {
-      const child = spawn(command, [...prefix, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+function processRunner(
+  command: string,
+  prefix: readonly string[],
+  timeoutMs = 120_000,
+): StreamingRunner {
+  const start = (args: readonly string[]) => {
+    const child = spawn(command, [...prefix, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const result = new Promise<NftResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -68,8 +82,45 @@ function processRunner(command: string, prefix: readonly string[], timeoutMs = 1
           stderr: Buffer.concat(err).toString('utf8'),
         });
       });
-      // The tool may exit before reading everything (a syntax error); its stderr says why.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(stdin ?? '');
     });
+    // The tool may exit before reading everything (a syntax error); its stderr says why.
+    child.stdin.on('error', () => undefined);
+    return { child, result };
+  };
+  const run: NftRunner = (args, stdin) => {
+    const { child, result } = start(args);
+    child.stdin.end(stdin ?? '');
+    return result;
+  };
+  const stream = async (args: readonly string[], stdin: Iterable<string>) => {
+    const { child, result } = start(args);
+    result.catch(() => undefined);
+    try {
+      for (const piece of stdin) {
+        if (child.stdin.destroyed) break;
+        if (!child.stdin.write(piece)) await writable(child.stdin);
+      }
+    } catch (error) {
+      // Never end the input of a half-written transaction: the tool dies without running it.
+      child.kill('SIGKILL');
+      await result.catch(() => undefined);
+      throw error;
+    }
+    child.stdin.end();
+    return result;
+  };
+  return Object.assign(run, { stream });
+}
+
+/** Resolves when the stream may be written again, or is gone (the process exited). */
+function writable(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }

@@ -8,7 +8,7 @@ import {
 } from '@natgw/domain';
 import type { DataplaneBackend, NatApplyResult } from '../dataplane-backend';
 import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../dataplane-errors';
-import { encodeNatElementComment } from './nat-element-comment';
+import { natElementCommentFits } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
   NETWORK_ROUTE_TABLE,
@@ -18,7 +18,12 @@ import {
   renderRoutingRepair,
   routingProblems,
 } from './network-routing';
-import { type NftRunner, processIpRunner, processNftRunner } from './nft-runner';
+import {
+  type NftRunner,
+  type StreamingRunner,
+  processIpRunner,
+  processNftRunner,
+} from './nft-runner';
 import {
   MAX_NETWORK_ID,
   type NatTableInspection,
@@ -32,6 +37,7 @@ import {
   type NatTableLayout,
   SHARED_LAYOUT,
   renderNatRuleset,
+  renderNatRulesetChunks,
   renderRemoveTable,
 } from './render-nat-ruleset';
 
@@ -126,7 +132,7 @@ function vniOfInterface(template: string, ifname: string): number | undefined {
 
 /** An nftables limit on single rules: the element comment must hold the uids. */
 function commentProblem(rule: NatRule): string | undefined {
-  return encodeNatElementComment(rule) === undefined
+  return !natElementCommentFits(rule)
     ? 'nicUid and gatewayUid are too long for an nft element comment'
     : undefined;
 }
@@ -228,10 +234,12 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
-    // Routing that must be read to be repaired is read while the table is worked on.
+    // Interfaces first: the partition waits for them. Routing that must be read to be repaired
+    // is read after, while the table is worked on (started together, the five `ip` processes
+    // delayed the interface list on a busy node).
+    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
     routing?.catch(() => undefined);
-    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
     if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
@@ -380,8 +388,13 @@ export class NftablesBackend implements DataplaneBackend {
       // The table is not what we believed (edited, deleted, rebooted): redefine it.
     }
     this.known = undefined;
-    const text = renderNatRuleset(rules, { table: this.table, uplinks: this.uplinks }, layout);
-    await this.transact(text);
+    const target = { table: this.table, uplinks: this.uplinks };
+    // A real nft gets the text as it is rendered, and parses while the rest is made.
+    await this.transact(
+      'stream' in this.run
+        ? renderNatRulesetChunks(rules, target, layout)
+        : renderNatRuleset(rules, target, layout),
+    );
     this.known = { rules, layout };
     this.networks = layoutNetworks(layout);
   }
@@ -526,8 +539,12 @@ export class NftablesBackend implements DataplaneBackend {
     return { inspection, routingClean: withRouting ? routingFound.length === 0 : undefined };
   }
 
-  private async transact(ruleset: string): Promise<void> {
-    const result = await this.run(['-f', '-'], ruleset);
+  private async transact(ruleset: string | Iterable<string>): Promise<void> {
+    const args = ['-f', '-'];
+    const result =
+      typeof ruleset === 'string'
+        ? await this.run(args, ruleset)
+        : await (this.run as StreamingRunner).stream(args, ruleset);
     if (result.code !== 0) {
       throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
     }

@@ -77,19 +77,65 @@ export function replyAddressElement(network: NatNetwork, family: 'IPv4' | 'IPv6'
 /** Said on the table so that whoever lists the ruleset knows edits do not last. */
 export const TABLE_COMMENT = 'managed by natgw; hand edits are reverted';
 
-function elementsBlock(type: string, elements: readonly string[], indent = '\t\t'): string {
-  // `typeof ...` declarations are written as they are; everything else is a `type`.
-  const lines = [type.startsWith('typeof ') ? `${indent}${type}` : `${indent}type ${type}`];
-  if (elements.length > 0) {
-    lines.push(`${indent}elements = {`);
-    lines.push(elements.map((e) => `${indent}\t${e}`).join(',\n'));
-    lines.push(`${indent}}`);
+/**
+ * Text built line by line and handed out a few thousand lines at a time: a table of 50,000 NICs
+ * is ~10 MB in ~150,000 lines, and keeping every line alive until one final join made them
+ * outlive young-generation collections (profiled: garbage collection cost more than rendering
+ * itself). The chunks can also be written to nft while the rest is rendered.
+ */
+class LineText {
+  private lines: string[] = [];
+
+  push(...lines: string[]): void {
+    for (const line of lines) this.lines.push(line);
   }
-  return lines.join('\n');
+
+  /** Whether a chunk is ready to be taken. */
+  get full(): boolean {
+    return this.lines.length >= 4096;
+  }
+
+  /** The lines so far, each ended by a newline ('' when none), and a fresh start. */
+  take(): string {
+    if (this.lines.length === 0) return '';
+    const chunk = `${this.lines.join('\n')}\n`;
+    this.lines = [];
+    return chunk;
+  }
 }
 
-function namedSet(kind: 'set' | 'map', name: string, type: string, elements: readonly string[]) {
-  return `\t${kind} ${name} {\n${elementsBlock(type, elements)}\n\t}`;
+/** A set's or map's elements: how many, and the text of each (made only when written). */
+interface Elements {
+  readonly count: number;
+  readonly at: (index: number) => string;
+}
+
+const NO_ELEMENTS: Elements = { count: 0, at: () => '' };
+
+function elementsOf<T>(items: readonly T[], text: (item: T) => string): Elements {
+  return { count: items.length, at: (index) => text(items[index] as T) };
+}
+
+/** Writes a named set or map, one line per element; yields chunks as they fill. */
+function* namedSet(
+  out: LineText,
+  kind: 'set' | 'map',
+  name: string,
+  type: string,
+  elements: Elements,
+): Generator<string> {
+  // `typeof ...` declarations are written as they are; everything else is a `type`.
+  out.push(`\t${kind} ${name} {`, type.startsWith('typeof ') ? `\t\t${type}` : `\t\ttype ${type}`);
+  if (elements.count > 0) {
+    out.push('\t\telements = {');
+    const last = elements.count - 1;
+    for (let i = 0; i < last; i += 1) {
+      out.push(`\t\t\t${elements.at(i)},`);
+      if (out.full) yield out.take();
+    }
+    out.push(`\t\t\t${elements.at(last)}`, '\t\t}');
+  }
+  out.push('\t}');
 }
 
 function commented(key: string, rule: NatRule): string {
@@ -121,17 +167,24 @@ export function snat6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYO
 export function snat6RangeChains(
   rules: readonly NatRule[],
 ): Map<string, { port: number; endPort: number }> {
+  // Few distinct ranges among many rules: collect them, then sort only those.
+  const distinctRanges = new Map<number, { port: number; endPort: number }>();
+  for (const r of rules) {
+    if (r.family !== 'IPv6') continue;
+    const key = r.port * 65536 + r.endPort;
+    if (!distinctRanges.has(key)) distinctRanges.set(key, { port: r.port, endPort: r.endPort });
+  }
+  const sorted = [...distinctRanges.values()].sort(
+    (a, b) => a.port - b.port || a.endPort - b.endPort,
+  );
   const ranges = new Map<string, { port: number; endPort: number }>();
-  const sorted = rules
-    .filter((r) => r.family === 'IPv6')
-    .map((r) => ({ port: r.port, endPort: r.endPort }))
-    .sort((a, b) => a.port - b.port || a.endPort - b.endPort);
   for (const r of sorted) ranges.set(snat6RangeChainName(r.port, r.endPort), r);
   return ranges;
 }
 
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
+/** The distinct values of one field of the rules, in order of first appearance. */
+function distinct(rules: readonly NatRule[], field: 'privateIp' | 'natIp'): string[] {
+  return [...new Set(rules.map((r) => r[field]))];
 }
 
 /**
@@ -146,39 +199,56 @@ export function renderNatRuleset(
   target: NatTableTarget,
   layout: NatTableLayout = SHARED_LAYOUT,
 ): string {
+  return [...renderNatRulesetChunks(rules, target, layout)].join('');
+}
+
+/** renderNatRuleset's text in pieces of a few thousand lines, made as they are asked for. */
+export function* renderNatRulesetChunks(
+  rules: readonly NatRule[],
+  target: NatTableTarget,
+  layout: NatTableLayout = SHARED_LAYOUT,
+): Generator<string> {
   const mode: NatTableMode = layout.mode;
   const v4 = rules.filter((r) => r.family === 'IPv4');
   const v6 = rules.filter((r) => r.family === 'IPv6');
-  const members: Record<string, string[]> = {
-    [UPLINKS_SET]: target.uplinks.map((u) => `"${u}"`),
-    [NICS4_SET]: unique(v4.map((r) => r.privateIp)),
-    [NICS6_SET]: unique(v6.map((r) => r.privateIp)),
-    [NATIPS4_SET]: unique(v4.map((r) => r.natIp)),
-    [NATIPS6_SET]: unique(v6.map((r) => r.natIp)),
+  const verbatim = (values: string[]) => elementsOf(values, (v) => v);
+  const members: Record<string, Elements> = {
+    [UPLINKS_SET]: elementsOf(target.uplinks, (u) => `"${u}"`),
+    [NICS4_SET]: verbatim(distinct(v4, 'privateIp')),
+    [NICS6_SET]: verbatim(distinct(v6, 'privateIp')),
+    [NATIPS4_SET]: verbatim(distinct(v4, 'natIp')),
+    [NATIPS6_SET]: verbatim(distinct(v6, 'natIp')),
   };
   const networks =
     layout.mode === 'network' ? [...layout.networks.values()].sort((a, b) => a.id - b.id) : [];
-  const elements: Record<string, string[]> = {
-    [NETID_MAP]: networks.map(networkElements),
-    [NETZONE_MAP]: networks.map(networkElements),
-    [NETADDR4_MAP]: networks.map((n) => replyAddressElement(n, 'IPv4')),
-    [NETADDR6_MAP]: networks.map((n) => replyAddressElement(n, 'IPv6')),
-    [SNAT4_MAP]: v4.map((r) => snat4Element(r, layout)),
-    [NATIP6_MAP]: v6.map((r) => natip6Element(r, layout)),
-    [SNAT6_VMAP]: v6.map((r) => snat6Element(r, layout)),
+  const elements: Record<string, Elements> = {
+    [NETID_MAP]: elementsOf(networks, networkElements),
+    [NETZONE_MAP]: elementsOf(networks, networkElements),
+    [NETADDR4_MAP]: elementsOf(networks, (n) => replyAddressElement(n, 'IPv4')),
+    [NETADDR6_MAP]: elementsOf(networks, (n) => replyAddressElement(n, 'IPv6')),
+    [SNAT4_MAP]: elementsOf(v4, (r) => snat4Element(r, layout)),
+    [NATIP6_MAP]: elementsOf(v6, (r) => natip6Element(r, layout)),
+    [SNAT6_VMAP]: elementsOf(v6, (r) => snat6Element(r, layout)),
   };
 
-  const parts: string[] = [
+  const parts = new LineText();
+  parts.push(
     `table inet ${target.table}`,
     `delete table inet ${target.table}`,
     `table inet ${target.table} {`,
     `\tcomment "${TABLE_COMMENT}"`,
-  ];
+  );
   for (const [name, type] of Object.entries(EXPECTED_SETS)) {
-    parts.push(namedSet('set', name, type, members[name] ?? []));
+    yield* namedSet(parts, 'set', name, type, members[name] ?? NO_ELEMENTS);
   }
   for (const [name, definition] of Object.entries(expectedMaps(mode))) {
-    parts.push(namedSet('map', name, definition.text.replace(/^type /, ''), elements[name] ?? []));
+    yield* namedSet(
+      parts,
+      'map',
+      name,
+      definition.text.replace(/^type /, ''),
+      elements[name] ?? NO_ELEMENTS,
+    );
   }
   for (const [name, { port, endPort }] of snat6RangeChains(v6)) {
     parts.push(`\tchain ${name} {\n\t\t${snat6RangeRule(port, endPort, mode).text}\n\t}`);
@@ -189,7 +259,7 @@ export function renderNatRuleset(
     parts.push(`\tchain ${chain.name} {\n${head}\n${body}\n\t}`);
   }
   parts.push('}');
-  return `${parts.join('\n')}\n`;
+  yield parts.take();
 }
 
 /** Deletes natgw's table in one transaction, whether or not it exists. */
