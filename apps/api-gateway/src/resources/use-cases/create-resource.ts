@@ -10,7 +10,7 @@ import {
 } from '@natgw/contracts';
 import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
-import { apiErrors } from '../../http/api-error';
+import { ApiError, apiErrors } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
 import { QuotaAdmission } from '../../quotas/quota-admission';
 import { withClaimRaceRetry } from '../claims/claim-race-retry';
@@ -79,7 +79,7 @@ export class CreateResource {
     if (ctx.dryRun) {
       await this.freeVersion(ctx, stream, input.name);
       await admit?.(this.log.manager);
-      const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+      const claims = await this.planClaims(ctx, uid, input, stream);
       return { code: 201, body: objectFromCreated(info.kind, created(claims.spec)), warnings };
     }
     // Most names are new: try that first, and look at the stream only when it exists.
@@ -96,7 +96,7 @@ export class CreateResource {
             ),
           async () => {
             // Planned again after a lost claim race: the value is taken now, or another is picked.
-            const claims = await this.claims.forCreate(ctx, uid, input.name, input.spec);
+            const claims = await this.planClaims(ctx, uid, input, stream);
             const d = created(claims.spec);
             await this.log.appendAll(
               [
@@ -128,6 +128,27 @@ export class CreateResource {
         if (expected !== 'no-stream') throw apiErrors.alreadyExists(info, input.name);
         expected = await this.freeVersion(ctx, stream, input.name);
       }
+    }
+  }
+
+  /**
+   * The claims of the new object. A value already claimed (422) by an object of the same name
+   * is most often this very create, committed by an earlier attempt whose answer was lost: when
+   * the name is taken, the answer is 409 AlreadyExists, as for any create of an existing name.
+   */
+  private async planClaims(
+    ctx: RequestContext,
+    uid: string,
+    input: { name: string; spec: Record<string, unknown> },
+    stream: string,
+  ) {
+    try {
+      return await this.claims.forCreate(ctx, uid, input.name, input.spec);
+    } catch (err) {
+      if (err instanceof ApiError && err.status.code === 422) {
+        await this.freeVersion(ctx, stream, input.name);
+      }
+      throw err;
     }
   }
 
