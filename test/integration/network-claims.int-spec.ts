@@ -455,6 +455,20 @@ describe('per-network VNIs and addresses', () => {
       expect(other.status).toBe(201);
     });
 
+    it('a create repeated after it committed (its answer lost) is 409 AlreadyExists, not a clash with itself', async () => {
+      const body = nic('again', 'net-1', ['10.0.0.77']);
+      expect((await post(api.url, 'retry', 'networkinterfaces', body)).status).toBe(201);
+      const repeated = await post(replica.url, 'retry', 'networkinterfaces', body);
+      expect(repeated.status).toBe(409);
+      expect(repeated.body.reason).toBe('AlreadyExists');
+      // Another name with the same address is still the clash it is.
+      const other = await post(api.url, 'retry', 'networkinterfaces', {
+        ...body,
+        metadata: { name: 'other' },
+      });
+      expect(other.status).toBe(422);
+    });
+
     it('of 12 concurrent creates of one address in one network, exactly one wins', async () => {
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
