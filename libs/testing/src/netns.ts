@@ -443,6 +443,55 @@ export interface NatTopology {
 }
 
 /**
+ * Links the gateway namespace to the "internet" namespace (uplink `up0`, 198.51.100.0/24 and
+ * 2001:db8:ffff::/64), routes the NAT prefixes and the given private prefixes back through the
+ * gateway, and turns on forwarding in the gateway.
+ */
+async function connectInternet(
+  lab: NetnsLab,
+  gateway: string,
+  internet: string,
+  privatePrefixes: readonly [string, string],
+) {
+  await lab.ip([
+    'link',
+    'add',
+    'up0',
+    'netns',
+    gateway,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    internet,
+  ]);
+  await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
+  await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
+  await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
+  await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
+  await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
+  await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
+  const natPrefix4 = '203.0.113.0/24';
+  const natPrefix6 = '2001:db8:100::/64';
+  for (const prefix of [natPrefix4, privatePrefixes[0]]) {
+    await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
+  }
+  for (const prefix of [natPrefix6, privatePrefixes[1]]) {
+    await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
+  }
+  await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
+  await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
+  return {
+    name: 'up0',
+    internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
+    natPrefix4,
+    natPrefix6,
+  };
+}
+
+/**
  * Builds: `vms` private namespaces -> a gateway namespace (bridge br0 10.200.0.1/24 and
  * fd00:200::1/64, uplink up0 198.51.100.1/24 and 2001:db8:ffff::1/64, forwarding on) -> an
  * internet namespace that routes the NAT prefixes 203.0.113.0/24 and 2001:db8:100::/64 to the
@@ -487,43 +536,17 @@ export async function buildNatTopology(vmCount = 2): Promise<NatTopology> {
       await lab.ip(['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd00:200::1']);
       vms.push(vm);
     }
-    await lab.ip([
-      'link',
-      'add',
-      'up0',
-      'netns',
-      gateway,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      internet,
+    const uplink = await connectInternet(lab, gateway, internet, [
+      '10.200.0.0/24',
+      'fd00:200::/64',
     ]);
-    await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
-    await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
-    await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
-    await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
-    const natPrefix4 = '203.0.113.0/24';
-    const natPrefix6 = '2001:db8:100::/64';
-    for (const prefix of [natPrefix4, '10.200.0.0/24']) {
-      await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
-    }
-    for (const prefix of [natPrefix6, 'fd00:200::/64']) {
-      await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
-    }
-    await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
-    await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
     return {
       lab,
       vms,
-      gateway: { ns: gateway, uplink: 'up0' },
-      internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
-      natPrefix4,
-      natPrefix6,
+      gateway: { ns: gateway, uplink: uplink.name },
+      internet: uplink.internet,
+      natPrefix4: uplink.natPrefix4,
+      natPrefix6: uplink.natPrefix6,
     };
   } catch (error) {
     await lab.destroy().catch(() => undefined);
@@ -598,43 +621,14 @@ export async function buildNetworkTopology(
       await lab.ip(['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd77::1']);
       networks.push({ vni, ifname, vm });
     }
-    await lab.ip([
-      'link',
-      'add',
-      'up0',
-      'netns',
-      gateway,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      internet,
-    ]);
-    await lab.ip(['-n', gateway, 'link', 'set', 'up0', 'up']);
-    await lab.ip(['-n', internet, 'link', 'set', 'eth0', 'up']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '198.51.100.1/24', 'dev', 'up0']);
-    await lab.ip(['-n', gateway, 'addr', 'add', '2001:db8:ffff::1/64', 'dev', 'up0', 'nodad']);
-    await lab.ip(['-n', internet, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
-    await lab.ip(['-n', internet, 'addr', 'add', '2001:db8:ffff::2/64', 'dev', 'eth0', 'nodad']);
-    const natPrefix4 = '203.0.113.0/24';
-    const natPrefix6 = '2001:db8:100::/64';
-    for (const prefix of [natPrefix4, '10.77.0.0/24']) {
-      await lab.ip(['-n', internet, 'route', 'add', prefix, 'via', '198.51.100.1']);
-    }
-    for (const prefix of [natPrefix6, 'fd77::/64']) {
-      await lab.ip(['-n', internet, '-6', 'route', 'add', prefix, 'via', '2001:db8:ffff::1']);
-    }
-    await lab.sysctl(gateway, 'net.ipv4.ip_forward', '1');
-    await lab.sysctl(gateway, 'net.ipv6.conf.all.forwarding', '1');
+    const uplink = await connectInternet(lab, gateway, internet, ['10.77.0.0/24', 'fd77::/64']);
     return {
       lab,
       networks,
-      gateway: { ns: gateway, uplink: 'up0' },
-      internet: { ns: internet, ipv4: '198.51.100.2', ipv6: '2001:db8:ffff::2' },
-      natPrefix4,
-      natPrefix6,
+      gateway: { ns: gateway, uplink: uplink.name },
+      internet: uplink.internet,
+      natPrefix4: uplink.natPrefix4,
+      natPrefix6: uplink.natPrefix6,
       gatewayIpv4: '10.77.0.1',
       gatewayIpv6: 'fd77::1',
     };
