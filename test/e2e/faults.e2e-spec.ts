@@ -363,7 +363,15 @@ describe(`natgw under faults (${profile.name} profile: ${profile.operations} ope
       const lines = id ? fleet.linesContaining(id).slice(0, 3) : [];
       return lines.length > 0 ? `${v}\n  server: ${lines.join('\n  server: ')}` : v;
     });
-    check('client answers', explained);
+    // A service that died by itself (not killed by the fleet) leaves a fatal line or a stack.
+    const crashes =
+      explained.length > 0
+        ? fleet
+            .linesContaining('')
+            .filter((l) => /"level":60|Unhandled|uncaught|^\S+: \s*at |Error: /.test(l))
+            .slice(0, 20)
+        : [];
+    check('client answers', [...explained, ...crashes.map((l) => `service output: ${l}`)]);
   });
 
   it('settles: allocations stop changing, read models, relay and both dataplanes catch up', () => {
