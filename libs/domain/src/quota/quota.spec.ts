@@ -60,6 +60,19 @@ describe('NATGatewayQuota rules', () => {
     expect(quotaLimit([{ name: 'x', hard: {} }], 'publicIPs')).toBeUndefined();
   });
 
+  it('names the first exceeded quota by name whatever order the quotas come in', () => {
+    const quotas = ['m', 'zz', 'b', 'a', 'z', 'ab'].map((name) => ({
+      name,
+      hard: { natgateways: 1 },
+    }));
+    const orders = [quotas, [...quotas].reverse(), [...quotas.slice(3), ...quotas.slice(0, 3)]];
+    for (const order of orders) {
+      expect(exceededQuota(order, 'natgateways', 1, 1)?.quota).toBe('a');
+      const withoutA = order.filter((quota) => quota.name !== 'a');
+      expect(exceededQuota(withoutA, 'natgateways', 1, 1)?.quota).toBe('ab');
+    }
+  });
+
   it('words a refusal as Kubernetes does', () => {
     expect(
       describeExceeded({ quota: 'q', resource: 'natgateways', requested: 1, used: 3, limited: 3 }),
