@@ -118,6 +118,7 @@ describe('sameSlot', () => {
       { vni: 8 },
       { ip: '203.0.113.2' },
       { port: 2048, endPort: 3071 },
+      { port: 1536 },
       { endPort: 1535 },
     ];
     for (const change of changes) {

@@ -58,6 +58,13 @@ describe('NATGatewayQuota rules', () => {
     expect(quotaLimit(quotas, 'natgateways')).toBe(2);
     expect(quotaLimit(quotas, 'publicIPs')).toBe(10);
     expect(quotaLimit([{ name: 'x', hard: {} }], 'publicIPs')).toBeUndefined();
+    const tightFirst = [
+      { name: 'a', hard: { publicIPs: 3 } },
+      { name: 'b', hard: { publicIPs: 5 } },
+      { name: 'c', hard: { publicIPs: 3 } },
+    ];
+    expect(quotaLimit(tightFirst, 'publicIPs')).toBe(3);
+    expect(quotaLimit([...tightFirst].reverse(), 'publicIPs')).toBe(3);
   });
 
   it('names the first exceeded quota by name whatever order the quotas come in', () => {
