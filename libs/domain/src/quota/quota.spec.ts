@@ -61,7 +61,7 @@ describe('NATGatewayQuota rules', () => {
     const tightFirst = [
       { name: 'a', hard: { publicIPs: 3 } },
       { name: 'b', hard: { publicIPs: 5 } },
-      { name: 'c', hard: { publicIPs: 3 } },
+      { name: 'c', hard: {} },
     ];
     expect(quotaLimit(tightFirst, 'publicIPs')).toBe(3);
     expect(quotaLimit([...tightFirst].reverse(), 'publicIPs')).toBe(3);
