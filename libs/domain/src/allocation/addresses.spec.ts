@@ -4,7 +4,9 @@ import {
   canonicalIp,
   compareIps,
   formatIp,
+  IP_FAMILIES,
   ipFamilyOf,
+  isIpFamily,
   isValidIp,
   parseIp,
   sortIps,
@@ -16,6 +18,14 @@ describe('addresses', () => {
     expect(ipFamilyOf('203.0.113.7')).toBe('IPv4');
     expect(ipFamilyOf('2001:db8::1')).toBe('IPv6');
     expect(ipFamilyOf('::ffff:192.0.2.1')).toBe('IPv6');
+  });
+
+  it('knows exactly two families, IPv4 first, spelled as in the API', () => {
+    expect(IP_FAMILIES).toEqual(['IPv4', 'IPv6']);
+    for (const family of IP_FAMILIES) expect(isIpFamily(family)).toBe(true);
+    for (const other of ['ipv4', 'IPV6', 'IPv5', 'IP', '', 'IPv4 ', 'inet']) {
+      expect(isIpFamily(other)).toBe(false);
+    }
   });
 
   it('spells IPv6 canonically (RFC 5952)', () => {

@@ -41,6 +41,7 @@ export function parseIp(text: string): NumericIp {
   const cached = parsedIps.get(text);
   if (cached !== undefined) return cached;
   const v4 = parseIpv4(text);
+  // Stryker disable next-line ConditionalExpression: equivalent, parseIpv6 refuses every IPv4 text (it has no colon)
   const v6 = v4 === undefined ? parseIpv6(text) : undefined;
   let ip: NumericIp;
   if (v4 !== undefined) ip = { family: 'IPv4', value: BigInt(v4) };
@@ -48,6 +49,7 @@ export function parseIp(text: string): NumericIp {
   else throw new InvalidIpAddressError(text);
   // Planning parses the same few thousand addresses over and over; a bounded memo keeps that
   // cheap. It is invisible to callers: parsing is a pure function and results are immutable.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the bound only limits memory; every answer is the same
   if (parsedIps.size >= PARSED_IPS_LIMIT) parsedIps.clear();
   parsedIps.set(text, Object.freeze(ip));
   return ip;

@@ -153,4 +153,65 @@ describe('allocation decider', () => {
       'not of family IPv4',
     );
   });
+
+  it('refuses a plan with a non-canonical IP, an IP listed twice or a NIC with two slots', () => {
+    const refusal = (plan: AllocationPlan) => () => apply(initialAllocationState(), plan);
+    expect(refusal(planOf({ ips: ['2001:DB8::1'], ipFamily: 'IPv6' }))).toThrow(
+      InvalidAllocationPlanError,
+    );
+    expect(refusal(planOf({ ips: ['2001:DB8::1'], ipFamily: 'IPv6' }))).toThrow(
+      'invalid allocation plan for gateway gw: IP 2001:DB8::1 is not in canonical form',
+    );
+    expect(refusal(planOf({ ips: ['203.0.113.1', '203.0.113.1'] }))).toThrow(
+      'invalid allocation plan for gateway gw: IP 203.0.113.1 is listed twice',
+    );
+    const twice = planOf({
+      ips: ['203.0.113.1'],
+      slots: [slot(1, '203.0.113.1', 1024), { ...slot(1, '203.0.113.1', 3072) }],
+    });
+    expect(refusal(twice)).toThrow(
+      'invalid allocation plan for gateway gw: NIC nic-1 has two slots',
+    );
+  });
+
+  it('without a given reason, releases a moved slot as NetworkInterfaceUpdated and a dropped one as NoLongerEligible', () => {
+    const state = given(
+      ipAssigned('203.0.113.1'),
+      slotAssigned(slot(1, '203.0.113.1', 1024)),
+      slotAssigned(slot(2, '203.0.113.1', 3072)),
+    );
+    const events = apply(
+      state,
+      planOf({ ips: ['203.0.113.1'], slots: [slot(1, '203.0.113.1', 5120)] }),
+    );
+    const released = events.filter((e) => e.type === 'NATSlotReleased');
+    expect(released.map((e) => [e.data.nicUid, 'reason' in e.data ? e.data.reason : ''])).toEqual([
+      ['nic-1', 'NetworkInterfaceUpdated'],
+      ['nic-2', 'NoLongerEligible'],
+    ]);
+  });
+
+  it('records pending again when only the reason or only the missing IPs change', () => {
+    const pending = { waiting: 2, reason: 'PublicIPPoolExhausted' as const, missingIps: 2 };
+    const state = given(...apply(initialAllocationState(), planOf({ pending })));
+    expect(apply(state, planOf({ pending: { ...pending, missingIps: 1 } }))).toHaveLength(1);
+    expect(
+      apply(state, planOf({ pending: { ...pending, reason: 'MaxPublicIPsReached' } })),
+    ).toHaveLength(1);
+  });
+
+  it('assigns new slots by IP, then port, whatever order the plan lists them in', () => {
+    const slots = [
+      slot(3, '203.0.113.2', 1024),
+      slot(2, '203.0.113.1', 5120),
+      slot(4, '203.0.113.1', 1024),
+      slot(1, '203.0.113.1', 3072),
+    ];
+    const events = apply(
+      initialAllocationState(),
+      planOf({ ips: ['203.0.113.1', '203.0.113.2'], slots }),
+    );
+    const assigned = events.filter((e) => e.type === 'NATSlotAssigned');
+    expect(assigned.map((e) => e.data.nicUid)).toEqual(['nic-4', 'nic-1', 'nic-2', 'nic-3']);
+  });
 });

@@ -1,8 +1,10 @@
 import {
   canServe,
+  compareByCreation,
   eligibleNicsByGateway,
   eligibleNicsForGateway,
   servingGateway,
+  sortByCreation,
   type NatGatewayInput,
   type NetworkInterfaceInput,
 } from './eligibility';
@@ -92,7 +94,7 @@ describe('eligibility', () => {
       }),
       nic({ uid: 'n1', name: 'a', createdAt: '2024-01-02T00:00:00Z', nodeName: undefined }),
     ];
-    expect(eligibleNicsForGateway(gateway(), [gateway()], nics)).toEqual([
+    expect(eligibleNicsForGateway(gateway(), [gateway()], nics)).toStrictEqual([
       {
         uid: 'n1',
         namespace: 'default',
@@ -124,6 +126,96 @@ describe('eligibility', () => {
 
   it('refuses a creation time it cannot order', () => {
     expect(() => eligibleNicsByGateway([gateway({ createdAt: 'yesterday' })], [])).toThrow(
+      InvalidCreationTimestampError,
+    );
+  });
+  it('orders by creation time, then name, then uid, whichever comes first in the input', () => {
+    const early = gateway({ uid: 'z', name: 'z', createdAt: '2024-01-01T00:00:00Z' });
+    const lateA = gateway({ uid: 'y', name: 'a', createdAt: '2024-01-01T00:00:01Z' });
+    const lateB1 = gateway({ uid: '1', name: 'b', createdAt: '2024-01-01T00:00:01Z' });
+    const lateB2 = gateway({ uid: '2', name: 'b', createdAt: '2024-01-01T00:00:01Z' });
+    const order = [early, lateA, lateB1, lateB2];
+    for (const a of order) {
+      for (const b of order) {
+        const expected = Math.sign(order.indexOf(a) - order.indexOf(b));
+        expect(Math.sign(compareByCreation(a, b))).toBe(expected);
+      }
+    }
+    for (const input of [order, [...order].reverse(), [lateB2, early, lateB1, lateA]]) {
+      expect(sortByCreation(input).map((g) => g.uid)).toEqual(['z', 'y', '1', '2']);
+      expect(servingGateway(nic(), 'IPv4', input)?.uid).toBe('z');
+      const byGateway = eligibleNicsByGateway(input, [nic()]);
+      expect(byGateway.get('z')?.map((n) => n.uid)).toEqual(['nic-1']);
+      expect([...byGateway.values()].flat()).toHaveLength(1);
+    }
+  });
+
+  it('lists NICs created in the same second by name, then uid', () => {
+    const nics = [
+      nic({ uid: 'u2', name: 'b' }),
+      nic({ uid: 'u1', name: 'b' }),
+      nic({ uid: 'u3', name: 'a' }),
+    ];
+    expect(eligibleNicsForGateway(gateway(), [gateway()], nics).map((n) => n.uid)).toEqual([
+      'u3',
+      'u1',
+      'u2',
+    ]);
+  });
+
+  it('names the kind and uid of an object whose creation time it cannot order', () => {
+    const badGateway = gateway({ uid: 'gw-bad', createdAt: 'yesterday' });
+    const badNic = nic({ uid: 'nic-bad', createdAt: 'soon' });
+    expect(() => eligibleNicsByGateway([badGateway], [])).toThrow(
+      'NATGateway gw-bad has an invalid createdAt "yesterday" (want RFC 3339)',
+    );
+    expect(() => eligibleNicsByGateway([gateway()], [badNic])).toThrow(
+      'NetworkInterface nic-bad has an invalid createdAt "soon" (want RFC 3339)',
+    );
+    expect(() => sortByCreation([badNic])).toThrow('object nic-bad has an invalid createdAt');
+    expect(() => compareByCreation(badNic, nic())).toThrow(
+      'object nic-bad has an invalid createdAt',
+    );
+    expect(() => compareByCreation(nic(), badNic)).toThrow(
+      'object nic-bad has an invalid createdAt',
+    );
+  });
+
+  it('gives a NIC only to a gateway of the asked family that can serve it', () => {
+    const dual = nic({ ips: ['10.0.0.1', 'fd00::1'] });
+    const v6 = gateway({ uid: 'v6', ipFamily: 'IPv6' });
+    expect(servingGateway(dual, 'IPv4', [v6])).toBeUndefined();
+    expect(servingGateway(dual, 'IPv6', [v6])?.uid).toBe('v6');
+    const elsewhere = gateway({ uid: 'elsewhere', namespace: 'other' });
+    expect(servingGateway(dual, 'IPv4', [elsewhere])).toBeUndefined();
+  });
+
+  it('gives a NIC being deleted to no gateway', () => {
+    const byGateway = eligibleNicsByGateway(
+      [gateway()],
+      [nic({ uid: 'gone', deleting: true }), nic({ uid: 'kept' })],
+    );
+    expect(byGateway.get('gw-1')?.map((n) => n.uid)).toEqual(['kept']);
+  });
+
+  it("reads only the gateway's own namespace, network and family for one gateway", () => {
+    // A malformed object elsewhere (another namespace, network or family) does not affect it.
+    const bad = '2024-13-45';
+    const others = [
+      gateway({ uid: 'ns', namespace: 'other', createdAt: bad }),
+      gateway({ uid: 'net', networkName: 'other', createdAt: bad }),
+      gateway({ uid: 'v6', ipFamily: 'IPv6', createdAt: bad }),
+    ];
+    const nics = [
+      nic(),
+      nic({ uid: 'n-ns', namespace: 'other', createdAt: bad }),
+      nic({ uid: 'n-net', networkName: 'other', createdAt: bad }),
+    ];
+    expect(
+      eligibleNicsForGateway(gateway(), [gateway(), ...others], nics).map((n) => n.uid),
+    ).toEqual(['nic-1']);
+    const rival = gateway({ uid: 'rival', createdAt: bad });
+    expect(() => eligibleNicsForGateway(gateway(), [gateway(), rival], [nic()])).toThrow(
       InvalidCreationTimestampError,
     );
   });

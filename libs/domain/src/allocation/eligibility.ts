@@ -63,6 +63,7 @@ function creationTime(kind: string, item: CreationOrdered): number {
 export function compareByCreation(a: CreationOrdered, b: CreationOrdered): number {
   const byTime = creationTime('object', a) - creationTime('object', b);
   if (byTime !== 0) return byTime;
+  // Stryker disable next-line EqualityOperator: equivalent, the names differ here so < and <= agree
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   return a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
 }
@@ -124,6 +125,7 @@ export function servingGateway(
   let best: NatGatewayInput | undefined;
   for (const gateway of gateways) {
     if (gateway.ipFamily !== family || !canServe(gateway, nic)) continue;
+    // Stryker disable next-line EqualityOperator: equivalent, 0 only for the same uid, i.e. the same gateway
     if (best === undefined || compareByCreation(gateway, best) < 0) best = gateway;
   }
   return best;
@@ -161,6 +163,7 @@ export function eligibleNicsByGateway(
     result.set(gateway.uid, []);
     const key = servingKey(gateway.namespace, gateway.networkName, gateway.ipFamily);
     const current = serving.get(key);
+    // Stryker disable next-line EqualityOperator: equivalent, 0 only for the same uid, i.e. the same gateway
     if (current === undefined || compareByCreation(gateway, current) < 0) {
       serving.set(key, gateway);
     }
@@ -181,12 +184,17 @@ export function eligibleNicsByGateway(
   return result;
 }
 
-/** The NICs one gateway serves, oldest first (empty for a gateway being deleted). */
+/**
+ * The NICs one gateway serves, oldest first (empty for a gateway being deleted). Reads only the
+ * gateways and NICs of its own namespace, network and family, so nothing elsewhere (not even a
+ * malformed object) affects its answer.
+ */
 export function eligibleNicsForGateway(
   gateway: NatGatewayInput,
   gateways: Iterable<NatGatewayInput>,
   nics: Iterable<NetworkInterfaceInput>,
 ): EligibleNic[] {
+  // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent, a shortcut; eligibleNicsByGateway gives a gateway being deleted no entry either
   if (gateway.deleting === true) return [];
   const rivals = [...gateways].filter(
     (g) =>

@@ -2,8 +2,10 @@
 // conditions, logs): each names the value and the rule it broke. Raised through the public
 // functions, as callers meet them.
 import { parseIp } from './addresses';
+import { evolveAllocation, initialAllocationState } from './allocation-state';
 import { describePending } from './allocation-status';
 import { decidePool, foldPool, initialIpPoolState, type IpPoolState } from './ip-pool';
+import { planAllocation, type PlanAllocationInput } from './plan-allocation';
 import { slotPortRange, assertValidPortsPerNetworkInterface } from './port-slots';
 
 function pool(prefixes: string[], claims: Array<[string, string]> = []): IpPoolState {
@@ -40,6 +42,10 @@ describe('allocation errors name the value and the rule', () => {
       name: 'InvalidPortsPerNetworkInterfaceError',
       message: 'invalid portsPerNetworkInterface: 3 is not a power of 2',
     });
+    expect(thrown(() => assertValidPortsPerNetworkInterface(40000)).message).toBe(
+      'invalid portsPerNetworkInterface: 40000 is not a power of 2; 40000 leaves no slot per IP: ' +
+        'a slot must fit in the 64512 usable ports (1024..65535), so at most 32768',
+    );
   });
 
   it('pool commands', () => {
@@ -86,6 +92,48 @@ describe('allocation errors name the value and the rule', () => {
     ).toEqual({
       name: 'IpClaimedByAnotherGatewayError',
       message: 'gateway gw-b cannot release IP 192.0.2.1: it is claimed by gateway gw-a',
+    });
+  });
+
+  it('planning', () => {
+    const input: PlanAllocationInput = {
+      gateway: { uid: 'gw-a', ipFamily: 'IPv4', portsPerNetworkInterface: 2048 },
+      nics: [],
+      current: initialAllocationState(),
+      freeIps: ['192.0.2.1'],
+    };
+    const nic = {
+      uid: 'nic-1',
+      namespace: 'default',
+      name: 'vm',
+      privateIp: '10.0.0.1',
+      createdAt: '2024-01-01T00:00:00Z',
+    };
+    expect(
+      thrown(() => planAllocation({ ...input, bounds: { minPublicIPs: -1, maxPublicIPs: 1.5 } })),
+    ).toEqual({
+      name: 'InvalidPublicIpBoundsError',
+      message:
+        'invalid public IP bounds [-1, 1.5]: minPublicIPs -1 must be a non-negative integer; ' +
+        'maxPublicIPs 1.5 must be a non-negative integer',
+    });
+    expect(
+      thrown(() => planAllocation({ ...input, bounds: { minPublicIPs: 3, maxPublicIPs: 2 } })),
+    ).toEqual({
+      name: 'InvalidPublicIpBoundsError',
+      message: 'invalid public IP bounds [3, 2]: minPublicIPs 3 must not exceed maxPublicIPs 2',
+    });
+    expect(thrown(() => planAllocation({ ...input, nics: [nic, nic] }))).toEqual({
+      name: 'InvalidAllocationInputError',
+      message: 'invalid allocation input for gateway gw-a: NIC nic-1 is listed twice',
+    });
+    const closed = evolveAllocation(initialAllocationState(), {
+      type: 'AllocationClosed',
+      data: { gatewayUid: 'gw-a', reason: 'GatewayDeleted' },
+    });
+    expect(thrown(() => planAllocation({ ...input, current: closed }))).toEqual({
+      name: 'AllocationClosedError',
+      message: 'the allocation of gateway gw-a is closed: the gateway was deleted',
     });
   });
 });

@@ -113,6 +113,9 @@ describe('IP pool decider', () => {
       expect(() => when(v4only, { type: 'ClaimIp', gatewayUid: 'g', family: 'IPv6' })).toThrow(
         'no allocator for IPs of family IPv6',
       );
+      expect(() =>
+        when(v4only, { type: 'ClaimIp', gatewayUid: 'g', family: 'IPv6', ip: '2001:db8::1' }),
+      ).toThrow(new NoAllocatorForFamilyError('IPv6'));
     });
 
     it('given every address claimed, then "all IP addresses are already allocated"', () => {
@@ -204,6 +207,18 @@ describe('IP pool queries', () => {
     expect(lowestFreeIps(state, 'IPv4', 3)).toEqual(['203.0.113.1', '203.0.113.3', '203.0.113.4']);
     expect(lowestFreeIps(state, 'IPv6', 2)).toEqual(['2001:db8:ffff::1', '2001:db8:ffff::2']);
     expect([...freeIps(state, 'IPv4')]).toHaveLength(6);
+  });
+
+  it('lists no free address when asked for none or fewer', () => {
+    expect(lowestFreeIps(state, 'IPv4', 0)).toEqual([]);
+    expect(lowestFreeIps(state, 'IPv4', -1)).toEqual([]);
+  });
+
+  it('folds a prefix added twice (an event delivered again) as one prefix', () => {
+    const twice = evolvePool(state, added('203.0.113.0/29'));
+    expect(twice.prefixes.map((p) => p.cidr)).toEqual(['203.0.113.0/29', '2001:db8:ffff::/120']);
+    expect([...freeIps(twice, 'IPv4')]).toEqual([...freeIps(state, 'IPv4')]);
+    expect(poolUsage(twice)).toEqual(poolUsage(state));
   });
 
   it('reports usage per prefix, IPv4 first', () => {

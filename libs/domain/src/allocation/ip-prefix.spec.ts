@@ -64,6 +64,34 @@ describe('IP prefixes', () => {
     expect(prefixesOverlap(parsePrefix('0.0.0.0/0'), parsePrefix('::/0'))).toBe(false);
   });
 
+  it('orders prefixes with the same start shorter (larger) first', () => {
+    const wide = parsePrefix('10.0.0.0/8');
+    const narrow = parsePrefix('10.0.0.0/16');
+    expect(comparePrefixes(wide, narrow)).toBeLessThan(0);
+    expect(comparePrefixes(narrow, wide)).toBeGreaterThan(0);
+    expect(comparePrefixes(narrow, parsePrefix('10.0.0.0/16'))).toBe(0);
+  });
+
+  it('gives the address at an offset only inside the prefix', () => {
+    const prefix = parsePrefix('192.0.2.0/30');
+    expect(prefixAddressAt(prefix, 0n)).toBe('192.0.2.0');
+    expect(prefixAddressAt(prefix, 3n)).toBe('192.0.2.3');
+    expect(() => prefixAddressAt(prefix, 4n)).toThrow(
+      new RangeError('offset 4 is outside 192.0.2.0/30'),
+    );
+    expect(() => prefixAddressAt(prefix, -1n)).toThrow(
+      new RangeError('offset -1 is outside 192.0.2.0/30'),
+    );
+  });
+
+  it('never puts an address of one family inside a prefix of the other', () => {
+    // 0.0.0.5 and ::5 have the same numeric value; only the family tells them apart.
+    expect(prefixContains(parsePrefix('::/96'), '0.0.0.5')).toBe(false);
+    expect(prefixContains(parsePrefix('::/96'), '::5')).toBe(true);
+    expect(prefixContains(parsePrefix('0.0.0.0/8'), '::5')).toBe(false);
+    expect(prefixesOverlap(parsePrefix('::/96'), parsePrefix('0.0.0.0/8'))).toBe(false);
+  });
+
   it('orders IPv4 first, then by start address', () => {
     const sorted = ['2001:db8::/64', '10.0.0.0/8', '9.0.0.0/8', '10.0.0.0/16']
       .map(parsePrefix)

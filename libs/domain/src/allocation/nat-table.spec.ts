@@ -1,6 +1,6 @@
 import { allocationUsage, describePending } from './allocation-status';
 import { replayAllocation, type AllocationEvent } from './allocation-state';
-import { natTableOf } from './nat-table';
+import { natTableFromSlots, natTableOf } from './nat-table';
 
 const events: AllocationEvent[] = [
   { type: 'NATGatewayIPAssigned', data: { gatewayUid: 'gw', ip: '203.0.113.10' } },
@@ -51,7 +51,7 @@ const events: AllocationEvent[] = [
 
 describe('NAT table', () => {
   it('lists IPs by address and sections by port, in the Ironcore shape', () => {
-    expect(natTableOf(replayAllocation(events))).toEqual({
+    expect(natTableOf(replayAllocation(events))).toStrictEqual({
       ips: [
         {
           ip: '203.0.113.9',
@@ -79,6 +79,24 @@ describe('NAT table', () => {
         { ip: '203.0.113.11', sections: [] },
       ],
     });
+  });
+
+  it('lists IPs by address whatever order it is given them in', () => {
+    const slot = {
+      ip: '203.0.113.10',
+      port: 1024,
+      endPort: 3071,
+      nicUid: 'u1',
+      nicName: 'vm-1',
+      namespace: 'default',
+      privateIp: '10.0.0.1',
+    };
+    const table = natTableFromSlots(['203.0.113.10', '203.0.113.9', '198.51.100.200'], [slot]);
+    expect(table.ips.map((entry) => entry.ip)).toEqual([
+      '198.51.100.200',
+      '203.0.113.9',
+      '203.0.113.10',
+    ]);
   });
 
   it('is empty once the allocation is closed', () => {

@@ -1,5 +1,5 @@
 import { parsePrefix } from './ip-prefix';
-import { nonPublicRangeOf } from './non-public-ranges';
+import { NON_PUBLIC_RANGES, nonPublicRangeOf } from './non-public-ranges';
 
 describe('nonPublicRangeOf', () => {
   it.each([
@@ -35,5 +35,11 @@ describe('nonPublicRangeOf', () => {
     '2a00:1450::/32',
   ])('allows %s', (cidr) => {
     expect(nonPublicRangeOf(parsePrefix(cidr))).toBeUndefined();
+  });
+
+  it('says why each block is not public, citing its RFC (the API repeats it in the refusal)', () => {
+    for (const block of NON_PUBLIC_RANGES) expect(block.why).toMatch(/^\S.* \(RFC \d{3,4}\)/);
+    expect(nonPublicRangeOf(parsePrefix('10.1.0.0/16'))?.why).toBe('private (RFC 1918)');
+    expect(nonPublicRangeOf(parsePrefix('fe80::/64'))?.why).toBe('link-local (RFC 4291)');
   });
 });

@@ -1,5 +1,11 @@
 import { decideAllocation } from './allocation-decider';
-import { evolveAllocation, initialAllocationState, type AllocationState } from './allocation-state';
+import {
+  evolveAllocation,
+  initialAllocationState,
+  replayAllocation,
+  type AllocationEvent,
+  type AllocationState,
+} from './allocation-state';
 import type { EligibleNic } from './eligibility';
 import {
   AllocationClosedError,
@@ -355,5 +361,96 @@ describe('planAllocation', () => {
     expect(() => plan({ ppni: 1000 }, [], initialAllocationState())).toThrow(
       '1000 is not a power of 2',
     );
+  });
+});
+
+describe('planAllocation from a state it did not write itself', () => {
+  const ipAssigned = (ip: string): AllocationEvent => ({
+    type: 'NATGatewayIPAssigned',
+    data: { gatewayUid: 'gw', ip },
+  });
+  const slotAssigned = (n: number, ip: string, port: number, ppni = 2048): AllocationEvent => {
+    const nic = nicN(n);
+    return {
+      type: 'NATSlotAssigned',
+      data: {
+        gatewayUid: 'gw',
+        nicUid: nic.uid,
+        nicName: nic.name,
+        namespace: nic.namespace,
+        privateIp: nic.privateIp,
+        nodeName: 'node-a',
+        ip,
+        port,
+        endPort: port + ppni - 1,
+      },
+    };
+  };
+
+  it('moves a NIC whose slot is on an IP the gateway no longer holds, with reason IPReleased', () => {
+    const current = replayAllocation([
+      ipAssigned('203.0.113.1'),
+      ipAssigned('203.0.113.2'),
+      slotAssigned(1, '203.0.113.1', 1024),
+      slotAssigned(2, '203.0.113.2', 1024),
+      { type: 'NATGatewayIPReleased', data: { gatewayUid: 'gw', ip: '203.0.113.2' } },
+    ]);
+    const p = plan({ ppni: 2048 }, nics(1, 2), current);
+    expect([...p.releaseReasons]).toEqual([['nic-2', 'IPReleased']]);
+    expect(p.slots.map((s) => `${s.nicUid}@${s.ip}:${s.port}`)).toEqual([
+      'nic-1@203.0.113.1:1024',
+      'nic-2@203.0.113.1:3072',
+    ]);
+  });
+
+  it('keeps one of two NICs that hold the same ports and moves the other with reason SlotConflict', () => {
+    const current = replayAllocation([
+      ipAssigned('203.0.113.1'),
+      slotAssigned(1, '203.0.113.1', 1024),
+      slotAssigned(2, '203.0.113.1', 1024),
+    ]);
+    const p = plan({ ppni: 2048 }, nics(1, 2), current);
+    expect([...p.releaseReasons.values()]).toEqual(['SlotConflict']);
+    expect(p.slots.map((s) => `${s.ip}:${s.port}`)).toEqual([
+      '203.0.113.1:1024',
+      '203.0.113.1:3072',
+    ]);
+    expect(new Set(p.slots.map((s) => s.nicUid))).toEqual(new Set(['nic-1', 'nic-2']));
+  });
+
+  it('keeps every IP in use while their count is below maxPublicIPs', () => {
+    const gw = { ppni: 32768, bounds: { minPublicIPs: 1, maxPublicIPs: 4 } };
+    const start = reconcile(gw, nics(1, 2, 3));
+    const again = plan(gw, nics(1, 2, 3), start.state);
+    expect(again.ips).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.3']);
+    expect(again.releaseIps).toEqual([]);
+    expect(again.releaseReasons.size).toBe(0);
+  });
+
+  it('claims only free addresses of its family it does not hold, ascending whatever the order given', () => {
+    const current = replayAllocation([
+      ipAssigned('203.0.113.1'),
+      slotAssigned(1, '203.0.113.1', 1024, 32768),
+    ]);
+    const p = planAllocation({
+      gateway: { uid: 'gw', ipFamily: 'IPv4', portsPerNetworkInterface: 32768 },
+      nics: nics(1, 2, 3),
+      current,
+      freeIps: ['2001:db8::9', '203.0.113.1', '203.0.113.7', '203.0.113.3'],
+    });
+    expect(p.claimIps).toEqual(['203.0.113.3', '203.0.113.7']);
+    expect(p.ips).toEqual(['203.0.113.1', '203.0.113.3', '203.0.113.7']);
+  });
+
+  it('releases every held IP it no longer needs, ascending', () => {
+    const current = replayAllocation([
+      ipAssigned('203.0.113.3'),
+      ipAssigned('203.0.113.1'),
+      ipAssigned('203.0.113.2'),
+      slotAssigned(1, '203.0.113.2', 1024),
+    ]);
+    const p = plan({ ppni: 2048, bounds: { minPublicIPs: 1, maxPublicIPs: 5 } }, nics(1), current);
+    expect(p.ips).toEqual(['203.0.113.2']);
+    expect(p.releaseIps).toEqual(['203.0.113.1', '203.0.113.3']);
   });
 });

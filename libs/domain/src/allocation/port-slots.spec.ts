@@ -53,6 +53,8 @@ describe('port slots', () => {
     expect(slotIndexOf(128, { port: 1088, endPort: 1151 })).toBeUndefined();
     expect(slotIndexOf(64, { port: 1090, endPort: 1153 })).toBeUndefined();
     expect(slotIndexOf(2048, { port: 64512, endPort: 66559 })).toBeUndefined();
+    // A whole slot's width below the first NAT port is no slot (it would be slot -1).
+    expect(slotIndexOf(1024, { port: 0, endPort: 1023 })).toBeUndefined();
   });
 
   describe('validatePortsPerNetworkInterface', () => {

@@ -19,11 +19,13 @@ export interface PortRange {
 
 /** The problems with a portsPerNetworkInterface value; empty when it is valid. */
 export function validatePortsPerNetworkInterface(ppni: number): string[] {
+  // Stryker disable next-line ConditionalExpression: equivalent, a shortcut; the checks below find no problem in a valid value either
   if (isValidPortsPerNetworkInterface(ppni)) return [];
   if (!Number.isInteger(ppni)) return [`${ppni} is not an integer`];
   if (ppni <= 0) return [`${ppni} must be greater than 0`];
   const problems: string[] = [];
   if (!Number.isInteger(Math.log2(ppni))) problems.push(`${ppni} is not a power of 2`);
+  // Stryker disable next-line EqualityOperator: equivalent, the maximum itself is valid and returned by the shortcut above
   if (ppni > MAX_PORTS_PER_NETWORK_INTERFACE) {
     problems.push(
       `${ppni} leaves no slot per IP: a slot must fit in the ${NAT_PORT_COUNT} usable ports ` +

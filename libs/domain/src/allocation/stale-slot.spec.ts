@@ -8,7 +8,7 @@ import {
 } from './allocation-state';
 import type { EligibleNic } from './eligibility';
 import { planAllocation } from './plan-allocation';
-import { staleSlotDetail } from './stale-slot';
+import { sameSlot, staleSlotDetail } from './stale-slot';
 
 const nic: EligibleNic = {
   uid: 'nic-1',
@@ -43,6 +43,7 @@ describe('staleSlotDetail', () => {
     ['no VNI (recorded before networks had VNIs)', { vni: undefined }, 7, 'vni'],
     ['a VNI where the network has none', {}, undefined, 'vni'],
     ['another NIC name', { nicName: 'vm-old' }, 7, 'nicName'],
+    ['another namespace', { namespace: 'old' }, 7, 'namespace'],
   ])('flags %s', (_what, change, vni, detail) => {
     expect(staleSlotDetail({ ...slot, ...change }, nic, vni)).toBe(detail);
   });
@@ -102,5 +103,27 @@ describe('slots carry the VNI of the network', () => {
         },
       ),
     );
+  });
+});
+
+describe('sameSlot', () => {
+  it('is true only when every field of the rule is equal', () => {
+    expect(sameSlot(slot, { ...slot })).toBe(true);
+    const changes: Partial<NatSlot>[] = [
+      { nicUid: 'nic-2' },
+      { nicName: 'vm-2' },
+      { namespace: 'other' },
+      { privateIp: '10.0.0.6' },
+      { nodeName: 'node-b' },
+      { vni: 8 },
+      { ip: '203.0.113.2' },
+      { port: 2048, endPort: 3071 },
+      { port: 1536 },
+      { endPort: 1535 },
+    ];
+    for (const change of changes) {
+      expect(sameSlot(slot, { ...slot, ...change })).toBe(false);
+      expect(sameSlot({ ...slot, ...change }, slot)).toBe(false);
+    }
   });
 });

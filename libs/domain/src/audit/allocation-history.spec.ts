@@ -146,4 +146,9 @@ describe('incarnationAt', () => {
     expect(incarnationAt(life, t(20))).toBeUndefined();
     expect(incarnationAt(life, t(31))).toBe('u2');
   });
+
+  it('ends an incarnation only by its own Deleted event, not by one for an older uid', () => {
+    const late = [...life, { action: 'Deleted' as const, uid: 'u1', recordedAt: t(40) }];
+    expect(incarnationAt(late, t(41))).toBe('u2');
+  });
 });

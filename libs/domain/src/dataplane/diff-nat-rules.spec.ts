@@ -30,12 +30,14 @@ describe('diffNatRules', () => {
     expect(diff.missing.map(natRuleKey)).toEqual(['IPv4/a', 'IPv4/b', 'IPv6/a']);
     expect(diff.extra).toEqual([]);
     expect(diff.changed).toEqual([]);
+    expect(isNatRuleDiffEmpty(diff)).toBe(false);
   });
 
   it('reports a rule nobody wants as extra', () => {
     const diff = diffNatRules([a], [a, b]);
     expect(diff.extra).toEqual([b]);
     expect(diff.missing).toEqual([]);
+    expect(isNatRuleDiffEmpty(diff)).toBe(false);
   });
 
   it('reports a changed port range with the fields that differ', () => {
@@ -44,6 +46,8 @@ describe('diffNatRules', () => {
     expect(diff.changed).toEqual([{ desired: a, actual: edited, fields: ['port', 'endPort'] }]);
     expect(diff.missing).toEqual([]);
     expect(diff.extra).toEqual([]);
+    expect(isNatRuleDiffEmpty(diff)).toBe(false);
+    expect(summarizeNatRuleDiff(diff)).toBe('0 missing, 0 extra, 1 changed');
   });
 
   it('keeps the matching rule when the dataplane has two for one NIC', () => {

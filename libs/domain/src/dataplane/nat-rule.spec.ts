@@ -53,6 +53,21 @@ describe('sortNatRules', () => {
     expect(sorted.map((r) => r.nicUid)).toEqual(['d', 'c', 'b', 'v6']);
   });
 
+  it('orders ports and end ports numerically whatever their digit counts, then by NIC uid', () => {
+    const expected = [
+      rule({ nicUid: 'p1', port: 1024, endPort: 9215 }),
+      rule({ nicUid: 'p2', port: 1024, endPort: 10239 }),
+      rule({ nicUid: 'p3', port: 9216, endPort: 10239 }),
+      rule({ nicUid: 'p4a', port: 10240, endPort: 11263 }),
+      rule({ nicUid: 'p4b', port: 10240, endPort: 11263 }),
+      rule({ nicUid: 'p5', port: 65535, endPort: 65535 }),
+    ];
+    const ids = expected.map((r) => r.nicUid);
+    expect(sortNatRules([...expected].reverse()).map((r) => r.nicUid)).toEqual(ids);
+    const shuffled = [expected[3], expected[0], expected[5], expected[2], expected[4], expected[1]];
+    expect(sortNatRules(shuffled as NatRule[]).map((r) => r.nicUid)).toEqual(ids);
+  });
+
   it('returns canonical copies and leaves the input alone', () => {
     const input = [rule({ family: 'IPv6', privateIp: 'FD00::2', natIp: '2001:DB8::1' })];
     const sorted = sortNatRules(input);

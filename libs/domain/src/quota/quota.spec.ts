@@ -58,6 +58,26 @@ describe('NATGatewayQuota rules', () => {
     expect(quotaLimit(quotas, 'natgateways')).toBe(2);
     expect(quotaLimit(quotas, 'publicIPs')).toBe(10);
     expect(quotaLimit([{ name: 'x', hard: {} }], 'publicIPs')).toBeUndefined();
+    const tightFirst = [
+      { name: 'a', hard: { publicIPs: 3 } },
+      { name: 'b', hard: { publicIPs: 5 } },
+      { name: 'c', hard: {} },
+    ];
+    expect(quotaLimit(tightFirst, 'publicIPs')).toBe(3);
+    expect(quotaLimit([...tightFirst].reverse(), 'publicIPs')).toBe(3);
+  });
+
+  it('names the first exceeded quota by name whatever order the quotas come in', () => {
+    const quotas = ['m', 'zz', 'b', 'a', 'z', 'ab'].map((name) => ({
+      name,
+      hard: { natgateways: 1 },
+    }));
+    const orders = [quotas, [...quotas].reverse(), [...quotas.slice(3), ...quotas.slice(0, 3)]];
+    for (const order of orders) {
+      expect(exceededQuota(order, 'natgateways', 1, 1)?.quota).toBe('a');
+      const withoutA = order.filter((quota) => quota.name !== 'a');
+      expect(exceededQuota(withoutA, 'natgateways', 1, 1)?.quota).toBe('ab');
+    }
   });
 
   it('words a refusal as Kubernetes does', () => {
