@@ -4,7 +4,6 @@
 // generator does not share its event loop) on a fresh database. Prints a table
 // and writes bench/results/api.json. Run: npm run bench:api
 // Settings: BENCH_SECONDS (default 10 per scenario), BENCH_CONNECTIONS (50).
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,10 @@ import {
   createTestDatabase,
   deleteTestStream,
   dropTestDatabase,
-  eventually,
   freePort,
   testNatsNames,
 } from '@natgw/testing';
+import { startApiGateway } from './support/api-gateway-process';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -55,35 +54,6 @@ const gateway = (name: string) =>
     },
   });
 
-async function startApi(
-  databaseUrl: string,
-  nats: { stream: string; prefix: string },
-  port: number,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      // Its own JetStream stream: the api-gateway's relay publishes every event.
-      NATS_STREAM: nats.stream,
-      NATS_SUBJECT_PREFIX: nats.prefix,
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      // Measures the services, not the per-client rate limit (every request comes from one client).
-      RATE_LIMIT_QPS: '0',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await eventually(
-    async () =>
-      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-    { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
-  );
-  return child;
-}
-
 function run(base: string, scenario: Scenario): Promise<autocannon.Result> {
   return autocannon({
     url: base,
@@ -114,7 +84,7 @@ async function main(): Promise<void> {
   const nats = testNatsNames('bench_api');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = await startApi(databaseUrl, nats, port);
+  const api = await startApiGateway(databaseUrl, nats, port);
   try {
     for (let i = 0; i < LISTED; i++) {
       const res = await fetch(`${base}${API}/namespaces/listed/natgateways`, {

@@ -5,21 +5,18 @@
 // much more it costs than the normal one. Prints a table and writes
 // bench/results/hostile.json. Run: npm run bench:hostile
 // Settings: BENCH_REPEAT (default 15 timed requests per row, after 2 warm-ups).
-import { ChildProcess, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import {
   createTestDatabase,
   deleteTestStream,
   dropTestDatabase,
-  eventually,
   freePort,
   testNatsNames,
 } from '@natgw/testing';
+import { startApiGateway } from './support/api-gateway-process';
 import { quantile, writeResult } from './support/bench-output';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);
-const ROOT = join(__dirname, '..');
 const API = '/apis/networking.ironcore.dev/v1alpha1';
 const NS = `${API}/namespaces/bench`;
 /** The goal: a hostile request answered within this, every time. */
@@ -52,32 +49,6 @@ interface Timing {
   maxMs: number;
   requestBytes: number;
   responseBytes: number;
-}
-
-async function startApi(
-  databaseUrl: string,
-  nats: { stream: string; prefix: string },
-  port: number,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      NATS_STREAM: nats.stream,
-      NATS_SUBJECT_PREFIX: nats.prefix,
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await eventually(
-    async () =>
-      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-    { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
-  );
-  return child;
 }
 
 const gateway = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -377,7 +348,7 @@ async function main(): Promise<void> {
   const nats = testNatsNames('bench_hostile');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = await startApi(databaseUrl, nats, port);
+  const api = await startApiGateway(databaseUrl, nats, port);
   try {
     for (const [path, body] of [
       [`${NS}/networks`, { metadata: { name: 'net' } }],
