@@ -8,14 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  dropTestDatabase,
-  freePort,
-  testNatsNames,
-} from '@natgw/testing';
-import { startApiGateway } from './support/api-gateway-process';
+import { withApiGateway } from './support/api-gateway-process';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -80,12 +73,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   // The machine may be shared: the load before the run says how much to trust it.
   const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
-  const databaseUrl = await createTestDatabase('bench_api');
-  const nats = testNatsNames('bench_api');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const api = await startApiGateway(databaseUrl, nats, port);
-  try {
+  await withApiGateway('bench_api', async (base) => {
     for (let i = 0; i < LISTED; i++) {
       const res = await fetch(`${base}${API}/namespaces/listed/natgateways`, {
         method: 'POST',
@@ -171,12 +159,7 @@ async function main(): Promise<void> {
       )}\n`,
     );
     console.log(`wrote bench/results/api.json`);
-  } finally {
-    api.kill('SIGTERM');
-    await new Promise((r) => api.once('exit', r));
-    await dropTestDatabase(databaseUrl);
-    await deleteTestStream(nats.stream);
-  }
+  });
 }
 
 main().catch((err) => {

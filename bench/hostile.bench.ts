@@ -6,14 +6,7 @@
 // bench/results/hostile.json. Run: npm run bench:hostile
 // Settings: BENCH_REPEAT (default 15 timed requests per row, after 2 warm-ups).
 import { loadavg } from 'node:os';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  dropTestDatabase,
-  freePort,
-  testNatsNames,
-} from '@natgw/testing';
-import { startApiGateway } from './support/api-gateway-process';
+import { withApiGateway } from './support/api-gateway-process';
 import { quantile, writeResult } from './support/bench-output';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);
@@ -344,12 +337,7 @@ async function time(base: string, build: (i: number) => Req, offset: number): Pr
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
-  const databaseUrl = await createTestDatabase('bench_hostile');
-  const nats = testNatsNames('bench_hostile');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const api = await startApiGateway(databaseUrl, nats, port);
-  try {
+  await withApiGateway('bench_hostile', async (base) => {
     for (const [path, body] of [
       [`${NS}/networks`, { metadata: { name: 'net' } }],
       [`${NS}/natgateways`, gateway('target', { labels: { a: 'b' } })],
@@ -405,12 +393,7 @@ async function main(): Promise<void> {
     });
     console.log('wrote bench/results/hostile.json');
     if (!rows.every((r) => r.met)) process.exitCode = 1;
-  } finally {
-    api.kill('SIGTERM');
-    await new Promise((r) => api.once('exit', r));
-    await dropTestDatabase(databaseUrl);
-    await deleteTestStream(nats.stream);
-  }
+  });
 }
 
 main().catch((err) => {

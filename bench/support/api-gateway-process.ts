@@ -1,19 +1,29 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { eventually } from '@natgw/testing';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  dropTestDatabase,
+  eventually,
+  freePort,
+  testNatsNames,
+} from '@natgw/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Starts an api-gateway from the sources on `port`, with its own database and JetStream stream
- * (its relay publishes every event there), and resolves once /readyz answers 200. The per-client
- * rate limit is off: a bench measures the service, and all its requests come from one client.
+ * Runs `work` against an api-gateway started from the sources with a database and a JetStream
+ * stream of its own (its relay publishes every event there), once /readyz answers 200; stops it
+ * and removes both afterwards. The per-client rate limit is off: a bench measures the service,
+ * and all its requests come from one client. `work` gets the base URL.
  */
-export async function startApiGateway(
-  databaseUrl: string,
-  nats: { stream: string; prefix: string },
-  port: number,
-): Promise<ChildProcess> {
+export async function withApiGateway<T>(
+  name: string,
+  work: (base: string) => Promise<T>,
+): Promise<T> {
+  const databaseUrl = await createTestDatabase(name);
+  const nats = testNatsNames(name);
+  const port = await freePort();
   const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -28,10 +38,18 @@ export async function startApiGateway(
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  await eventually(
-    async () =>
-      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-    { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
-  );
-  return child;
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(
+      async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
+      { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
+    );
+    return await work(base);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await dropTestDatabase(databaseUrl);
+    await deleteTestStream(nats.stream);
+  }
 }
