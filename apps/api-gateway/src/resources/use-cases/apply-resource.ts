@@ -6,6 +6,7 @@ import {
   fieldError,
   formatTimestamp,
   ResourceObject,
+  resourceStreamId,
 } from '@natgw/contracts';
 import { ResourceReader } from '@natgw/projections';
 import { ApiError, apiErrors, STALE_OBJECT } from '../../http/api-error';
@@ -83,10 +84,11 @@ export class ApplyResource {
     try {
       return await this.applyOnce(ctx, name, configuration, force);
     } catch (err) {
-      // Another writer created the object first: apply onto theirs.
-      if (err instanceof ApiError && err.status.reason === 'AlreadyExists')
-        return this.applyOnce(ctx, name, configuration, force);
-      throw err;
+      // Another writer created the object first: apply onto theirs, once the read model
+      // shows it (its creator may still be waiting for the projection).
+      if (!(err instanceof ApiError && err.status.reason === 'AlreadyExists')) throw err;
+      await this.log.catchUpWith(resourceStreamId(ctx.info.kind, ctx.namespace, name));
+      return this.applyOnce(ctx, name, configuration, force);
     }
   }
 
