@@ -104,7 +104,13 @@ export class InboundListener implements OnApplicationBootstrap, BeforeApplicatio
   private schedule(operation: InboundOperation, msg: Msg, system: string | undefined): void {
     const key = objectKey(msg.data);
     const previous = this.inFlight.get(key) ?? Promise.resolve();
-    const done = previous.then(() => this.serve(operation, msg, system));
+    // serve() answers every outcome itself; a throw that escapes it anyway is logged here,
+    // so neither this chain nor the next request's rejects unhandled (which would end the process).
+    const done = previous
+      .then(() => this.serve(operation, msg, system))
+      .catch((err: unknown) =>
+        this.logger.error(`inbound ${operation} request failed: ${(err as Error).message}`),
+      );
     this.inFlight.set(key, done);
     void done.finally(() => {
       if (this.inFlight.get(key) === done) this.inFlight.delete(key);
