@@ -51,7 +51,6 @@ describe('allocation work is bounded by what a gateway needs, not by the pool', 
     const cap = 64;
     const pool = poolWithClaims(64, 64); // 4096 addresses taken at the start of the /64
     const free = counted(freeIps(pool, 'IPv6'));
-    const started = process.hrtime.bigint();
     const plan = planAllocation({
       gateway: { uid: 'greedy', ipFamily: 'IPv6', portsPerNetworkInterface: 64 },
       nics: [nic(1), nic(2)],
@@ -59,14 +58,12 @@ describe('allocation work is bounded by what a gateway needs, not by the pool', 
       bounds: capPublicIpBounds({ minPublicIPs: 2 ** 31 - 1, maxPublicIPs: 2 ** 31 - 1 }, cap),
       freeIps: free.items,
     });
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     // Oracle from the rules: the lowest free addresses are those right after the 4096 claimed.
     const expected = Array.from({ length: cap }, (_, i) => address(BigInt(4096 + i)));
     expect(plan.claimIps).toEqual(expected);
     expect(plan.ips).toEqual(expected);
     expect(free.pulled()).toBe(cap);
     expect(plan.pending).toBeUndefined();
-    expect(elapsedMs).toBeLessThan(2000);
   });
 
   it('claiming the lowest free address of a /64 skips only claimed addresses, whatever the pool size', () => {
@@ -111,9 +108,9 @@ describe('allocation work is bounded by what a gateway needs, not by the pool', 
     time(8); // warm up
     const small = time(32);
     const large = time(256);
-    // 8x the claims: well under the 64x a quadratic fold would take (generous for a shared machine).
+    // 8x the claims: well under the 64x a quadratic fold would take (generous for a shared
+    // machine; a ratio, not a wall-clock bound, so load and instrumentation cancel out).
     expect(large).toBeLessThan(Math.max(small, 5) * 40);
-    expect(large).toBeLessThan(5000);
   });
 });
 
