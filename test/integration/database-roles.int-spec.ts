@@ -17,6 +17,7 @@ import {
   PostgresEventStore,
   SchemaBehindError,
 } from '@natgw/event-store';
+import { startJetStreamTransport } from '@natgw/messaging';
 import { loadConfig } from '@natgw/platform';
 import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/projections';
 import {
@@ -252,7 +253,8 @@ describe('database roles', () => {
         ),
         { logger: false },
       );
-      apps.push(await allocator.init());
+      await startJetStreamTransport(allocator);
+      apps.push(allocator);
       // The allocator first: it creates the stream the others wait for.
       api = await startTestApi('db-roles-api', {
         env: {

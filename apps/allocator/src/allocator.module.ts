@@ -54,11 +54,8 @@ export class AllocatorModule implements OnModuleInit {
         }),
         MessagingModule.forRoot(messagingSettings(config, 'allocator')),
       ],
-      providers: [
-        { provide: AllocatorConfig, useValue: config },
-        AllocationScheduler,
-        AllocationTriggersConsumer,
-      ],
+      controllers: [AllocationTriggersConsumer],
+      providers: [{ provide: AllocatorConfig, useValue: config }, AllocationScheduler],
     };
   }
 

@@ -33,7 +33,7 @@ import { ClientLimits } from './limits/client-limits';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { VersionController } from './discovery/version.controller';
 import { StatusExceptionFilter } from './http/status-exception.filter';
-import { INBOUND_PROVIDERS } from './inbound';
+import { INBOUND_CONTROLLERS, INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
 import { CLOCK } from './resources/clock';
 import { ResourceClaims } from './resources/claims/resource-claims';
@@ -103,6 +103,7 @@ export class ApiGatewayModule {
         OpenApiController,
         DiscoveryController,
         VersionController,
+        ...INBOUND_CONTROLLERS,
       ],
       providers: [
         { provide: ApiGatewayConfig, useValue: config },
