@@ -11,7 +11,6 @@ import {
   deadLetterStreamId,
   JetStreamContext,
   JetStreamServer,
-  MESSAGING_MIGRATIONS,
   MessagingHealth,
   MessagingModule,
   NatsReply,
@@ -21,6 +20,7 @@ import {
 } from '@natgw/messaging';
 import { HealthModule, ReadinessRegistry } from '@natgw/platform';
 import { createTestDatabase, dropTestDatabase, eventually, testNatsNames } from '@natgw/testing';
+import { MESSAGING_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

@@ -19,7 +19,6 @@ import {
 } from '@natgw/event-store';
 import { startJetStreamTransport } from '@natgw/messaging';
 import { loadConfig } from '@natgw/platform';
-import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/projections';
 import {
   createTestDatabase,
   deleteTestStream,
@@ -32,6 +31,7 @@ import { AllocatorModule } from '../../apps/allocator/src/allocator.module';
 import { ExecutorConfig } from '../../apps/dataplane-executor/src/executor.config';
 import { ExecutorModule } from '../../apps/dataplane-executor/src/executor.module';
 import { startTestApi, TestApi } from './api-test-app';
+import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/schema';
 
 jest.setTimeout(180_000);
 

@@ -11,7 +11,6 @@ import {
   ReadinessRegistry,
 } from '@natgw/platform';
 import {
-  NATGW_SCHEMA,
   RESOURCE_STATUS_APPLIERS,
   ResourceChangeListener,
   ResourceProjection,
@@ -56,6 +55,7 @@ import {
   ChangeHistoryOptions,
   ChangeHistoryService,
 } from './watch/change-history.service';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Options beyond the environment, for tests and embedders. */
 export interface ApiGatewayModuleOptions {

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { loadConfig, BaseConfig, ConfigError } from '@natgw/platform';
 import { openDatabase, PostgresEventStore, rebuildProjection, redactUrl } from '@natgw/event-store';
 import { parseRfc3339 } from '@natgw/contracts';
-import { NATGW_SCHEMA } from '@natgw/projections';
 import { allProjections } from './projections';
 import { formatReplay, replayNatTables } from './replay';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 const USAGE = `usage: natgw-cli <command>
   migrate                          create the database if missing and run every migration

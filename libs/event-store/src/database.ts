@@ -1,6 +1,5 @@
 import { Client } from 'pg';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { EVENT_STORE_MIGRATIONS } from './migrations';
 import { grantServiceRoles, ServiceRole } from './service-roles';
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type */
@@ -12,7 +11,10 @@ export interface DatabaseOptions {
   url: string;
   /** TypeORM entities of the read models this process uses. */
   entities?: EntityList;
-  /** Read-model migrations, run after the event store's own. */
+  /**
+   * Every migration of the schema, in order (NATGW_SCHEMA of @natgw/schema, or its
+   * EVENT_LOG_MIGRATIONS / MESSAGING_MIGRATIONS for the log alone).
+   */
   migrations?: MigrationList;
   poolSize?: number;
   applicationName?: string;
@@ -83,10 +85,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     type: 'postgres',
     url: options.url,
     entities: options.entities ?? [],
-    migrations: [
-      ...EVENT_STORE_MIGRATIONS,
-      ...((options.migrations as unknown[]) ?? []),
-    ] as MigrationList,
+    migrations: options.migrations ?? [],
     migrationsTableName: 'natgw_migrations',
     synchronize: false,
     migrationsRun: false,
