@@ -38,4 +38,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['pg', 'typeorm', '@nats-io/*', '@nestjs/*', 'node:*', 'fs', 'child_process', 'net', 'http'] }],
     },
   },
+  // The layers: no library reaches sideways or up. The schema (every migration) sits
+  // above the event store, messaging and the read models; they never import it.
+  ...[
+    ['libs/event-store/src/**/*.ts', ['@natgw/messaging', '@natgw/projections', '@natgw/schema']],
+    ['libs/messaging/src/**/*.ts', ['@natgw/projections', '@natgw/schema']],
+    ['libs/projections/src/**/*.ts', ['@natgw/messaging', '@natgw/schema']],
+  ].map(([files, banned]) => ({
+    files: [files],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/libs/*/src/**', '../../libs/**', ...banned] }],
+    },
+  })),
 );

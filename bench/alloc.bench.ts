@@ -25,7 +25,7 @@ import {
   freeIps,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
-import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
+import { ResourceProjection } from '@natgw/projections';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -33,6 +33,7 @@ import {
   testNatsNames,
   deleteTestStream,
 } from '@natgw/testing';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
 const NICS_PER_GATEWAY = Number(process.env.BENCH_NICS_PER_GATEWAY ?? 100);

@@ -13,6 +13,7 @@ import { eventSubject, NewEvent, RecordedEvent, toCloudEvent } from '@natgw/cont
 import { Checkpoint, LOG_START, openDatabase, PostgresEventStore } from '@natgw/event-store';
 import { connectNats, ensureEventStream, JetStreamRelay } from '@natgw/messaging';
 import { createTestDatabase, dropTestDatabase, testNatsNames } from '@natgw/testing';
+import { EVENT_LOG_MIGRATIONS } from '@natgw/schema';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const WRITERS = 4;
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
   let jsm: JetStreamManager | undefined;
   const started = Date.now();
   try {
-    ds = await openDatabase({ url, poolSize: WRITERS + 2 });
+    ds = await openDatabase({ url, poolSize: WRITERS + 2, migrations: EVENT_LOG_MIGRATIONS });
     await ds.query(`CREATE TABLE bench_raw (
       global_position bigserial PRIMARY KEY, stream_id text NOT NULL, version integer NOT NULL,
       event_id uuid NOT NULL UNIQUE, type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,

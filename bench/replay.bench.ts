@@ -23,10 +23,11 @@ import {
   ProjectionRunner,
   rebuildProjection,
 } from '@natgw/event-store';
-import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
+import { NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { SyntheticEvent, syntheticTenantHistory } from '@natgw/testing';
 import { machine, writeResult } from './support/bench-output';
 import { benchPostgres } from './support/private-postgres';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const ATOMIC_SIZES = (process.env.BENCH_REPLAY_ATOMIC ?? '25000,50000,100000')

@@ -1,5 +1,5 @@
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
-import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
+import { NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { eventually } from '@natgw/testing';
 import {
   allocationFingerprint,
@@ -7,6 +7,7 @@ import {
   allocationSnapshot,
 } from './support/allocation-invariants';
 import { http, manifests, NatgwSystem } from './support/natgw-system';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(300_000);
 

@@ -9,12 +9,13 @@ import { DataSource } from 'typeorm';
 import { NewEvent } from '@natgw/contracts';
 import type { AllocationEvent, NatSlot } from '@natgw/domain';
 import { openDatabase, PostgresEventStore } from '@natgw/event-store';
-import { AllocationHistoryReader, NATGW_SCHEMA } from '@natgw/projections';
+import { AllocationHistoryReader } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
 import { ApiError } from '../../apps/api-gateway/src/http/api-error';
 import { natGatewayCreated } from './event-fixtures';
 import { GetNatTableAt } from '../../apps/api-gateway/src/audit/nat-table-at';
 import { NatLookup } from '../../apps/api-gateway/src/audit/nat-lookup';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

@@ -14,10 +14,10 @@ import {
   ensureEventStream,
   EventHandler,
   JetStreamRelay,
-  MESSAGING_MIGRATIONS,
   MessageDeadLetteredData,
 } from '@natgw/messaging';
 import { createTestDatabase, dropTestDatabase, eventually, testNatsNames } from '@natgw/testing';
+import { MESSAGING_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

@@ -17,8 +17,8 @@ import {
   PostgresEventStore,
   SchemaBehindError,
 } from '@natgw/event-store';
+import { startJetStreamTransport } from '@natgw/messaging';
 import { loadConfig } from '@natgw/platform';
-import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/projections';
 import {
   createTestDatabase,
   deleteTestStream,
@@ -31,6 +31,7 @@ import { AllocatorModule } from '../../apps/allocator/src/allocator.module';
 import { ExecutorConfig } from '../../apps/dataplane-executor/src/executor.config';
 import { ExecutorModule } from '../../apps/dataplane-executor/src/executor.module';
 import { startTestApi, TestApi } from './api-test-app';
+import { NATGW_SCHEMA, NATGW_SERVICE_ROLES } from '@natgw/schema';
 
 jest.setTimeout(180_000);
 
@@ -252,7 +253,8 @@ describe('database roles', () => {
         ),
         { logger: false },
       );
-      apps.push(await allocator.init());
+      await startJetStreamTransport(allocator);
+      apps.push(allocator);
       // The allocator first: it creates the stream the others wait for.
       api = await startTestApi('db-roles-api', {
         env: {

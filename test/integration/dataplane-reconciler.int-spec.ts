@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
-import { NAT_SLOTS_PROJECTION_NAME, NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { NAT_SLOTS_PROJECTION_NAME, NatSlotsProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import {
@@ -9,6 +9,7 @@ import {
   dataplaneStreamId,
 } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
 import { ReconcileLoop } from '../../apps/dataplane-executor/src/reconciler/reconcile-loop';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(60_000);
 

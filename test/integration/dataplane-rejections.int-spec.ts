@@ -13,7 +13,7 @@ import {
   ProjectionRunner,
   rebuildProjection,
 } from '@natgw/event-store';
-import { NATGW_SCHEMA, NatSlotsProjection, ResourceProjection } from '@natgw/projections';
+import { NatSlotsProjection, ResourceProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import {
@@ -21,6 +21,7 @@ import {
   dataplaneStreamId,
 } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
 import { natGatewayCreated } from './event-fixtures';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

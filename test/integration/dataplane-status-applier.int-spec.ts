@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
-import { NATGW_SCHEMA, NAT_TABLE_PROGRAMMED, ResourceProjection } from '@natgw/projections';
+import { NAT_TABLE_PROGRAMMED, ResourceProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

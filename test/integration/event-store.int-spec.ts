@@ -10,6 +10,7 @@ import {
   Checkpoint,
 } from '@natgw/event-store';
 import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
+import { EVENT_LOG_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 
@@ -46,7 +47,7 @@ describe('PostgresEventStore', () => {
 
   beforeAll(async () => {
     url = await createTestDatabase('event_store');
-    ds = await openDatabase({ url, poolSize: 12 });
+    ds = await openDatabase({ url, poolSize: 12, migrations: EVENT_LOG_MIGRATIONS });
     store = new PostgresEventStore(ds);
   });
 

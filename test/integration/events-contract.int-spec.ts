@@ -23,7 +23,7 @@ import {
   planAllocation,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
-import { ClaimStreams, NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { ClaimStreams, NatSlotsProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
@@ -35,6 +35,7 @@ import {
   loadEventContract,
 } from './events-contract-support';
 import { natGatewayCreated } from './event-fixtures';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

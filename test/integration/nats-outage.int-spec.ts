@@ -8,7 +8,6 @@ import {
   DurableEventConsumer,
   ensureEventStream,
   JetStreamRelay,
-  MESSAGING_MIGRATIONS,
 } from '@natgw/messaging';
 import {
   createTestDatabase,
@@ -18,6 +17,7 @@ import {
   testNatsNames,
 } from '@natgw/testing';
 import { readWholeStream } from './nats-stream-reader';
+import { MESSAGING_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

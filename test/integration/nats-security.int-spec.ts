@@ -21,7 +21,6 @@ import {
   ensureEventStream,
   JetStreamRelay,
 } from '@natgw/messaging';
-import { NATGW_SCHEMA } from '@natgw/projections';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -30,6 +29,7 @@ import {
 } from '@natgw/testing';
 import { InboundListener } from '../../apps/api-gateway/src/inbound/inbound-listener';
 import { startTestApi, TestApi } from './api-test-app';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(180_000);
 

@@ -9,6 +9,7 @@ import {
   rebuildProjection,
 } from '@natgw/event-store';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
+import { EVENT_LOG_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 
@@ -55,7 +56,7 @@ describe('ProjectionRunner and rebuildProjection', () => {
 
   beforeAll(async () => {
     url = await createTestDatabase('projection_runner');
-    ds = await openDatabase({ url, poolSize: 10 });
+    ds = await openDatabase({ url, poolSize: 10, migrations: EVENT_LOG_MIGRATIONS });
     await ds.query(
       `CREATE TABLE test_stream_stats (stream_id text PRIMARY KEY, events int NOT NULL, total bigint NOT NULL, last_version int NOT NULL)`,
     );

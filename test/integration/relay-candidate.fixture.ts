@@ -3,12 +3,8 @@
 // scripts/run-ts.js. Logs JSON lines on stdout.
 import { jetstream } from '@nats-io/jetstream';
 import { LogNotifier, openDatabase, PostgresEventStore } from '@natgw/event-store';
-import {
-  connectNats,
-  JetStreamRelay,
-  MESSAGING_MIGRATIONS,
-  MessagingLogger,
-} from '@natgw/messaging';
+import { connectNats, JetStreamRelay, MessagingLogger } from '@natgw/messaging';
+import { MESSAGING_MIGRATIONS } from '@natgw/schema';
 
 function env(name: string): string {
   const v = process.env[name];

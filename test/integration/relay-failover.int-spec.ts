@@ -10,11 +10,11 @@ import {
   connectNats,
   ensureEventStream,
   JetStreamRelay,
-  MESSAGING_MIGRATIONS,
   relayCheckpointName,
 } from '@natgw/messaging';
 import { createTestDatabase, dropTestDatabase, eventually, testNatsNames } from '@natgw/testing';
 import { readWholeStream } from './nats-stream-reader';
+import { MESSAGING_MIGRATIONS } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

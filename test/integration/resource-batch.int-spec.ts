@@ -16,7 +16,7 @@ import {
   ProjectionRunner,
   rebuildProjection,
 } from '@natgw/event-store';
-import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
+import { ResourceProjection } from '@natgw/projections';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -24,6 +24,7 @@ import {
   SyntheticEvent,
   syntheticTenantHistory,
 } from '@natgw/testing';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 jest.setTimeout(120_000);
 

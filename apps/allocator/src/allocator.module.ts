@@ -10,10 +10,11 @@ import {
   MetricsModule,
   ReadinessRegistry,
 } from '@natgw/platform';
-import { NATGW_SCHEMA, ResourceProjection } from '@natgw/projections';
+import { ResourceProjection } from '@natgw/projections';
 import { AllocatorConfig } from './allocator.config';
 import { AllocationScheduler } from './allocation/allocation-scheduler';
 import { AllocationTriggersConsumer } from './allocation/allocation-triggers.consumer';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Owns public IP pools and port slots; records every decision as events. */
 @Module({})
@@ -54,11 +55,8 @@ export class AllocatorModule implements OnModuleInit {
         }),
         MessagingModule.forRoot(messagingSettings(config, 'allocator')),
       ],
-      providers: [
-        { provide: AllocatorConfig, useValue: config },
-        AllocationScheduler,
-        AllocationTriggersConsumer,
-      ],
+      controllers: [AllocationTriggersConsumer],
+      providers: [{ provide: AllocatorConfig, useValue: config }, AllocationScheduler],
     };
   }
 

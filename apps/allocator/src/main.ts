@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startJetStreamTransport } from '@natgw/messaging';
 import { loadConfig, runService, startOrExit } from '@natgw/platform';
 import { AllocatorConfig } from './allocator.config';
 import { AllocatorModule } from './allocator.module';
@@ -9,5 +10,6 @@ startOrExit('allocator', () =>
     loadConfig: () => loadConfig(AllocatorConfig),
     module: (config) => AllocatorModule.forRoot(config),
     listen: (config) => ({ port: config.ALLOCATOR_PORT, host: config.ALLOCATOR_HOST }),
+    configure: (app) => startJetStreamTransport(app),
   }),
 );

@@ -11,7 +11,6 @@ import {
   ReadinessRegistry,
 } from '@natgw/platform';
 import {
-  NATGW_SCHEMA,
   RESOURCE_STATUS_APPLIERS,
   ResourceChangeListener,
   ResourceProjection,
@@ -33,7 +32,7 @@ import { ClientLimits } from './limits/client-limits';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { VersionController } from './discovery/version.controller';
 import { StatusExceptionFilter } from './http/status-exception.filter';
-import { INBOUND_PROVIDERS } from './inbound';
+import { INBOUND_CONTROLLERS, INBOUND_PROVIDERS } from './inbound';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller';
 import { CLOCK } from './resources/clock';
 import { ResourceClaims } from './resources/claims/resource-claims';
@@ -56,6 +55,7 @@ import {
   ChangeHistoryOptions,
   ChangeHistoryService,
 } from './watch/change-history.service';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Options beyond the environment, for tests and embedders. */
 export interface ApiGatewayModuleOptions {
@@ -103,6 +103,7 @@ export class ApiGatewayModule {
         OpenApiController,
         DiscoveryController,
         VersionController,
+        ...INBOUND_CONTROLLERS,
       ],
       providers: [
         { provide: ApiGatewayConfig, useValue: config },

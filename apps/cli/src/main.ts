@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { loadConfig, BaseConfig, ConfigError } from '@natgw/platform';
+import { loadConfig, BaseConfig, ConfigError, createProgress } from '@natgw/platform';
 import { openDatabase, PostgresEventStore, rebuildProjection, redactUrl } from '@natgw/event-store';
 import { parseRfc3339 } from '@natgw/contracts';
-import { NATGW_SCHEMA } from '@natgw/projections';
 import { allProjections } from './projections';
 import { formatReplay, replayNatTables } from './replay';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 const USAGE = `usage: natgw-cli <command>
   migrate                          create the database if missing and run every migration
@@ -69,14 +69,22 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const config = loadConfig(BaseConfig);
+  // Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise.
+  const migrating = createProgress({ label: 'migrate', unit: 'migrations' });
   const ds = await openDatabase({
     url: config.DATABASE_URL,
     ...NATGW_SCHEMA,
     applicationName: 'natgw-cli',
+    onMigrationProgress: (done, total) => {
+      if (total > 0) migrating.onProgress(done, total);
+    },
   });
+  migrating.finish();
   try {
     if (replay) {
-      const gateways = await replayNatTables(ds, replay.at);
+      const reading = createProgress({ label: 'replay', unit: 'events' });
+      const gateways = await replayNatTables(ds, replay.at, reading.onProgress);
+      reading.finish();
       process.stdout.write(
         replay.json
           ? `${JSON.stringify({ at: replay.at.toISOString(), gateways }, null, 2)}\n`
@@ -91,7 +99,15 @@ async function main(argv: string[]): Promise<number> {
     const store = new PostgresEventStore(ds);
     for (const projection of selected) {
       const started = Date.now();
-      const applied = await rebuildProjection(ds, store, projection);
+      const progress = createProgress({ label: `rebuild ${projection.name}`, unit: 'events' });
+      const applied = await rebuildProjection(
+        ds,
+        store,
+        projection,
+        undefined,
+        progress.onProgress,
+      );
+      progress.finish();
       process.stdout.write(
         `rebuilt ${projection.name}: ${applied} events in ${Date.now() - started} ms\n`,
       );

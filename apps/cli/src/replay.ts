@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { allocationStatesAt, GatewayNatTable, natTableOf } from '@natgw/domain';
+import type { ProgressCallback } from '@natgw/platform';
 import { AllocationHistoryReader, GatewayIdentity } from '@natgw/projections';
 
 /** One gateway's NAT table as it was at the replayed instant. */
@@ -13,10 +14,19 @@ export interface ReplayedGateway {
 /**
  * The NAT table of every gateway whose allocation was open at `at`, folded from
  * the allocation streams recorded up to then; sorted by namespace and name.
+ * `onProgress` hears how many events were read.
  */
-export async function replayNatTables(ds: DataSource, at: Date): Promise<ReplayedGateway[]> {
+export async function replayNatTables(
+  ds: DataSource,
+  at: Date,
+  onProgress?: ProgressCallback,
+): Promise<ReplayedGateway[]> {
   const reader = new AllocationHistoryReader(ds);
-  const states = allocationStatesAt(await reader.allGatewayEvents(at), at);
+  // One read today: progress says when it starts and how many events it brought.
+  onProgress?.(0, 1);
+  const events = await reader.allGatewayEvents(at);
+  onProgress?.(events.length, events.length);
+  const states = allocationStatesAt(events, at);
   const open = [...states].filter(([, state]) => state.status === 'open');
   const names = await reader.gatewayIdentities(open.map(([uid]) => uid));
   const key = (g: ReplayedGateway) => `${g.namespace ?? '~'}/${g.name ?? g.uid}`;

@@ -8,9 +8,10 @@ import {
   MetricsModule,
   ReadinessRegistry,
 } from '@natgw/platform';
-import { NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { NatSlotsProjection } from '@natgw/projections';
 import { ExecutorConfig } from './executor.config';
 import { DataplaneService } from './reconciler/dataplane.service';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Programs this node's NAT dataplane from the log, and repairs drift. */
 @Module({})

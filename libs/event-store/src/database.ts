@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { EVENT_STORE_MIGRATIONS } from './migrations';
+import { DataSource, EntitySchema, MigrationInterface, MixedList, QueryRunner } from 'typeorm';
 import { grantServiceRoles, ServiceRole } from './service-roles';
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type */
@@ -12,7 +11,10 @@ export interface DatabaseOptions {
   url: string;
   /** TypeORM entities of the read models this process uses. */
   entities?: EntityList;
-  /** Read-model migrations, run after the event store's own. */
+  /**
+   * Every migration of the schema, in order (NATGW_SCHEMA of @natgw/schema, or its
+   * EVENT_LOG_MIGRATIONS / MESSAGING_MIGRATIONS for the log alone).
+   */
   migrations?: MigrationList;
   poolSize?: number;
   applicationName?: string;
@@ -26,6 +28,8 @@ export interface DatabaseOptions {
   migrate?: boolean;
   /** How long a service that does not migrate waits for the schema. Default 120 s. */
   schemaWaitMs?: number;
+  /** Hears how many of the pending migrations ran, after each (`npm run migrate`). */
+  onMigrationProgress?: (done: number, total: number) => void;
 }
 
 /** The database lacks migrations this build needs, and this process does not run them. */
@@ -83,10 +87,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     type: 'postgres',
     url: options.url,
     entities: options.entities ?? [],
-    migrations: [
-      ...EVENT_STORE_MIGRATIONS,
-      ...((options.migrations as unknown[]) ?? []),
-    ] as MigrationList,
+    migrations: options.migrations ?? [],
     migrationsTableName: 'natgw_migrations',
     synchronize: false,
     migrationsRun: false,
@@ -106,12 +107,14 @@ const MIGRATION_LOCK_KEY = 7_206_001;
 export async function runMigrations(
   dataSource: DataSource,
   roles: readonly ServiceRole[] = [],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
+      if (onProgress) await reportMigrations(dataSource, onProgress);
       const done = await dataSource.runMigrations({ transaction: 'each' });
       if (roles.length > 0) {
         await dataSource.transaction((manager) => grantServiceRoles(manager, roles));
@@ -125,21 +128,47 @@ export async function runMigrations(
   }
 }
 
+/** Makes each pending migration report, after its `up`, how many of them have run. */
+async function reportMigrations(
+  dataSource: DataSource,
+  onProgress: (done: number, total: number) => void,
+): Promise<void> {
+  const { pending } = await pendingMigrations(dataSource);
+  let done = 0;
+  onProgress(0, pending.length);
+  for (const m of pending) {
+    const up = m.up.bind(m);
+    m.up = async (queryRunner: QueryRunner) => {
+      await up(queryRunner);
+      onProgress(++done, pending.length);
+    };
+  }
+}
+
 /**
  * Why the schema is not ready for this build, or undefined when it is. Reads only
  * (TypeORM's showMigrations would create its table, which a service role may not).
  */
 async function schemaLag(ds: DataSource): Promise<string | undefined> {
+  const { migrated, pending } = await pendingMigrations(ds);
+  if (!migrated) return 'it was never migrated';
+  const names = pending.map(migrationName);
+  return names.length === 0 ? undefined : `pending migrations: ${names.join(', ')}`;
+}
+
+const migrationName = (m: MigrationInterface) => m.name ?? m.constructor.name;
+
+/** The migrations this build knows that the database has not run (reads only). */
+async function pendingMigrations(
+  ds: DataSource,
+): Promise<{ migrated: boolean; pending: MigrationInterface[] }> {
   const [{ table }]: Array<{ table: string | null }> = await ds.query(
     `SELECT to_regclass('natgw_migrations')::text AS "table"`,
   );
-  if (table === null) return 'it was never migrated';
+  if (table === null) return { migrated: false, pending: [...ds.migrations] };
   const rows: Array<{ name: string }> = await ds.query('SELECT name FROM natgw_migrations');
   const done = new Set(rows.map((r) => r.name));
-  const pending = ds.migrations
-    .map((m) => m.name ?? m.constructor.name)
-    .filter((name) => !done.has(name));
-  return pending.length === 0 ? undefined : `pending migrations: ${pending.join(', ')}`;
+  return { migrated: true, pending: ds.migrations.filter((m) => !done.has(migrationName(m))) };
 }
 
 /** Waits for the migrator: polls until no migration this build knows is pending. */
@@ -163,7 +192,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   const ds = createDataSource(options);
   await ds.initialize();
   try {
-    if (migrate) await runMigrations(ds, options.roles);
+    if (migrate) await runMigrations(ds, options.roles, options.onMigrationProgress);
     else await awaitSchema(ds, options.url, options.schemaWaitMs ?? 120_000);
   } catch (err) {
     await ds.destroy();

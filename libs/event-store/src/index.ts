@@ -6,5 +6,4 @@ export * from './log-notifier';
 export * from './postgres-event-store';
 export * from './projections';
 export * from './service-roles';
-export { EVENT_STORE_MIGRATIONS } from './migrations';
 export * from './event-store.module';

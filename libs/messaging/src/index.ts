@@ -8,5 +8,4 @@ export * from './consumer/dead-letter';
 export * from './consumer/inbox';
 export * from './consumer/ensure-durable-consumer';
 export * from './consumer/durable-event-consumer';
-export { MESSAGING_MIGRATIONS, MessagingInbox1700000100000 } from './migrations';
 export * from './nest';

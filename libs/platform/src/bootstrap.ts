@@ -1,7 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError } from './config';
+import { fatalMessage, logFormat } from './logging';
 
 export interface ServiceDefinition<C> {
   /** Service name, as in logs. */
@@ -20,17 +20,16 @@ export interface ServiceDefinition<C> {
 
 /**
  * Starts a natgw service: validates configuration first (a bad value exits 1 with
- * a message naming the variable), then boots Nest with JSON logs and shutdown hooks.
+ * a message naming each variable), then boots Nest with its logs (JSON, or pino-pretty
+ * on a terminal: LOG_FORMAT) and shutdown hooks.
  */
 export async function runService<C>(def: ServiceDefinition<C>): Promise<INestApplication> {
   let config: C;
   try {
     config = def.loadConfig();
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : String(err);
-    process.stderr.write(
-      `${JSON.stringify({ level: 'fatal', service: def.name, msg: `${def.name}: ${message}` })}\n`,
-    );
+    const format = logFormat(process.env, process.stderr.isTTY === true);
+    process.stderr.write(fatalMessage(def.name, 'invalid configuration', err, format));
     process.exit(1);
   }
   const httpsOptions = def.https?.(config);
@@ -48,13 +47,11 @@ export async function runService<C>(def: ServiceDefinition<C>): Promise<INestApp
   return app;
 }
 
-/** Runs `main`, and on a start-up failure logs it as one JSON line and exits 1. */
+/** Runs `main`, and on a start-up failure logs it (a JSON line, or readable on a terminal) and exits 1. */
 export function startOrExit(name: string, main: () => Promise<unknown>): void {
   main().catch((err: unknown) => {
-    const e = err as Error;
-    process.stderr.write(
-      `${JSON.stringify({ level: 'fatal', service: name, msg: `${name} failed to start: ${e?.message ?? String(err)}` })}\n`,
-    );
+    const format = logFormat(process.env, process.stderr.isTTY === true);
+    process.stderr.write(fatalMessage(name, 'failed to start', err, format));
     process.exit(1);
   });
 }

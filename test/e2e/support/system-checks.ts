@@ -7,7 +7,6 @@ import { API_GATEWAY_SOURCE } from '@natgw/contracts';
 import { diffNatRules, isNatRuleDiffEmpty, type NatRule } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import {
-  NATGW_SCHEMA,
   NAT_TABLE_PROGRAMMED,
   NatSlotsProjection,
   readNodeNatTable,
@@ -16,6 +15,7 @@ import {
 import { NftablesBackend } from '../../../apps/dataplane-executor/src/backends';
 import type { QueryFn } from './allocation-invariants';
 import type { FaultLedger } from './fault-ledger';
+import { NATGW_SCHEMA } from '@natgw/schema';
 
 type Counts = Record<string, number>;
 

@@ -90,6 +90,9 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       config.MAX_PUBLIC_IPS_PER_GATEWAY,
     );
     this.queue = new ReconcileQueue((key, cause) => this.reconcile(key, cause));
+    // Exported from the start (0), so dashboards and increase() see the first failure.
+    metrics.allocationFailures.inc(0);
+    metrics.gatewaysShortOfCapacity.set(0);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -146,7 +149,10 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async reconcile(key: NetworkKey, cause: ReconcileCause): Promise<void> {
-    const outcome = await this.reconciler.run(key, cause);
+    const outcome = await this.reconciler.run(key, cause).catch((err: unknown) => {
+      this.metrics.allocationFailures.inc();
+      throw err;
+    });
     for (const g of outcome.gateways) {
       const labels = { namespace: g.namespace, gateway: g.name };
       this.metrics.gatewaySlotsUsed.set(labels, g.slotsUsed);

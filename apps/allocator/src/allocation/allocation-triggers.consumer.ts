@@ -1,14 +1,18 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import type { RecordedEvent } from '@natgw/contracts';
-import { EventConsumer, OnEvent } from '@natgw/messaging';
 import { ALLOCATION_TRIGGER_TYPES, AllocationScheduler } from './allocation-scheduler';
 
-/** The allocator's durable consumer: resource and pool events schedule reconciles. */
-@EventConsumer({ durable: 'allocator' })
+/**
+ * The allocator's durable consumer (`allocator`, on the JetStream transport):
+ * resource and pool events schedule reconciles.
+ */
+@Controller()
 export class AllocationTriggersConsumer {
   constructor(private readonly scheduler: AllocationScheduler) {}
 
-  @OnEvent(...ALLOCATION_TRIGGER_TYPES)
-  async handle(event: RecordedEvent): Promise<void> {
+  @EventPattern([...ALLOCATION_TRIGGER_TYPES], { durable: 'allocator' })
+  async handle(@Payload() event: RecordedEvent): Promise<void> {
     this.scheduler.trigger(event);
   }
 }

@@ -12,7 +12,15 @@ export const INBOUND_OPERATIONS: readonly InboundOperation[] = ['upsert', 'delet
  * without NATS_INBOUND_GRANTS_FILE (development, a NATS without accounts).
  */
 export function inboundSubject(prefix: string, operation: InboundOperation): string {
-  return `${prefix}.inbound.networkinterfaces.${operation}`;
+  return `${prefix}.${inboundPatterns(operation)[0]}`;
+}
+
+/**
+ * The subjects of one operation relative to NATS_SUBJECT_PREFIX, as the JetStream
+ * transport's `@MessagePattern` takes them: the unnamed one and every system's.
+ */
+export function inboundPatterns(operation: InboundOperation): [string, string] {
+  return [`inbound.networkinterfaces.${operation}`, `inbound.*.networkinterfaces.${operation}`];
 }
 
 /**

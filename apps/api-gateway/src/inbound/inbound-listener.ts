@@ -1,18 +1,20 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import { headers as natsHeaders, Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import type { Msg } from '@nats-io/nats-core';
 import { API_GATEWAY_SOURCE, Status } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
-import { describeRawBody, jsonbSafeText, NATS_CONNECTION, uuidV5 } from '@natgw/messaging';
+import {
+  describeRawBody,
+  JetStreamServer,
+  jsonbSafeText,
+  NatsReply,
+  NatsRequestContext,
+  uuidV5,
+} from '@natgw/messaging';
 import { apiErrors } from '../http/api-error';
 import {
   inboundActor,
-  INBOUND_OPERATIONS,
+  inboundPatterns,
   INBOUND_QUEUE_GROUP,
   INBOUND_REJECTED_EVENT_TYPE,
   INBOUND_REPLY_PREFIXES,
@@ -37,110 +39,108 @@ export const INBOUND_LISTENER_OPTIONS = Symbol('INBOUND_LISTENER_OPTIONS');
 /**
  * Serves `<prefix>.inbound.<system>.networkinterfaces.{upsert,delete}` (every external
  * system's subject) and the unnamed `<prefix>.inbound.networkinterfaces.{upsert,delete}`
- * in the queue group `natgw-api-gateway`, so replicas share the requests, on the
- * service's NATS connection (MessagingModule). Requests for one object are handled in
+ * in the queue group `natgw-api-gateway`, so replicas share the requests: `@MessagePattern`
+ * handlers on the JetStream transport (MessagingModule's JetStreamServer, which subscribes,
+ * answers with what they return, and finishes them at shutdown). Requests for one object are handled in
  * arrival order; others run concurrently. Replies go only to inbox subjects
  * (INBOUND_REPLY_PREFIXES): a request naming another reply subject is not run. A failed
  * request without a usable reply subject is recorded as `InboundRequestRejected` in the
  * stream `inbound:networkinterfaces`.
  */
-@Injectable()
-export class InboundListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@Controller()
+export class InboundListener implements OnApplicationBootstrap {
   private readonly logger = new Logger('InboundNats');
-  private readonly subscriptions: Subscription[] = [];
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<NatsReply | undefined>>();
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly transport: JetStreamServer,
     @Inject(INBOUND_LISTENER_OPTIONS) private readonly options: InboundListenerOptions,
     private readonly handler: InboundNicHandler,
     private readonly store: PostgresEventStore,
   ) {}
 
-  /** True once the subscriptions are in place. */
+  /** True once the transport's subscriptions are in place. */
   get listening(): boolean {
-    return this.subscriptions.length > 0 && !this.nc.isClosed();
+    return this.transport.listening;
   }
 
   onApplicationBootstrap(): void {
-    this.subscribe();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    // Stop taking requests and finish the ones in flight; MessagingModule closes NATS after.
-    await Promise.all(this.subscriptions.map((s) => s.drain().catch(() => undefined)));
-    await Promise.all(this.inFlight.values());
-  }
-
-  private subscribe(): void {
-    const nc = this.nc;
     const prefix = this.options.subjectPrefix;
-    const systemAt = prefix.split('.').length + 1;
-    for (const operation of INBOUND_OPERATIONS) {
-      for (const [subject, systemOf] of [
-        [inboundSubject(prefix, operation), () => undefined],
-        [systemInboundSubject(prefix, operation), (s: string) => s.split('.')[systemAt]],
-      ] as const) {
-        this.subscriptions.push(
-          nc.subscribe(subject, {
-            queue: INBOUND_QUEUE_GROUP,
-            callback: (err, msg) => {
-              if (err) {
-                this.logger.warn(`subscription ${subject}: ${err.message}`);
-                return;
-              }
-              this.schedule(operation, msg, systemOf(msg.subject));
-            },
-          }),
-        );
-      }
-    }
     this.logger.log(
       `serving ${systemInboundSubject(prefix, 'upsert')}, ${inboundSubject(prefix, 'upsert')} and .delete in queue group ${INBOUND_QUEUE_GROUP}`,
     );
   }
 
+  @MessagePattern(inboundPatterns('upsert'), { queue: INBOUND_QUEUE_GROUP })
+  upsert(
+    @Payload() _data: Uint8Array,
+    @Ctx() ctx: NatsRequestContext,
+  ): Promise<NatsReply | undefined> {
+    return this.schedule('upsert', ctx.message);
+  }
+
+  @MessagePattern(inboundPatterns('delete'), { queue: INBOUND_QUEUE_GROUP })
+  delete(
+    @Payload() _data: Uint8Array,
+    @Ctx() ctx: NatsRequestContext,
+  ): Promise<NatsReply | undefined> {
+    return this.schedule('delete', ctx.message);
+  }
+
+  /** The `<system>` token of a system's subject; undefined on the unnamed subject. */
+  private systemOf(subject: string): string | undefined {
+    const tokens = subject.split('.').slice(this.options.subjectPrefix.split('.').length);
+    return tokens.length === 4 ? tokens[1] : undefined;
+  }
+
   /** Chains requests for the same object; the key is read cheaply from the raw body. */
-  private schedule(operation: InboundOperation, msg: Msg, system: string | undefined): void {
+  private schedule(operation: InboundOperation, msg: Msg): Promise<NatsReply | undefined> {
+    const system = this.systemOf(msg.subject);
     const key = objectKey(msg.data);
-    const previous = this.inFlight.get(key) ?? Promise.resolve();
+    const previous = this.inFlight.get(key) ?? Promise.resolve(undefined);
     // serve() answers every outcome itself; a throw that escapes it anyway is logged here,
     // so neither this chain nor the next request's rejects unhandled (which would end the process).
     const done = previous
       .then(() => this.serve(operation, msg, system))
-      .catch((err: unknown) =>
-        this.logger.error(`inbound ${operation} request failed: ${(err as Error).message}`),
-      );
+      .catch((err: unknown) => {
+        this.logger.error(`inbound ${operation} request failed: ${(err as Error).message}`);
+        return undefined;
+      });
     this.inFlight.set(key, done);
     void done.finally(() => {
       if (this.inFlight.get(key) === done) this.inFlight.delete(key);
     });
+    return done;
   }
 
+  /** Runs one request; the reply (sent by the transport) or undefined when there is none. */
   private async serve(
     operation: InboundOperation,
     msg: Msg,
     system: string | undefined,
-  ): Promise<void> {
+  ): Promise<NatsReply | undefined> {
     const messageId = msg.headers?.get('Nats-Msg-Id') || undefined;
     if (msg.reply && !isAllowedInboundReply(msg.reply)) {
       await this.refuseReply(operation, msg, system, messageId);
-      return;
+      return undefined;
     }
     const outcome = await this.handler.handle(operation, msg.data, messageId, system);
-    try {
-      if (msg.reply) {
-        const h = natsHeaders();
-        h.set(STATUS_CODE_HEADER, String(outcome.ok ? 200 : outcome.status.code));
-        msg.respond(JSON.stringify(outcome.ok ? outcome.body : outcome.status), { headers: h });
-      } else if (!outcome.ok) {
-        await this.recordRejection(operation, msg, system, outcome);
-      }
-    } catch (err) {
-      this.logger.error(
-        `inbound ${operation} request ${outcome.requestId ?? '(no id)'}: could not answer or record the outcome: ${(err as Error).message}`,
-      );
+    if (msg.reply) {
+      return {
+        data: JSON.stringify(outcome.ok ? outcome.body : outcome.status),
+        headers: { [STATUS_CODE_HEADER]: String(outcome.ok ? 200 : outcome.status.code) },
+      };
     }
+    if (!outcome.ok) {
+      try {
+        await this.recordRejection(operation, msg, system, outcome);
+      } catch (err) {
+        this.logger.error(
+          `inbound ${operation} request ${outcome.requestId ?? '(no id)'}: could not record the outcome: ${(err as Error).message}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -67,5 +67,7 @@ export const INBOUND_PROVIDERS: Provider[] = [
     useFactory: (config: ApiGatewayConfig) => new InboundAuthorizer(config.inboundGrants),
   },
   InboundNicHandler,
-  InboundListener,
 ];
+
+/** The `@MessagePattern` handlers of inbound requests (served by the JetStream transport). */
+export const INBOUND_CONTROLLERS = [InboundListener];

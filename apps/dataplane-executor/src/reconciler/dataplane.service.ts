@@ -67,6 +67,9 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
           }
         : { backend: 'memory', ...network },
     );
+    // Exported from the start (0), so dashboards and increase() see the first drift.
+    metrics.driftDetected.inc({ node }, 0);
+    metrics.driftRepaired.inc({ node }, 0);
     this.reconciler = new DataplaneReconciler(dataSource, store, this.backend, node, {
       drift: () => metrics.driftDetected.inc({ node }),
       repaired: () => metrics.driftRepaired.inc({ node }),

@@ -102,6 +102,7 @@ default
 {{/* ConfigMap entries every service reads (BaseConfig). */}}
 {{- define "natgw.commonConfig" -}}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
+LOG_FORMAT: {{ .Values.logFormat | quote }}
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 NATS_URL: {{ .Values.nats.url | quote }}
 NATS_STREAM: {{ .Values.nats.stream | quote }}

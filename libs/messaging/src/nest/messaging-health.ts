@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { ReadinessRegistry } from '@natgw/platform';
 import type { ConsumerStats } from '../consumer/durable-event-consumer';
 import { NatsConnectionWatch } from '../nats/nats-connection';
-import { EventConsumerHost } from './event-consumer-host';
+import { JetStreamServer } from './jetstream.server';
 import { NATS_CONNECTION } from './messaging.tokens';
 import { RelayHost } from './relay-host';
 
@@ -26,7 +26,7 @@ export class MessagingHealth implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly consumers: EventConsumerHost,
+    private readonly consumers: JetStreamServer,
     private readonly relays: RelayHost,
     @Optional() private readonly readiness?: ReadinessRegistry,
   ) {

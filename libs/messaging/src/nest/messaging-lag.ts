@@ -12,7 +12,7 @@ import { fromCloudEvent } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
 import { Metrics } from '@natgw/platform';
 import { relayCheckpointName } from '../relay/jetstream-relay';
-import { EventConsumerHost } from './event-consumer-host';
+import { JetStreamServer } from './jetstream.server';
 import { MessagingModuleOptions } from './messaging-module-options';
 import { JETSTREAM_MANAGER, MESSAGING_OPTIONS } from './messaging.tokens';
 import { RelayHost } from './relay-host';
@@ -36,7 +36,7 @@ export class MessagingLag implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly dataSource: DataSource,
     private readonly store: PostgresEventStore,
     private readonly relays: RelayHost,
-    private readonly consumers: EventConsumerHost,
+    private readonly consumers: JetStreamServer,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 

@@ -2,7 +2,7 @@ import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '
 import type { EventStreamOptions } from '../nats/event-stream';
 import type { NatsConnectionOptions } from '../nats/nats-connection';
 import type { JetStreamRelayOptions } from '../relay/jetstream-relay';
-import type { EventConsumerOptions } from './event-consumer.decorators';
+import type { JetStreamEventExtras } from './jetstream-patterns';
 
 /** Relay tuning for MessagingModule; stream, prefix and source come from the module options. */
 export type MessagingRelayOptions = Partial<
@@ -38,8 +38,8 @@ export interface MessagingModuleOptions {
    * PostgreSQL advisory lock lets exactly one publish. Default false.
    */
   relay?: boolean | MessagingRelayOptions;
-  /** Defaults for every @EventConsumer of this service. */
-  consumerDefaults?: Partial<Omit<EventConsumerOptions, 'durable'>>;
+  /** Defaults for every durable consumer (`@EventPattern` extras) of this service. */
+  consumerDefaults?: Partial<Omit<JetStreamEventExtras, 'durable'>>;
 }
 
 /** MessagingModule.forRootAsync: options built from other providers (e.g. the config). */

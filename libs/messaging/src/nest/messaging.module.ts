@@ -4,7 +4,7 @@ import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '
 import type { NatsConnection } from '@nats-io/nats-core';
 import { awaitEventStream, ensureEventStream } from '../nats/event-stream';
 import { connectNats } from '../nats/nats-connection';
-import { EventConsumerHost } from './event-consumer-host';
+import { JetStreamServer } from './jetstream.server';
 import { MessagingHealth } from './messaging-health';
 import { MessagingLag } from './messaging-lag';
 import { MessagingModuleAsyncOptions, MessagingModuleOptions } from './messaging-module-options';
@@ -53,7 +53,7 @@ const SHARED_PROVIDERS: Provider[] = [
     inject: [NATS_CONNECTION, JETSTREAM_MANAGER],
     useFactory: (nc: NatsConnection): JetStreamClient => jetstream(nc),
   },
-  EventConsumerHost,
+  JetStreamServer,
   RelayHost,
   MessagingHealth,
   MessagingLag,
@@ -63,14 +63,15 @@ const EXPORTS = [
   NATS_CONNECTION,
   JETSTREAM_CLIENT,
   JETSTREAM_MANAGER,
-  EventConsumerHost,
+  JetStreamServer,
   RelayHost,
   MessagingHealth,
   MessagingLag,
 ];
 
 /**
- * NATS, the event stream, this service's @EventConsumer classes and (optionally)
+ * NATS, the event stream, the JetStream transport for this service's @EventPattern and
+ * @MessagePattern handlers (start it with startJetStreamTransport) and (optionally)
  * a relay candidate, as Nest providers. Needs EventStoreModule (DataSource,
  * PostgresEventStore, LogNotifier) and MESSAGING_MIGRATIONS among its migrations.
  */

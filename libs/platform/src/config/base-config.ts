@@ -1,5 +1,6 @@
 import { Expose, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { LOG_FORMATS } from '../logging/log-format';
 
 /** Configuration every natgw service reads. */
 export class BaseConfig {
@@ -40,6 +41,11 @@ export class BaseConfig {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })
   LOG_LEVEL = 'info';
+
+  /** `json`, `pretty` (pino-pretty) or `auto`: pretty on a terminal, JSON otherwise. */
+  @Expose()
+  @IsIn(LOG_FORMATS, { message: 'LOG_FORMAT must be one of auto, json, pretty' })
+  LOG_FORMAT = 'auto';
 
   @Expose()
   @Type(() => Number)

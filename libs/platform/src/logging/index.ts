@@ -1,1 +1,3 @@
+export * from './fatal-message';
+export * from './log-format';
 export * from './logging.module';

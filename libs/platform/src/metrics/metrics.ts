@@ -130,6 +130,11 @@ export class Metrics {
   }
 
   /** Dataplane differences repaired; label node. */
+  /** Allocation reconciles that failed (and were retried). */
+  get allocationFailures(): Counter {
+    return this.counter(NATGW_METRICS.allocationFailures);
+  }
+
   get driftRepaired(): Counter<'node'> {
     return this.counter(NATGW_METRICS.driftRepaired);
   }

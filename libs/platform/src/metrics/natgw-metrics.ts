@@ -147,6 +147,13 @@ export const NATGW_METRICS = {
     labelNames: [],
   } satisfies GaugeDefinition<never>,
 
+  allocationFailures: {
+    type: 'counter',
+    name: 'natgw_allocation_failures_total',
+    help: 'Allocation reconciles of a network that failed with an error and were retried with backoff.',
+    labelNames: [],
+  } satisfies CounterDefinition<never>,
+
   driftDetected: {
     type: 'counter',
     name: 'natgw_drift_detected_total',

@@ -1,0 +1,2 @@
+export * from './progress-line';
+export * from './progress-reporter';
