@@ -240,7 +240,9 @@ export class PostgresEventStore {
   /**
    * Reads events after a checkpoint in commit order. Only transactions older than
    * every transaction still in flight are visible, so a transaction that commits
-   * late can never land behind a checkpoint a reader has already passed.
+   * late can never land behind a checkpoint a reader has already passed. The horizon
+   * is the snapshot's xmin plus the log's commit-order base (0 unless the log was
+   * restored into another cluster: see the CommitOrderBase migration).
    */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after ?? LOG_START;
@@ -248,7 +250,7 @@ export class PostgresEventStore {
     const rows: EventRow[] = await (options.manager ?? this.dataSource.manager).query(
       `SELECT ${EVENT_COLUMNS} FROM natgw_events e
         WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.transaction_id < natgw_visible_horizon()
         ORDER BY e.transaction_id, e.global_position
         LIMIT $3`,
       [after.transactionId, after.globalPosition, limit],
