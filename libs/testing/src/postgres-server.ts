@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './service-process';
@@ -30,6 +30,22 @@ function uidOf(user: string): number {
   return uid;
 }
 
+function requireBinDir(): string {
+  const bin = postgresBinDir();
+  if (!bin)
+    throw new PostgresServerError(
+      'PostgreSQL server binaries are not installed (Debian: apt-get install postgresql)',
+    );
+  return bin;
+}
+
+/** A new temporary directory the server's user owns (postgres, when run as root). */
+function newServerDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'natgw-pg-'));
+  if (process.getuid?.() === 0) chownSync(dir, uidOf('postgres'), -1);
+  return dir;
+}
+
 /**
  * A PostgreSQL server of its own: initdb into a temporary directory, pg_ctl on a
  * free loopback port (as the `postgres` user when run as root). Tests restart it
@@ -42,6 +58,8 @@ export class PrivatePostgresServer {
     private readonly bin: string,
     private readonly dir: string,
     readonly port: number,
+    /** Server settings given at every start (`-c name=value`). */
+    private readonly settings: Readonly<Record<string, string>> = {},
   ) {}
 
   /** True when PostgreSQL's server binaries are installed. */
@@ -49,17 +67,15 @@ export class PrivatePostgresServer {
     return postgresBinDir() !== undefined;
   }
 
-  /** Initialises and starts a new server; call `destroy()` when done. */
-  static async start(): Promise<PrivatePostgresServer> {
-    const bin = postgresBinDir();
-    if (!bin)
-      throw new PostgresServerError(
-        'PostgreSQL server binaries are not installed (Debian: apt-get install postgresql)',
-      );
-    const dir = mkdtempSync(join(tmpdir(), 'natgw-pg-'));
-    const server = new PrivatePostgresServer(bin, dir, await freePort());
+  /**
+   * Initialises and starts a new server; call `destroy()` when done. `settings` are
+   * given at every start (e.g. `synchronous_standby_names`).
+   */
+  static async start(settings: Record<string, string> = {}): Promise<PrivatePostgresServer> {
+    const bin = requireBinDir();
+    const dir = newServerDir();
+    const server = new PrivatePostgresServer(bin, dir, await freePort(), settings);
     try {
-      if (process.getuid?.() === 0) chownSync(dir, uidOf('postgres'), -1);
       await server.run('initdb', [
         '-D',
         server.dataDir,
@@ -74,6 +90,45 @@ export class PrivatePostgresServer {
       throw err;
     }
     return server;
+  }
+
+  /**
+   * A hot standby of this (running) server: `pg_basebackup` into a new directory, streaming
+   * from this server as `applicationName` (the name `synchronous_standby_names` lists), started
+   * on a port of its own. Call `destroy()` on it too.
+   */
+  async startReplica(applicationName: string): Promise<PrivatePostgresServer> {
+    const replica = new PrivatePostgresServer(this.bin, newServerDir(), await freePort());
+    try {
+      await replica.run('pg_basebackup', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(this.port),
+        '-U',
+        'postgres',
+        '-D',
+        replica.dataDir,
+        '-X',
+        'stream',
+        '-R',
+        '--no-sync',
+      ]);
+      appendFileSync(
+        join(replica.dataDir, 'postgresql.auto.conf'),
+        `primary_conninfo = 'host=127.0.0.1 port=${this.port} user=postgres application_name=${applicationName}'\n`,
+      );
+      await replica.start();
+    } catch (err) {
+      rmSync(replica.dir, { recursive: true, force: true });
+      throw err;
+    }
+    return replica;
+  }
+
+  /** Promotes this standby to a primary and waits until it accepts writes. */
+  promote(): Promise<void> {
+    return this.run('pg_ctl', ['-D', this.dataDir, '-w', 'promote']);
   }
 
   private get dataDir(): string {
@@ -94,7 +149,10 @@ export class PrivatePostgresServer {
       join(this.dir, 'server.log'),
       '-w',
       '-o',
-      `-h 127.0.0.1 -p ${this.port} -k ${this.dir} -c max_connections=200`,
+      [
+        `-h 127.0.0.1 -p ${this.port} -k ${this.dir} -c max_connections=200`,
+        ...Object.entries(this.settings).map(([k, v]) => `-c ${k}=${v}`),
+      ].join(' '),
       'start',
     ]);
   }
