@@ -11,7 +11,6 @@
 // its slot, the read models equal their rebuild and the allocation invariants hold.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Client } from 'pg';
 import {
   eventually,
   haproxyAvailable,

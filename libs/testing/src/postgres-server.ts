@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './service-process';
@@ -39,11 +48,16 @@ function requireBinDir(): string {
   return bin;
 }
 
-/** A new temporary directory the server's user owns (postgres, when run as root). */
-function newServerDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'natgw-pg-'));
+/** Creates a directory the server's user owns (postgres, when run as root). */
+function ownedByServerUser(dir: string): string {
+  mkdirSync(dir, { recursive: true });
   if (process.getuid?.() === 0) chownSync(dir, uidOf('postgres'), -1);
   return dir;
+}
+
+/** A new temporary directory the server's user owns. */
+function newServerDir(): string {
+  return ownedByServerUser(mkdtempSync(join(tmpdir(), 'natgw-pg-')));
 }
 
 /**
@@ -71,11 +85,19 @@ export class PrivatePostgresServer {
    * Initialises and starts a new server; call `destroy()` when done. `settings` are
    * given at every start (e.g. `synchronous_standby_names`).
    */
-  static async start(settings: Record<string, string> = {}): Promise<PrivatePostgresServer> {
+  static async start(
+    settings: Record<string, string> = {},
+    options: { archive?: boolean } = {},
+  ): Promise<PrivatePostgresServer> {
     const bin = requireBinDir();
     const dir = newServerDir();
-    const server = new PrivatePostgresServer(bin, dir, await freePort(), settings);
+    const archive = join(dir, 'archive');
+    const server = new PrivatePostgresServer(bin, dir, await freePort(), {
+      ...settings,
+      ...(options.archive ? { archive_mode: 'on', archive_command: `cp %p ${archive}/%f` } : {}),
+    });
     try {
+      if (options.archive) ownedByServerUser(archive);
       await server.run('initdb', [
         '-D',
         server.dataDir,
@@ -111,6 +133,7 @@ export class PrivatePostgresServer {
         replica.dataDir,
         '-X',
         'stream',
+        '--checkpoint=fast',
         '-R',
         '--no-sync',
       ]);
@@ -124,6 +147,68 @@ export class PrivatePostgresServer {
       throw err;
     }
     return replica;
+  }
+
+  /**
+   * A major-version upgrade the way operators run it: stops this server, initdb's a new
+   * cluster and runs `pg_upgrade` from this one into it (the same binaries here: Debian ships
+   * one major version), then starts the new one on a new port. This server stays stopped.
+   */
+  async upgrade(): Promise<PrivatePostgresServer> {
+    const next = new PrivatePostgresServer(this.bin, newServerDir(), await freePort());
+    await next.run('initdb', ['-D', next.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
+    await this.stop('fast');
+    await next.run(
+      'pg_upgrade',
+      [
+        ...['-b', this.bin, '-B', this.bin, '-d', this.dataDir, '-D', next.dataDir],
+        ...['-p', String(this.port), '-P', String(next.port), '-U', 'postgres', '--no-sync'],
+      ],
+      next.dir,
+    );
+    await next.start();
+    return next;
+  }
+
+  /** Where a server started with `{ archive: true }` archives its WAL. */
+  get archiveDir(): string {
+    return join(this.dir, 'archive');
+  }
+
+  /** A base backup of this running server (`pg_basebackup`), as a server not started yet. */
+  async baseBackup(): Promise<PrivatePostgresServer> {
+    const backup = new PrivatePostgresServer(this.bin, newServerDir(), await freePort());
+    await backup.run('pg_basebackup', [
+      ...['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres'],
+      ...['-D', backup.dataDir, '-X', 'stream', '--checkpoint=fast', '--no-sync'],
+    ]);
+    return backup;
+  }
+
+  /**
+   * Point-in-time recovery of this base backup: replays the WAL in `archiveDir` up to the
+   * restore point `name` (`pg_create_restore_point`), then promotes and accepts writes.
+   */
+  async recoverTo(archiveDir: string, name: string): Promise<void> {
+    appendFileSync(
+      join(this.dataDir, 'postgresql.auto.conf'),
+      [
+        `restore_command = 'cp ${archiveDir}/%f %p'`,
+        `recovery_target_name = '${name}'`,
+        `recovery_target_action = 'promote'`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(this.dataDir, 'recovery.signal'), '');
+    await this.start();
+    for (let i = 0; i < 300; i++) {
+      if (existsSync(join(this.dataDir, 'recovery.signal'))) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      return;
+    }
+    throw new PostgresServerError(`point-in-time recovery to ${name} did not finish in 30 s`);
   }
 
   /** Promotes this standby to a primary and waits until it accepts writes. */
@@ -151,7 +236,7 @@ export class PrivatePostgresServer {
       '-o',
       [
         `-h 127.0.0.1 -p ${this.port} -k ${this.dir} -c max_connections=200`,
-        ...Object.entries(this.settings).map(([k, v]) => `-c ${k}=${v}`),
+        ...Object.entries(this.settings).map(([k, v]) => `-c ${k}='${v}'`),
       ].join(' '),
       'start',
     ]);
@@ -176,17 +261,19 @@ export class PrivatePostgresServer {
     }
   }
 
-  private run(command: string, args: string[]): Promise<void> {
+  private run(command: string, args: string[], cwd?: string): Promise<void> {
     const full = join(this.bin, command);
     const asRoot = process.getuid?.() === 0;
     return new Promise((resolve, reject) => {
       const child = spawn(
         asRoot ? 'runuser' : full,
         asRoot ? ['-u', 'postgres', '--', full, ...args] : args,
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd },
       );
+      // pg_upgrade reports its failures on stdout.
       let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+      child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
       child.on('error', reject);
       child.on('close', (code) =>
         code === 0
