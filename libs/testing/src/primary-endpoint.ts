@@ -109,7 +109,7 @@ export class PrimaryEndpoint {
    */
   async waitForPrimary(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (let inARow = 0; inARow < 6; ) {
+    for (let inARow = 0; inARow < 6;) {
       if (Date.now() > deadline)
         throw new Error(`no primary behind the endpoint after ${timeoutMs} ms:\n${this.logs()}`);
       const c = new Client({ connectionString: this.url(), connectionTimeoutMillis: 1_000 });
