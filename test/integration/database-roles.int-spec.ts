@@ -178,12 +178,14 @@ describe('database roles', () => {
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
     // The log and its bookkeeping every role uses as the grants say; the migrations table
-    // only the migrator writes. Every other table must be some role's read model.
+    // only the migrator writes, the commit-order re-bases only natgw_rebase_commit_order()
+    // (SECURITY DEFINER, as the owner). Every other table must be some role's read model.
     const known = new Set([
       'natgw_events',
       'natgw_streams',
       'natgw_checkpoints',
       'natgw_migrations',
+      'natgw_commit_order_rebases',
       ...NATGW_SERVICE_ROLES.flatMap((r) => r.writes),
     ]);
     expect(tables.map((t) => t.table_name).filter((t) => !known.has(t))).toEqual([]);
