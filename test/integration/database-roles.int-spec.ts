@@ -130,6 +130,16 @@ describe('database roles', () => {
       await failsWith(`TRUNCATE natgw_streams`);
       await failsWith(`DELETE FROM natgw_streams`);
       await failsWith(`DELETE FROM natgw_migrations`);
+      // The commit order is the database's: no role picks an event's transaction id or position.
+      await failsWith(
+        `INSERT INTO natgw_events (stream_id, version, event_id, type, data, transaction_id)
+         VALUES ('forged:1', 1, gen_random_uuid(), 'Forged', '{}', '1'::xid8)`,
+      );
+      await failsWith(
+        `INSERT INTO natgw_events (stream_id, version, event_id, type, data, global_position)
+         VALUES ('forged:1', 1, gen_random_uuid(), 'Forged', '{}', 1)`,
+      );
+      await failsWith('DROP FUNCTION natgw_commit_order_base()');
       expect(await owner.query('SELECT count(*)::int AS n FROM natgw_events')).toEqual(before);
     });
 
@@ -158,7 +168,11 @@ describe('database roles', () => {
     const again = await openDatabase({ url, ...NATGW_SCHEMA });
     await again.destroy();
     const grants: Array<{ grantee: string; privilege_type: string }> = await owner.query(
-      `SELECT grantee, privilege_type FROM information_schema.role_table_grants
+      // INSERT is granted on the columns an append names (role_column_grants), SELECT on the table.
+      `SELECT DISTINCT grantee, privilege_type FROM (
+         SELECT grantee, privilege_type, table_name FROM information_schema.role_table_grants
+         UNION ALL
+         SELECT grantee, privilege_type, table_name FROM information_schema.role_column_grants) g
         WHERE table_name = 'natgw_events' AND grantee = ANY($1) ORDER BY grantee, privilege_type`,
       [NATGW_SERVICE_ROLES.map((r) => r.name)],
     );
@@ -217,7 +231,10 @@ describe('database roles', () => {
       await second;
       for (const ds of [owner, other]) {
         const privileges: Array<{ privilege_type: string }> = await ds.query(
-          `SELECT privilege_type FROM information_schema.role_table_grants
+          `SELECT DISTINCT privilege_type FROM (
+             SELECT grantee, privilege_type, table_name FROM information_schema.role_table_grants
+             UNION ALL
+             SELECT grantee, privilege_type, table_name FROM information_schema.role_column_grants) g
             WHERE table_name = 'natgw_events' AND grantee = $1 ORDER BY privilege_type`,
           [role],
         );
