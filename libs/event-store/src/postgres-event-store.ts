@@ -114,12 +114,15 @@ export class PostgresEventStore {
       result: string;
       stream_version: number;
       global_positions: string[] | null;
-      transaction_id: string | null;
+      commit_id: string;
       recorded_at: Date | null;
     }>;
     try {
       rows = await q.query(
-        `SELECT * FROM natgw_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7)`,
+        // natgw_append's transaction_id is the raw counter; the id stored is the counter plus
+        // the commit-order base (natgw_current_commit_id, the CommitOrderBase migration).
+        `SELECT a.*, natgw_current_commit_id()::text AS commit_id
+           FROM natgw_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7) a`,
         [
           streamId,
           encodeExpectedVersion(expected),
@@ -160,7 +163,7 @@ export class PostgresEventStore {
       data: e.data ?? null,
       metadata: e.metadata ?? {},
       globalPosition: String(positions[i]),
-      transactionId: row.transaction_id ?? '0',
+      transactionId: row.commit_id,
       recordedAt: row.recorded_at ?? recordedAt,
     }));
     // Inside a caller's transaction the append may still roll back: count it anyway,

@@ -82,12 +82,9 @@ export class CommitOrderBase1700000000010 implements MigrationInterface {
         RETURN v_base;
       END
       $fn$`);
-    // The append returns the id it stored (the counter plus the base).
-    await q.query(appendFunction('natgw_current_commit_id()'));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(appendFunction('pg_current_xact_id()'));
     await q.query(
       `ALTER TABLE natgw_events ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id()`,
     );
@@ -97,50 +94,6 @@ export class CommitOrderBase1700000000010 implements MigrationInterface {
     await q.query(`DROP FUNCTION IF EXISTS natgw_commit_order_base()`);
     await q.query(`DROP TABLE IF EXISTS natgw_commit_order_rebases`);
   }
-}
-
-/** natgw_append (as in EventLog1700000000000), returning `commitId` as the stored transaction id. */
-function appendFunction(commitId: string): string {
-  return `
-      CREATE OR REPLACE FUNCTION natgw_append(
-        p_stream text, p_expected text, p_ids uuid[], p_types text[],
-        p_data jsonb[], p_meta jsonb[], p_recorded_at timestamptz
-      ) RETURNS TABLE (result text, stream_version integer, global_positions bigint[],
-                       transaction_id text, recorded_at timestamptz)
-      LANGUAGE plpgsql
-      SET plan_cache_mode = force_custom_plan AS $fn$
-      DECLARE
-        v_current integer;
-        v_count integer := coalesce(array_length(p_ids, 1), 0);
-        v_positions bigint[];
-      BEGIN
-        INSERT INTO natgw_streams AS s (stream_id, version) VALUES (p_stream, 0)
-          ON CONFLICT (stream_id) DO NOTHING;
-        SELECT s.version INTO v_current FROM natgw_streams s
-          WHERE s.stream_id = p_stream FOR UPDATE;
-        IF EXISTS (SELECT 1 FROM natgw_events e WHERE e.event_id = ANY (p_ids)) THEN
-          RETURN QUERY SELECT 'duplicate'::text, v_current, NULL::bigint[], NULL::text, NULL::timestamptz;
-          RETURN;
-        END IF;
-        IF (p_expected = 'no-stream' AND v_current <> 0)
-           OR (p_expected = 'exists' AND v_current = 0)
-           OR (p_expected NOT IN ('any', 'no-stream', 'exists') AND v_current <> p_expected::integer) THEN
-          RAISE EXCEPTION USING ERRCODE = 'NG409', MESSAGE = 'wrong expected version',
-            DETAIL = v_current::text;
-        END IF;
-        WITH inserted AS (
-          INSERT INTO natgw_events AS e (stream_id, version, event_id, type, data, metadata, recorded_at)
-          SELECT p_stream, v_current + t.ord::integer, t.id, t.type, t.data, t.meta, p_recorded_at
-            FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS t(id, type, data, meta, ord)
-          RETURNING e.global_position
-        )
-        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
-        UPDATE natgw_streams s SET version = v_current + v_count WHERE s.stream_id = p_stream;
-        PERFORM pg_notify('natgw_events', '');
-        RETURN QUERY SELECT 'ok'::text, v_current + v_count, v_positions,
-          ${commitId}::text, p_recorded_at;
-      END
-      $fn$`;
 }
 
 function quoteIdent(name: string): string {
