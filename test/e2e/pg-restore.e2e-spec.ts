@@ -1,7 +1,7 @@
 // A natgw restored from a logical dump into a brand-new PostgreSQL cluster keeps working.
 //
-// The source log lives on the shared server, whose transaction counter is far ahead of a
-// fresh initdb's; the dump is restored into a new cluster (pg_dump -Fc, initdb, pg_restore),
+// The source log lives on a server whose transaction counter is far ahead of a fresh
+// initdb's; the dump is restored into a new cluster (pg_dump -Fc, initdb, pg_restore),
 // and the services are started on it. The restored log must stay visible and in its order,
 // new writes must sort after it (the allocator gives a new NIC a slot, the projections show
 // it), the audit lookups must answer as before, and every read model must equal its rebuild.
@@ -73,12 +73,21 @@ async function readWholeLog(url: string): Promise<RecordedEvent[]> {
 
 describe('restore from a logical dump into a fresh cluster', () => {
   let system: NatgwSystem;
+  let source: PrivatePostgresServer;
   let target: PrivatePostgresServer;
   let dumpDir: string;
   let targetUrl: string;
 
   beforeAll(async () => {
-    system = await NatgwSystem.create('pg_restore');
+    // The source is a server of its own (no other work holds back its readers); it burns
+    // transaction ids first, so its log lies above a fresh cluster's counter, as any
+    // long-lived cluster's does.
+    source = await PrivatePostgresServer.start();
+    await queryAt(
+      source.url(),
+      `DO $$ BEGIN FOR i IN 1..5000 LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`,
+    );
+    system = await NatgwSystem.create('pg_restore', {}, source.url());
     target = await PrivatePostgresServer.start();
     dumpDir = mkdtempSync(join(tmpdir(), 'natgw-dump-'));
     targetUrl = target.url('natgw_restored');
@@ -87,6 +96,7 @@ describe('restore from a logical dump into a fresh cluster', () => {
   afterAll(async () => {
     await system?.destroy();
     await target?.destroy();
+    await source?.destroy();
     if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
   });
 
@@ -177,12 +187,21 @@ describe('restore from a logical dump into a fresh cluster', () => {
     const slot2 = await slotOf('nic-2');
     expect(slot2.ip).toBe(slot1.ip);
     expect(slot2.port).toBe(slot1.endPort + 1);
-    // A second write to a restored object: optimistic concurrency on the restored versions.
-    const gw = (await http('GET', `${api2}/natgateways/gw`)).body as {
-      metadata: { labels?: Record<string, string> };
-    };
-    gw.metadata.labels = { restored: 'yes' };
-    expect((await http('PUT', `${api2}/natgateways/gw`, gw)).status).toBe(200);
+    // A write to a restored object: optimistic concurrency on the restored versions (a
+    // status change in between answers 409: read again and retry).
+    await eventually(
+      async () => {
+        const gw = (await http('GET', `${api2}/natgateways/gw`)).body as {
+          metadata: { labels?: Record<string, string> };
+        };
+        gw.metadata.labels = { restored: 'yes' };
+        const put = await http('PUT', `${api2}/natgateways/gw`, gw);
+        if (put.status !== 200 && put.status !== 409)
+          throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
+        return put.status === 200;
+      },
+      { what: 'a label added to the restored gateway' },
+    );
 
     // 4. The audit lookups: the instant before the dump answers as it did; now shows nic-2.
     const lookupAfter = await natlookup(slot1.ip, slot1.port, before);
