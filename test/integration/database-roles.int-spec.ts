@@ -131,6 +131,16 @@ describe('database roles', () => {
       await failsWith(`TRUNCATE natgw_streams`);
       await failsWith(`DELETE FROM natgw_streams`);
       await failsWith(`DELETE FROM natgw_migrations`);
+      // The commit order is the database's: no role picks an event's transaction id or position.
+      await failsWith(
+        `INSERT INTO natgw_events (stream_id, version, event_id, type, data, transaction_id)
+         VALUES ('forged:1', 1, gen_random_uuid(), 'Forged', '{}', '1'::xid8)`,
+      );
+      await failsWith(
+        `INSERT INTO natgw_events (stream_id, version, event_id, type, data, global_position)
+         VALUES ('forged:1', 1, gen_random_uuid(), 'Forged', '{}', 1)`,
+      );
+      await failsWith('DROP FUNCTION natgw_commit_order_base()');
       expect(await owner.query('SELECT count(*)::int AS n FROM natgw_events')).toEqual(before);
     });
 
@@ -159,7 +169,11 @@ describe('database roles', () => {
     const again = await openDatabase({ url, ...NATGW_SCHEMA });
     await again.destroy();
     const grants: Array<{ grantee: string; privilege_type: string }> = await owner.query(
-      `SELECT grantee, privilege_type FROM information_schema.role_table_grants
+      // INSERT is granted on the columns an append names (role_column_grants), SELECT on the table.
+      `SELECT DISTINCT grantee, privilege_type FROM (
+         SELECT grantee, privilege_type, table_name FROM information_schema.role_table_grants
+         UNION ALL
+         SELECT grantee, privilege_type, table_name FROM information_schema.role_column_grants) g
         WHERE table_name = 'natgw_events' AND grantee = ANY($1) ORDER BY grantee, privilege_type`,
       [NATGW_SERVICE_ROLES.map((r) => r.name)],
     );
@@ -179,12 +193,14 @@ describe('database roles', () => {
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
     // The log and its bookkeeping every role uses as the grants say; the migrations table
-    // only the migrator writes. Every other table must be some role's read model.
+    // only the migrator writes, the commit-order re-bases only natgw_rebase_commit_order()
+    // (SECURITY DEFINER, as the owner). Every other table must be some role's read model.
     const known = new Set([
       'natgw_events',
       'natgw_streams',
       'natgw_checkpoints',
       'natgw_migrations',
+      'natgw_commit_order_rebases',
       ...NATGW_SERVICE_ROLES.flatMap((r) => r.writes),
     ]);
     expect(tables.map((t) => t.table_name).filter((t) => !known.has(t))).toEqual([]);
@@ -216,7 +232,10 @@ describe('database roles', () => {
       await second;
       for (const ds of [owner, other]) {
         const privileges: Array<{ privilege_type: string }> = await ds.query(
-          `SELECT privilege_type FROM information_schema.role_table_grants
+          `SELECT DISTINCT privilege_type FROM (
+             SELECT grantee, privilege_type, table_name FROM information_schema.role_table_grants
+             UNION ALL
+             SELECT grantee, privilege_type, table_name FROM information_schema.role_column_grants) g
             WHERE table_name = 'natgw_events' AND grantee = $1 ORDER BY privilege_type`,
           [role],
         );

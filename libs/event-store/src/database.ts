@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, EntitySchema, MigrationInterface, MixedList, QueryRunner } from 'typeorm';
+import { ensureCommitOrder } from './commit-order';
 import { grantServiceRoles, ServiceRole } from './service-roles';
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type */
@@ -184,7 +185,8 @@ async function awaitSchema(ds: DataSource, url: string, waitMs: number): Promise
 
 /**
  * Ensures the database exists, connects, and migrates it (and grants the service
- * roles); with `migrate: false`, connects and waits until the schema is current.
+ * roles); with `migrate: false`, connects and waits until the schema is current. Then
+ * re-bases the commit order if the log was restored into another cluster (ensureCommitOrder).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const migrate = options.migrate !== false;
@@ -194,6 +196,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   try {
     if (migrate) await runMigrations(ds, options.roles, options.onMigrationProgress);
     else await awaitSchema(ds, options.url, options.schemaWaitMs ?? 120_000);
+    // Before this process appends or reads anything: a restored log continues in order.
+    await ensureCommitOrder(ds);
   } catch (err) {
     await ds.destroy();
     throw err;

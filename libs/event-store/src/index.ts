@@ -1,4 +1,5 @@
 export * from './checkpoint';
+export * from './commit-order';
 export * from './database';
 export * from './errors';
 export * from './expected-version';

@@ -114,12 +114,15 @@ export class PostgresEventStore {
       result: string;
       stream_version: number;
       global_positions: string[] | null;
-      transaction_id: string | null;
+      commit_id: string;
       recorded_at: Date | null;
     }>;
     try {
       rows = await q.query(
-        `SELECT * FROM natgw_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7)`,
+        // natgw_append's transaction_id is the raw counter; the id stored is the counter plus
+        // the commit-order base (natgw_current_commit_id, the CommitOrderBase migration).
+        `SELECT a.*, natgw_current_commit_id()::text AS commit_id
+           FROM natgw_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7) a`,
         [
           streamId,
           encodeExpectedVersion(expected),
@@ -160,7 +163,7 @@ export class PostgresEventStore {
       data: e.data ?? null,
       metadata: e.metadata ?? {},
       globalPosition: String(positions[i]),
-      transactionId: row.transaction_id ?? '0',
+      transactionId: row.commit_id,
       recordedAt: row.recorded_at ?? recordedAt,
     }));
     // Inside a caller's transaction the append may still roll back: count it anyway,
@@ -240,7 +243,9 @@ export class PostgresEventStore {
   /**
    * Reads events after a checkpoint in commit order. Only transactions older than
    * every transaction still in flight are visible, so a transaction that commits
-   * late can never land behind a checkpoint a reader has already passed.
+   * late can never land behind a checkpoint a reader has already passed. The horizon
+   * is the snapshot's xmin plus the log's commit-order base (0 unless the log was
+   * restored into another cluster: see the CommitOrderBase migration).
    */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after ?? LOG_START;
@@ -248,7 +253,7 @@ export class PostgresEventStore {
     const rows: EventRow[] = await (options.manager ?? this.dataSource.manager).query(
       `SELECT ${EVENT_COLUMNS} FROM natgw_events e
         WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.transaction_id < natgw_visible_horizon()
         ORDER BY e.transaction_id, e.global_position
         LIMIT $3`,
       [after.transactionId, after.globalPosition, limit],

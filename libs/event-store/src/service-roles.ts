@@ -15,6 +15,16 @@ export interface ServiceRole {
 /** The tables of the log every role appends to and reads with its checkpoints. */
 const LOG_TABLE = 'natgw_events';
 const LOG_BOOKKEEPING = ['natgw_streams', 'natgw_checkpoints'];
+/** The columns of the log an append names (natgw_append); the others take their defaults. */
+const LOG_INSERT_COLUMNS = [
+  'stream_id',
+  'version',
+  'event_id',
+  'type',
+  'data',
+  'metadata',
+  'recorded_at',
+];
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -48,7 +58,8 @@ async function ensureRole(manager: EntityManager, role: string): Promise<void> {
  * Gives each service role exactly what it needs, idempotently (run after every
  * migration): it reads every table of the schema, appends to the log (INSERT on
  * `natgw_events`, never UPDATE, DELETE or TRUNCATE: the log is append-only, and
- * a grant from earlier is revoked), keeps stream versions and checkpoints, uses the
+ * a grant from earlier is revoked; only the columns an append names, so the commit order
+ * stays the database's), keeps stream versions and checkpoints, uses the
  * sequences, and writes only the tables of its own read models. Whoever runs this
  * (the migrator) owns the schema; the service roles own nothing.
  */
@@ -64,7 +75,11 @@ export async function grantServiceRoles(
     await manager.query(`GRANT USAGE ON SCHEMA public TO ${r}`);
     await manager.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${r}`);
     await manager.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
-    await manager.query(`GRANT INSERT ON ${ident(LOG_TABLE)} TO ${r}`);
+    // Not transaction_id nor global_position: their defaults give the commit order, which a
+    // role choosing its own values could forge (hide an event, or force a re-base).
+    await manager.query(
+      `GRANT INSERT (${LOG_INSERT_COLUMNS.join(', ')}) ON ${ident(LOG_TABLE)} TO ${r}`,
+    );
     for (const table of LOG_BOOKKEEPING) {
       await manager.query(`GRANT INSERT, UPDATE ON ${ident(table)} TO ${r}`);
     }

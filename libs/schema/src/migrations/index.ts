@@ -1,6 +1,7 @@
 import { AppendCustomPlans1700000000001 } from './1700000000001-append-custom-plans';
 import { EventLog1700000000000 } from './1700000000000-event-log';
 import { StreamPrefixIndex1700000000002 } from './1700000000002-stream-prefix-index';
+import { CommitOrderBase1700000000010 } from './1700000000010-commit-order-base';
 import { MessagingInbox1700000100000 } from './1700000100000-messaging-inbox';
 import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
 import { NatSlots1700000200000 } from './1700000200000-nat-slots';
@@ -12,6 +13,7 @@ export const EVENT_LOG_MIGRATIONS = [
   EventLog1700000000000,
   AppendCustomPlans1700000000001,
   StreamPrefixIndex1700000000002,
+  CommitOrderBase1700000000010,
 ];
 
 /** The log plus the consumers' inbox (`natgw_inbox`): enough for the relay and the consumers. */
