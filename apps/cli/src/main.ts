@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(BaseConfig);
   const ds = await openDatabase({
     url: config.DATABASE_URL,
+    sessionUrl: config.DATABASE_SESSION_URL,
     ...NATGW_SCHEMA,
     applicationName: 'natgw-cli',
   });

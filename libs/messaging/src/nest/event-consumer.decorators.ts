@@ -10,7 +10,12 @@ export const ON_EVENT_METADATA = 'natgw:on-event';
 export interface EventConsumerOptions extends Partial<
   Pick<
     DurableEventConsumerOptions,
-    'maxDeliver' | 'ackWaitMs' | 'maxAckPending' | 'nakBackoff' | 'batchSize'
+    | 'maxDeliver'
+    | 'ackWaitMs'
+    | 'maxAckPending'
+    | 'nakBackoff'
+    | 'batchSize'
+    | 'inactiveThresholdMs'
   >
 > {
   /** The durable consumer name, e.g. `allocator`; unique per service and purpose. */
