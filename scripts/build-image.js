@@ -128,6 +128,12 @@ function buildBase() {
   }
 }
 
+/** This process's hard limit of open files (what a build step may be given). */
+function openFileLimit() {
+  const out = run('sh', ['-c', 'ulimit -Hn'], { capture: true });
+  return out === 'unlimited' ? 1048576 : Number(out);
+}
+
 function buildImage() {
   log(`natgw image ${IMAGE} from deploy/Dockerfile (NODE_IMAGE=${BASE})`);
   // A copy of this machine's npm cache: the build's `npm ci` reads packages from it first
@@ -145,6 +151,9 @@ function buildImage() {
       '--isolation',
       'chroot',
       '--layers=false',
+      // npm ci opens many files at once; chroot isolation keeps a low default limit.
+      '--ulimit',
+      `nofile=${openFileLimit()}:${openFileLimit()}`,
       '--build-arg',
       `NODE_IMAGE=${BASE}`,
       '--volume',

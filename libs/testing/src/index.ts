@@ -6,3 +6,4 @@ export * from './netns';
 export * from './postgres-server';
 export * from './synthetic-history';
 export * from './linear-time';
+export * from './nats-cluster';
