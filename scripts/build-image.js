@@ -45,9 +45,11 @@ function need(cmd, pkg) {
 }
 
 function imageExists(name) {
-  return spawnSync(BUILDAH[0], [...BUILDAH.slice(1), 'inspect', '--type', 'image', name], {
-    stdio: 'ignore',
-  }).status === 0;
+  return (
+    spawnSync(BUILDAH[0], [...BUILDAH.slice(1), 'inspect', '--type', 'image', name], {
+      stdio: 'ignore',
+    }).status === 0
+  );
 }
 
 /** The Node binary and npm of this machine, as installed by Debian or NodeSource. */
@@ -136,13 +138,16 @@ function openFileLimit() {
 
 function buildImage() {
   log(`natgw image ${IMAGE} from deploy/Dockerfile (NODE_IMAGE=${BASE})`);
-  // A copy of this machine's npm cache: the build's `npm ci` reads packages from it first
-  // (the runtime stage empties it, so it must not be the real one).
+  // The build's `npm ci` reads packages from this cache first and keeps what it downloads
+  // for the next build; it starts as a copy of this machine's npm cache. `.keep` tells the
+  // Dockerfile that the cache is mounted, not part of the image.
   const npmCache = path.join(WORK, 'npm-cache');
   const hostCache = path.join(require('node:os').homedir(), '.npm', '_cacache');
-  fs.rmSync(npmCache, { recursive: true, force: true });
-  fs.mkdirSync(npmCache, { recursive: true });
-  if (fs.existsSync(hostCache)) run('cp', ['-a', hostCache, path.join(npmCache, '_cacache')]);
+  if (!fs.existsSync(path.join(npmCache, '_cacache'))) {
+    fs.mkdirSync(npmCache, { recursive: true });
+    if (fs.existsSync(hostCache)) run('cp', ['-a', hostCache, path.join(npmCache, '_cacache')]);
+  }
+  fs.writeFileSync(path.join(npmCache, '.keep'), 'mounted by scripts/build-image.js\n');
   run(
     BUILDAH[0],
     [
@@ -193,7 +198,9 @@ function main() {
   const size = imageSize(IMAGE);
   const base = imageSize(BASE);
   log(`built ${size.listed} (base ${base.listed})`);
-  console.log(JSON.stringify({ image: IMAGE, base: BASE, size: size.listed, baseSize: base.listed }));
+  console.log(
+    JSON.stringify({ image: IMAGE, base: BASE, size: size.listed, baseSize: base.listed }),
+  );
 }
 
 module.exports = { IMAGE, BASE, BUILDAH };

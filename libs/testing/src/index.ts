@@ -7,3 +7,4 @@ export * from './postgres-server';
 export * from './synthetic-history';
 export * from './linear-time';
 export * from './nats-cluster';
+export * from './pgbouncer';
