@@ -173,19 +173,12 @@ function buildImage() {
   );
 }
 
-/** The image's size in bytes (what buildah reports for it). */
+/** The image's size as buildah lists it (e.g. "302 MB"). */
 function imageSize(name) {
-  const out = run(BUILDAH[0], [...BUILDAH.slice(1), 'inspect', '--type', 'image', name], {
+  const out = run(BUILDAH[0], [...BUILDAH.slice(1), 'images', '--format', '{{.Size}}', name], {
     capture: true,
   });
-  const info = JSON.parse(out);
-  const layers = info.OCIv1?.rootfs?.diff_ids?.length ?? 0;
-  const sizes = run(
-    BUILDAH[0],
-    [...BUILDAH.slice(1), 'images', '--format', '{{.Name}}:{{.Tag}} {{.Size}}', name],
-    { capture: true },
-  );
-  return { layers, listed: sizes.split('\n')[0] };
+  return out.split('\n')[0].trim();
 }
 
 function main() {
@@ -203,7 +196,7 @@ function main() {
   );
 }
 
-module.exports = { IMAGE, BASE, BUILDAH };
+module.exports = { IMAGE, BASE, BUILDAH, imageSize };
 
 if (require.main === module) {
   try {
