@@ -1,26 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { canConnectLoopback } from './nats-server';
 import { freePort } from './service-process';
 
 const BINARIES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 /** One server connection PgBouncer holds (its admin console's SHOW SERVERS). */
 export interface PgBouncerServerConnection {
@@ -96,7 +82,7 @@ export class PrivatePgBouncer {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const deadline = Date.now() + 15_000;
-    while (!(await canConnect(this.port))) {
+    while (!(await canConnectLoopback(this.port))) {
       if (child.exitCode !== null) throw new Error(`pgbouncer exited: ${this.output}`);
       if (Date.now() > deadline) throw new Error(`pgbouncer did not listen: ${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
