@@ -1,5 +1,6 @@
-// Three projects, named by what a test needs: unit (no I/O), integration (real
-// PostgreSQL and NATS) and e2e (whole processes, network namespaces).
+// Four projects, named by what a test needs: unit (no I/O), integration (real
+// PostgreSQL and NATS), e2e (whole processes, network namespaces) and faults (long
+// fault-injection runs: only `npm run test:faults` selects them, `npm test` does not).
 const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
 
 const base = {
@@ -30,6 +31,12 @@ module.exports = {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+    {
+      ...base,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
     },
   ],

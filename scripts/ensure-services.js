@@ -51,9 +51,35 @@ function hostPort(url, defaultPort) {
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) };
 }
 
-async function ensureNats(url, log) {
-  const { host, port } = hostPort(url, 4222);
-  if (await canConnect(host, port)) return;
+/**
+ * The servers of a NATS_URL, which may list several (`nats://a:4222,nats://b:4222`, how a
+ * cluster is named), as { url, host, port }.
+ */
+function natsServers(natsUrl) {
+  const urls = String(natsUrl)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (urls.length === 0) throw new Error('NATS_URL names no server');
+  return urls.map((url) => {
+    try {
+      return { url, ...hostPort(url, 4222) };
+    } catch {
+      throw new Error(`NATS_URL: "${url}" is not a nats:// or tls:// URL`);
+    }
+  });
+}
+
+async function ensureNats(natsUrl, log) {
+  const servers = natsServers(natsUrl);
+  for (const s of servers) if (await canConnect(s.host, s.port)) return;
+  if (servers.length > 1) {
+    throw new Error(
+      `no server of the NATS cluster ${servers.map((s) => s.url).join(',')} answers: ` +
+        `start the cluster, or set NATS_URL to one local server to have one started here.`,
+    );
+  }
+  const [{ url, host, port }] = servers;
   const bin = which('nats-server', ['/usr/sbin', '/usr/local/bin']);
   if (!bin) {
     throw new Error(
@@ -139,7 +165,7 @@ async function ensureServices(log = (m) => console.error(`[ensure-services] ${m}
   await ensureNats(process.env.NATS_URL || DEFAULT_NATS_URL, log);
 }
 
-module.exports = { ensureServices, ensureNats, ensurePostgres, canConnect };
+module.exports = { ensureServices, ensureNats, ensurePostgres, canConnect, natsServers };
 
 if (require.main === module) {
   ensureServices().catch((err) => {

@@ -14,7 +14,12 @@ const ROOT = path.resolve(__dirname, '..');
 async function main() {
   await ensureServices((m) => console.error(`[test] ${m}`));
   ensureNftables((m) => console.error(`[test] ${m}`));
-  const run = runJest(['--maxWorkers=2', ...process.argv.slice(2)], { cwd: ROOT });
+  const args = process.argv.slice(2);
+  // The faults project (long runs) only when asked for: `npm run test:faults`.
+  const projects = args.includes('--selectProjects')
+    ? []
+    : ['--selectProjects', 'unit', 'integration', 'e2e'];
+  const run = runJest(['--maxWorkers=2', ...projects, ...args], { cwd: ROOT });
   for (const problem of run.problems) console.error(`[test] ${problem}`);
   console.log(run.line);
   // jest's own code, or 1 when the summary counted a failure jest did not exit for.

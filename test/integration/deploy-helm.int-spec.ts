@@ -421,6 +421,50 @@ describe('high-availability values', () => {
     }
   });
 
+  it('name every node of a 3-node NATS cluster and keep the event stream at 3 replicas', () => {
+    for (const service of SERVICES) {
+      const container = serviceContainer(objects, service);
+      expect(configValueOf(container, objects, 'NATS_STREAM_REPLICAS')).toBe('3');
+      expect(configValueOf(container, objects, 'NATS_URL')?.split(',')).toHaveLength(3);
+    }
+  });
+
+  it("ship the official NATS chart's cluster values and a CloudNativePG Cluster whose app Secret they read", () => {
+    const nats = parseYaml(
+      fs.readFileSync(path.join(ROOT, 'deploy', 'ha', 'nats-values.yaml'), 'utf8'),
+    ) as {
+      config: {
+        cluster: { enabled: boolean; replicas: number };
+        jetstream: { enabled: boolean; fileStore: { enabled: boolean } };
+      };
+    };
+    expect(nats.config.cluster).toEqual({ enabled: true, replicas: 3 });
+    expect(nats.config.jetstream).toMatchObject({ enabled: true, fileStore: { enabled: true } });
+    const cnpg = parseYaml(
+      fs.readFileSync(path.join(ROOT, 'deploy', 'ha', 'cnpg-cluster.yaml'), 'utf8'),
+    ) as {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      spec: {
+        instances: number;
+        minSyncReplicas: number;
+        bootstrap: { initdb: { database: string } };
+      };
+    };
+    expect([cnpg.apiVersion, cnpg.kind]).toEqual(['postgresql.cnpg.io/v1', 'Cluster']);
+    expect(cnpg.spec.instances).toBeGreaterThanOrEqual(3);
+    expect(cnpg.spec.minSyncReplicas).toBeGreaterThanOrEqual(1);
+    // CloudNativePG writes "<cluster>-app" with key "uri": what the HA values read.
+    const values = parseYaml(fs.readFileSync(VALUES_CASES.ha[0], 'utf8')) as {
+      database: { existingSecret: string; existingSecretKey: string };
+    };
+    expect(values.database).toMatchObject({
+      existingSecret: `${cnpg.metadata.name}-app`,
+      existingSecretKey: 'uri',
+    });
+  });
+
   it('scrape /metrics of every service', () => {
     const monitor = find(objects, 'ServiceMonitor', 'natgw');
     const spec = monitor.spec as {

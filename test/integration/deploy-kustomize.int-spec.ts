@@ -25,9 +25,51 @@ const syncBase = require('../../deploy/k8s/sync-base') as {
 };
 
 const K8S = path.join(ROOT, 'deploy', 'k8s');
+
+/** Generated ConfigMaps and Secrets carry a content hash (`name-<10 chars>`). */
+const HASHED = /^(.*)-[a-z0-9]{10}$/;
+
+/** The generated names (hashed -> plain) of a render. */
+function generatedNames(objects: K8sObject[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind !== 'ConfigMap' && o.kind !== 'Secret') continue;
+    const m = HASHED.exec(o.metadata.name);
+    if (m) names.set(o.metadata.name, m[1]);
+  }
+  return names;
+}
+
+/** A render with every generated name and every reference to it back to the plain name. */
+function unhashed(objects: K8sObject[]): K8sObject[] {
+  let text = JSON.stringify(objects);
+  for (const [hashed, plain] of generatedNames(objects)) {
+    text = text.split(JSON.stringify(hashed)).join(JSON.stringify(plain));
+  }
+  return JSON.parse(text) as K8sObject[];
+}
+
+/** The prod overlay rendered with its example Secrets (secrets/ itself is git-ignored). */
+function renderProd(): K8sObject[] {
+  const dir = fs.mkdtempSync(path.join(K8S, 'overlays', '.prod-test-'));
+  try {
+    for (const f of ['kustomization.yaml', 'cluster.env']) {
+      fs.copyFileSync(path.join(K8S, 'overlays', 'prod', f), path.join(dir, f));
+    }
+    fs.cpSync(path.join(K8S, 'overlays', 'prod', 'secrets.example'), path.join(dir, 'secrets'), {
+      recursive: true,
+    });
+    return renderKustomize(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const chart = renderChart([], syncBase.CHART_SETS);
-const base = renderKustomize(path.join(K8S, 'base'));
-const dev = renderKustomize(path.join(K8S, 'overlays', 'dev'));
+const baseHashed = renderKustomize(path.join(K8S, 'base'));
+const devHashed = renderKustomize(path.join(K8S, 'overlays', 'dev'));
+const base = unhashed(baseHashed);
+const dev = unhashed(devHashed);
 
 function byId(objects: K8sObject[]): Record<string, K8sObject> {
   return Object.fromEntries(objects.map((o) => [idOf(o), o]));
@@ -83,6 +125,72 @@ describe('kustomize', () => {
     expect(images).toEqual(new Set(['natgw:dev']));
     const devNonSecret = dev.filter((o) => o.kind !== 'Secret').map(withoutOverlay);
     expect(byId(devNonSecret)).toEqual(byId(base));
+  });
+
+  it('hashes every ConfigMap and Secret name, and points the workloads at the hashed names', () => {
+    const generated = devHashed.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret');
+    expect(generated.length).toBeGreaterThanOrEqual(6);
+    for (const o of generated) expect(o.metadata.name).toMatch(HASHED);
+    const referenced = JSON.stringify(workloads(devHashed));
+    for (const o of generated) expect(referenced).toContain(JSON.stringify(o.metadata.name));
+    expect(referenced).not.toContain('"natgw-database"');
+  });
+
+  it('a changed config value gives the ConfigMap a new name, and so a new pod template', () => {
+    const dir = fs.mkdtempSync(path.join(K8S, 'overlays', '.hash-test-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        [
+          'resources: [../../base]',
+          'configMapGenerator:',
+          '  - name: natgw-allocator',
+          '    behavior: merge',
+          '    literals: [LOG_LEVEL=debug]',
+          '',
+        ].join('\n'),
+      );
+      const changed = renderKustomize(dir);
+      const envFrom = (objects: K8sObject[]) =>
+        JSON.stringify(find<Workload>(objects, 'Deployment', 'natgw-allocator').spec.template);
+      expect(envFrom(changed)).not.toEqual(envFrom(baseHashed));
+      // The other services' pods stay as they were.
+      expect(
+        JSON.stringify(find<Workload>(changed, 'Deployment', 'natgw-api-gateway').spec.template),
+      ).toEqual(
+        JSON.stringify(find<Workload>(baseHashed, 'Deployment', 'natgw-api-gateway').spec.template),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prod overlay: the base with a 3-node NATS URL list, 3 stream replicas, 3 allocators and api-gateways, hashed Secrets', () => {
+    const prodHashed = renderProd();
+    const prod = unhashed(prodHashed);
+    expect(
+      prod
+        .filter((o) => o.kind !== 'Secret')
+        .map(idOf)
+        .sort(),
+    ).toEqual(base.map(idOf).sort());
+    expect(new Set(prod.map((o) => o.metadata.namespace))).toEqual(new Set(['natgw']));
+    const problems = prod.flatMap((o) => schemaProblems(o).map((p) => `${idOf(o)}: ${p}`));
+    expect(problems).toEqual([]);
+    for (const name of ['natgw-api-gateway', 'natgw-allocator', 'natgw-dataplane-executor']) {
+      const data = find(prod, 'ConfigMap', name).data as Record<string, string>;
+      expect(data.NATS_STREAM_REPLICAS).toBe('3');
+      expect(data.NATS_URL.split(',')).toHaveLength(3);
+    }
+    for (const name of ['natgw-api-gateway', 'natgw-allocator']) {
+      expect(find<Workload>(prod, 'Deployment', name).spec.replicas).toBe(3);
+    }
+    for (const o of prodHashed.filter((x) => x.kind === 'Secret')) {
+      expect(o.metadata.name).toMatch(HASHED);
+    }
+    expect(Object.keys(find(prod, 'Secret', 'natgw-database').data ?? {})).toContain(
+      'DATABASE_URL',
+    );
   });
 
   it('dev overlay Secrets hold the keys the workloads read, and a valid tokens file', () => {

@@ -65,16 +65,19 @@ describe('JetStreamRelay', () => {
     if (url) await dropTestDatabase(url);
   });
 
-  it('creates or updates the stream idempotently', async () => {
+  it('creates the stream idempotently, and leaves a tunable setting of an existing one alone', async () => {
     const again = await ensureEventStream(jsm, names.stream, names.prefix);
     expect(again.config.subjects).toEqual([`${names.prefix}.events.>`]);
     expect(again.config.duplicate_window).toBe(120_000_000_000);
-    const changed = await ensureEventStream(jsm, names.stream, names.prefix, {
+    const reported: unknown[] = [];
+    const kept = await ensureEventStream(jsm, names.stream, names.prefix, {
       duplicateWindowMs: 90_000,
+      onDifference: (d) => reported.push(...d),
     });
-    expect(changed.config.duplicate_window).toBe(90_000_000_000);
-    const back = await ensureEventStream(jsm, names.stream, names.prefix);
-    expect(back.config.duplicate_window).toBe(120_000_000_000);
+    expect(kept.config.duplicate_window).toBe(120_000_000_000);
+    expect(reported).toEqual([
+      { setting: 'duplicate_window', stream: 120_000_000_000, config: 90_000_000_000 },
+    ]);
   });
 
   it('keeps the stream append-only: no purge, no message delete, also on a stream made without those rules', async () => {

@@ -47,6 +47,7 @@ export class AllocatorModule implements OnModuleInit {
         MetricsModule.forRoot({ service: 'allocator' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          sessionUrl: config.DATABASE_SESSION_URL,
           migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-allocator',

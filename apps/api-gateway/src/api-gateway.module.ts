@@ -9,6 +9,7 @@ import {
   messagingSettings,
   MetricsModule,
   ReadinessRegistry,
+  sessionUrl,
 } from '@natgw/platform';
 import {
   RESOURCE_STATUS_APPLIERS,
@@ -86,6 +87,7 @@ export class ApiGatewayModule {
         MetricsModule.forRoot({ service: 'api-gateway' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          sessionUrl: config.DATABASE_SESSION_URL,
           migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: 'natgw-api-gateway',
@@ -136,7 +138,7 @@ export class ApiGatewayModule {
           inject: [ReadinessRegistry, DataSource],
           useFactory: async (readiness: ReadinessRegistry) => {
             const logger = new Logger('ResourceChangeListener');
-            const listener = new ResourceChangeListener(config.DATABASE_URL, (err) =>
+            const listener = new ResourceChangeListener(sessionUrl(config), (err) =>
               logger.warn(`LISTEN connection: ${err.message}`),
             );
             await listener.start();

@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const migrating = createProgress({ label: 'migrate', unit: 'migrations' });
   const ds = await openDatabase({
     url: config.DATABASE_URL,
+    sessionUrl: config.DATABASE_SESSION_URL,
     ...NATGW_SCHEMA,
     applicationName: 'natgw-cli',
     onMigrationProgress: (done, total) => {

@@ -30,13 +30,19 @@ export class ExecutorModule implements OnModuleInit {
         MetricsModule.forRoot({ service: 'dataplane-executor' }),
         EventStoreModule.forRoot({
           url: config.DATABASE_URL,
+          sessionUrl: config.DATABASE_SESSION_URL,
           migrate: config.MIGRATE_ON_START === 'true',
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: `natgw-executor-${config.NODE_NAME ?? 'single'}`,
           ...NATGW_SCHEMA,
           projections: [new NatSlotsProjection()],
         }),
-        MessagingModule.forRoot(messagingSettings(config, 'dataplane-executor')),
+        // Never a relay candidate: one per node would add a session and a lock retry per node
+        // (the api-gateway and the allocator run them).
+        MessagingModule.forRoot({
+          ...messagingSettings(config, 'dataplane-executor'),
+          relay: false,
+        }),
       ],
       providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService],
     };

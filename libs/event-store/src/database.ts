@@ -10,6 +10,12 @@ type MigrationList = MixedList<Function | string>;
 
 export interface DatabaseOptions {
   url: string;
+  /**
+   * A direct session to the same database (DATABASE_SESSION_URL) for what must stay on
+   * one session: LISTEN, session advisory locks (migrations), CREATE DATABASE. Needed
+   * when `url` is a pooler in transaction mode; default `url`.
+   */
+  sessionUrl?: string;
   /** TypeORM entities of the read models this process uses. */
   entities?: EntityList;
   /**
@@ -109,11 +115,19 @@ export async function runMigrations(
   dataSource: DataSource,
   roles: readonly ServiceRole[] = [],
   onProgress?: (done: number, total: number) => void,
+  lockUrl?: string,
 ): Promise<string[]> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  // The lock lives on a session: with a pooler in transaction mode (lockUrl given) the
+  // pool's connections are not sessions, so it is held on a direct connection instead.
+  const session: {
+    connect(): Promise<unknown>;
+    query(sql: string, params: unknown[]): Promise<unknown>;
+  } = lockUrl
+    ? new Client({ connectionString: lockUrl, application_name: 'natgw-migrate-lock' })
+    : dataSource.createQueryRunner();
+  await session.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       if (onProgress) await reportMigrations(dataSource, onProgress);
       const done = await dataSource.runMigrations({ transaction: 'each' });
@@ -122,10 +136,11 @@ export async function runMigrations(
       }
       return done.map((m) => m.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    await runner.release();
+    if (session instanceof Client) await session.end();
+    else await (session as ReturnType<DataSource['createQueryRunner']>).release();
   }
 }
 
@@ -190,11 +205,12 @@ async function awaitSchema(ds: DataSource, url: string, waitMs: number): Promise
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const migrate = options.migrate !== false;
-  if (migrate) await ensureDatabase(options.url);
+  if (migrate) await ensureDatabase(options.sessionUrl ?? options.url);
   const ds = createDataSource(options);
   await ds.initialize();
   try {
-    if (migrate) await runMigrations(ds, options.roles, options.onMigrationProgress);
+    if (migrate)
+      await runMigrations(ds, options.roles, options.onMigrationProgress, options.sessionUrl);
     else await awaitSchema(ds, options.url, options.schemaWaitMs ?? 120_000);
     // Before this process appends or reads anything: a restored log continues in order.
     await ensureCommitOrder(ds);

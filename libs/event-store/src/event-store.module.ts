@@ -97,7 +97,7 @@ export class EventStoreModule {
           inject: [ReadinessRegistry, DataSource],
           useFactory: async (readiness: ReadinessRegistry) => {
             const logger = new Logger('LogNotifier');
-            const n = new LogNotifier(options.url, (err) =>
+            const n = new LogNotifier(options.sessionUrl ?? options.url, (err) =>
               logger.warn(`LISTEN connection: ${err.message}`),
             );
             await n.start();

@@ -6,6 +6,7 @@ export * from './relay/advisory-leader-lock';
 export * from './relay/jetstream-relay';
 export * from './consumer/dead-letter';
 export * from './consumer/inbox';
+export * from './consumer/inbox-pruner';
 export * from './consumer/ensure-durable-consumer';
 export * from './consumer/durable-event-consumer';
 export * from './nest';

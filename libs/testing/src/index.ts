@@ -7,3 +7,5 @@ export * from './postgres-server';
 export * from './synthetic-history';
 export * from './linear-time';
 export * from './primary-endpoint';
+export * from './nats-cluster';
+export * from './pgbouncer';

@@ -43,7 +43,8 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on this loopback port. */
+export function canConnectLoopback(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => {
@@ -165,7 +166,7 @@ export class PrivateNatsServer {
     });
     try {
       await Promise.race([ready, timer]);
-      while (!(await canConnect(this.port))) await new Promise((r) => setTimeout(r, 50));
+      while (!(await canConnectLoopback(this.port))) await new Promise((r) => setTimeout(r, 50));
       // Keep draining the pipes so a chatty server never blocks on a full pipe.
       child.stdout?.resume();
       child.stderr?.resume();

@@ -12,6 +12,7 @@ import { ALLOCATION_EVENT_TYPES } from '@natgw/domain';
 import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
 import {
   DurableEventConsumer,
+  InboxPruneHost,
   JETSTREAM_CLIENT,
   JETSTREAM_MANAGER,
   nestMessagingLogger,
@@ -51,6 +52,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: Metrics,
     @Inject(JETSTREAM_CLIENT) private readonly js: JetStreamClient,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    private readonly inboxPruner: InboxPruneHost,
   ) {
     const node = config.NODE_NAME ?? ALL_NODES;
     // Network mode: both backends key NAT by network (the memory one models the nftables one).
@@ -99,11 +101,15 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const durable = executorDurable(this.config.NODE_NAME ?? ALL_NODES);
+    this.inboxPruner.register(durable);
     this.consumer = new DurableEventConsumer(
       { dataSource: this.dataSource, store: this.store, js: this.js, jsm: this.jsm },
       {
         streamName: this.config.NATS_STREAM,
-        durable: executorDurable(this.config.NODE_NAME ?? ALL_NODES),
+        durable,
+        // A removed node's consumer goes away by itself.
+        inactiveThresholdMs: this.config.NATS_CONSUMER_INACTIVE_SECONDS * 1000,
         filterSubject: `${this.config.NATS_SUBJECT_PREFIX}.events.allocation.>`,
         types: ALLOCATION_EVENT_TYPES,
         handler: async (event) => this.onAllocationEvent(event),

@@ -107,6 +107,11 @@ DATABASE_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 NATS_URL: {{ .Values.nats.url | quote }}
 NATS_STREAM: {{ .Values.nats.stream | quote }}
 NATS_STREAM_REPLICAS: {{ .Values.nats.streamReplicas | quote }}
+NATS_STREAM_MAX_AGE_SECONDS: {{ .Values.nats.streamMaxAgeSeconds | int64 | quote }}
+NATS_STREAM_MAX_BYTES: {{ .Values.nats.streamMaxBytes | int64 | quote }}
+NATS_STREAM_MAX_MESSAGES: {{ .Values.nats.streamMaxMessages | int64 | quote }}
+NATS_CONSUMER_INACTIVE_SECONDS: {{ .Values.nats.consumerInactiveSeconds | int64 | quote }}
+INBOX_RETENTION_SECONDS: {{ .Values.nats.inboxRetentionSeconds | int64 | quote }}
 NATS_SUBJECT_PREFIX: {{ .Values.nats.subjectPrefix | quote }}
 NATS_CREDS_FILE: {{ include "natgw.natsCredsFile" . | quote }}
 NATS_NKEY_SEED_FILE: {{ include "natgw.natsNkeySeedFile" . | quote }}
@@ -153,6 +158,13 @@ Call with (dict "root" $ "component" "allocator").
     secretKeyRef:
       name: {{ include "natgw.databaseSecretName" $root }}
       key: {{ include "natgw.databaseSecretKeyOf" . }}
+# A direct session (LISTEN, advisory locks) when DATABASE_URL is a pooler; unset: DATABASE_URL.
+- name: DATABASE_SESSION_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "natgw.databaseSecretName" $root }}
+      key: {{ printf "%s-DATABASE_SESSION_URL" .component }}
+      optional: true
 - name: NATS_USER
   valueFrom:
     secretKeyRef:

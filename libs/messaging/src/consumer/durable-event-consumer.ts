@@ -67,6 +67,11 @@ export interface DurableEventConsumerOptions {
   ackWaitMs?: number;
   /** Unacknowledged messages in flight per consumer. Default 1000. */
   maxAckPending?: number;
+  /**
+   * The server removes the consumer after nobody pulled from it this long (its node
+   * was removed); it is recreated at the next start. 0 or unset: never.
+   */
+  inactiveThresholdMs?: number;
   /** Delayed-nak delays by delivery count. Default 1 s doubling up to 60 s. */
   nakBackoff?: BackoffPolicy;
   /** Messages pulled per request. Default 100. */
@@ -171,6 +176,7 @@ export class DurableEventConsumer {
       maxDeliver: this.maxDeliver,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
       maxAckPending: this.options.maxAckPending ?? 1_000,
+      inactiveThresholdMs: this.options.inactiveThresholdMs ?? 0,
     });
   }
 

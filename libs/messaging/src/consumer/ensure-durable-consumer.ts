@@ -26,6 +26,11 @@ export interface DurableConsumerConfig {
   ackWaitMs: number;
   /** Unacknowledged messages the server allows in flight. */
   maxAckPending: number;
+  /**
+   * The server deletes the consumer after nobody pulled from it this long (a removed
+   * node's consumer); 0 = never. Needs nats-server 2.9 or later.
+   */
+  inactiveThresholdMs?: number;
 }
 
 /** A durable consumer exists with settings that cannot be changed in place. */
@@ -50,6 +55,7 @@ function desired(config: DurableConsumerConfig): Partial<ConsumerConfig> {
     max_deliver: config.maxDeliver,
     ack_wait: nanos(config.ackWaitMs),
     max_ack_pending: config.maxAckPending,
+    inactive_threshold: nanos(config.inactiveThresholdMs ?? 0),
   };
 }
 
@@ -68,7 +74,7 @@ async function consumerInfo(
 
 /**
  * Creates a durable pull consumer with explicit acks, or updates the settings
- * that may change (filter, max deliveries, ack wait). Idempotent, and safe
+ * that may change (filter, max deliveries, ack wait, inactivity threshold). Idempotent, and safe
  * when several instances of a service start at once.
  */
 export async function ensureDurableConsumer(
@@ -97,7 +103,8 @@ export async function ensureDurableConsumer(
     current.config.filter_subject !== want.filter_subject ||
     current.config.max_deliver !== want.max_deliver ||
     current.config.ack_wait !== want.ack_wait ||
-    current.config.max_ack_pending !== want.max_ack_pending;
+    current.config.max_ack_pending !== want.max_ack_pending ||
+    (current.config.inactive_threshold ?? 0) !== want.inactive_threshold;
   if (!changed) return current;
   try {
     return await jsm.consumers.update(stream, config.durable, {
@@ -105,6 +112,7 @@ export async function ensureDurableConsumer(
       max_deliver: want.max_deliver,
       ack_wait: want.ack_wait,
       max_ack_pending: want.max_ack_pending,
+      inactive_threshold: want.inactive_threshold,
     });
   } catch (err) {
     throw new ConsumerConfigConflictError(

@@ -13,7 +13,12 @@ import { allEventsSubject } from '@natgw/contracts';
 const STREAM_NOT_FOUND = 10059;
 const STREAM_NAME_IN_USE = 10058;
 
-/** Tuning of the event stream; the defaults suit one node. */
+/**
+ * Tuning of the event stream; the defaults suit one node. These are the operator's
+ * settings: they are applied when the stream is created, and an existing stream keeps
+ * its own (an operator may have changed them with `nats stream edit`); each difference
+ * is reported through `onDifference`.
+ */
 export interface EventStreamOptions {
   /** Window in which a repeated `Nats-Msg-Id` is dropped. Default 2 minutes. */
   duplicateWindowMs?: number;
@@ -23,7 +28,30 @@ export interface EventStreamOptions {
   maxAgeMs?: number;
   /** Cap on the stream's size in bytes (-1 = unlimited). Default -1. */
   maxBytes?: number;
+  /** Cap on the stream's number of messages (-1 = unlimited). Default -1. */
+  maxMessages?: number;
+  /** Told every tunable setting in which the existing stream differs from these options. */
+  onDifference?: (differences: StreamSettingDifference[]) => void;
 }
+
+/** A tunable setting in which an existing stream differs from natgw's configuration. */
+export interface StreamSettingDifference {
+  /** The JetStream field, e.g. `max_age`. */
+  setting: (typeof TUNABLE_SETTINGS)[number];
+  /** What the stream has (kept). */
+  stream: number;
+  /** What the configuration asks for (not applied). */
+  config: number;
+}
+
+/** The settings an operator owns: natgw sets them at creation only. */
+const TUNABLE_SETTINGS = [
+  'num_replicas',
+  'max_age',
+  'max_bytes',
+  'max_msgs',
+  'duplicate_window',
+] as const;
 
 /** The stream exists with a setting natgw cannot change in place. */
 export class EventStreamConflictError extends Error {
@@ -52,6 +80,7 @@ function desiredConfig(
     num_replicas: options.replicas ?? 1,
     max_age: nanos(options.maxAgeMs ?? 0),
     max_bytes: options.maxBytes ?? -1,
+    max_msgs: options.maxMessages ?? -1,
     // The stream is an append-only copy of the log: no message is deleted or purged
     // through the JetStream API, whoever asks (limits still age messages out).
     deny_delete: true,
@@ -72,29 +101,38 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
   }
 }
 
-/** The settings that differ between a stream's config and the desired one. */
-function differences(current: StreamConfig, desired: Partial<StreamConfig>): string[] {
-  const out: string[] = [];
-  const wantSubject = desired.subjects?.[0] ?? '';
-  if (!(current.subjects ?? []).includes(wantSubject)) out.push('subjects');
-  for (const key of [
-    'duplicate_window',
-    'num_replicas',
-    'max_age',
-    'max_bytes',
-    'discard',
-    'deny_delete',
-    'deny_purge',
-  ] as const) {
-    if (current[key] !== desired[key]) out.push(key);
+/** The tunable settings in which a stream differs from the desired config. */
+export function streamSettingDifferences(
+  current: StreamConfig,
+  desired: Partial<StreamConfig>,
+): StreamSettingDifference[] {
+  const out: StreamSettingDifference[] = [];
+  for (const setting of TUNABLE_SETTINGS) {
+    const want = desired[setting] as number | undefined;
+    const have = current[setting] as number | undefined;
+    if (want !== undefined && have !== want) out.push({ setting, stream: have ?? 0, config: want });
   }
   return out;
 }
 
+/** What natgw needs of the stream to be correct: its subject, and no delete or purge. */
+function invariantsMissing(current: StreamConfig, desired: Partial<StreamConfig>): boolean {
+  const wantSubject = desired.subjects?.[0] ?? '';
+  return (
+    !(current.subjects ?? []).includes(wantSubject) ||
+    current.deny_delete !== true ||
+    current.deny_purge !== true
+  );
+}
+
 /**
  * Creates the event stream (`<prefix>.events.>`, file storage, limits retention,
- * deduplication window, deny_delete and deny_purge) or brings an existing one to these settings. Safe to
- * call from several processes at once.
+ * deduplication window, deny_delete and deny_purge, the configured limits and replicas).
+ * On an existing stream it only restores what natgw needs to be correct (its subject,
+ * deny_delete, deny_purge) and never changes a tunable setting (replicas, max age,
+ * bytes and messages, the duplicate window): it reports each difference from the
+ * configuration through `options.onDifference`. Safe to call from several processes
+ * at once.
  */
 export async function ensureEventStream(
   jsm: JetStreamManager,
@@ -126,21 +164,14 @@ export async function ensureEventStream(
       `its retention is ${current.config.retention}, natgw needs limits (several consumers read every event)`,
     );
   }
-  const diff = differences(current.config, desired);
-  if (diff.length === 0) return current;
+  const differences = streamSettingDifferences(current.config, desired);
+  if (differences.length > 0) options.onDifference?.(differences);
+  if (!invariantsMissing(current.config, desired)) return current;
   const subjects = Array.from(
     new Set([...(current.config.subjects ?? []), ...(desired.subjects ?? [])]),
   );
-  return jsm.streams.update(streamName, {
-    subjects,
-    duplicate_window: desired.duplicate_window,
-    num_replicas: desired.num_replicas,
-    max_age: desired.max_age,
-    max_bytes: desired.max_bytes,
-    discard: desired.discard,
-    deny_delete: desired.deny_delete,
-    deny_purge: desired.deny_purge,
-  });
+  // Only the invariants: the client merges them into the stream's current config.
+  return jsm.streams.update(streamName, { subjects, deny_delete: true, deny_purge: true });
 }
 
 /** The stream did not appear in time (a service that does not create it waits for it). */

@@ -9,3 +9,4 @@ export * from './messaging.tokens';
 export * from './nest-messaging-logger';
 export * from './relay-host';
 export * from './messaging-lag';
+export * from './inbox-prune-host';

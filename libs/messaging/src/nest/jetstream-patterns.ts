@@ -17,7 +17,12 @@ export const ALL_EVENTS = '>';
 export interface JetStreamEventExtras extends Partial<
   Pick<
     DurableEventConsumerOptions,
-    'maxDeliver' | 'ackWaitMs' | 'maxAckPending' | 'nakBackoff' | 'batchSize'
+    | 'maxDeliver'
+    | 'ackWaitMs'
+    | 'maxAckPending'
+    | 'nakBackoff'
+    | 'batchSize'
+    | 'inactiveThresholdMs'
   >
 > {
   /** The durable consumer name, e.g. `allocator`; unique per service and purpose. */

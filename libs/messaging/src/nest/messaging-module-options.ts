@@ -38,6 +38,13 @@ export interface MessagingModuleOptions {
    * PostgreSQL advisory lock lets exactly one publish. Default false.
    */
   relay?: boolean | MessagingRelayOptions;
+  /**
+   * Keep consumer inbox rows this long (at least the stream's max age plus a day; see
+   * inboxRetention). Unset or 0: never prune.
+   */
+  inboxRetentionMs?: number;
+  /** How often the inbox is pruned. Default 1 hour. */
+  inboxPruneIntervalMs?: number;
   /** Defaults for every durable consumer (`@EventPattern` extras) of this service. */
   consumerDefaults?: Partial<Omit<JetStreamEventExtras, 'durable'>>;
 }

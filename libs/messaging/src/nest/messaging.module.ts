@@ -4,6 +4,7 @@ import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '
 import type { NatsConnection } from '@nats-io/nats-core';
 import { awaitEventStream, ensureEventStream } from '../nats/event-stream';
 import { connectNats } from '../nats/nats-connection';
+import { InboxPruneHost } from './inbox-prune-host';
 import { JetStreamServer } from './jetstream.server';
 import { MessagingHealth } from './messaging-health';
 import { MessagingLag } from './messaging-lag';
@@ -33,7 +34,23 @@ const SHARED_PROVIDERS: Provider[] = [
     ): Promise<JetStreamManager> => {
       const jsm = await jetstreamManager(nc);
       if (options.ensureStream !== false) {
-        await ensureEventStream(jsm, options.streamName, options.subjectPrefix, options.stream);
+        const logger = nestMessagingLogger('NATS');
+        await ensureEventStream(jsm, options.streamName, options.subjectPrefix, {
+          onDifference: (differences) => {
+            for (const d of differences) {
+              logger.warn(
+                {
+                  stream: options.streamName,
+                  setting: d.setting,
+                  kept: d.stream,
+                  configured: d.config,
+                },
+                `the event stream's ${d.setting} differs from the configuration; the stream's value is kept (change it with nats stream edit, see docs/operations.md)`,
+              );
+            }
+          },
+          ...options.stream,
+        });
       } else {
         const logger = nestMessagingLogger('NATS');
         await awaitEventStream(jsm, options.streamName, {
@@ -55,6 +72,7 @@ const SHARED_PROVIDERS: Provider[] = [
   },
   JetStreamServer,
   RelayHost,
+  InboxPruneHost,
   MessagingHealth,
   MessagingLag,
 ];
@@ -65,6 +83,7 @@ const EXPORTS = [
   JETSTREAM_MANAGER,
   JetStreamServer,
   RelayHost,
+  InboxPruneHost,
   MessagingHealth,
   MessagingLag,
 ];

@@ -10,6 +10,19 @@ export class BaseConfig {
   })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/natgw';
 
+  /**
+   * A direct (session) connection to the same database, for what needs one session
+   * for a long time: LISTEN/NOTIFY, the relay's advisory lock and the migration lock.
+   * Set it when DATABASE_URL points at a pooler in transaction mode (PgBouncer
+   * `pool_mode = transaction`); default: DATABASE_URL.
+   */
+  @Expose()
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, {
+    message: 'DATABASE_SESSION_URL must be a postgres:// or postgresql:// URL',
+  })
+  DATABASE_SESSION_URL?: string;
+
   @Expose()
   @Matches(/^(nats|tls):\/\/[^\s]+(,(nats|tls):\/\/[^\s]+)*$/, {
     message: 'NATS_URL must be one or more comma-separated nats:// or tls:// URLs',
@@ -29,6 +42,51 @@ export class BaseConfig {
   @IsInt({ message: 'NATS_STREAM_REPLICAS must be an integer' })
   @Type(() => Number)
   NATS_STREAM_REPLICAS = 1;
+
+  /**
+   * Limits of the event stream, applied when natgw creates it; an existing stream keeps
+   * its own (differences are logged at start). Max age in seconds (0 = no limit; default
+   * 30 days), bytes and messages (-1 = no limit).
+   */
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'NATS_STREAM_MAX_AGE_SECONDS must be an integer' })
+  @Min(0, { message: 'NATS_STREAM_MAX_AGE_SECONDS must be 0 (no limit) or more' })
+  @Max(315_360_000, { message: 'NATS_STREAM_MAX_AGE_SECONDS must be at most 10 years' })
+  NATS_STREAM_MAX_AGE_SECONDS = 2_592_000;
+
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'NATS_STREAM_MAX_BYTES must be an integer' })
+  @Min(-1, { message: 'NATS_STREAM_MAX_BYTES must be -1 (no limit) or more' })
+  NATS_STREAM_MAX_BYTES = -1;
+
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'NATS_STREAM_MAX_MESSAGES must be an integer' })
+  @Min(-1, { message: 'NATS_STREAM_MAX_MESSAGES must be -1 (no limit) or more' })
+  NATS_STREAM_MAX_MESSAGES = -1;
+
+  /**
+   * A durable consumer nobody pulls from for this long is removed by the server (its
+   * node was removed); a service that comes back recreates it. 0 = never. Default 1 day.
+   */
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'NATS_CONSUMER_INACTIVE_SECONDS must be an integer' })
+  @Min(0, { message: 'NATS_CONSUMER_INACTIVE_SECONDS must be 0 (never) or more' })
+  NATS_CONSUMER_INACTIVE_SECONDS = 86_400;
+
+  /**
+   * How long consumer inbox rows are kept. Pruning uses at least the stream's max age
+   * plus a day (a message can be redelivered as long as the stream holds it), and none
+   * happens while the stream has no max age. 0 = never prune. Default 45 days.
+   */
+  @Expose()
+  @Type(() => Number)
+  @IsInt({ message: 'INBOX_RETENTION_SECONDS must be an integer' })
+  @Min(0, { message: 'INBOX_RETENTION_SECONDS must be 0 (never prune) or more' })
+  INBOX_RETENTION_SECONDS = 3_888_000;
 
   @Expose()
   @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {

@@ -27,9 +27,21 @@ export function messagingSettings(config: BaseConfig, service: string) {
     },
     streamName: config.NATS_STREAM,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
-    stream: { replicas: config.NATS_STREAM_REPLICAS },
+    stream: {
+      replicas: config.NATS_STREAM_REPLICAS,
+      maxAgeMs: config.NATS_STREAM_MAX_AGE_SECONDS * 1000,
+      maxBytes: config.NATS_STREAM_MAX_BYTES,
+      maxMessages: config.NATS_STREAM_MAX_MESSAGES,
+    },
+    consumerDefaults: { inactiveThresholdMs: config.NATS_CONSUMER_INACTIVE_SECONDS * 1000 },
+    inboxRetentionMs: config.INBOX_RETENTION_SECONDS * 1000,
     source: `/natgw/${service}`,
-    relay: config.NATS_RELAY === 'true',
+    relay: config.NATS_RELAY === 'true' ? { databaseUrl: sessionUrl(config) } : false,
     ensureStream: config.NATS_ENSURE_STREAM === 'true',
   };
+}
+
+/** The URL of a direct database session (LISTEN, advisory locks): DATABASE_SESSION_URL or DATABASE_URL. */
+export function sessionUrl(config: BaseConfig): string {
+  return config.DATABASE_SESSION_URL ?? config.DATABASE_URL;
 }
