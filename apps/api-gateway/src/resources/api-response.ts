@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { clipText } from '../http/clip-text';
+import { toJson } from '../http/preserialized-json';
 
 /** What a use case answers: the HTTP code, the body, and warnings for the `Warning` header. */
 export interface ApiResponse {
@@ -45,5 +46,5 @@ export function send(res: Response, answer: ApiResponse): void {
   if (answer.warnings && answer.warnings.length > 0) {
     res.setHeader('Warning', warningValues(answer.warnings));
   }
-  res.status(answer.code).type('application/json').send(JSON.stringify(answer.body));
+  res.status(answer.code).type('application/json').send(toJson(answer.body));
 }

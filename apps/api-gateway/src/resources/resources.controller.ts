@@ -90,7 +90,7 @@ export class ResourcesController {
   @Get(ITEM)
   async get(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
     const view = this.readView(t);
-    const { object } = await this.getResource.execute(t.info, t.namespace, t.name);
+    const object = await this.getResource.object(t.info, t.namespace, t.name);
     send(res, { code: 200, body: view.object(object) });
   }
 
@@ -122,7 +122,7 @@ export class ResourcesController {
   async getSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
     if (t.subresource === 'status') {
       const view = this.readView(t);
-      const { object } = await this.getResource.execute(t.info, t.namespace, t.name);
+      const object = await this.getResource.object(t.info, t.namespace, t.name);
       send(res, { code: 200, body: view.object(object) });
     } else if (t.subresource === 'nattable' && t.info.kind === 'NATGateway') {
       send(res, { code: 200, body: await this.getNatTable.execute(t.namespace, t.name) });
