@@ -23,10 +23,15 @@ export function toJson(value: unknown): string {
   if (!Array.isArray(items) || items.length === 0 || !TEXTS.has(items[0] as object)) {
     return JSON.stringify(value);
   }
-  // A marker no JSON text of the envelope can contain otherwise (it is not valid in a
-  // JSON string unescaped), then the items' texts in its place.
-  const marker = '\u0000items\u0000';
-  const envelope = JSON.stringify({ ...value, items: marker });
-  const parts = items.map((item) => TEXTS.get(item as object) ?? JSON.stringify(item));
-  return envelope.replace(JSON.stringify(marker), () => `[${parts.join(',')}]`);
+  // The envelope key by key, as JSON.stringify writes a plain object (keys whose value it
+  // leaves out are left out), with the items' texts in place of the items.
+  const fields: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const text =
+      key === 'items'
+        ? `[${items.map((item) => TEXTS.get(item as object) ?? JSON.stringify(item) ?? 'null').join(',')}]`
+        : (JSON.stringify(v) as string | undefined);
+    if (text !== undefined) fields.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${fields.join(',')}}`;
 }

@@ -25,8 +25,8 @@ export interface CachedPage extends IndexedPage {
  * model shows it, so a read that starts afterwards sees it (read-your-writes), and a
  * list's resourceVersion is the counter the copy is at, as a PostgreSQL list's is.
  *
- * The copy reloads when it fell behind the change log's compaction horizon (or a rebuild
- * moved it). Lists come from memory only when PostgreSQL sorts names byte-wise (collation
+ * The copy reloads when it fell behind the change log's compaction horizon (a rebuild of
+ * the read model moves the horizon above every version handed out). Lists come from memory only when PostgreSQL sorts names byte-wise (collation
  * C, POSIX or C.UTF-8): later pages (`continue`) are read from PostgreSQL as of the first
  * page's version, and both must agree on the order.
  */
@@ -36,8 +36,6 @@ export class ReadCache implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly index = new ObjectIndex();
   /** The read model version the copy holds; undefined: not loaded. */
   private version?: bigint;
-  /** The compaction horizon seen at the last query. */
-  private compacted?: bigint;
   private byteOrder = false;
   private running?: Promise<void>;
   private next?: Promise<void>;
@@ -114,11 +112,9 @@ export class ReadCache implements OnApplicationBootstrap, OnApplicationShutdown 
       const page = await this.reader.changesOfAllKinds(String(this.version), CHANGES_PER_QUERY);
       const compacted = BigInt(page.compactedResourceVersion);
       const last = BigInt(page.lastResourceVersion);
-      // Past the horizon, changes this copy has not seen may be gone (a deletion, say). A
-      // rebuild moves the horizon to the version the copy may be at exactly: reload then too.
-      const moved = compacted !== this.compacted && compacted >= this.version;
-      if (compacted > this.version || moved || last < this.version) return this.load();
-      this.compacted = compacted;
+      // Past the horizon, changes this copy has not read may be gone (a deletion, say); a
+      // rebuild of the read model moves the horizon above every version handed out.
+      if (compacted > this.version || last < this.version) return this.load();
       for (const c of page.changes) this.index.apply(c);
       if (page.changes.length < CHANGES_PER_QUERY) {
         this.version = last;
@@ -136,7 +132,6 @@ export class ReadCache implements OnApplicationBootstrap, OnApplicationShutdown 
     this.index.clear();
     for (const o of snapshot.objects) this.index.apply({ type: 'ADDED', ...o });
     this.version = BigInt(snapshot.lastResourceVersion);
-    this.compacted = BigInt(snapshot.compactedResourceVersion);
     this.byteOrder = byteOrder;
     if (!byteOrder) {
       this.logger.warn(
