@@ -7,7 +7,7 @@
 // Goals (issue 14): get >= 0.9x /healthz, create >= 0.5x, list of 100 >= 0.3x, and /healthz
 // itself >= 2x the 2,380 req/s the issue measured (re-measure the old code under the same
 // load before comparing: the machine is shared, and its load moves every figure).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -40,6 +40,8 @@ interface Row {
   errors: number;
   non2xx: number;
   ratioToBaseline?: number;
+  /** The api-gateway's CPU time per request (user + system), ms. */
+  cpuMsPerRequest?: number;
   goal: string;
   goalMet: boolean;
 }
@@ -56,6 +58,21 @@ const gateway = (name: string) =>
       networkRef: { name: 'net' },
     },
   });
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined
+ * elsewhere. Per request it says what a route costs even when the shared machine's load
+ * moves the req/s.
+ */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 function run(base: string, scenario: Scenario): Promise<autocannon.Result> {
   return autocannon({
@@ -83,7 +100,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   // The machine may be shared: the load before the run says how much to trust it.
   const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
-  await withApiGateway('bench_api', async (base) => {
+  await withApiGateway('bench_api', async (base, pid) => {
     for (let i = 0; i < LISTED; i++) {
       const res = await fetch(`${base}${API}/namespaces/listed/natgateways`, {
         method: 'POST',
@@ -133,7 +150,14 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         duration: 2,
       } as autocannon.Options);
-      measured.push(row(s, await run(base, s)));
+      const cpuBefore = cpuMs(pid);
+      const result = row(s, await run(base, s));
+      const cpuAfter = cpuMs(pid);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) {
+        result.cpuMsPerRequest =
+          Math.round(((cpuAfter - cpuBefore) / result.requests) * 1000) / 1000;
+      }
+      measured.push(result);
     }
     const baseline = measured[0].requestsPerSecond;
     const rows: Row[] = measured.map((r, i) => {
@@ -163,6 +187,7 @@ async function main(): Promise<void> {
       requests: r.requests,
       'errors+non2xx': r.errors + r.non2xx,
       'vs baseline': r.ratioToBaseline ?? 1,
+      'cpu ms/req': r.cpuMsPerRequest ?? 'n/a',
       goal: r.goal,
       met: r.goalMet ? 'yes' : 'no',
     }));

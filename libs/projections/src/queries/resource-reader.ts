@@ -255,6 +255,12 @@ export class ResourceReader {
     after: string,
     limit: number,
   ): Promise<VersionState & { changes: KeyedChange[] }> {
+    // Both values are numbers written into the text, so that the query goes out as one
+    // simple-protocol message (no parse, bind and describe): it runs before reads from the
+    // API's read cache, often once per read.
+    if (!/^\d{1,19}$/.test(after) || !Number.isSafeInteger(limit) || limit < 1) {
+      throw new Error(`changesOfAllKinds: bad version ${JSON.stringify(after)} or limit ${limit}`);
+    }
     const rows: Array<{
       last_rv: string;
       compacted_rv: string;
@@ -272,10 +278,9 @@ export class ResourceReader {
            SELECT resource_version AS pos, resource_version::text AS rv, type, kind, namespace,
                   name, object
              FROM natgw_resource_changes
-            WHERE resource_version > $1 AND resource_version <= st.last_rv
-            ORDER BY resource_version LIMIT $2) c ON true
+            WHERE resource_version > ${after} AND resource_version <= st.last_rv
+            ORDER BY resource_version LIMIT ${limit}) c ON true
         ORDER BY c.pos`,
-      [after, limit],
     );
     return {
       lastResourceVersion: rows[0].last_rv,
