@@ -90,22 +90,18 @@ describe('ObjectIndex', () => {
         change('ADDED', obj('NATGateway', 'a', `gw${i}`, i, { even: String(i % 2 === 0) })),
       );
     }
-    const even = index.list({
-      kind: 'NATGateway',
-      namespace: 'a',
-      labelSelector: [{ key: 'even', op: 'eq', value: 'true' }],
-      fieldSelector: [{ field: 'metadata.name', op: 'neq', value: 'gw2' }],
-      limit: 1,
-    });
+    const evenButGw2 = (limit: number) =>
+      index.list({
+        kind: 'NATGateway',
+        namespace: 'a',
+        labelSelector: [{ key: 'even', op: 'eq', value: 'true' }],
+        fieldSelector: [{ field: 'metadata.name', op: 'neq', value: 'gw2' }],
+        limit,
+      });
+    const even = evenButGw2(1);
     expect(even.items.map((o) => o.metadata.name)).toEqual(['gw0']);
     expect(even.next).toEqual({ namespace: 'a', name: 'gw0' });
-    const rest = index.list({
-      kind: 'NATGateway',
-      namespace: 'a',
-      labelSelector: [{ key: 'even', op: 'eq', value: 'true' }],
-      fieldSelector: [{ field: 'metadata.name', op: 'neq', value: 'gw2' }],
-      limit: 2,
-    });
+    const rest = evenButGw2(2);
     // Exactly `limit` matches: no next page.
     expect(rest.items.map((o) => o.metadata.name)).toEqual(['gw0', 'gw4']);
     expect(rest.next).toBeUndefined();

@@ -75,6 +75,48 @@ async function versionState(manager: EntityManager): Promise<VersionState> {
   return { lastResourceVersion: rows[0].last_rv, compactedResourceVersion: rows[0].compacted_rv };
 }
 
+/** A row of the counter joined to keyed objects (the object columns null when none joined). */
+interface KeyedRow {
+  last_rv: string;
+  compacted_rv: string;
+  kind: ResourceKind | null;
+  namespace: string | null;
+  name: string | null;
+  object: ResourceObject | null;
+  rv?: string | null;
+  type?: ResourceChangeType | null;
+}
+
+/** The counter of such rows, and the rows that joined an object, presented. */
+function keyedRows(rows: KeyedRow[]): {
+  state: VersionState;
+  rows: Array<{
+    kind: ResourceKind;
+    namespace: string;
+    name: string;
+    object: ResourceObject;
+    rv?: string | null;
+    type?: ResourceChangeType | null;
+  }>;
+} {
+  return {
+    state: {
+      lastResourceVersion: rows[0].last_rv,
+      compactedResourceVersion: rows[0].compacted_rv,
+    },
+    rows: rows
+      .filter((r) => r.object !== null)
+      .map((r) => ({
+        kind: r.kind as ResourceKind,
+        namespace: r.namespace as string,
+        name: r.name as string,
+        object: presentObject(r.object as ResourceObject),
+        rv: r.rv,
+        type: r.type,
+      })),
+  };
+}
+
 /** Reads the resource read model: objects, consistent paged lists, and changes for watches. */
 export class ResourceReader {
   constructor(private readonly dataSource: DataSource) {}
@@ -219,30 +261,17 @@ export class ResourceReader {
    * starting point of a copy of the read model that then follows `changesOfAllKinds`.
    */
   async allObjects(): Promise<ObjectsSnapshot> {
-    const rows: Array<{
-      last_rv: string;
-      compacted_rv: string;
-      kind: ResourceKind | null;
-      namespace: string | null;
-      name: string | null;
-      object: ResourceObject | null;
-    }> = await this.dataSource.query(
-      `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
-       SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
-              r.kind, r.namespace, r.name, r.object
-         FROM st LEFT JOIN natgw_resources r ON true`,
+    const { state, rows } = keyedRows(
+      await this.dataSource.query(
+        `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
+         SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+                r.kind, r.namespace, r.name, r.object
+           FROM st LEFT JOIN natgw_resources r ON true`,
+      ),
     );
     return {
-      lastResourceVersion: rows[0].last_rv,
-      compactedResourceVersion: rows[0].compacted_rv,
-      objects: rows
-        .filter((r) => r.object !== null)
-        .map((r) => ({
-          kind: r.kind as ResourceKind,
-          namespace: r.namespace as string,
-          name: r.name as string,
-          object: presentObject(r.object as ResourceObject),
-        })),
+      ...state,
+      objects: rows.map(({ kind, namespace, name, object }) => ({ kind, namespace, name, object })),
     };
   }
 
@@ -261,40 +290,27 @@ export class ResourceReader {
     if (!/^\d{1,19}$/.test(after) || !Number.isSafeInteger(limit) || limit < 1) {
       throw new Error(`changesOfAllKinds: bad version ${JSON.stringify(after)} or limit ${limit}`);
     }
-    const rows: Array<{
-      last_rv: string;
-      compacted_rv: string;
-      rv: string | null;
-      type: ResourceChangeType | null;
-      kind: ResourceKind | null;
-      namespace: string | null;
-      name: string | null;
-      object: ResourceObject | null;
-    }> = await this.dataSource.query(
-      `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
-       SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
-              c.rv, c.type, c.kind, c.namespace, c.name, c.object
-         FROM st LEFT JOIN LATERAL (
-           SELECT resource_version AS pos, resource_version::text AS rv, type, kind, namespace,
-                  name, object
-             FROM natgw_resource_changes
-            WHERE resource_version > ${after} AND resource_version <= st.last_rv
-            ORDER BY resource_version LIMIT ${limit}) c ON true
-        ORDER BY c.pos`,
+    const { state, rows } = keyedRows(
+      await this.dataSource.query(
+        `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
+         SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+                c.rv, c.type, c.kind, c.namespace, c.name, c.object
+           FROM st LEFT JOIN LATERAL (
+             SELECT resource_version AS pos, resource_version::text AS rv, type, kind, namespace,
+                    name, object
+               FROM natgw_resource_changes
+              WHERE resource_version > ${after} AND resource_version <= st.last_rv
+              ORDER BY resource_version LIMIT ${limit}) c ON true
+          ORDER BY c.pos`,
+      ),
     );
     return {
-      lastResourceVersion: rows[0].last_rv,
-      compactedResourceVersion: rows[0].compacted_rv,
-      changes: rows
-        .filter((r) => r.rv !== null)
-        .map((r) => ({
-          resourceVersion: r.rv as string,
-          type: r.type as ResourceChangeType,
-          kind: r.kind as ResourceKind,
-          namespace: r.namespace as string,
-          name: r.name as string,
-          object: presentObject(r.object as ResourceObject),
-        })),
+      ...state,
+      changes: rows.map(({ rv, type, ...keyed }) => ({
+        resourceVersion: rv as string,
+        type: type as ResourceChangeType,
+        ...keyed,
+      })),
     };
   }
 
