@@ -15,11 +15,11 @@ const ROOT = join(__dirname, '..', '..');
  * Runs `work` against an api-gateway started from the sources with a database and a JetStream
  * stream of its own (its relay publishes every event there), once /readyz answers 200; stops it
  * and removes both afterwards. The per-client rate limit is off: a bench measures the service,
- * and all its requests come from one client. `work` gets the base URL.
+ * and all its requests come from one client. `work` gets the base URL and the process id.
  */
 export async function withApiGateway<T>(
   name: string,
-  work: (base: string) => Promise<T>,
+  work: (base: string, pid: number) => Promise<T>,
 ): Promise<T> {
   const databaseUrl = await createTestDatabase(name);
   const nats = testNatsNames(name);
@@ -45,7 +45,7 @@ export async function withApiGateway<T>(
       async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
       { timeoutMs: 60_000, what: 'the api-gateway to be ready' },
     );
-    return await work(base);
+    return await work(base, child.pid as number);
   } finally {
     child.kill('SIGTERM');
     await exited;

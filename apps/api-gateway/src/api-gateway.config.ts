@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Expose, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 import {
   DEFAULT_MAX_PUBLIC_IPS_PER_GATEWAY,
   MAX_PUBLIC_IPS_PER_GATEWAY_LIMIT,
@@ -125,6 +125,15 @@ export class ApiGatewayConfig extends BaseConfig {
   @Max(100000, { message: 'MAX_LIST_LIMIT must be between 1 and 100000' })
   @IsInt({ message: 'MAX_LIST_LIMIT must be an integer' })
   MAX_LIST_LIMIT = 500;
+
+  /**
+   * Serve GET and LIST from an in-memory copy of the resource read model that follows its
+   * change log (every read first brings the copy up to the read model's newest version, so
+   * reads still see every acknowledged write). `false`: every read queries PostgreSQL.
+   */
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'API_READ_CACHE must be true or false' })
+  API_READ_CACHE: 'true' | 'false' = 'true';
 
   /**
    * PEM certificate (chain) the API serves HTTPS with, together with API_TLS_KEY_FILE.

@@ -50,6 +50,7 @@ import { ApplyResource } from './resources/use-cases/apply-resource';
 import { PatchResource } from './resources/use-cases/patch-resource';
 import { UpdateResource } from './resources/use-cases/update-resource';
 import { WATCH_TIMINGS, WatchResources, WatchTimings } from './resources/use-cases/watch-resources';
+import { ReadCache } from './read-cache/read-cache';
 import { ChangeListenerHost } from './watch/change-listener.host';
 import {
   CHANGE_HISTORY_OPTIONS,
@@ -160,6 +161,7 @@ export class ApiGatewayModule {
         ResourceClaims,
         ResourceUpdater,
         CreateResource,
+        ReadCache,
         GetResource,
         ListResources,
         WatchResources,

@@ -74,8 +74,12 @@ export class ResourceProjection implements Projection {
     await manager.query('DELETE FROM natgw_resources');
     await manager.query('DELETE FROM natgw_resource_changes');
     // Versions keep counting up, and every version handed out so far is now too old:
-    // watchers and paged lists from before the rebuild get 410 and start over.
-    await manager.query('UPDATE natgw_resource_versions SET compacted_rv = last_rv WHERE id = 1');
+    // watchers, paged lists and the api-gateway's read cache from before the rebuild get 410
+    // (or reload) and start over. One version is skipped so that the horizon lies above even
+    // the newest one handed out (a watcher there would otherwise miss what the rebuild drops).
+    await manager.query(
+      'UPDATE natgw_resource_versions SET last_rv = last_rv + 1, compacted_rv = last_rv + 1 WHERE id = 1',
+    );
   }
 
   private applyResourceEvent(

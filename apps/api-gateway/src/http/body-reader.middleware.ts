@@ -28,15 +28,21 @@ export function rawBodyOf(req: Request): Buffer {
 export class BodyReaderInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
+    // Most requests (GET) have no body: no promise and no extra operator for them.
+    if (!declaresBody(req) && !req.headers['content-encoding']) return next.handle();
     return from(readBody(req)).pipe(mergeMap(() => next.handle()));
   }
 }
 
 /** True when the request declares a body that nobody read (the answer then closes the connection). */
 export function hasUnreadBody(req: Request): boolean {
+  return declaresBody(req) && !BODIES.has(req) && !req.complete;
+}
+
+/** True when the request's headers announce a body (a length above 0, or chunks). */
+function declaresBody(req: Request): boolean {
   const declared = Number(req.headers['content-length'] ?? 0);
-  const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
-  return hasBody && !BODIES.has(req) && !req.complete;
+  return declared > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 function readBody(req: Request): Promise<void> {
@@ -55,9 +61,7 @@ function readBody(req: Request): Promise<void> {
       );
       return;
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (!hasBody) {
+    if (!declaresBody(req)) {
       next();
       return;
     }

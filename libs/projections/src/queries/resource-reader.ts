@@ -42,6 +42,21 @@ export interface StoredChange {
   oldLabels: Record<string, string> | null;
 }
 
+/** A change of any kind, with its key, as the API's read cache follows them. */
+export interface KeyedChange {
+  resourceVersion: string;
+  type: ResourceChangeType;
+  kind: ResourceKind;
+  namespace: string;
+  name: string;
+  object: ResourceObject;
+}
+
+/** Every current object with its key, and the counter as of the same snapshot. */
+export interface ObjectsSnapshot extends VersionState {
+  objects: Array<{ kind: ResourceKind; namespace: string; name: string; object: ResourceObject }>;
+}
+
 /** The change counter: the newest version, and the compaction horizon. */
 export interface VersionState {
   lastResourceVersion: string;
@@ -58,6 +73,48 @@ async function versionState(manager: EntityManager): Promise<VersionState> {
     `SELECT last_rv::text AS last_rv, compacted_rv::text AS compacted_rv FROM natgw_resource_versions WHERE id = 1`,
   );
   return { lastResourceVersion: rows[0].last_rv, compactedResourceVersion: rows[0].compacted_rv };
+}
+
+/** A row of the counter joined to keyed objects (the object columns null when none joined). */
+interface KeyedRow {
+  last_rv: string;
+  compacted_rv: string;
+  kind: ResourceKind | null;
+  namespace: string | null;
+  name: string | null;
+  object: ResourceObject | null;
+  rv?: string | null;
+  type?: ResourceChangeType | null;
+}
+
+/** The counter of such rows, and the rows that joined an object, presented. */
+function keyedRows(rows: KeyedRow[]): {
+  state: VersionState;
+  rows: Array<{
+    kind: ResourceKind;
+    namespace: string;
+    name: string;
+    object: ResourceObject;
+    rv?: string | null;
+    type?: ResourceChangeType | null;
+  }>;
+} {
+  return {
+    state: {
+      lastResourceVersion: rows[0].last_rv,
+      compactedResourceVersion: rows[0].compacted_rv,
+    },
+    rows: rows
+      .filter((r) => r.object !== null)
+      .map((r) => ({
+        kind: r.kind as ResourceKind,
+        namespace: r.namespace as string,
+        name: r.name as string,
+        object: presentObject(r.object as ResourceObject),
+        rv: r.rv,
+        type: r.type,
+      })),
+  };
 }
 
 /** Reads the resource read model: objects, consistent paged lists, and changes for watches. */
@@ -197,6 +254,83 @@ export class ResourceReader {
           oldLabels: r.old_labels,
         })),
     };
+  }
+
+  /**
+   * Every current object, with the counter as of the same snapshot (one statement): the
+   * starting point of a copy of the read model that then follows `changesOfAllKinds`.
+   */
+  async allObjects(): Promise<ObjectsSnapshot> {
+    const { state, rows } = keyedRows(
+      await this.dataSource.query(
+        `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
+         SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+                r.kind, r.namespace, r.name, r.object
+           FROM st LEFT JOIN natgw_resources r ON true`,
+      ),
+    );
+    return {
+      ...state,
+      objects: rows.map(({ kind, namespace, name, object }) => ({ kind, namespace, name, object })),
+    };
+  }
+
+  /**
+   * Changes of every kind after a version, in version order (at most `limit`), with the
+   * counter of the same snapshot. Versions are handed out in commit order under the
+   * counter's row lock, so the changes up to the counter are all there, without gaps.
+   */
+  async changesOfAllKinds(
+    after: string,
+    limit: number,
+  ): Promise<VersionState & { changes: KeyedChange[] }> {
+    // Both values are numbers written into the text, so that the query goes out as one
+    // simple-protocol message (no parse, bind and describe): it runs before reads from the
+    // API's read cache, often once per read.
+    if (!/^\d{1,19}$/.test(after) || !Number.isSafeInteger(limit) || limit < 1) {
+      throw new Error(`changesOfAllKinds: bad version ${JSON.stringify(after)} or limit ${limit}`);
+    }
+    const { state, rows } = keyedRows(
+      await this.dataSource.query(
+        `WITH st AS (SELECT last_rv, compacted_rv FROM natgw_resource_versions WHERE id = 1)
+         SELECT st.last_rv::text AS last_rv, st.compacted_rv::text AS compacted_rv,
+                c.rv, c.type, c.kind, c.namespace, c.name, c.object
+           FROM st LEFT JOIN LATERAL (
+             SELECT resource_version AS pos, resource_version::text AS rv, type, kind, namespace,
+                    name, object
+               FROM natgw_resource_changes
+              WHERE resource_version > ${after} AND resource_version <= st.last_rv
+              ORDER BY resource_version LIMIT ${limit}) c ON true
+          ORDER BY c.pos`,
+      ),
+    );
+    return {
+      ...state,
+      changes: rows.map(({ rv, type, ...keyed }) => ({
+        resourceVersion: rv as string,
+        type: type as ResourceChangeType,
+        ...keyed,
+      })),
+    };
+  }
+
+  /**
+   * Whether lists may be served in JavaScript's string order: the database sorts text
+   * byte-wise (collation C or POSIX, or C.UTF-8, which sorts by code point). Under a
+   * language's collation (en_US...) the read model's order, and so its `continue`
+   * tokens, differ from it.
+   */
+  async sortsByteWise(): Promise<boolean> {
+    const [row]: Array<{ column_collation: string | null; collation: string; provider: string }> =
+      await this.dataSource.query(
+        `SELECT (SELECT collation_name FROM information_schema.columns
+                  WHERE table_name = 'natgw_resources' AND column_name = 'name'
+                    AND table_schema = current_schema()) AS column_collation,
+                d.datcollate AS collation, d.datlocprovider::text AS provider
+           FROM pg_database d WHERE d.datname = current_database()`,
+      );
+    if (row.column_collation) return /^(C|POSIX|ucs_basic)$/i.test(row.column_collation);
+    return row.provider === 'c' && /^(C|POSIX|C\.UTF-?8)$/i.test(row.collation);
   }
 
   /**

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { API_VERSION, ResourceKindInfo, ResourceList, ResourceObject } from '@natgw/contracts';
-import { ResourceReader, ResourceVersionTooOldError } from '@natgw/projections';
+import {
+  ListPage,
+  ListQuery,
+  ResourceReader,
+  ResourceVersionTooOldError,
+} from '@natgw/projections';
 import { ApiGatewayConfig } from '../../api-gateway.config';
 import { apiErrors } from '../../http/api-error';
 import { QueryParams } from '../../http/query-params';
+import { ReadCache } from '../../read-cache/read-cache';
 import { decodeContinue, encodeContinue } from '../continue-token';
 
 /**
@@ -17,6 +23,7 @@ import { decodeContinue, encodeContinue } from '../continue-token';
 export class ListResources {
   constructor(
     private readonly reader: ResourceReader,
+    private readonly cache: ReadCache,
     private readonly config: ApiGatewayConfig,
   ) {}
 
@@ -34,7 +41,7 @@ export class ListResources {
       throw apiErrors.badRequest('specifying resourceVersion is not allowed when using continue');
     }
     try {
-      const page = await this.reader.list({
+      const page = await this.page({
         kind: info.kind,
         namespace,
         labelSelector,
@@ -62,6 +69,22 @@ export class ListResources {
       }
       throw err;
     }
+  }
+
+  /**
+   * A first page from the read cache when it can serve it; later pages (as of the first
+   * page's version, which the cache no longer holds) from PostgreSQL.
+   */
+  private async page(query: ListQuery): Promise<ListPage> {
+    if (this.cache.enabled && query.snapshot === undefined && query.after === undefined) {
+      const cached = await this.cache.list({
+        ...query,
+        labelSelector: query.labelSelector ?? [],
+        fieldSelector: query.fieldSelector ?? [],
+      });
+      if (cached) return cached;
+    }
+    return this.reader.list(query);
   }
 }
 
