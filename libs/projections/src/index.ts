@@ -23,6 +23,7 @@ export * from './change-listener';
 /** The TypeORM entities of the read models (pass them to openDatabase / EventStoreModule). */
 export const PROJECTION_ENTITIES = NATGW_SCHEMA.entities;
 export * from './audit/allocation-history.reader';
+export * from './audit/event-history.reader';
 export * from './quotas/quota-reader';
 export * from './claims/claim-streams';
 export * from './status/network-vni-status.applier';
