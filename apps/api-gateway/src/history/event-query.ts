@@ -9,6 +9,8 @@ export const MAX_EVENT_LIMIT = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TYPE = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** Correlation ids are request ids (UUIDs) or the allocator's own (`resync:<reason>`). */
+const CORRELATION = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,199}$/;
 const MAX_TYPES = 32;
 const MAX_STREAM_LENGTH = 600;
 
@@ -75,7 +77,14 @@ export function parseEventQuery(query: QueryParams): EventQuery {
   }
   if (given[0] === 'id') return { by: 'id', id: uuid(query, 'id') };
   if (given[0] === 'related') {
-    const id = uuid(query, 'related');
+    const id = query.string('related') ?? '';
+    if (!CORRELATION.test(id)) {
+      throw invalid(
+        'related',
+        id,
+        'must be a correlation id or an event id: 1 to 200 letters, digits and ":._-"',
+      );
+    }
     const atText = query.string('at') ?? '';
     const at = parseRfc3339(atText);
     if (!at) {

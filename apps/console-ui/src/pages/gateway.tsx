@@ -36,8 +36,9 @@ function TimeSlider({
   at: number | null;
   onChange: (at: number | null) => void;
 }) {
-  const [now] = useState(() => Date.now());
-  const max = Math.max(now, from + 1000);
+  // The right end is now, as of this render (the page re-renders every few seconds).
+  // On the slider's one-second grid from `from`, so End reaches it exactly.
+  const max = from + Math.max(1, Math.ceil((Date.now() - from) / 1000)) * 1000;
   const value = at ?? max;
   const text = at === null ? 'now (live)' : new Date(at).toISOString();
   return (
