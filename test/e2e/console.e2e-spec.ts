@@ -125,7 +125,7 @@ describe('web console (headless Chromium, real processes)', () => {
     // A marker that a reload would wipe.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await api('POST', `${A}/networks`, manifests.network('net-1'));
-    await api('POST', `${A}/natgateways`, manifests.gateway('gw-1', 'net-1', 16384));
+    await api('POST', `${A}/natgateways`, manifests.gateway('gw-1', 'net-1', 4096));
     await page.waitForSelector('tr[data-gateway="gw-1"]');
     for (let i = 1; i <= 2; i++) {
       await api('POST', `${A}/networkinterfaces`, {
@@ -133,15 +133,22 @@ describe('web console (headless Chromium, real processes)', () => {
         spec: { networkRef: { name: 'net-1' }, ips: [`10.0.0.${i}`], nodeName: 'node-a' },
       });
     }
-    // 16384 ports per NIC: 3 slots per IP; two NICs use two of them.
+    // 4096 ports per NIC: 15 slots per IP; two NICs use two of them.
     await page.waitForFunction(
       () =>
-        document.querySelector('tr[data-gateway="gw-1"] .slots')?.textContent?.trim() === '2 / 3',
+        document.querySelector('tr[data-gateway="gw-1"] .slots')?.textContent?.trim() === '2 / 15',
       { timeout: 30_000 },
     );
     const row = await page.$eval('tr[data-gateway="gw-1"]', (e) => e.textContent ?? '');
     expect(row).toContain('203.0.113.');
     expect(row).toContain('Allocated=True');
+    // Status keeps changing live: the executor programs the slots, and the gateway turns Ready.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('tr[data-gateway="gw-1"]')?.textContent?.includes('Ready=True') ??
+        false,
+      { timeout: 30_000 },
+    );
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await shot('console-gateways.png');
   });
@@ -167,8 +174,8 @@ describe('web console (headless Chromium, real processes)', () => {
         })),
       ),
     );
-    // Every slot of every IP is drawn: 3 per IP, for each IP of the table.
-    expect(drawn).toHaveLength(3 * live.ips.length);
+    // Every slot of every IP is drawn: 15 per IP, for each IP of the table.
+    expect(drawn).toHaveLength(15 * live.ips.length);
     for (const s of expected) {
       expect(drawn).toContainEqual({
         publicIp: s.publicIp,
@@ -269,20 +276,41 @@ describe('web console (headless Chromium, real processes)', () => {
     expect(items).toEqual(
       expect.arrayContaining(['NATGatewayCreated', 'NATGatewayIPAssigned', 'NATSlotAssigned']),
     );
-    // A slot's cause is the request's event; its correlation holds both.
-    const slot = await page.$('.timeline .event[data-type="NATSlotAssigned"]');
-    await (await slot!.$('a::-p-text(cause)'))!.click();
-    await page.waitForSelector('#events-title');
-    const cause = await page.waitForSelector('.timeline .event');
-    expect(await cause!.evaluate((e) => (e as HTMLElement).dataset.type)).toMatch(
-      /^(NetworkInterface|NATGateway|Network)(Created|Updated)$/,
+    // The gateway's creation: its correlation (the request) lists it, with the same id on each.
+    const [corr] = await page.$$(
+      '::-p-xpath(//li[@data-type="NATGatewayCreated"]//a[text()="correlation"])',
     );
-    await (await cause!.$('a::-p-text(correlation)'))!.click();
-    await page.waitForFunction(
-      () => document.querySelector('.timeline .event[data-type="NATSlotAssigned"]') !== null,
-      { timeout: 15_000 },
+    const correlationId = await corr.evaluate((a) =>
+      new URLSearchParams((a as HTMLAnchorElement).hash.split('?')[1]).get('related'),
     );
+    await corr.click();
+    await page.waitForSelector('.timeline .event[data-type="NATGatewayCreated"]', {
+      timeout: 15_000,
+    });
+    const correlated = await page.$$eval('.timeline .event pre', (pres) =>
+      pres.map(
+        (p) =>
+          (JSON.parse(p.textContent ?? '{}') as { metadata: { correlationId?: string } }).metadata,
+      ),
+    );
+    expect(correlated.length).toBeGreaterThan(0);
+    for (const m of correlated) expect(m.correlationId).toBe(correlationId);
     await shot('console-history.png');
+
+    // An allocation event's cause (the allocator's passes started by a timer have none).
+    await page.goBack();
+    await page.waitForSelector('.timeline .event[data-type="NATSlotAssigned"]');
+    const causes = await page.$$(
+      '::-p-xpath(//li[starts-with(@data-type, "NAT")]//a[text()="cause"])',
+    );
+    if (causes.length > 0) {
+      const causeId = await causes[0].evaluate((a) =>
+        new URLSearchParams((a as HTMLAnchorElement).hash.split('?')[1]).get('id'),
+      );
+      await causes[0].click();
+      await page.waitForSelector(`.timeline .event[data-id="${causeId}"]`, { timeout: 15_000 });
+      expect(await page.$$('.timeline .event')).toHaveLength(1);
+    }
   });
 
   it('answers an audit lookup with the NIC and the events that prove it', async () => {

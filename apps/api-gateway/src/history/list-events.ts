@@ -1,32 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import type { EventMetadata, RecordedEvent } from '@natgw/contracts';
+import type { EventItem, EventList, RecordedEvent } from '@natgw/contracts';
 import { EventHistoryReader } from '@natgw/projections';
 import { ADMIN_API_VERSION } from '../pools/ip-pool-object';
 import type { Principal } from '../auth/token-authenticator';
 import { EventAccess } from './event-access';
 import { EventQuery } from './event-query';
-
-/** One event as the `events` endpoint shows it. */
-export interface EventItem {
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  time: string;
-  position: string;
-  transaction: string;
-  metadata: EventMetadata;
-  data: unknown;
-}
-
-export interface EventList {
-  apiVersion: string;
-  kind: 'EventList';
-  /** Events the token may not read (other namespaces), left out of `items`. */
-  omitted: number;
-  items: EventItem[];
-}
 
 function item(e: RecordedEvent): EventItem {
   return {

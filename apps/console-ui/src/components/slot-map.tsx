@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { NATTable } from '@natgw/contracts';
 import { nicColour, SlotBar, SlotCell, slotBars } from '../slot-layout';
+import { ListTable } from './list-table';
 
 function describe(cell: SlotCell, ip: string): string {
   const where = `${ip} ports ${cell.port}-${cell.endPort}`;
@@ -51,6 +52,7 @@ function Bar({ bar }: { bar: SlotBar }) {
         aria-labelledby={`bar-${bar.ip}`}
         aria-describedby={`tip-${bar.ip}`}
         data-ip={bar.ip}
+        style={{ '--columns': String(Math.min(bar.cells.length, 128)) }}
         onKeyDown={onKey}
         onFocus={() => held.length > 0 && setShown(held[cursor])}
         onMouseLeave={() => setShown(undefined)}
@@ -104,37 +106,30 @@ export function SectionTable({ table }: { table: Pick<NATTable, 'ips'> }) {
   );
   if (rows.length === 0) return null;
   return (
-    <table class="sections">
-      <caption>NAT sections</caption>
-      <thead>
-        <tr>
-          <th scope="col">Public IP</th>
-          <th scope="col">Ports</th>
-          <th scope="col">NetworkInterface</th>
-          <th scope="col">Private IP</th>
-          <th scope="col">Node</th>
+    <ListTable
+      caption="NAT sections"
+      columns={['Public IP', 'Ports', 'NetworkInterface', 'Private IP', 'Node']}
+      class="sections"
+      visibleCaption
+    >
+      {rows.map((r) => (
+        <tr key={`${r.publicIp}:${r.port}`}>
+          <td>{r.publicIp}</td>
+          <td>
+            {r.port}-{r.endPort}
+          </td>
+          <td>
+            <span
+              class="swatch"
+              style={{ background: nicColour(r.targetRef.uid) }}
+              aria-hidden="true"
+            />
+            {r.targetRef.name}
+          </td>
+          <td>{r.ip}</td>
+          <td>{r.targetRef.nodeName ?? ''}</td>
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={`${r.publicIp}:${r.port}`}>
-            <td>{r.publicIp}</td>
-            <td>
-              {r.port}-{r.endPort}
-            </td>
-            <td>
-              <span
-                class="swatch"
-                style={{ background: nicColour(r.targetRef.uid) }}
-                aria-hidden="true"
-              />
-              {r.targetRef.name}
-            </td>
-            <td>{r.ip}</td>
-            <td>{r.targetRef.nodeName ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </ListTable>
   );
 }

@@ -1,23 +1,5 @@
-import type { EventMetadata } from '@natgw/contracts';
+import type { EventItem as LogEvent } from '@natgw/contracts';
 import { href } from '../route';
-
-/** An event as GET events returns it. */
-export interface LogEvent {
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  time: string;
-  position: string;
-  transaction: string;
-  metadata: EventMetadata;
-  data: unknown;
-}
-
-export interface EventList {
-  omitted: number;
-  items: LogEvent[];
-}
 
 /** Events of several lists in log order (by global position), without duplicates. */
 export function mergeEvents(lists: readonly LogEvent[][]): LogEvent[] {
@@ -47,7 +29,12 @@ export function Timeline({
   return (
     <ol class="timeline" aria-label="events, oldest first">
       {events.map((e) => (
-        <li key={e.id} class={highlight?.(e) ? 'event proof' : 'event'} data-type={e.type}>
+        <li
+          key={e.id}
+          class={highlight?.(e) ? 'event proof' : 'event'}
+          data-type={e.type}
+          data-id={e.id}
+        >
           <div class="event-head">
             <time dateTime={e.time}>{e.time.replace('T', ' ').replace('Z', ' UTC')}</time>{' '}
             <strong>{e.type}</strong>{' '}

@@ -1,27 +1,10 @@
 import { useState } from 'preact/hooks';
 import { ADMIN, errorText, get } from '../api';
 import { Notice } from '../components/notice';
-import { EventList, LogEvent, Timeline } from '../components/timeline';
+import type { EventItem, EventList, NatLookupResult } from '@natgw/contracts';
+import { Timeline } from '../components/timeline';
 import { href } from '../route';
 import { eventsOf } from './events';
-
-interface Lookup {
-  found: boolean;
-  message: string;
-  query: { ip: string; port: number; at: string };
-  holder?: {
-    networkInterface: {
-      namespace: string;
-      name: string;
-      uid: string;
-      privateIP: string;
-      nodeName?: string;
-    };
-    natGateway: { uid: string; namespace?: string; name?: string };
-    slot: { ip: string; port: number; endPort: number };
-    assignedAt: string;
-  };
-}
 
 const SLOT_EVENTS = ['NATSlotAssigned', 'NATSlotReleased', 'AllocationClosed'];
 
@@ -29,7 +12,7 @@ const SLOT_EVENTS = ['NATSlotAssigned', 'NATSlotReleased', 'AllocationClosed'];
  * The proof of an answer: the holder's slot events in its gateway's allocation
  * stream (the assignment it held at that instant, and any release after it).
  */
-function proofOf(lookup: Lookup, events: LogEvent[]): LogEvent[] {
+function proofOf(lookup: NatLookupResult, events: EventItem[]): EventItem[] {
   const nic = lookup.holder?.networkInterface.uid;
   return events.filter(
     (e) => e.type === 'AllocationClosed' || (e.data as { nicUid?: string }).nicUid === nic,
@@ -39,7 +22,9 @@ function proofOf(lookup: Lookup, events: LogEvent[]): LogEvent[] {
 /** Who held public ip:port at an instant (natlookup), with the events that prove it. */
 export function Audit() {
   const [form, setForm] = useState({ ip: '', port: '', at: new Date().toISOString() });
-  const [answer, setAnswer] = useState<{ lookup: Lookup; proof: LogEvent[] } | undefined>();
+  const [answer, setAnswer] = useState<
+    { lookup: NatLookupResult; proof: EventItem[] } | undefined
+  >();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const field = (name: keyof typeof form) => ({
@@ -54,10 +39,10 @@ export function Audit() {
     setError(undefined);
     setAnswer(undefined);
     try {
-      const lookup = await get<Lookup>(
+      const lookup = await get<NatLookupResult>(
         `${ADMIN}/natlookup?${new URLSearchParams({ ip: form.ip.trim(), port: form.port.trim(), at: form.at.trim() })}`,
       );
-      let proof: LogEvent[] = [];
+      let proof: EventItem[] = [];
       if (lookup.holder) {
         const list = await get<EventList>(
           eventsOf(`allocation:${lookup.holder.natGateway.uid}`, SLOT_EVENTS),

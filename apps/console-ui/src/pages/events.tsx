@@ -1,6 +1,7 @@
 import { ADMIN } from '../api';
 import { Notice } from '../components/notice';
-import { EventList, Timeline } from '../components/timeline';
+import type { EventList } from '@natgw/contracts';
+import { Timeline } from '../components/timeline';
 import type { Route } from '../route';
 import { href } from '../route';
 import { useGet } from '../use-api';

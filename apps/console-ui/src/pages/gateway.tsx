@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { NATGateway, NATTable, NetworkInterface } from '@natgw/contracts';
+import type { EventList, NATGateway, NATTable, NetworkInterface } from '@natgw/contracts';
 import { collection } from '../api';
 import { Conditions } from '../components/conditions';
 import { Notice } from '../components/notice';
 import { SectionTable, SlotMap } from '../components/slot-map';
-import { EventList, mergeEvents, Timeline } from '../components/timeline';
+import { mergeEvents, Timeline } from '../components/timeline';
 import { href } from '../route';
 import { useGet } from '../use-api';
 import { waitingNics } from '../waiting-nics';
@@ -81,8 +81,8 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
     tick,
   );
   const uid = gw.data?.metadata.uid;
-  const objectEvents = useGet<EventList>(eventsOf(`natgateway:${namespace}/${name}`));
-  const allocationEvents = useGet<EventList>(uid ? eventsOf(`allocation:${uid}`) : null);
+  const objectEvents = useGet<EventList>(eventsOf(`natgateway:${namespace}/${name}`), tick);
+  const allocationEvents = useGet<EventList>(uid ? eventsOf(`allocation:${uid}`) : null, tick);
   const timeline = useMemo(
     () => mergeEvents([objectEvents.data?.items ?? [], allocationEvents.data?.items ?? []]),
     [objectEvents.data, allocationEvents.data],

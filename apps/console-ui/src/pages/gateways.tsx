@@ -4,6 +4,7 @@ import { collection, errorText, get, watch } from '../api';
 import { href } from '../route';
 import { Conditions } from '../components/conditions';
 import { Notice } from '../components/notice';
+import { ListTable } from '../components/list-table';
 
 interface GatewayList {
   metadata: { resourceVersion: string };
@@ -72,39 +73,30 @@ export function Gateways({ namespace }: { namespace: string }) {
         gateway(s)
       </p>
       <Notice error={error} />
-      <table class="list" id="gateways">
-        <caption class="sr-only">NAT gateways</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Network</th>
-            <th scope="col">Public IPs</th>
-            <th scope="col">Slots used / total</th>
-            <th scope="col">Conditions</th>
+      <ListTable
+        caption="NAT gateways"
+        columns={['Name', 'Namespace', 'Network', 'Public IPs', 'Slots used / total', 'Conditions']}
+        id="gateways"
+      >
+        {gateways.map((g) => (
+          <tr key={key(g)} data-gateway={g.metadata.name}>
+            <td>
+              <a href={href(['gateways', g.metadata.namespace, g.metadata.name])}>
+                {g.metadata.name}
+              </a>
+            </td>
+            <td>{g.metadata.namespace}</td>
+            <td>{g.spec.networkRef.name}</td>
+            <td class="ips">{(g.status?.ips ?? []).map((ip) => ip.ip).join(', ') || '—'}</td>
+            <td class="slots">
+              {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0}
+            </td>
+            <td>
+              <Conditions conditions={g.status?.conditions} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {gateways.map((g) => (
-            <tr key={key(g)} data-gateway={g.metadata.name}>
-              <td>
-                <a href={href(['gateways', g.metadata.namespace, g.metadata.name])}>
-                  {g.metadata.name}
-                </a>
-              </td>
-              <td>{g.metadata.namespace}</td>
-              <td>{g.spec.networkRef.name}</td>
-              <td class="ips">{(g.status?.ips ?? []).map((ip) => ip.ip).join(', ') || '—'}</td>
-              <td class="slots">
-                {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0}
-              </td>
-              <td>
-                <Conditions conditions={g.status?.conditions} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import type { Network, NetworkInterface } from '@natgw/contracts';
 import { collection } from '../api';
+import { Card, ListTable } from '../components/list-table';
 import { Notice } from '../components/notice';
 import { href } from '../route';
 import { useGet } from '../use-api';
@@ -17,35 +18,24 @@ export function Networks({ namespace }: { namespace: string }) {
     <section aria-labelledby="nw-title">
       <h1 id="nw-title">Networks</h1>
       <Notice error={networks.error ?? nics.error}>{networks.loading ? 'loading…' : ''}</Notice>
-      {(networks.data?.items ?? []).map((n) => (
-        <article
-          key={`${n.metadata.namespace}/${n.metadata.name}`}
-          class="card"
-          aria-label={`network ${n.metadata.name}`}
-        >
-          <h2>
-            {n.metadata.namespace}/{n.metadata.name}{' '}
-            <span class="muted">VNI {(n.status as { vni?: number } | undefined)?.vni ?? '—'}</span>{' '}
-            <a
-              class="small"
-              href={href(['events'], {
-                stream: `network:${n.metadata.namespace}/${n.metadata.name}`,
-              })}
+      {(networks.data?.items ?? []).map((n) => {
+        const name = `${n.metadata.namespace}/${n.metadata.name}`;
+        return (
+          <Card
+            key={name}
+            label={`network ${n.metadata.name}`}
+            title={name}
+            stream={`network:${name}`}
+            facts={
+              <span class="muted">
+                VNI {(n.status as { vni?: number } | undefined)?.vni ?? '—'}
+              </span>
+            }
+          >
+            <ListTable
+              caption={`NetworkInterfaces of ${n.metadata.name}`}
+              columns={['NetworkInterface', 'Private IPs', 'Node', 'NAT']}
             >
-              history
-            </a>
-          </h2>
-          <table class="list">
-            <caption class="sr-only">NetworkInterfaces of {n.metadata.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">NetworkInterface</th>
-                <th scope="col">Private IPs</th>
-                <th scope="col">Node</th>
-                <th scope="col">NAT</th>
-              </tr>
-            </thead>
-            <tbody>
               {nicsOf(n).map((i) => (
                 <tr key={i.metadata.name}>
                   <td>
@@ -66,10 +56,10 @@ export function Networks({ namespace }: { namespace: string }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </article>
-      ))}
+            </ListTable>
+          </Card>
+        );
+      })}
     </section>
   );
 }

@@ -1,9 +1,11 @@
 import { ADMIN } from '../api';
 import { Notice } from '../components/notice';
-import { EventList, Timeline } from '../components/timeline';
+import type { EventList } from '@natgw/contracts';
+import { Timeline } from '../components/timeline';
 import { href } from '../route';
 import { useGet } from '../use-api';
 import { eventsOf } from './events';
+import { ListTable } from '../components/list-table';
 
 interface NodeList {
   items: Array<{ name: string; events: number; lastEvent: string }>;
@@ -19,32 +21,22 @@ export function Nodes({ selected }: { selected?: string }) {
     <section aria-labelledby="nodes-title">
       <h1 id="nodes-title">Nodes</h1>
       <Notice error={nodes.error}>{nodes.loading ? 'loading…' : ''}</Notice>
-      <table class="list">
-        <caption class="sr-only">Nodes</caption>
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">Events</th>
-            <th scope="col">Last event</th>
+      <ListTable caption="Nodes" columns={['Node', 'Events', 'Last event']}>
+        {(nodes.data?.items ?? []).map((n) => (
+          <tr key={n.name}>
+            <td>
+              <a
+                href={href(['nodes', n.name])}
+                aria-current={n.name === selected ? 'page' : undefined}
+              >
+                {n.name}
+              </a>
+            </td>
+            <td>{n.events}</td>
+            <td>{n.lastEvent}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(nodes.data?.items ?? []).map((n) => (
-            <tr key={n.name}>
-              <td>
-                <a
-                  href={href(['nodes', n.name])}
-                  aria-current={n.name === selected ? 'page' : undefined}
-                >
-                  {n.name}
-                </a>
-              </td>
-              <td>{n.events}</td>
-              <td>{n.lastEvent}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {selected ? (
         <>
           <h2>Drift on {selected}</h2>

@@ -1,6 +1,6 @@
 import { ADMIN } from '../api';
 import { Notice } from '../components/notice';
-import { href } from '../route';
+import { Card, ListTable } from '../components/list-table';
 import { useGet } from '../use-api';
 
 interface Pool {
@@ -21,51 +21,42 @@ export function Pools() {
       <h1 id="pools-title">IP pools</h1>
       <Notice error={pools.error}>{pools.loading ? 'loading…' : ''}</Notice>
       {(pools.data?.items ?? []).map((p) => (
-        <article key={p.metadata.name} class="card" aria-label={`pool ${p.metadata.name}`}>
-          <h2>
-            {p.metadata.name}{' '}
-            <a class="small" href={href(['events'], { stream: `ippool:${p.metadata.name}` })}>
-              history
-            </a>
-          </h2>
-          <table class="list">
-            <caption class="sr-only">Prefixes of {p.metadata.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Prefix</th>
-                <th scope="col">Family</th>
-                <th scope="col">Used / total</th>
-                <th scope="col">Utilisation</th>
+        <Card
+          key={p.metadata.name}
+          label={`pool ${p.metadata.name}`}
+          title={p.metadata.name}
+          stream={`ippool:${p.metadata.name}`}
+        >
+          <ListTable
+            caption={`Prefixes of ${p.metadata.name}`}
+            columns={['Prefix', 'Family', 'Used / total', 'Utilisation']}
+          >
+            {p.status.prefixes.map((x) => (
+              <tr key={x.prefix}>
+                <td>{x.prefix}</td>
+                <td>{x.family}</td>
+                <td>
+                  {x.used} / {x.total}
+                </td>
+                <td>
+                  <meter
+                    min={0}
+                    max={1}
+                    low={0.7}
+                    high={0.9}
+                    optimum={0}
+                    value={share(x.used, x.total)}
+                    aria-label={`${x.prefix} utilisation`}
+                  />{' '}
+                  {(share(x.used, x.total) * 100).toFixed(
+                    share(x.used, x.total) < 0.01 && x.used > 0 ? 4 : 1,
+                  )}
+                  %
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {p.status.prefixes.map((x) => (
-                <tr key={x.prefix}>
-                  <td>{x.prefix}</td>
-                  <td>{x.family}</td>
-                  <td>
-                    {x.used} / {x.total}
-                  </td>
-                  <td>
-                    <meter
-                      min={0}
-                      max={1}
-                      low={0.7}
-                      high={0.9}
-                      optimum={0}
-                      value={share(x.used, x.total)}
-                      aria-label={`${x.prefix} utilisation`}
-                    />{' '}
-                    {(share(x.used, x.total) * 100).toFixed(
-                      share(x.used, x.total) < 0.01 && x.used > 0 ? 4 : 1,
-                    )}
-                    %
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </article>
+            ))}
+          </ListTable>
+        </Card>
       ))}
     </section>
   );

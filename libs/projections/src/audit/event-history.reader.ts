@@ -1,34 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { RecordedEvent } from '@natgw/contracts';
-
-interface Row {
-  position_text: string;
-  txid_text: string;
-  stream_id: string;
-  version: number;
-  event_id: string;
-  type: string;
-  data: unknown;
-  metadata: Record<string, string> | null;
-  recorded_at: Date;
-}
-
-const COLUMNS = `global_position::text AS position_text, transaction_id::text AS txid_text,
-  stream_id, version, event_id, type, data, metadata, recorded_at`;
-
-function recorded(r: Row): RecordedEvent {
-  return {
-    id: r.event_id,
-    streamId: r.stream_id,
-    version: r.version,
-    type: r.type,
-    data: r.data,
-    metadata: r.metadata ?? {},
-    globalPosition: r.position_text,
-    transactionId: r.txid_text,
-    recordedAt: r.recorded_at,
-  };
-}
+import { EVENT_COLUMNS, EventRow, toRecorded } from '@natgw/event-store';
 
 /**
  * Reads events for people (the console's timelines): the newest events of one
@@ -46,22 +18,22 @@ export class EventHistoryReader {
     types: readonly string[],
     limit: number,
   ): Promise<RecordedEvent[]> {
-    const rows: Row[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM natgw_events
-        WHERE stream_id = $1 AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
-        ORDER BY version DESC LIMIT $3`,
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e
+        WHERE e.stream_id = $1 AND (cardinality($2::text[]) = 0 OR e.type = ANY($2::text[]))
+        ORDER BY e.version DESC LIMIT $3`,
       [streamId, types, limit],
     );
-    return rows.reverse().map(recorded);
+    return rows.reverse().map(toRecorded);
   }
 
   /** One event by its id, or undefined. */
   async byId(id: string): Promise<RecordedEvent | undefined> {
-    const rows: Row[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM natgw_events WHERE event_id = $1`,
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e WHERE e.event_id = $1`,
       [id],
     );
-    return rows.length === 0 ? undefined : recorded(rows[0]);
+    return rows.length === 0 ? undefined : toRecorded(rows[0]);
   }
 
   /**
@@ -69,13 +41,13 @@ export class EventHistoryReader {
    * `id`, in log order, at most `limit`.
    */
   async related(id: string, from: Date, to: Date, limit: number): Promise<RecordedEvent[]> {
-    const rows: Row[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM natgw_events
-        WHERE recorded_at >= $2 AND recorded_at <= $3
-          AND (metadata->>'correlationId' = $1 OR metadata->>'causationId' = $1)
-        ORDER BY transaction_id, global_position LIMIT $4`,
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e
+        WHERE e.recorded_at >= $2 AND e.recorded_at <= $3
+          AND (e.metadata->>'correlationId' = $1 OR e.metadata->>'causationId' = $1)
+        ORDER BY e.transaction_id, e.global_position LIMIT $4`,
       [id, from, to, limit],
     );
-    return rows.map(recorded);
+    return rows.map(toRecorded);
   }
 }
