@@ -48,7 +48,10 @@ describe('web console (headless Chromium, real processes)', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300)
+    // A write whose read model lags (a long transaction elsewhere on a shared PostgreSQL
+    // holds readers back) is recorded all the same: the waits below see it arrive.
+    const recorded = res.status === 503 && String(json.message).includes('the change was recorded');
+    if (res.status >= 300 && !(method === 'POST' && recorded))
       throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
@@ -284,6 +287,7 @@ describe('web console (headless Chromium, real processes)', () => {
       new URLSearchParams((a as HTMLAnchorElement).hash.split('?')[1]).get('related'),
     );
     await corr.click();
+    await page.waitForSelector('#events-title');
     await page.waitForSelector('.timeline .event[data-type="NATGatewayCreated"]', {
       timeout: 15_000,
     });
@@ -299,6 +303,7 @@ describe('web console (headless Chromium, real processes)', () => {
 
     // An allocation event's cause (the allocator's passes started by a timer have none).
     await page.goBack();
+    await page.waitForSelector('#gw-title');
     await page.waitForSelector('.timeline .event[data-type="NATSlotAssigned"]');
     const causes = await page.$$(
       '::-p-xpath(//li[starts-with(@data-type, "NAT")]//a[text()="cause"])',
@@ -308,6 +313,7 @@ describe('web console (headless Chromium, real processes)', () => {
         new URLSearchParams((a as HTMLAnchorElement).hash.split('?')[1]).get('id'),
       );
       await causes[0].click();
+      await page.waitForSelector('#events-title');
       await page.waitForSelector(`.timeline .event[data-id="${causeId}"]`, { timeout: 15_000 });
       expect(await page.$$('.timeline .event')).toHaveLength(1);
     }
@@ -341,6 +347,65 @@ describe('web console (headless Chromium, real processes)', () => {
     await page.waitForFunction(
       () => document.querySelector('main table a')?.textContent === 'node-a',
     );
+  });
+
+  it('passes a basic accessibility check on every page, and is usable from the keyboard', async () => {
+    const pages = [
+      'gateways',
+      'gateways/default/gw-1',
+      'networks',
+      'pools',
+      'nodes/node-a',
+      'audit',
+    ];
+    for (const path of pages) {
+      await page.goto(`${base}/ui/#/${path}`);
+      await page.waitForSelector('main h1');
+      await page.waitForNetworkIdle({ idleTime: 300, timeout: 15_000 }).catch(() => undefined);
+      const report = await page.evaluate(() => {
+        const unlabelled = [...document.querySelectorAll('input, select, textarea')]
+          .filter(
+            (e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label'),
+          )
+          .map((e) => e.outerHTML.slice(0, 80));
+        const nameless = [...document.querySelectorAll('button, a')]
+          .filter((e) => !(e.textContent ?? '').trim() && !e.getAttribute('aria-label'))
+          .map((e) => e.outerHTML.slice(0, 80));
+        const tables = [...document.querySelectorAll('table')].filter(
+          (t) => !t.querySelector('caption') || t.querySelectorAll('th[scope=col]').length === 0,
+        ).length;
+        return {
+          h1: document.querySelectorAll('h1').length,
+          main: document.querySelectorAll('main').length,
+          nav: document.querySelectorAll('nav[aria-label]').length,
+          lang: document.documentElement.lang,
+          unlabelled,
+          nameless,
+          tables,
+        };
+      });
+      expect([path, report]).toEqual([
+        path,
+        { h1: 1, main: 1, nav: 1, lang: 'en', unlabelled: [], nameless: [], tables: 0 },
+      ]);
+    }
+    // From the top of a page: Tab reaches the skip link first, Enter moves focus to the content.
+    await page.goto(`${base}/ui/#/gateways`);
+    await page.reload();
+    await page.waitForSelector('tr[data-gateway="gw-1"]');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // Tab on from there reaches the gateway's link, and Enter opens its page.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement?.textContent === 'gw-1')) break;
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#slot-map');
+    expect(await page.evaluate(() => location.hash)).toBe('#/gateways/default/gw-1');
   });
 
   it('shows a token outside its grant the 403 the API answered', async () => {

@@ -50,9 +50,12 @@ function App() {
   const [namespace, setNamespace] = useState(session.namespace());
   const main = useRef<HTMLElement>(null);
   const signedIn = session.token() !== null;
-  // Moves focus to the new page's content on navigation, as a page load would.
+  // Moves focus to the new page's content on navigation (not on the first load, where
+  // the browser starts at the top and Tab reaches the skip link first).
+  const navigated = useRef(false);
   useEffect(() => {
-    main.current?.focus();
+    if (navigated.current) main.current?.focus();
+    navigated.current = true;
   }, [route.path.join('/')]);
   if (!signedIn || route.path[0] === 'login') {
     return (
