@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/ when its inputs changed since the last build: the TypeScript sources
-// tsconfig.build.json compiles (apps/ and libs/ without specs, libs/testing and test-support/) and the
-// two tsconfigs. dist/.build-stamp holds a fingerprint of every input's path, size and
+// tsconfig.build.json compiles (apps/ and libs/ without specs, libs/testing and test-support/), the
+// console's sources (apps/console-ui: pages, styles, Vite config) and the two tsconfigs. dist/.build-stamp holds a fingerprint of every input's path, size and
 // modification time, so an edited, added, deleted or moved file each trigger a build.
 // `npm run build` writes the stamp (`--stamp`); the integration and e2e projects' global
 // setup, `npm start`, the benchmarks and the CLI scripts call this first.
@@ -17,7 +17,14 @@ function stampFile(root) {
   return path.join(root, 'dist', '.build-stamp');
 }
 
+// The console (apps/console-ui, built by Vite) has pages, styles and its config besides .ts.
+const CONSOLE_DIR = path.join('apps', 'console-ui') + path.sep;
+const CONSOLE_INPUT = /\.(tsx?|css|html|mjs|json)$/;
+
 function isBuildInput(relative) {
+  if (relative.startsWith(CONSOLE_DIR)) {
+    return CONSOLE_INPUT.test(relative) && !/\.spec\.tsx?$/.test(relative);
+  }
   return (
     relative.endsWith('.ts') &&
     !relative.endsWith('.spec.ts') &&

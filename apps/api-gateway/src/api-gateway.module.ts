@@ -20,6 +20,8 @@ import {
 } from '@natgw/projections';
 import { ApiGatewayConfig, isLoopbackHost } from './api-gateway.config';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
+import { ConsoleModule } from './console/console.module';
+import { HISTORY_CONTROLLERS, HISTORY_PROVIDERS } from './history';
 import { IpPoolBook } from './pools/ip-pool-book';
 import { IpPoolsController } from './pools/ip-pools.controller';
 import { QuotaAdmission } from './quotas/quota-admission';
@@ -96,6 +98,7 @@ export class ApiGatewayModule {
           projections: [new ResourceProjection(options.statusAppliers ?? RESOURCE_STATUS_APPLIERS)],
         }),
         MessagingModule.forRoot(messagingSettings(config, 'api-gateway')),
+        ConsoleModule.forRoot(),
       ],
       // The audit routes first: nattable?at is more specific than ResourcesController's subresources.
       controllers: [
@@ -103,6 +106,7 @@ export class ApiGatewayModule {
         ResourcesController,
         IpPoolsController,
         QuotasController,
+        ...HISTORY_CONTROLLERS,
         OpenApiController,
         DiscoveryController,
         VersionController,
@@ -177,6 +181,7 @@ export class ApiGatewayModule {
         QuotaUsage,
         QuotaAdmission,
         ...AUDIT_PROVIDERS,
+        ...HISTORY_PROVIDERS,
         ...INBOUND_PROVIDERS,
       ],
     };

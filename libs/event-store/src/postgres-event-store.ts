@@ -48,7 +48,8 @@ export interface ReadStreamOptions {
   manager?: EntityManager;
 }
 
-interface EventRow {
+/** A row of natgw_events as EVENT_COLUMNS selects it (alias `e`). */
+export interface EventRow {
   position_text: string;
   txid_text: string;
   stream_id: string;
@@ -61,10 +62,11 @@ interface EventRow {
 }
 
 // Output names differ from the columns: ORDER BY would otherwise sort the text aliases.
-const EVENT_COLUMNS = `e.global_position::text AS position_text, e.transaction_id::text AS txid_text,
+export const EVENT_COLUMNS = `e.global_position::text AS position_text, e.transaction_id::text AS txid_text,
   e.stream_id, e.version, e.event_id, e.type, e.data, e.metadata, e.recorded_at`;
 
-function toRecorded(row: EventRow): RecordedEvent {
+/** A selected row as a RecordedEvent. */
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     streamId: row.stream_id,

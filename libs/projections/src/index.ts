@@ -24,6 +24,7 @@ export * from './change-listener';
 export const PROJECTION_ENTITIES = [ResourceRecord, ResourceChangeRecord, ResourceVersionState];
 /** Their tables are created by @natgw/schema's migrations (NATGW_SCHEMA). */
 export * from './audit/allocation-history.reader';
+export * from './audit/event-history.reader';
 export * from './quotas/quota-reader';
 export * from './claims/claim-streams';
 export * from './status/network-vni-status.applier';

@@ -1,2 +1,3 @@
 export * from './audit-api';
 export * from './rfc3339';
+export * from './event-list';
