@@ -32,6 +32,7 @@ import {
   parseNatRuleset,
 } from './parse-nat-ruleset';
 import { renderNatChanges } from './render-nat-changes';
+import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
   type NatTableLayout,
@@ -65,6 +66,12 @@ export interface NftablesBackendOptions {
    * is one shared address space.
    */
   readonly networkInterface?: string;
+  /**
+   * How the ruleset is watched for other processes' transactions (`nft monitor` by default when
+   * the backend runs the real nft; tests give their own, or false for no watch: then
+   * unchangedSinceLastSync() is always false and every pass reads back).
+   */
+  readonly watch?: StartMonitor | false;
 }
 
 /** The configuration was invalid; names the option. */
@@ -183,6 +190,8 @@ export class NftablesBackend implements DataplaneBackend {
   private incumbents: NatRule[] | undefined;
   /** Calls run one at a time so that the known state always matches the last transaction. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
+  private readonly watch: RulesetWatch | undefined;
 
   constructor(options: NftablesBackendOptions, runner?: NftRunner, ipRunner?: NftRunner) {
     validate(options);
@@ -191,12 +200,16 @@ export class NftablesBackend implements DataplaneBackend {
     this.netns = options.netns;
     this.networkInterface = options.networkInterface;
     this.incremental = options.incremental ?? true;
+    const startMonitor =
+      options.watch ?? (runner ? false : nftMonitorProcess(options.netns, options.nftPath));
+    this.watch = startMonitor === false ? undefined : new RulesetWatch(startMonitor);
     this.run =
       runner ??
       processNftRunner({
         netns: options.netns,
         nftPath: options.nftPath,
         timeoutMs: options.timeoutMs,
+        onSpawn: (pid) => this.watch?.ownProcess(pid),
       });
     this.ip = ipRunner ?? processIpRunner({ netns: options.netns, timeoutMs: options.timeoutMs });
   }
@@ -257,9 +270,39 @@ export class NftablesBackend implements DataplaneBackend {
     return (await this.inspect()).rules;
   }
 
+  /**
+   * True when the kernel is known to hold exactly what this backend last applied or read, so a
+   * read-back would find nothing new: the ruleset watch saw no other process's transaction since
+   * the last read, and (network mode) natgw's ip rules and routes, read now (a few lines), are as
+   * applied. False whenever in doubt; then read() is the authority. Starts the watch if needed.
+   */
+  async unchangedSinceLastSync(): Promise<boolean> {
+    return this.serialized(async () => {
+      const watch = this.watch;
+      if (!watch || !this.known || watch.suspicious) {
+        watch?.start();
+        return false;
+      }
+      if (this.mode === 'network') {
+        const networks = this.knownRouting;
+        if (!networks || routingProblems(await this.readRouting(), networks).length > 0) {
+          return false;
+        }
+      }
+      return !watch.suspicious;
+    });
+  }
+
+  /** Stops the ruleset watch; the kernel state is left as it is. */
+  async close(): Promise<void> {
+    await this.serialized(async () => this.watch?.stop());
+  }
+
   /** read() with the detail: whether the table exists, and every problem found in it. */
   async inspect(): Promise<NatTableInspection> {
     return this.serialized(async () => {
+      // Whatever another process did before this read, the read sees.
+      this.watch?.readStarting();
       const { inspection, routingClean } = await this.readTable(true);
       this.remember(inspection, routingClean);
       return inspection;
@@ -389,12 +432,21 @@ export class NftablesBackend implements DataplaneBackend {
     }
     this.known = undefined;
     const target = { table: this.table, uplinks: this.uplinks };
-    // A real nft gets the text as it is rendered, and parses while the rest is made.
-    await this.transact(
-      'stream' in this.run
-        ? renderNatRulesetChunks(rules, target, layout)
-        : renderNatRuleset(rules, target, layout),
-    );
+    // `nft monitor` would print every element of the new table (costing more CPU than nft -f
+    // itself at 50,000 NICs): the watch stops, and starts again suspicious, so the next pass
+    // reads the table back once.
+    const watching = this.watch?.running === true;
+    this.watch?.stop();
+    try {
+      // A real nft gets the text as it is rendered, and parses while the rest is made.
+      await this.transact(
+        'stream' in this.run
+          ? renderNatRulesetChunks(rules, target, layout)
+          : renderNatRuleset(rules, target, layout),
+      );
+    } finally {
+      if (watching) this.watch?.start();
+    }
     this.known = { rules, layout };
     this.networks = layoutNetworks(layout);
   }
