@@ -99,6 +99,11 @@ class Counts<K> {
   has(key: K): boolean {
     return this.counts.has(key);
   }
+
+  /** How many (0 for an unknown key). */
+  count(key: K): number {
+    return this.counts.get(key) ?? 0;
+  }
 }
 
 /**
@@ -121,11 +126,11 @@ export class NatRuleBook {
     IPv6: new Map<string, PortRanges>(),
   };
   /** Rules per private address of a family, across address spaces (`IPv4/10.0.0.2`). */
-  readonly privateIps = new Counts<string>();
+  private readonly privateIps = new Counts<string>();
   /** IPv6 rules per port range (`port * 65536 + endPort`). */
-  readonly ranges6 = new Counts<number>();
+  private readonly ranges6 = new Counts<number>();
   /** Rules per network vni (network mode). */
-  readonly vnis = new Counts<number>();
+  private readonly vnis = new Counts<number>();
   /** The rules in order, and the order key of each one's NAT IP. */
   private readonly sorted: NatRule[] = [];
   private readonly natKeys: string[] = [];
@@ -142,14 +147,29 @@ export class NatRuleBook {
     return this.byUid[family]?.get(nicUid);
   }
 
+  /** How many rules have this private address of the family, in any address space. */
+  privateIpCount(family: NatRule['family'], address: string): number {
+    return this.privateIps.count(`${family}/${address}`);
+  }
+
+  /** How many IPv6 rules have this port range. */
+  range6Count(port: number, endPort: number): number {
+    return this.ranges6.count(port * 65536 + endPort);
+  }
+
+  /** How many rules network vni has (network mode). */
+  vniCount(vni: number): number {
+    return this.vnis.count(vni);
+  }
+
   /** The accepted rules in sortNatRules order (a copy). */
   rules(): NatRule[] {
     return this.sorted.slice();
   }
 
-  /** Whether a NAT IP of a family has any rule. */
-  natIpInUse(family: NatRule['family'], natIp: string): boolean {
-    return (this.slots[family]?.get(natIp)?.size ?? 0) > 0;
+  /** How many rules have this NAT IP of the family. */
+  natIpCount(family: NatRule['family'], natIp: string): number {
+    return this.slots[family]?.get(natIp)?.size ?? 0;
   }
 
   /** What an accepted rule clashes with; the rule must be well-formed (and carry its vni). */

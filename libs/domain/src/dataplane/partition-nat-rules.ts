@@ -216,6 +216,81 @@ function keyed(
   return maps;
 }
 
+/** What changed between two desired tables: rules new or different, and rules gone. */
+interface InputDiff {
+  readonly changed: NatRule[];
+  readonly gone: NatRule[];
+}
+
+/** Orders desired rules by family, then NIC uid (the order the node's table is read in). */
+function compareKeys(a: NatRule, b: NatRule): number {
+  return a.family === b.family
+    ? a.nicUid === b.nicUid
+      ? 0
+      : a.nicUid < b.nicUid
+        ? -1
+        : 1
+    : a.family < b.family
+      ? -1
+      : 1;
+}
+
+/**
+ * The diff of two tables that are both strictly in compareKeys order, in one merge walk with no
+ * allocation per rule; undefined when either is not (then diffKeyed), or past `limit` changes.
+ */
+function diffSorted(
+  before: readonly NatRule[],
+  now: readonly NatRule[],
+  limit: number,
+): InputDiff | undefined | 'over' {
+  const changed: NatRule[] = [];
+  const gone: NatRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < now.length || j < before.length) {
+    const next = now[i];
+    const old = before[j];
+    if (next && i > 0 && compareKeys(now[i - 1] as NatRule, next) >= 0) return undefined;
+    if (old && j > 0 && compareKeys(before[j - 1] as NatRule, old) >= 0) return undefined;
+    const order = !next ? 1 : !old ? -1 : compareKeys(next, old);
+    if (order === 0) {
+      if (!sameInput(old as NatRule, next as NatRule)) changed.push(next as NatRule);
+      i += 1;
+      j += 1;
+    } else if (order < 0) {
+      changed.push(next as NatRule);
+      i += 1;
+    } else {
+      gone.push(old as NatRule);
+      j += 1;
+    }
+    if (changed.length + gone.length > limit) return 'over';
+  }
+  return { changed, gone };
+}
+
+/** The diff of two tables in any order; undefined for a NIC twice or past `limit` changes. */
+function diffKeyed(
+  before: readonly NatRule[],
+  now: readonly NatRule[],
+  limit: number,
+): InputDiff | undefined {
+  const old = keyed(before);
+  const next = keyed(now);
+  if (!old || !next) return undefined;
+  const changed: NatRule[] = [];
+  const gone: NatRule[] = [];
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    for (const [uid, rule] of next[family]) {
+      const previous = old[family].get(uid);
+      if (!previous || !sameInput(previous, rule)) changed.push(rule);
+    }
+    for (const [uid, rule] of old[family]) if (!next[family].has(uid)) gone.push(rule);
+  }
+  return changed.length + gone.length > limit ? undefined : { changed, gone };
+}
+
 /** Whether two desired rules are the same input (nicName included: it is rendered). */
 function sameInput(a: NatRule, b: NatRule): boolean {
   return (
@@ -239,9 +314,9 @@ function sameInput(a: NatRule, b: NatRule): boolean {
  */
 export class IncrementalNatPartition {
   private book: NatRuleBook | undefined;
-  /** The last desired table by family and uid, and the keys rejected from it. */
-  private input: Record<'IPv4' | 'IPv6', Map<string, NatRule>> | undefined;
-  private rejectedKeys = new Set<string>();
+  /** The last desired table as given, and the rules rejected from it. */
+  private input: readonly NatRule[] | undefined;
+  private rejected: readonly RejectedNatRule[] = [];
 
   /** The accepted rules of the last partition, in order. */
   get accepted(): NatRule[] {
@@ -263,8 +338,8 @@ export class IncrementalNatPartition {
       return !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
     });
     this.book = book;
-    this.input = keyed(desired);
-    this.rejectedKeys = new Set(rejected.map((r) => natRuleKey(r.rule)));
+    this.input = desired.slice();
+    this.rejected = rejected;
     return { accepted: book.rules(), rejected };
   }
 
@@ -285,35 +360,16 @@ export class IncrementalNatPartition {
     if (!book || !before || (options.addressSpace === 'network') !== book.perNetwork) {
       return undefined;
     }
-    const now = keyed(desired);
-    if (!now) return undefined;
-    const toPlace: NatRule[] = [];
-    let changed = 0;
-    let kept = 0;
-    for (const family of ['IPv4', 'IPv6'] as const) {
-      const old = before[family];
-      for (const [uid, rule] of now[family]) {
-        const previous = old.get(uid);
-        if (previous) kept += 1;
-        if (previous && sameInput(previous, rule)) {
-          if (this.rejectedKeys.has(natRuleKey(rule))) toPlace.push(rule);
-          continue;
-        }
-        changed += 1;
-        if (changed > limit) return undefined;
-        toPlace.push(rule);
-      }
-    }
-    const gone: NatRule[] = [];
-    if (kept < before.IPv4.size + before.IPv6.size) {
-      for (const family of ['IPv4', 'IPv6'] as const) {
-        for (const [uid, rule] of before[family]) {
-          if (now[family].has(uid)) continue;
-          changed += 1;
-          if (changed > limit) return undefined;
-          gone.push(rule);
-        }
-      }
+    const sorted = diffSorted(before, desired, limit);
+    if (sorted === 'over') return undefined;
+    const diff = sorted ?? diffKeyed(before, desired, limit);
+    if (!diff) return undefined;
+    const { changed: toPlace, gone } = diff;
+    if (this.rejected.length > 0) {
+      // Rules rejected last time and still wanted as they were are placed again: the clash may
+      // be gone.
+      const handled = new Set([...toPlace, ...gone].map(natRuleKey));
+      for (const { rule } of this.rejected) if (!handled.has(natRuleKey(rule))) toPlace.push(rule);
     }
     // From here on the book changes.
     const removed: NatRule[] = [];
@@ -329,8 +385,8 @@ export class IncrementalNatPartition {
       const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
       return !incumbent ? 2 : sameValues(incumbent, rule) ? 0 : 1;
     });
-    this.input = now;
-    this.rejectedKeys = new Set(rejected.map((r) => natRuleKey(r.rule)));
+    this.input = desired.slice();
+    this.rejected = rejected;
     return { partition: { accepted: book.rules(), rejected }, added: accepted, removed };
   }
 
@@ -338,7 +394,7 @@ export class IncrementalNatPartition {
   reset(): void {
     this.book = undefined;
     this.input = undefined;
-    this.rejectedKeys = new Set();
+    this.rejected = [];
   }
 }
 

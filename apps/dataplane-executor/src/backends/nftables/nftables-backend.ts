@@ -1,5 +1,7 @@
 import {
+  IncrementalNatPartition,
   type NatRule,
+  type NatRulePartitionOptions,
   type RejectedNatRule,
   isVni,
   natRuleKey,
@@ -31,7 +33,7 @@ import {
   UNEXPECTED_CONTENT_NIC_UID,
   parseNatRuleset,
 } from './parse-nat-ruleset';
-import { renderNatChanges } from './render-nat-changes';
+import { renderNatChanges, renderNatDelta } from './render-nat-changes';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
@@ -190,6 +192,12 @@ export class NftablesBackend implements DataplaneBackend {
   private incumbents: NatRule[] | undefined;
   /** Calls run one at a time so that the known state always matches the last transaction. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The last partition, kept for the next apply: valid while `incumbents` is the very array of
+   * its accepted rules (`partitioned`); a read or a failure replaces or clears them.
+   */
+  private readonly partitions = new IncrementalNatPartition();
+  private partitioned: NatRule[] | undefined;
   /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
   private readonly watch: RulesetWatch | undefined;
 
@@ -257,13 +265,87 @@ export class NftablesBackend implements DataplaneBackend {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
     }
-    const partition = this.partition(desired, this.incumbents ?? [], present);
+    const small = await this.applyChange(desired, present, routing);
+    if (small) return small;
+    const partition = this.partitions.full(desired, {
+      ...this.partitionOptions(present),
+      incumbents: this.incumbents ?? [],
+    });
     const rejected = [...partition.rejected];
     const { rules, layout } = this.laidOut(partition.accepted, rejected);
+    // Rules left out for want of a network id are not in the kept partition: the next is full.
+    this.partitioned = undefined;
     await this.applyTable(rules, layout);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
+    if (rejected.length === partition.rejected.length) this.partitioned = rules;
     return { rejected };
+  }
+
+  /**
+   * A small change applied in time proportional to it: the kept partition is updated with what
+   * changed since the last apply, and only the elements that change are sent, in one
+   * transaction. Undefined when that cannot be done (the state is not known exactly, the change
+   * is big, a network's interface or id changed, or nft refused: the table is not what we
+   * believed); then the caller partitions in full and redefines or edits the table.
+   */
+  private async applyChange(
+    desired: readonly NatRule[],
+    present: ReadonlySet<string> | undefined,
+    routing: Promise<RoutingDump> | undefined,
+  ): Promise<NatApplyResult | undefined> {
+    const known = this.known;
+    const incumbents = this.incumbents;
+    if (!this.incremental || !known || !incumbents || incumbents !== this.partitioned) {
+      return undefined;
+    }
+    this.partitioned = undefined;
+    const template = this.networkInterface;
+    // Network mode: every network with rules must still have its interface (else full).
+    if (template !== undefined) {
+      if (!present || known.layout.mode !== 'network') return undefined;
+      for (const network of known.layout.networks.values()) {
+        if (!present.has(network.ifname)) return undefined;
+      }
+    }
+    const limit = Math.max(256, incumbents.length / 8);
+    const change = this.partitions.update(desired, this.partitionOptions(present), limit);
+    const book = this.partitions.current;
+    if (!change || !book) return undefined;
+    let layout: NatTableLayout = SHARED_LAYOUT;
+    if (known.layout.mode === 'network') {
+      const wanted = new Set<number>();
+      for (const vni of known.layout.networks.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
+      for (const rule of change.added) wanted.add(rule.vni as number);
+      const networks = this.networkIds([...wanted].sort((a, b) => a - b));
+      if (networks.size < wanted.size) return undefined;
+      layout = { mode: 'network', networks };
+    }
+    const text = renderNatDelta(
+      change.removed,
+      change.added,
+      {
+        privateIp: (family, address) => book.privateIpCount(family, address),
+        natIp: (family, address) => book.natIpCount(family, address),
+        range6: (port, endPort) => book.range6Count(port, endPort),
+      },
+      this.table,
+      known.layout,
+      layout,
+    );
+    const rules = change.partition.accepted;
+    this.known = undefined;
+    if (text !== '') {
+      const result = await this.run(['-f', '-'], text);
+      // The table is not what we believed (edited, deleted, rebooted): the caller redefines it.
+      if (result.code !== 0) return undefined;
+    }
+    this.known = { rules, layout };
+    this.networks = layoutNetworks(layout);
+    if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
+    this.incumbents = rules;
+    this.partitioned = rules;
+    return { rejected: change.partition.rejected };
   }
 
   async read(): Promise<NatRule[]> {
@@ -323,16 +405,21 @@ export class NftablesBackend implements DataplaneBackend {
     incumbents: readonly NatRule[],
     present: ReadonlySet<string> | undefined,
   ) {
+    return partitionNatRules(desired, { ...this.partitionOptions(present), incumbents });
+  }
+
+  private partitionOptions(
+    present: ReadonlySet<string> | undefined,
+  ): Omit<NatRulePartitionOptions, 'incumbents'> {
     const template = this.networkInterface;
-    return partitionNatRules(desired, {
+    return {
       addressSpace: template === undefined ? 'node' : 'network',
-      incumbents,
       networkPresent:
         template === undefined || present === undefined
           ? undefined
           : (vni) => present.has(interfaceOf(template, vni)),
       dataplaneProblem: commentProblem,
-    });
+    };
   }
 
   /**
@@ -348,6 +435,28 @@ export class NftablesBackend implements DataplaneBackend {
     const template = this.networkInterface;
     if (template === undefined) return { rules: accepted, layout: SHARED_LAYOUT };
     const wanted = [...new Set(accepted.map((r) => r.vni as number))].sort((a, b) => a - b);
+    const networks = this.networkIds(wanted);
+    const rules: NatRule[] = [];
+    for (const rule of accepted) {
+      if (networks.has(rule.vni as number)) rules.push(rule);
+      else {
+        rejected.push({
+          rule,
+          reason: 'InvalidRule',
+          message: `NAT rule ${natRuleKey(rule)}: no network id is left on this node for vni ${String(rule.vni)} (at most ${MAX_NETWORK_ID} networks)`,
+        });
+      }
+    }
+    return { rules, layout: { mode: 'network', networks } };
+  }
+
+  /**
+   * The networks `wanted` (vnis, ascending) with their ids: every network keeps the id it has; a
+   * new one takes the first free id after the highest in use. A network no id is left for is
+   * missing from the result.
+   */
+  private networkIds(wanted: readonly number[]): Map<number, NatNetwork> {
+    const template = this.networkInterface as string;
     const before = this.networks ?? new Map<number, NatNetwork>();
     const networks = new Map<number, NatNetwork>();
     const used = new Set<number>();
@@ -373,21 +482,9 @@ export class NftablesBackend implements DataplaneBackend {
       used.add(id);
       networks.set(vni, { vni, id, ifname: interfaceOf(template, vni) });
     }
-    const rules: NatRule[] = [];
-    for (const rule of accepted) {
-      if (networks.has(rule.vni as number)) rules.push(rule);
-      else {
-        rejected.push({
-          rule,
-          reason: 'InvalidRule',
-          message: `NAT rule ${natRuleKey(rule)}: no network id is left on this node for vni ${String(rule.vni)} (at most ${MAX_NETWORK_ID} networks)`,
-        });
-      }
-    }
-    return { rules, layout: { mode: 'network', networks } };
+    return networks;
   }
 
-  /** Takes what a read found as the backend's belief about the kernel. */
   /**
    * Takes what a read found as the backend's belief about the kernel. `routingClean` is undefined
    * when the read did not look at routing (then only incumbents and network ids are taken).
