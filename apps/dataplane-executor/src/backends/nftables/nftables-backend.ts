@@ -1,5 +1,6 @@
 import {
   IncrementalNatPartition,
+  type NatPartitionChange,
   type NatRule,
   type NatRulePartitionOptions,
   type RejectedNatRule,
@@ -265,62 +266,87 @@ export class NftablesBackend implements DataplaneBackend {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
     }
-    const small = await this.applyChange(desired, present, routing);
-    if (small) return small;
-    const partition = this.partitions.full(desired, {
-      ...this.partitionOptions(present),
-      incumbents: this.incumbents ?? [],
-    });
-    const rejected = [...partition.rejected];
-    const { rules, layout } = this.laidOut(partition.accepted, rejected);
-    // Rules left out for want of a network id are not in the kept partition: the next is full.
+    const kept = this.keptPartition(desired, present);
+    if (kept && this.known) {
+      if (await this.applyDelta(kept)) {
+        if (kept.layout.mode === 'network') await this.syncRouting(kept.layout.networks, routing);
+        this.incumbents = kept.change.partition.accepted;
+        this.partitioned = this.incumbents;
+        return { rejected: kept.change.partition.rejected };
+      }
+      // nft refused: the table is not what we believed (edited, deleted, rebooted). Redefined.
+    }
+    let rules: NatRule[];
+    let layout: NatTableLayout;
+    let rejected: RejectedNatRule[];
+    let keep = true;
+    if (kept) {
+      ({ layout } = kept);
+      rules = kept.change.partition.accepted;
+      rejected = [...kept.change.partition.rejected];
+    } else {
+      const partition = this.partitions.full(desired, {
+        ...this.partitionOptions(present),
+        incumbents: this.incumbents ?? [],
+      });
+      rejected = [...partition.rejected];
+      ({ rules, layout } = this.laidOut(partition.accepted, rejected));
+      // Rules left out for want of a network id are not in the kept partition: the next is full.
+      keep = rejected.length === partition.rejected.length;
+    }
     this.partitioned = undefined;
     await this.applyTable(rules, layout);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
-    if (rejected.length === partition.rejected.length) this.partitioned = rules;
+    if (keep) this.partitioned = rules;
     return { rejected };
   }
 
   /**
-   * A small change applied in time proportional to it: the kept partition is updated with what
-   * changed since the last apply, and only the elements that change are sent, in one
-   * transaction. Undefined when that cannot be done (the state is not known exactly, the change
-   * is big, a network's interface or id changed, or nft refused: the table is not what we
-   * believed); then the caller partitions in full and redefines or edits the table.
+   * The partition of `desired` from the one kept since the last apply, in time proportional to
+   * what changed, with its layout; undefined when it cannot be (no kept partition: the last apply
+   * failed or a read replaced the incumbents; a big change; in network mode an interface of a
+   * network with rules gone, or no id left for a new network): then the caller partitions in full.
    */
-  private async applyChange(
+  private keptPartition(
     desired: readonly NatRule[],
     present: ReadonlySet<string> | undefined,
-    routing: Promise<RoutingDump> | undefined,
-  ): Promise<NatApplyResult | undefined> {
-    const known = this.known;
+  ): { change: NatPartitionChange; layout: NatTableLayout } | undefined {
     const incumbents = this.incumbents;
-    if (!this.incremental || !known || !incumbents || incumbents !== this.partitioned) {
-      return undefined;
-    }
+    if (!this.incremental || !incumbents || incumbents !== this.partitioned) return undefined;
+    // The kept partition changes from here on: valid again only once applied.
     this.partitioned = undefined;
     const template = this.networkInterface;
-    // Network mode: every network with rules must still have its interface (else full).
+    const before = this.networks ?? new Map<number, NatNetwork>();
     if (template !== undefined) {
-      if (!present || known.layout.mode !== 'network') return undefined;
-      for (const network of known.layout.networks.values()) {
-        if (!present.has(network.ifname)) return undefined;
-      }
+      if (!present) return undefined;
+      for (const network of before.values()) if (!present.has(network.ifname)) return undefined;
     }
     const limit = Math.max(256, incumbents.length / 8);
     const change = this.partitions.update(desired, this.partitionOptions(present), limit);
     const book = this.partitions.current;
     if (!change || !book) return undefined;
-    let layout: NatTableLayout = SHARED_LAYOUT;
-    if (known.layout.mode === 'network') {
-      const wanted = new Set<number>();
-      for (const vni of known.layout.networks.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
-      for (const rule of change.added) wanted.add(rule.vni as number);
-      const networks = this.networkIds([...wanted].sort((a, b) => a - b));
-      if (networks.size < wanted.size) return undefined;
-      layout = { mode: 'network', networks };
-    }
+    if (template === undefined) return { change, layout: SHARED_LAYOUT };
+    const wanted = new Set<number>();
+    for (const vni of before.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
+    for (const rule of change.added) wanted.add(rule.vni as number);
+    const networks = this.networkIds([...wanted].sort((a, b) => a - b));
+    if (networks.size < wanted.size) return undefined;
+    return { change, layout: { mode: 'network', networks } };
+  }
+
+  /**
+   * Applies a kept partition's change as element edits against the table known to be in the
+   * kernel, in one transaction whose text is proportional to the change; false when nft refused.
+   */
+  private async applyDelta(kept: {
+    change: NatPartitionChange;
+    layout: NatTableLayout;
+  }): Promise<boolean> {
+    const known = this.known;
+    const book = this.partitions.current;
+    if (!known || !book) return false;
+    const { change, layout } = kept;
     const text = renderNatDelta(
       change.removed,
       change.added,
@@ -333,19 +359,14 @@ export class NftablesBackend implements DataplaneBackend {
       known.layout,
       layout,
     );
-    const rules = change.partition.accepted;
     this.known = undefined;
     if (text !== '') {
       const result = await this.run(['-f', '-'], text);
-      // The table is not what we believed (edited, deleted, rebooted): the caller redefines it.
-      if (result.code !== 0) return undefined;
+      if (result.code !== 0) return false;
     }
-    this.known = { rules, layout };
+    this.known = { rules: change.partition.accepted, layout };
     this.networks = layoutNetworks(layout);
-    if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
-    this.incumbents = rules;
-    this.partitioned = rules;
-    return { rejected: change.partition.rejected };
+    return true;
   }
 
   async read(): Promise<NatRule[]> {
