@@ -93,14 +93,7 @@ export function partitionNatRules(
   desired: readonly NatRule[],
   options: NatRulePartitionOptions,
 ): NatRulePartition {
-  const book = new NatRuleBook(options.addressSpace === 'network');
-  const incumbentOf = byFamily<NatRule>();
-  for (const rule of options.incumbents ?? []) incumbentOf[rule.family]?.set(rule.nicUid, rule);
-  const { rejected } = placeAll(book, ordered(desired), options, (rule) => {
-    const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
-    return !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
-  });
-  return { accepted: book.rules(), rejected };
+  return new IncrementalNatPartition().full(desired, options);
 }
 
 /**

@@ -34,7 +34,7 @@ import {
   UNEXPECTED_CONTENT_NIC_UID,
   parseNatRuleset,
 } from './parse-nat-ruleset';
-import { renderNatChanges, renderNatDelta } from './render-nat-changes';
+import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
@@ -350,11 +350,7 @@ export class NftablesBackend implements DataplaneBackend {
     const text = renderNatDelta(
       change.removed,
       change.added,
-      {
-        privateIp: (family, address) => book.privateIpCount(family, address),
-        natIp: (family, address) => book.natIpCount(family, address),
-        range6: (port, endPort) => book.range6Count(port, endPort),
-      },
+      bookUsage(book),
       this.table,
       known.layout,
       layout,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { IncrementalNatPartition, type NatRule, sortNatRules } from '@natgw/domain';
-import { renderNatChanges, renderNatDelta } from './render-nat-changes';
+import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
 import type { NatNetwork, NatTableLayout } from './render-nat-ruleset';
 
 const a: NatRule = {
@@ -114,11 +114,7 @@ describe('renderNatDelta', () => {
           const delta = renderNatDelta(
             change.removed,
             change.added,
-            {
-              privateIp: (f, address) => book.privateIpCount(f, address),
-              natIp: (f, address) => book.natIpCount(f, address),
-              range6: (port, endPort) => book.range6Count(port, endPort),
-            },
+            bookUsage(book),
             'natgw',
             layout,
             layout,

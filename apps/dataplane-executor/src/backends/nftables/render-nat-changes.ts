@@ -1,4 +1,4 @@
-import type { NatRule } from '@natgw/domain';
+import type { NatRule, NatRuleBook } from '@natgw/domain';
 import {
   NATIP6_MAP,
   NETADDR4_MAP,
@@ -113,22 +113,11 @@ export function renderNatChanges(
   const adds = new Batch('add', table);
   for (const [key, old] of before) {
     const next = after.get(key);
-    if (next && sameElements(old, next)) continue;
-    const element = natElementKey(fromLayout, old);
-    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, element);
-    else {
-      deletes.push(SNAT6_VMAP, element);
-      deletes.push(NATIP6_MAP, element);
-    }
+    if (!next || !sameElements(old, next)) deleteElements(deletes, old, fromLayout);
   }
   for (const [key, next] of after) {
     const old = before.get(key);
-    if (old && sameElements(old, next)) continue;
-    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next, toLayout));
-    else {
-      adds.push(SNAT6_VMAP, snat6Element(next, toLayout));
-      adds.push(NATIP6_MAP, natip6Element(next, toLayout));
-    }
+    if (!old || !sameElements(old, next)) addElements(adds, next, toLayout);
   }
   // Set members are shared by every rule with the address (in network mode several networks may
   // use one private address): they go when the last user goes, and come with the first.
@@ -156,6 +145,25 @@ export function renderNatChanges(
   const dropChains = [...fromChains.keys()].filter((name) => !toChains.has(name));
   const newChains = [...toChains].filter(([name]) => !fromChains.has(name)).map(([, r]) => r);
   return transaction(table, mode, deletes, adds, dropChains, newChains);
+}
+
+/** Deletes a rule's map elements (keyed as in `layout`). */
+function deleteElements(deletes: Batch, rule: NatRule, layout: NatTableLayout): void {
+  const element = natElementKey(layout, rule);
+  if (rule.family === 'IPv4') deletes.push(SNAT4_MAP, element);
+  else {
+    deletes.push(SNAT6_VMAP, element);
+    deletes.push(NATIP6_MAP, element);
+  }
+}
+
+/** Adds a rule's map elements (laid out as `layout`). */
+function addElements(adds: Batch, rule: NatRule, layout: NatTableLayout): void {
+  if (rule.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(rule, layout));
+  else {
+    adds.push(SNAT6_VMAP, snat6Element(rule, layout));
+    adds.push(NATIP6_MAP, natip6Element(rule, layout));
+  }
 }
 
 /** Element edits for the networks that go, come or change id (network mode). */
@@ -221,6 +229,15 @@ export interface NatMemberUsage {
   range6(port: number, endPort: number): number;
 }
 
+/** A NatRuleBook's counts as NatMemberUsage. */
+export function bookUsage(book: NatRuleBook): NatMemberUsage {
+  return {
+    privateIp: (family, address) => book.privateIpCount(family, address),
+    natIp: (family, address) => book.natIpCount(family, address),
+    range6: (port, endPort) => book.range6Count(port, endPort),
+  };
+}
+
 /**
  * renderNatChanges for a change given as the rules that left and came (`removed` laid out as
  * `fromLayout`, `added` as `toLayout`) and the member counts after it: work and text are
@@ -236,21 +253,8 @@ export function renderNatDelta(
 ): string {
   const deletes = new Batch('delete', table);
   const adds = new Batch('add', table);
-  for (const old of removed) {
-    const element = natElementKey(fromLayout, old);
-    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, element);
-    else {
-      deletes.push(SNAT6_VMAP, element);
-      deletes.push(NATIP6_MAP, element);
-    }
-  }
-  for (const next of added) {
-    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next, toLayout));
-    else {
-      adds.push(SNAT6_VMAP, snat6Element(next, toLayout));
-      adds.push(NATIP6_MAP, natip6Element(next, toLayout));
-    }
-  }
+  for (const old of removed) deleteElements(deletes, old, fromLayout);
+  for (const next of added) addElements(adds, next, toLayout);
   // A member goes when its last user goes and comes with its first: its count before the change
   // is the count after, minus the rules that came, plus those that left.
   for (const [field, v4, v6] of [
