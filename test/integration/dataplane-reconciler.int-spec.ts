@@ -137,4 +137,71 @@ describe('DataplaneReconciler (memory backend, real PostgreSQL)', () => {
     expect(failures).toHaveLength(1);
     expect(backend.appliedCount).toBeGreaterThanOrEqual(2);
   });
+
+  it('between verifications, reads neither side while the log and the dataplane are unchanged, and reads as soon as either may have changed', async () => {
+    // A memory backend that can vouch for itself, as the nftables one does with its ruleset watch.
+    class VouchingBackend extends MemoryBackend {
+      untouched = true;
+      reads = 0;
+      override async read() {
+        this.reads += 1;
+        return super.read();
+      }
+      async unchangedSinceLastSync() {
+        return this.untouched;
+      }
+    }
+    const backend = new VouchingBackend();
+    let version = 'v1';
+    let clock = 0;
+    const reconciler = new DataplaneReconciler(ds, store, backend, 'node-c', {
+      desiredVersion: () => version,
+      verifyIntervalMs: 60_000,
+      now: () => clock,
+    });
+    await assign(randomUUID(), '10.0.0.4', 1216, 'node-c');
+    await reconciler.reconcile('start');
+    // The empty dataplane is drift: read, repaired, read again to confirm.
+    expect(backend.reads).toBe(2);
+    const appliedAtStart = backend.appliedCount;
+
+    // Nothing changed: no read-back, no apply.
+    clock += 10_000;
+    expect(await reconciler.reconcile('interval')).toEqual({
+      drift: false,
+      applied: false,
+      rules: 1,
+      rejected: 0,
+    });
+    expect(backend.reads).toBe(2);
+
+    // A new slot while the version says unchanged is not seen (the log's table is not read)...
+    await assign(randomUUID(), '10.0.0.5', 1280, 'node-c');
+    clock += 10_000;
+    await reconciler.reconcile('interval');
+    expect((await backend.read()).length).toBe(1);
+    // ...and is, once the version moves: applied without a read-back.
+    version = 'v2';
+    const readsBefore = backend.reads;
+    clock += 10_000;
+    expect(await reconciler.reconcile('event')).toMatchObject({ applied: true, rules: 2 });
+    expect(backend.reads).toBe(readsBefore);
+    expect(backend.appliedCount).toBe(appliedAtStart + 1);
+
+    // Tampering the backend cannot vouch for is read back and repaired at once.
+    backend.tamper(() => []);
+    backend.untouched = false;
+    clock += 10_000;
+    expect(await reconciler.reconcile('interval')).toMatchObject({ drift: true, applied: true });
+    expect((await backend.read()).length).toBe(2);
+
+    // Tampering it would vouch for (a watch that missed it) is found by the next verification.
+    backend.untouched = true;
+    backend.tamper(() => []);
+    clock += 10_000;
+    expect(await reconciler.reconcile('interval')).toMatchObject({ drift: false, applied: false });
+    clock += 60_000;
+    expect(await reconciler.reconcile('interval')).toMatchObject({ drift: true, applied: true });
+    expect((await backend.read()).length).toBe(2);
+  });
 });

@@ -46,3 +46,21 @@ describe('DATAPLANE_NETWORK_INTERFACE', () => {
       );
   });
 });
+
+describe('DATAPLANE_VERIFY_SECONDS', () => {
+  it('is 300 by default and takes whole seconds from 1 to 86400', () => {
+    expect(loadConfig(ExecutorConfig, {}).DATAPLANE_VERIFY_SECONDS).toBe(300);
+    expect(
+      loadConfig(ExecutorConfig, { DATAPLANE_VERIFY_SECONDS: '30' }).DATAPLANE_VERIFY_SECONDS,
+    ).toBe(30);
+    expect(configError({ DATAPLANE_VERIFY_SECONDS: '0' })).toMatch(
+      /DATAPLANE_VERIFY_SECONDS must be at least 1/,
+    );
+    expect(configError({ DATAPLANE_VERIFY_SECONDS: '1.5' })).toMatch(
+      /DATAPLANE_VERIFY_SECONDS must be an integer/,
+    );
+    expect(configError({ DATAPLANE_VERIFY_SECONDS: '86401' })).toMatch(
+      /DATAPLANE_VERIFY_SECONDS must be at most 86400/,
+    );
+  });
+});

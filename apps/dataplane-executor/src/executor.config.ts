@@ -100,4 +100,17 @@ export class ExecutorConfig extends BaseConfig {
   @Max(86400, { message: 'RECONCILE_INTERVAL_SECONDS must be at most 86400' })
   @IsInt({ message: 'RECONCILE_INTERVAL_SECONDS must be an integer' })
   RECONCILE_INTERVAL_SECONDS = 10;
+
+  /**
+   * How often a pass reads the dataplane back (and the node's table from the log) even when
+   * nothing says either changed. Between, a pass costs almost nothing: the nftables backend
+   * watches the ruleset for other processes' transactions (`nft monitor`) and reads back as soon
+   * as one is seen.
+   */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'DATAPLANE_VERIFY_SECONDS must be at least 1' })
+  @Max(86400, { message: 'DATAPLANE_VERIFY_SECONDS must be at most 86400' })
+  @IsInt({ message: 'DATAPLANE_VERIFY_SECONDS must be an integer' })
+  DATAPLANE_VERIFY_SECONDS = 300;
 }

@@ -35,4 +35,14 @@ export interface DataplaneBackend {
 
   /** Deletes everything this backend owns in the dataplane; a no-op when nothing is there. */
   remove(): Promise<void>;
+
+  /**
+   * Optional, for backends that can tell cheaply: true when the dataplane certainly still holds
+   * exactly what the last apply or read left there (nobody else changed it), so read() would find
+   * nothing new. False whenever in doubt. Without it, callers read back on every pass.
+   */
+  unchangedSinceLastSync?(): Promise<boolean>;
+
+  /** Optional: releases what the backend holds open (watch processes); the dataplane stays. */
+  close?(): Promise<void>;
 }

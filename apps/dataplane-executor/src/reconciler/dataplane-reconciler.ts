@@ -68,7 +68,22 @@ export interface DataplaneReconcilerOptions {
    * the VNI is dropped and the node is one address space.
    */
   perNetwork?: boolean;
+  /**
+   * A version of the desired table's source (the nat-slots projection's checkpoint). While it is
+   * what it was when the table was last read, the table is not read again (until a verification
+   * is due). Without it, every pass reads the table.
+   */
+  desiredVersion?: () => string;
+  /**
+   * How often the dataplane is read back and the desired table re-read even when nothing says
+   * they changed (DATAPLANE_VERIFY_SECONDS); 300 s by default.
+   */
+  verifyIntervalMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
+
+const DEFAULT_VERIFY_INTERVAL_MS = 300_000;
 
 /**
  * Keeps one node's dataplane equal to the log. Desired state: the node's rules
@@ -91,6 +106,13 @@ export class DataplaneReconciler {
   private lastReported?: { gateways: Record<string, number>; rejections: string };
   private lastRecordedRejections = rejectionsKey([]);
   private lastFailure?: string;
+  /** The desired table last read, and the version of its source then. */
+  private lastDesired?: {
+    version: string | undefined;
+    table: Awaited<ReturnType<typeof readNodeNatTable>>;
+  };
+  /** When the dataplane was last read back. */
+  private lastVerifiedAt?: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -112,8 +134,30 @@ export class DataplaneReconciler {
   }
 
   async reconcile(reason: string): Promise<ReconcileResult> {
-    const desired = await this.desiredTable();
-    const actual = await this.backend.read();
+    const now = (this.options.now ?? Date.now)();
+    const verifyDue =
+      this.lastVerifiedAt === undefined ||
+      now - this.lastVerifiedAt >= (this.options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS);
+    // The version is taken before the read: a change during the read makes the next pass read again.
+    const version = this.options.desiredVersion?.();
+    const cached = this.lastDesired;
+    const desiredSame =
+      !verifyDue && cached !== undefined && version !== undefined && cached.version === version;
+    const desired = desiredSame ? cached.table : await this.desiredTable();
+    this.lastDesired = { version, table: desired };
+    // Read back only when the backend cannot vouch that nobody touched the dataplane since the
+    // last apply or read (an nft monitor watching the ruleset), and on the verification schedule.
+    const lastApplied = this.lastApplied;
+    const trusted =
+      lastApplied !== undefined &&
+      !verifyDue &&
+      (await this.backend.unchangedSinceLastSync?.()) === true;
+    if (trusted && desiredSame && this.lastRejected.length === 0) {
+      // Nothing changed on either side: nothing to compare, apply or report.
+      return { drift: false, applied: false, rules: desired.rules.length, rejected: 0 };
+    }
+    const actual = trusted ? lastApplied : await this.backend.read();
+    if (!trusted) this.lastVerifiedAt = now;
     // At start nothing was applied by us yet: any difference from the log counts as drift.
     const drift = diffNatRules(this.lastApplied ?? desired.rules, actual);
     const metadata: EventMetadata = {

@@ -76,6 +76,13 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
       drift: () => metrics.driftDetected.inc({ node }),
       repaired: () => metrics.driftRepaired.inc({ node }),
       perNetwork: config.DATAPLANE_NETWORK_INTERFACE !== undefined,
+      // The node's table is a function of the nat-slots projection: unchanged while its
+      // checkpoint is.
+      desiredVersion: () => {
+        const at = this.projections.runner(NAT_SLOTS_PROJECTION_NAME).checkpoint;
+        return `${at.transactionId}/${at.globalPosition}`;
+      },
+      verifyIntervalMs: config.DATAPLANE_VERIFY_SECONDS * 1000,
     });
     this.loop = new ReconcileLoop(
       async (reason) => {
@@ -125,6 +132,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     this.started = false;
     await this.consumer?.stop();
     await this.loop.stop();
+    await this.backend.close?.();
   }
 
   get ready(): boolean {

@@ -1,5 +1,5 @@
-import { canonicalNatAddress, natAddressSortKey } from './nat-address';
-import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule } from './nat-rule';
+import { NAT_RULE_COMPARED_FIELDS, type NatRule, canonicalNatRule, natRuleKey } from './nat-rule';
+import { NatRuleBook, compareNatRulesInOrder, natIpOrderKey } from './nat-rule-book';
 import { describeNatRule, natRuleShapeProblems } from './nat-rule-problems';
 
 /** Why a dataplane leaves one rule of the desired table out (every other rule is programmed). */
@@ -62,69 +62,17 @@ interface OrderEntry {
   readonly nat: string;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a === b ? 0 : a < b ? -1 : 1;
-}
-
-/** sortNatRules' order, field by field; ties broken by what that order does not look at. */
-function compareEntries(x: OrderEntry, y: OrderEntry): number {
-  const a = x.rule;
-  const b = y.rule;
-  return (
-    compareStrings(a.family, b.family) ||
-    compareStrings(x.nat, y.nat) ||
-    a.port - b.port ||
-    a.endPort - b.endPort ||
-    compareStrings(a.nicUid, b.nicUid) ||
-    compareStrings(a.privateIp, b.privateIp) ||
-    (a.vni ?? 0) - (b.vni ?? 0) ||
-    compareStrings(a.gatewayUid, b.gatewayUid) ||
-    compareStrings(a.nicName ?? '', b.nicName ?? '')
-  );
-}
-
 /**
  * The canonical rules in sortNatRules order, ties (two rules for one NIC) broken by the fields
  * that order does not look at, so that input order never matters. One sort.
  */
-function ordered(rules: readonly NatRule[]): NatRule[] {
+function ordered(rules: readonly NatRule[]): OrderEntry[] {
   return rules
     .map((rule): OrderEntry => {
       const canonical = canonicalNatRule(rule);
-      const nat = canonicalNatAddress(canonical.family, canonical.natIp);
-      return {
-        rule: canonical,
-        nat: nat === undefined ? `~${canonical.natIp}` : natAddressSortKey(nat),
-      };
+      return { rule: canonical, nat: natIpOrderKey(canonical) };
     })
-    .sort(compareEntries)
-    .map((entry) => entry.rule);
-}
-
-/** The accepted port ranges on one NAT IP, disjoint and sorted by first port. */
-class PortRanges {
-  private readonly rules: NatRule[] = [];
-
-  /** The accepted rule whose range overlaps port..endPort, if any. */
-  overlap(port: number, endPort: number): NatRule | undefined {
-    // First range whose end is at or above port: ranges are disjoint, so ends are sorted too.
-    let lo = 0;
-    let hi = this.rules.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.rules[mid] as NatRule).endPort < port) lo = mid + 1;
-      else hi = mid;
-    }
-    const candidate = this.rules[lo];
-    return candidate && candidate.port <= endPort ? candidate : undefined;
-  }
-
-  add(rule: NatRule): void {
-    let index = this.rules.length;
-    // Usually appended: rules arrive in canonical (port) order within each rank.
-    while (index > 0 && (this.rules[index - 1] as NatRule).port > rule.port) index -= 1;
-    this.rules.splice(index, 0, rule);
-  }
+    .sort((x, y) => compareNatRulesInOrder(x.rule, x.nat, y.rule, y.nat));
 }
 
 /**
@@ -145,21 +93,27 @@ export function partitionNatRules(
   desired: readonly NatRule[],
   options: NatRulePartitionOptions,
 ): NatRulePartition {
+  return new IncrementalNatPartition().full(desired, options);
+}
+
+/**
+ * Places canonical rules in order into `book` as partitionNatRules does (malformed ones rejected
+ * first; the rest by rank 0, 1, 2, each in order, unless they clash with one placed before);
+ * returns the rules accepted and the rejections, each in order.
+ */
+function placeAll(
+  book: NatRuleBook,
+  entries: readonly OrderEntry[],
+  options: Omit<NatRulePartitionOptions, 'incumbents'>,
+  rankOf: (rule: NatRule) => 0 | 1 | 2,
+): { accepted: NatRule[]; rejected: RejectedNatRule[] } {
   const { addressSpace } = options;
   const perNetwork = addressSpace === 'network';
-
-  // Everything below is keyed by the rule's own fields (family, then uid, address or NAT IP):
-  // no key strings are built, so a table of 50,000 rules costs one pass and no garbage per rule.
-  const incumbentOf = byFamily<NatRule>();
-  for (const rule of options.incumbents ?? []) incumbentOf[rule.family]?.set(rule.nicUid, rule);
-
-  const rules = ordered(desired);
-  const rank = new Uint8Array(rules.length);
-  const outcome: (RejectedNatRule | 'accepted' | undefined)[] = new Array(rules.length);
-  for (let i = 0; i < rules.length; i += 1) {
-    const rule = rules[i] as NatRule;
-    const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
-    rank[i] = !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
+  const rank = new Uint8Array(entries.length);
+  const outcome: (RejectedNatRule | 'accepted' | undefined)[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i += 1) {
+    const rule = (entries[i] as OrderEntry).rule;
+    rank[i] = rankOf(rule);
     const problems = natRuleShapeProblems(rule);
     if (problems.length === 0 && perNetwork && rule.vni === undefined) {
       problems.push('the NIC has no network vni, and this node keeps networks apart');
@@ -169,25 +123,9 @@ export function partitionNatRules(
     if (problems.length > 0) outcome[i] = rejection(rule, 'InvalidRule', problems.join('; '));
   }
 
-  // Only well-formed rules get here: family is IPv4 or IPv6, and in network mode vni is set.
-  const byKey = { IPv4: new Set<string>(), IPv6: new Set<string>() };
-  /** Family -> address space (the vni, or 0 for the node) -> private address -> holder. */
-  const byAddress = {
-    IPv4: new Map<number, Map<string, NatRule>>(),
-    IPv6: new Map<number, Map<string, NatRule>>(),
-  };
-  /** Family -> NAT IP -> accepted port ranges. */
-  const slots = { IPv4: new Map<string, PortRanges>(), IPv6: new Map<string, PortRanges>() };
   const present = new Map<number, boolean>();
-  for (const pass of [0, 1, 2]) {
-    for (let i = 0; i < rules.length; i += 1) {
-      if (rank[i] !== pass || outcome[i] !== undefined) continue;
-      outcome[i] = place(rules[i] as NatRule);
-    }
-  }
-
   /** Whether network vni's interface exists, asked once per network. */
-  function networkPresent(vni: number): boolean {
+  const networkPresent = (vni: number): boolean => {
     const check = options.networkPresent;
     if (!check) return true;
     let known = present.get(vni);
@@ -196,69 +134,261 @@ export function partitionNatRules(
       present.set(vni, known);
     }
     return known;
-  }
+  };
 
-  /** Accepts the rule unless it clashes with one accepted before; the rejection otherwise. */
-  function place(rule: NatRule): RejectedNatRule | 'accepted' {
-    if (perNetwork && !networkPresent(rule.vni as number)) {
-      return rejection(
-        rule,
-        'NetworkInterfaceMissing',
-        `the interface of network vni ${String(rule.vni)} does not exist on this node`,
-      );
+  // Only well-formed rules get here: family is IPv4 or IPv6, and in network mode vni is set.
+  for (const pass of [0, 1, 2]) {
+    for (let i = 0; i < entries.length; i += 1) {
+      if (rank[i] !== pass || outcome[i] !== undefined) continue;
+      const { rule, nat } = entries[i] as OrderEntry;
+      if (perNetwork && !networkPresent(rule.vni as number)) {
+        outcome[i] = rejection(
+          rule,
+          'NetworkInterfaceMissing',
+          `the interface of network vni ${String(rule.vni)} does not exist on this node`,
+        );
+        continue;
+      }
+      const clash = book.clash(rule);
+      if (!clash) {
+        book.add(rule, nat);
+        outcome[i] = 'accepted';
+        continue;
+      }
+      const other = clash.holder;
+      outcome[i] =
+        clash.kind === 'SameNic'
+          ? rejection(
+              rule,
+              'InvalidRule',
+              `the NIC has two rules for ${rule.family}; one is programmed`,
+            )
+          : clash.kind === 'AddressConflict'
+            ? rejection(
+                rule,
+                'AddressConflict',
+                `private IP ${rule.privateIp}${spaceText(rule, addressSpace)} is already ${nicText(other)}'s`,
+              )
+            : rejection(
+                rule,
+                'SlotConflict',
+                `ports ${rule.port}-${rule.endPort} on ${rule.natIp} overlap ${nicText(other)}'s ` +
+                  `(${other.port}-${other.endPort})`,
+              );
     }
-    const family = rule.family;
-    const keys = byKey[family];
-    if (keys.has(rule.nicUid)) {
-      return rejection(
-        rule,
-        'InvalidRule',
-        `the NIC has two rules for ${rule.family}; one is programmed`,
-      );
-    }
-    const space = perNetwork ? (rule.vni as number) : 0;
-    let addresses = byAddress[family].get(space);
-    const holder = addresses?.get(rule.privateIp);
-    if (holder) {
-      return rejection(
-        rule,
-        'AddressConflict',
-        `private IP ${rule.privateIp}${spaceText(rule, addressSpace)} is already ${nicText(holder)}'s`,
-      );
-    }
-    let ranges = slots[family].get(rule.natIp);
-    const overlap = ranges?.overlap(rule.port, rule.endPort);
-    if (overlap) {
-      return rejection(
-        rule,
-        'SlotConflict',
-        `ports ${rule.port}-${rule.endPort} on ${rule.natIp} overlap ${nicText(overlap)}'s ` +
-          `(${overlap.port}-${overlap.endPort})`,
-      );
-    }
-    if (!ranges) {
-      ranges = new PortRanges();
-      slots[family].set(rule.natIp, ranges);
-    }
-    if (!addresses) {
-      addresses = new Map();
-      byAddress[family].set(space, addresses);
-    }
-    ranges.add(rule);
-    keys.add(rule.nicUid);
-    addresses.set(rule.privateIp, rule);
-    return 'accepted';
   }
-
   const accepted: NatRule[] = [];
   const rejected: RejectedNatRule[] = [];
-  for (let i = 0; i < rules.length; i += 1) {
-    const rule = rules[i] as NatRule;
+  for (let i = 0; i < entries.length; i += 1) {
     const result = outcome[i];
-    if (result === 'accepted') accepted.push(rule);
+    if (result === 'accepted') accepted.push((entries[i] as OrderEntry).rule);
     else if (result) rejected.push(result);
   }
   return { accepted, rejected };
+}
+
+/** A partition, and how its accepted rules differ from the previous partition's. */
+export interface NatPartitionChange {
+  readonly partition: NatRulePartition;
+  /** Accepted now and not before, or now with other values or name (canonical, in order). */
+  readonly added: readonly NatRule[];
+  /** Accepted before and not now, or before with other values or name. */
+  readonly removed: readonly NatRule[];
+}
+
+/** The desired rules by family and NIC uid; undefined when a key is there twice. */
+function keyed(
+  desired: readonly NatRule[],
+): Record<'IPv4' | 'IPv6', Map<string, NatRule>> | undefined {
+  const maps = { IPv4: new Map<string, NatRule>(), IPv6: new Map<string, NatRule>() };
+  for (const rule of desired) {
+    const map = maps[rule.family];
+    if (!map || map.has(rule.nicUid)) return undefined;
+    map.set(rule.nicUid, rule);
+  }
+  return maps;
+}
+
+/** What changed between two desired tables: rules new or different, and rules gone. */
+interface InputDiff {
+  readonly changed: NatRule[];
+  readonly gone: NatRule[];
+}
+
+/** Orders desired rules by family, then NIC uid (the order the node's table is read in). */
+function compareKeys(a: NatRule, b: NatRule): number {
+  return a.family === b.family
+    ? a.nicUid === b.nicUid
+      ? 0
+      : a.nicUid < b.nicUid
+        ? -1
+        : 1
+    : a.family < b.family
+      ? -1
+      : 1;
+}
+
+/**
+ * The diff of two tables that are both strictly in compareKeys order, in one merge walk with no
+ * allocation per rule; undefined when either is not (then diffKeyed), or past `limit` changes.
+ */
+function diffSorted(
+  before: readonly NatRule[],
+  now: readonly NatRule[],
+  limit: number,
+): InputDiff | undefined | 'over' {
+  const changed: NatRule[] = [];
+  const gone: NatRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < now.length || j < before.length) {
+    const next = now[i];
+    const old = before[j];
+    if (next && i > 0 && compareKeys(now[i - 1] as NatRule, next) >= 0) return undefined;
+    if (old && j > 0 && compareKeys(before[j - 1] as NatRule, old) >= 0) return undefined;
+    const order = !next ? 1 : !old ? -1 : compareKeys(next, old);
+    if (order === 0) {
+      if (!sameInput(old as NatRule, next as NatRule)) changed.push(next as NatRule);
+      i += 1;
+      j += 1;
+    } else if (order < 0) {
+      changed.push(next as NatRule);
+      i += 1;
+    } else {
+      gone.push(old as NatRule);
+      j += 1;
+    }
+    if (changed.length + gone.length > limit) return 'over';
+  }
+  return { changed, gone };
+}
+
+/** The diff of two tables in any order; undefined for a NIC twice or past `limit` changes. */
+function diffKeyed(
+  before: readonly NatRule[],
+  now: readonly NatRule[],
+  limit: number,
+): InputDiff | undefined {
+  const old = keyed(before);
+  const next = keyed(now);
+  if (!old || !next) return undefined;
+  const changed: NatRule[] = [];
+  const gone: NatRule[] = [];
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    for (const [uid, rule] of next[family]) {
+      const previous = old[family].get(uid);
+      if (!previous || !sameInput(previous, rule)) changed.push(rule);
+    }
+    for (const [uid, rule] of old[family]) if (!next[family].has(uid)) gone.push(rule);
+  }
+  return changed.length + gone.length > limit ? undefined : { changed, gone };
+}
+
+/** Whether two desired rules are the same input (nicName included: it is rendered). */
+function sameInput(a: NatRule, b: NatRule): boolean {
+  return (
+    a.privateIp === b.privateIp &&
+    a.natIp === b.natIp &&
+    a.port === b.port &&
+    a.endPort === b.endPort &&
+    a.gatewayUid === b.gatewayUid &&
+    a.vni === b.vni &&
+    a.nicName === b.nicName
+  );
+}
+
+/**
+ * partitionNatRules kept between calls, for a dataplane that applies one table after another:
+ * after a full partition, update() partitions the next desired table in time proportional to
+ * what changed, with the same result partitionNatRules gives with the previous partition's
+ * accepted rules as incumbents. That holds because those rules are conflict-free, so the unchanged
+ * ones (rank 0) are all accepted again; only changed, new and previously rejected rules are
+ * placed, in the same ranks and order, against the same rules.
+ */
+export class IncrementalNatPartition {
+  private book: NatRuleBook | undefined;
+  /** The last desired table as given, and the rules rejected from it. */
+  private input: readonly NatRule[] | undefined;
+  private rejected: readonly RejectedNatRule[] = [];
+
+  /** The accepted rules of the last partition, in order. */
+  get accepted(): NatRule[] {
+    return this.book?.rules() ?? [];
+  }
+
+  /** The last partition's accepted rules with their indexes and counts (read only). */
+  get current(): NatRuleBook | undefined {
+    return this.book;
+  }
+
+  /** partitionNatRules, remembered for update(). */
+  full(desired: readonly NatRule[], options: NatRulePartitionOptions): NatRulePartition {
+    const book = new NatRuleBook(options.addressSpace === 'network');
+    const incumbentOf = byFamily<NatRule>();
+    for (const rule of options.incumbents ?? []) incumbentOf[rule.family]?.set(rule.nicUid, rule);
+    const { rejected } = placeAll(book, ordered(desired), options, (rule) => {
+      const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
+      return !incumbent ? 2 : sameValues(canonicalNatRule(incumbent), rule) ? 0 : 1;
+    });
+    this.book = book;
+    this.input = desired.slice();
+    this.rejected = rejected;
+    return { accepted: book.rules(), rejected };
+  }
+
+  /**
+   * The partition of `desired` with the last partition's accepted rules as incumbents, and what
+   * changed; undefined (nothing changed here) when it cannot be done incrementally: no partition
+   * yet, a NIC twice in `desired`, or more than `limit` rules changed. The caller guarantees that
+   * the options are the last call's, and that networkPresent answers as before for every network
+   * that has accepted rules.
+   */
+  update(
+    desired: readonly NatRule[],
+    options: Omit<NatRulePartitionOptions, 'incumbents'>,
+    limit: number,
+  ): NatPartitionChange | undefined {
+    const book = this.book;
+    const before = this.input;
+    if (!book || !before || (options.addressSpace === 'network') !== book.perNetwork) {
+      return undefined;
+    }
+    const sorted = diffSorted(before, desired, limit);
+    if (sorted === 'over') return undefined;
+    const diff = sorted ?? diffKeyed(before, desired, limit);
+    if (!diff) return undefined;
+    const { changed: toPlace, gone } = diff;
+    if (this.rejected.length > 0) {
+      // Rules rejected last time and still wanted as they were are placed again: the clash may
+      // be gone.
+      const handled = new Set([...toPlace, ...gone].map(natRuleKey));
+      for (const { rule } of this.rejected) if (!handled.has(natRuleKey(rule))) toPlace.push(rule);
+    }
+    // From here on the book changes.
+    const removed: NatRule[] = [];
+    const incumbentOf = byFamily<NatRule>();
+    for (const rule of [...gone, ...toPlace]) {
+      const old = book.get(rule.family, rule.nicUid);
+      if (!old) continue;
+      incumbentOf[rule.family]?.set(rule.nicUid, old);
+      book.delete(old);
+      removed.push(old);
+    }
+    const { accepted, rejected } = placeAll(book, ordered(toPlace), options, (rule) => {
+      const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
+      return !incumbent ? 2 : sameValues(incumbent, rule) ? 0 : 1;
+    });
+    this.input = desired.slice();
+    this.rejected = rejected;
+    return { partition: { accepted: book.rules(), rejected }, added: accepted, removed };
+  }
+
+  /** Forgets the last partition: the next must be full(). */
+  reset(): void {
+    this.book = undefined;
+    this.input = undefined;
+    this.rejected = [];
+  }
 }
 
 /** One map per family (undefined for a family that is neither, as a malformed rule may have). */

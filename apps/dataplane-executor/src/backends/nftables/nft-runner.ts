@@ -30,6 +30,8 @@ export interface ProcessNftRunnerOptions {
   readonly nftPath?: string;
   /** Kill an nft that takes longer than this; 120 s by default (50,000 NICs take ~1 s). */
   readonly timeoutMs?: number;
+  /** Told the pid of every process started, before it reads its input (RulesetWatch.ownProcess). */
+  readonly onSpawn?: (pid: number | undefined) => void;
 }
 
 /** A runner that starts the real nft as a child process. */
@@ -38,7 +40,7 @@ export function processNftRunner(options: ProcessNftRunnerOptions = {}): Streami
   const [command, prefix] = options.netns
     ? ['ip', ['netns', 'exec', options.netns, nft]]
     : [nft, []];
-  return processRunner(command, prefix, options.timeoutMs);
+  return processRunner(command, prefix, options.timeoutMs, options.onSpawn);
 }
 
 /**
@@ -53,9 +55,12 @@ function processRunner(
   command: string,
   prefix: readonly string[],
   timeoutMs = 120_000,
+  onSpawn?: (pid: number | undefined) => void,
 ): StreamingRunner {
   const start = (args: readonly string[]) => {
     const child = spawn(command, [...prefix, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // `ip netns exec` execs nft in place: the pid is nft's.
+    onSpawn?.(child.pid);
     const result = new Promise<NftResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];

@@ -1,5 +1,8 @@
 import {
+  IncrementalNatPartition,
+  type NatPartitionChange,
   type NatRule,
+  type NatRulePartitionOptions,
   type RejectedNatRule,
   isVni,
   natRuleKey,
@@ -31,7 +34,8 @@ import {
   UNEXPECTED_CONTENT_NIC_UID,
   parseNatRuleset,
 } from './parse-nat-ruleset';
-import { renderNatChanges } from './render-nat-changes';
+import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
+import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
   type NatTableLayout,
@@ -65,6 +69,12 @@ export interface NftablesBackendOptions {
    * is one shared address space.
    */
   readonly networkInterface?: string;
+  /**
+   * How the ruleset is watched for other processes' transactions (`nft monitor` by default when
+   * the backend runs the real nft; tests give their own, or false for no watch: then
+   * unchangedSinceLastSync() is always false and every pass reads back).
+   */
+  readonly watch?: StartMonitor | false;
 }
 
 /** The configuration was invalid; names the option. */
@@ -183,6 +193,14 @@ export class NftablesBackend implements DataplaneBackend {
   private incumbents: NatRule[] | undefined;
   /** Calls run one at a time so that the known state always matches the last transaction. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The last partition, kept for the next apply: valid while `incumbents` is the very array of
+   * its accepted rules (`partitioned`); a read or a failure replaces or clears them.
+   */
+  private readonly partitions = new IncrementalNatPartition();
+  private partitioned: NatRule[] | undefined;
+  /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
+  private readonly watch: RulesetWatch | undefined;
 
   constructor(options: NftablesBackendOptions, runner?: NftRunner, ipRunner?: NftRunner) {
     validate(options);
@@ -191,12 +209,16 @@ export class NftablesBackend implements DataplaneBackend {
     this.netns = options.netns;
     this.networkInterface = options.networkInterface;
     this.incremental = options.incremental ?? true;
+    const startMonitor =
+      options.watch ?? (runner ? false : nftMonitorProcess(options.netns, options.nftPath));
+    this.watch = startMonitor === false ? undefined : new RulesetWatch(startMonitor);
     this.run =
       runner ??
       processNftRunner({
         netns: options.netns,
         nftPath: options.nftPath,
         timeoutMs: options.timeoutMs,
+        onSpawn: (pid) => this.watch?.ownProcess(pid),
       });
     this.ip = ipRunner ?? processIpRunner({ netns: options.netns, timeoutMs: options.timeoutMs });
   }
@@ -244,22 +266,142 @@ export class NftablesBackend implements DataplaneBackend {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
     }
-    const partition = this.partition(desired, this.incumbents ?? [], present);
-    const rejected = [...partition.rejected];
-    const { rules, layout } = this.laidOut(partition.accepted, rejected);
+    const kept = this.keptPartition(desired, present);
+    if (kept && this.known) {
+      if (await this.applyDelta(kept)) {
+        if (kept.layout.mode === 'network') await this.syncRouting(kept.layout.networks, routing);
+        this.incumbents = kept.change.partition.accepted;
+        this.partitioned = this.incumbents;
+        return { rejected: kept.change.partition.rejected };
+      }
+      // nft refused: the table is not what we believed (edited, deleted, rebooted). Redefined.
+    }
+    let rules: NatRule[];
+    let layout: NatTableLayout;
+    let rejected: RejectedNatRule[];
+    let keep = true;
+    if (kept) {
+      ({ layout } = kept);
+      rules = kept.change.partition.accepted;
+      rejected = [...kept.change.partition.rejected];
+    } else {
+      const partition = this.partitions.full(desired, {
+        ...this.partitionOptions(present),
+        incumbents: this.incumbents ?? [],
+      });
+      rejected = [...partition.rejected];
+      ({ rules, layout } = this.laidOut(partition.accepted, rejected));
+      // Rules left out for want of a network id are not in the kept partition: the next is full.
+      keep = rejected.length === partition.rejected.length;
+    }
+    this.partitioned = undefined;
     await this.applyTable(rules, layout);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
+    if (keep) this.partitioned = rules;
     return { rejected };
+  }
+
+  /**
+   * The partition of `desired` from the one kept since the last apply, in time proportional to
+   * what changed, with its layout; undefined when it cannot be (no kept partition: the last apply
+   * failed or a read replaced the incumbents; a big change; in network mode an interface of a
+   * network with rules gone, or no id left for a new network): then the caller partitions in full.
+   */
+  private keptPartition(
+    desired: readonly NatRule[],
+    present: ReadonlySet<string> | undefined,
+  ): { change: NatPartitionChange; layout: NatTableLayout } | undefined {
+    const incumbents = this.incumbents;
+    if (!this.incremental || !incumbents || incumbents !== this.partitioned) return undefined;
+    // The kept partition changes from here on: valid again only once applied.
+    this.partitioned = undefined;
+    const template = this.networkInterface;
+    const before = this.networks ?? new Map<number, NatNetwork>();
+    if (template !== undefined) {
+      if (!present) return undefined;
+      for (const network of before.values()) if (!present.has(network.ifname)) return undefined;
+    }
+    const limit = Math.max(256, incumbents.length / 8);
+    const change = this.partitions.update(desired, this.partitionOptions(present), limit);
+    const book = this.partitions.current;
+    if (!change || !book) return undefined;
+    if (template === undefined) return { change, layout: SHARED_LAYOUT };
+    const wanted = new Set<number>();
+    for (const vni of before.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
+    for (const rule of change.added) wanted.add(rule.vni as number);
+    const networks = this.networkIds([...wanted].sort((a, b) => a - b));
+    if (networks.size < wanted.size) return undefined;
+    return { change, layout: { mode: 'network', networks } };
+  }
+
+  /**
+   * Applies a kept partition's change as element edits against the table known to be in the
+   * kernel, in one transaction whose text is proportional to the change; false when nft refused.
+   */
+  private async applyDelta(kept: {
+    change: NatPartitionChange;
+    layout: NatTableLayout;
+  }): Promise<boolean> {
+    const known = this.known;
+    const book = this.partitions.current;
+    if (!known || !book) return false;
+    const { change, layout } = kept;
+    const text = renderNatDelta(
+      change.removed,
+      change.added,
+      bookUsage(book),
+      this.table,
+      known.layout,
+      layout,
+    );
+    this.known = undefined;
+    if (text !== '') {
+      const result = await this.run(['-f', '-'], text);
+      if (result.code !== 0) return false;
+    }
+    this.known = { rules: change.partition.accepted, layout };
+    this.networks = layoutNetworks(layout);
+    return true;
   }
 
   async read(): Promise<NatRule[]> {
     return (await this.inspect()).rules;
   }
 
+  /**
+   * True when the kernel is known to hold exactly what this backend last applied or read, so a
+   * read-back would find nothing new: the ruleset watch saw no other process's transaction since
+   * the last read, and (network mode) natgw's ip rules and routes, read now (a few lines), are as
+   * applied. False whenever in doubt; then read() is the authority. Starts the watch if needed.
+   */
+  async unchangedSinceLastSync(): Promise<boolean> {
+    return this.serialized(async () => {
+      const watch = this.watch;
+      if (!watch || !this.known || watch.suspicious) {
+        watch?.start();
+        return false;
+      }
+      if (this.mode === 'network') {
+        const networks = this.knownRouting;
+        if (!networks || routingProblems(await this.readRouting(), networks).length > 0) {
+          return false;
+        }
+      }
+      return !watch.suspicious;
+    });
+  }
+
+  /** Stops the ruleset watch; the kernel state is left as it is. */
+  async close(): Promise<void> {
+    await this.serialized(async () => this.watch?.stop());
+  }
+
   /** read() with the detail: whether the table exists, and every problem found in it. */
   async inspect(): Promise<NatTableInspection> {
     return this.serialized(async () => {
+      // Whatever another process did before this read, the read sees.
+      this.watch?.readStarting();
       const { inspection, routingClean } = await this.readTable(true);
       this.remember(inspection, routingClean);
       return inspection;
@@ -280,16 +422,21 @@ export class NftablesBackend implements DataplaneBackend {
     incumbents: readonly NatRule[],
     present: ReadonlySet<string> | undefined,
   ) {
+    return partitionNatRules(desired, { ...this.partitionOptions(present), incumbents });
+  }
+
+  private partitionOptions(
+    present: ReadonlySet<string> | undefined,
+  ): Omit<NatRulePartitionOptions, 'incumbents'> {
     const template = this.networkInterface;
-    return partitionNatRules(desired, {
+    return {
       addressSpace: template === undefined ? 'node' : 'network',
-      incumbents,
       networkPresent:
         template === undefined || present === undefined
           ? undefined
           : (vni) => present.has(interfaceOf(template, vni)),
       dataplaneProblem: commentProblem,
-    });
+    };
   }
 
   /**
@@ -305,6 +452,28 @@ export class NftablesBackend implements DataplaneBackend {
     const template = this.networkInterface;
     if (template === undefined) return { rules: accepted, layout: SHARED_LAYOUT };
     const wanted = [...new Set(accepted.map((r) => r.vni as number))].sort((a, b) => a - b);
+    const networks = this.networkIds(wanted);
+    const rules: NatRule[] = [];
+    for (const rule of accepted) {
+      if (networks.has(rule.vni as number)) rules.push(rule);
+      else {
+        rejected.push({
+          rule,
+          reason: 'InvalidRule',
+          message: `NAT rule ${natRuleKey(rule)}: no network id is left on this node for vni ${String(rule.vni)} (at most ${MAX_NETWORK_ID} networks)`,
+        });
+      }
+    }
+    return { rules, layout: { mode: 'network', networks } };
+  }
+
+  /**
+   * The networks `wanted` (vnis, ascending) with their ids: every network keeps the id it has; a
+   * new one takes the first free id after the highest in use. A network no id is left for is
+   * missing from the result.
+   */
+  private networkIds(wanted: readonly number[]): Map<number, NatNetwork> {
+    const template = this.networkInterface as string;
     const before = this.networks ?? new Map<number, NatNetwork>();
     const networks = new Map<number, NatNetwork>();
     const used = new Set<number>();
@@ -330,21 +499,9 @@ export class NftablesBackend implements DataplaneBackend {
       used.add(id);
       networks.set(vni, { vni, id, ifname: interfaceOf(template, vni) });
     }
-    const rules: NatRule[] = [];
-    for (const rule of accepted) {
-      if (networks.has(rule.vni as number)) rules.push(rule);
-      else {
-        rejected.push({
-          rule,
-          reason: 'InvalidRule',
-          message: `NAT rule ${natRuleKey(rule)}: no network id is left on this node for vni ${String(rule.vni)} (at most ${MAX_NETWORK_ID} networks)`,
-        });
-      }
-    }
-    return { rules, layout: { mode: 'network', networks } };
+    return networks;
   }
 
-  /** Takes what a read found as the backend's belief about the kernel. */
   /**
    * Takes what a read found as the backend's belief about the kernel. `routingClean` is undefined
    * when the read did not look at routing (then only incumbents and network ids are taken).
@@ -389,12 +546,21 @@ export class NftablesBackend implements DataplaneBackend {
     }
     this.known = undefined;
     const target = { table: this.table, uplinks: this.uplinks };
-    // A real nft gets the text as it is rendered, and parses while the rest is made.
-    await this.transact(
-      'stream' in this.run
-        ? renderNatRulesetChunks(rules, target, layout)
-        : renderNatRuleset(rules, target, layout),
-    );
+    // `nft monitor` would print every element of the new table (costing more CPU than nft -f
+    // itself at 50,000 NICs): the watch stops, and starts again suspicious, so the next pass
+    // reads the table back once.
+    const watching = this.watch?.running === true;
+    this.watch?.stop();
+    try {
+      // A real nft gets the text as it is rendered, and parses while the rest is made.
+      await this.transact(
+        'stream' in this.run
+          ? renderNatRulesetChunks(rules, target, layout)
+          : renderNatRuleset(rules, target, layout),
+      );
+    } finally {
+      if (watching) this.watch?.start();
+    }
     this.known = { rules, layout };
     this.networks = layoutNetworks(layout);
   }

@@ -1,5 +1,7 @@
-import { type NatRule, sortNatRules } from '@natgw/domain';
-import { renderNatChanges } from './render-nat-changes';
+import fc from 'fast-check';
+import { IncrementalNatPartition, type NatRule, sortNatRules } from '@natgw/domain';
+import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
+import type { NatNetwork, NatTableLayout } from './render-nat-ruleset';
 
 const a: NatRule = {
   nicUid: 'a',
@@ -52,4 +54,76 @@ describe('renderNatChanges', () => {
       ].join('\n'),
     );
   });
+});
+
+/** A transaction's text as a set of (command, element) pairs: order inside a line is free. */
+function edits(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .flatMap((line) => {
+      const m = /^(\w+ element inet \w+ \w+) \{ (.*) \}$/.exec(line);
+      return m ? (m[2] as string).split(', ').map((e) => `${m[1]} ${e}`) : [line];
+    })
+    .sort();
+}
+
+describe('renderNatDelta', () => {
+  const ruleArb = fc
+    .record({
+      uid: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+      name: fc.option(fc.constantFrom('vm1', 'vm2'), { nil: undefined }),
+      v6: fc.boolean(),
+      vni: fc.constantFrom(1, 2),
+      host: fc.integer({ min: 2, max: 4 }),
+      nat: fc.integer({ min: 1, max: 2 }),
+      slot: fc.integer({ min: 0, max: 2 }),
+    })
+    .map((r): NatRule => ({
+      nicUid: r.uid,
+      ...(r.name ? { nicName: r.name } : {}),
+      gatewayUid: 'gw',
+      family: r.v6 ? 'IPv6' : 'IPv4',
+      vni: r.vni,
+      privateIp: r.v6 ? `fd00::${r.host}` : `10.0.0.${r.host}`,
+      natIp: r.v6 ? `2001:db8::${r.nat}` : `203.0.113.${r.nat}`,
+      port: 1024 + r.slot * 1024,
+      endPort: 2047 + r.slot * 1024,
+    }));
+
+  for (const mode of ['shared', 'network'] as const) {
+    it(`says what renderNatChanges says for the same change, from the counts alone (${mode})`, () => {
+      const layout: NatTableLayout =
+        mode === 'shared'
+          ? { mode }
+          : {
+              mode,
+              networks: new Map<number, NatNetwork>([
+                [1, { vni: 1, id: 1, ifname: 'vni1' }],
+                [2, { vni: 2, id: 2, ifname: 'vni2' }],
+              ]),
+            };
+      fc.assert(
+        fc.property(fc.array(ruleArb), fc.array(ruleArb), (first, second) => {
+          const options = { addressSpace: mode === 'shared' ? 'node' : 'network' } as const;
+          const partition = new IncrementalNatPartition();
+          const from = partition.full(first, options).accepted;
+          const change = partition.update(second, options, 1_000);
+          const book = partition.current;
+          if (!change || !book) return; // a NIC twice: nothing to compare
+          const delta = renderNatDelta(
+            change.removed,
+            change.added,
+            bookUsage(book),
+            'natgw',
+            layout,
+            layout,
+          );
+          const full = renderNatChanges(from, change.partition.accepted, 'natgw', layout);
+          expect(edits(delta)).toEqual(edits(full));
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
 });

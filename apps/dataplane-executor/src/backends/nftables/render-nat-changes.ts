@@ -1,4 +1,4 @@
-import type { NatRule } from '@natgw/domain';
+import type { NatRule, NatRuleBook } from '@natgw/domain';
 import {
   NATIP6_MAP,
   NETADDR4_MAP,
@@ -11,6 +11,7 @@ import {
   NICS6_SET,
   SNAT4_MAP,
   SNAT6_VMAP,
+  snat6RangeChainName,
   snat6RangeRule,
 } from './nat-table-layout';
 import {
@@ -112,22 +113,11 @@ export function renderNatChanges(
   const adds = new Batch('add', table);
   for (const [key, old] of before) {
     const next = after.get(key);
-    if (next && sameElements(old, next)) continue;
-    const element = natElementKey(fromLayout, old);
-    if (old.family === 'IPv4') deletes.push(SNAT4_MAP, element);
-    else {
-      deletes.push(SNAT6_VMAP, element);
-      deletes.push(NATIP6_MAP, element);
-    }
+    if (!next || !sameElements(old, next)) deleteElements(deletes, old, fromLayout);
   }
   for (const [key, next] of after) {
     const old = before.get(key);
-    if (old && sameElements(old, next)) continue;
-    if (next.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(next, toLayout));
-    else {
-      adds.push(SNAT6_VMAP, snat6Element(next, toLayout));
-      adds.push(NATIP6_MAP, natip6Element(next, toLayout));
-    }
+    if (!old || !sameElements(old, next)) addElements(adds, next, toLayout);
   }
   // Set members are shared by every rule with the address (in network mode several networks may
   // use one private address): they go when the last user goes, and come with the first.
@@ -148,7 +138,42 @@ export function renderNatChanges(
       adds.push(family === 'IPv4' ? v4 : v6, address);
     }
   }
-  // Networks (network mode): an id never changes while its network stays on the node.
+  networkChanges(fromLayout, toLayout, deletes, adds);
+
+  const fromChains = snat6RangeChains(from);
+  const toChains = snat6RangeChains(to);
+  const dropChains = [...fromChains.keys()].filter((name) => !toChains.has(name));
+  const newChains = [...toChains].filter(([name]) => !fromChains.has(name)).map(([, r]) => r);
+  return transaction(table, mode, deletes, adds, dropChains, newChains);
+}
+
+/** Deletes a rule's map elements (keyed as in `layout`). */
+function deleteElements(deletes: Batch, rule: NatRule, layout: NatTableLayout): void {
+  const element = natElementKey(layout, rule);
+  if (rule.family === 'IPv4') deletes.push(SNAT4_MAP, element);
+  else {
+    deletes.push(SNAT6_VMAP, element);
+    deletes.push(NATIP6_MAP, element);
+  }
+}
+
+/** Adds a rule's map elements (laid out as `layout`). */
+function addElements(adds: Batch, rule: NatRule, layout: NatTableLayout): void {
+  if (rule.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(rule, layout));
+  else {
+    adds.push(SNAT6_VMAP, snat6Element(rule, layout));
+    adds.push(NATIP6_MAP, natip6Element(rule, layout));
+  }
+}
+
+/** Element edits for the networks that go, come or change id (network mode). */
+function networkChanges(
+  fromLayout: NatTableLayout,
+  toLayout: NatTableLayout,
+  deletes: Batch,
+  adds: Batch,
+): void {
+  // An id never changes while its network stays on the node.
   const netsBefore = networksOf(fromLayout);
   const netsAfter = networksOf(toLayout);
   for (const [vni, network] of netsBefore) {
@@ -167,24 +192,113 @@ export function renderNatChanges(
     adds.push(NETADDR4_MAP, replyAddressElement(network, 'IPv4'));
     adds.push(NETADDR6_MAP, replyAddressElement(network, 'IPv6'));
   }
+}
 
-  const fromChains = snat6RangeChains(from);
-  const toChains = snat6RangeChains(to);
-  const dropChains: string[] = [];
-  const newChains: string[] = [];
-  for (const name of fromChains.keys()) {
-    if (!toChains.has(name)) {
-      dropChains.push(`flush chain inet ${table} ${name}`, `delete chain inet ${table} ${name}`);
-    }
+/** The transaction's text: deletions, dropped chains, new chains, additions ('' for none). */
+function transaction(
+  table: string,
+  mode: NatTableLayout['mode'],
+  deletes: Batch,
+  adds: Batch,
+  dropChains: readonly string[],
+  newChains: readonly { port: number; endPort: number }[],
+): string {
+  const lines = [...deletes.lines(ORDER)];
+  for (const name of dropChains) {
+    lines.push(`flush chain inet ${table} ${name}`, `delete chain inet ${table} ${name}`);
   }
-  for (const [name, { port, endPort }] of toChains) {
-    if (fromChains.has(name)) continue;
-    newChains.push(
+  // New chains before the elements that jump to them.
+  for (const { port, endPort } of newChains) {
+    const name = snat6RangeChainName(port, endPort);
+    lines.push(
       `add chain inet ${table} ${name}`,
       `add rule inet ${table} ${name} ${snat6RangeRule(port, endPort, mode).text}`,
     );
   }
-  // New chains before the elements that jump to them.
-  const lines = [...deletes.lines(ORDER), ...dropChains, ...newChains, ...adds.lines(ORDER)];
+  lines.push(...adds.lines(ORDER));
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** How many accepted rules use a shared member after a change (NatRuleBook's counts). */
+export interface NatMemberUsage {
+  /** Rules with this private address of the family (any network). */
+  privateIp(family: NatRule['family'], address: string): number;
+  /** Rules with this NAT IP of the family. */
+  natIp(family: NatRule['family'], address: string): number;
+  /** IPv6 rules with this port range. */
+  range6(port: number, endPort: number): number;
+}
+
+/** A NatRuleBook's counts as NatMemberUsage. */
+export function bookUsage(book: NatRuleBook): NatMemberUsage {
+  return {
+    privateIp: (family, address) => book.privateIpCount(family, address),
+    natIp: (family, address) => book.natIpCount(family, address),
+    range6: (port, endPort) => book.range6Count(port, endPort),
+  };
+}
+
+/**
+ * renderNatChanges for a change given as the rules that left and came (`removed` laid out as
+ * `fromLayout`, `added` as `toLayout`) and the member counts after it: work and text are
+ * proportional to the change, not to the table.
+ */
+export function renderNatDelta(
+  removed: readonly NatRule[],
+  added: readonly NatRule[],
+  usage: NatMemberUsage,
+  table: string,
+  fromLayout: NatTableLayout,
+  toLayout: NatTableLayout,
+): string {
+  const deletes = new Batch('delete', table);
+  const adds = new Batch('add', table);
+  for (const old of removed) deleteElements(deletes, old, fromLayout);
+  for (const next of added) addElements(adds, next, toLayout);
+  // A member goes when its last user goes and comes with its first: its count before the change
+  // is the count after, minus the rules that came, plus those that left.
+  for (const [field, v4, v6] of [
+    ['privateIp', NICS4_SET, NICS6_SET],
+    ['natIp', NATIPS4_SET, NATIPS6_SET],
+  ] as const) {
+    const delta = new Map<string, { rule: NatRule; by: number }>();
+    const count = (rule: NatRule, by: number) => {
+      const key = `${rule.family}/${rule[field]}`;
+      const entry = delta.get(key) ?? { rule, by: 0 };
+      entry.by += by;
+      delta.set(key, entry);
+    };
+    for (const rule of removed) count(rule, -1);
+    for (const rule of added) count(rule, 1);
+    for (const { rule, by } of delta.values()) {
+      const after = usage[field](rule.family, rule[field]);
+      const before = after - by;
+      const set = rule.family === 'IPv4' ? v4 : v6;
+      if (before > 0 && after === 0) deletes.push(set, rule[field]);
+      if (before === 0 && after > 0) adds.push(set, rule[field]);
+    }
+  }
+  networkChanges(fromLayout, toLayout, deletes, adds);
+  const ranges = new Map<string, { port: number; endPort: number; by: number }>();
+  for (const [rules, by] of [
+    [removed, -1],
+    [added, 1],
+  ] as const) {
+    for (const { family, port, endPort } of rules) {
+      if (family !== 'IPv6') continue;
+      const name = snat6RangeChainName(port, endPort);
+      const entry = ranges.get(name) ?? { port, endPort, by: 0 };
+      entry.by += by;
+      ranges.set(name, entry);
+    }
+  }
+  const dropChains: string[] = [];
+  const newChains: { port: number; endPort: number }[] = [];
+  for (const [name, range] of ranges) {
+    const after = usage.range6(range.port, range.endPort);
+    const before = after - range.by;
+    if (before > 0 && after === 0) dropChains.push(name);
+    if (before === 0 && after > 0) newChains.push(range);
+  }
+  return transaction(table, toLayout.mode, deletes, adds, dropChains, newChains);
 }
