@@ -4,7 +4,8 @@
 // this process and of its children (nft, ip, the nft monitor) over a minute.
 import { readdirSync, readFileSync } from 'node:fs';
 import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
-import { ALL_NODES, NATGW_SCHEMA, NatSlotsProjection } from '@natgw/projections';
+import { ALL_NODES, NatSlotsProjection } from '@natgw/projections';
+import { NATGW_SCHEMA } from '@natgw/schema';
 import { createTestDatabase, dropTestDatabase, type NetnsLab } from '@natgw/testing';
 import { NftablesBackend } from '../../apps/dataplane-executor/src/backends';
 import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
