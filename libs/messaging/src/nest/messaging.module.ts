@@ -14,6 +14,7 @@ import {
   MESSAGING_OPTIONS,
   NATS_CONNECTION,
 } from './messaging.tokens';
+import { NatsRequestClient } from './nats-request.client';
 import { nestMessagingLogger } from './nest-messaging-logger';
 import { RelayHost } from './relay-host';
 
@@ -54,12 +55,14 @@ const SHARED_PROVIDERS: Provider[] = [
     useFactory: (nc: NatsConnection): JetStreamClient => jetstream(nc),
   },
   JetStreamServer,
+  NatsRequestClient,
   RelayHost,
   MessagingHealth,
   MessagingLag,
 ];
 
 const EXPORTS = [
+  NatsRequestClient,
   NATS_CONNECTION,
   JETSTREAM_CLIENT,
   JETSTREAM_MANAGER,
