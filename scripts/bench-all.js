@@ -49,11 +49,22 @@ async function main() {
   }
   const build = spawnSync('node', ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
+  // A line after each bench: how many are done, at what pace, and the time left. A bar
+  // would tangle with what the benches print, so lines even on a terminal.
+  const { createProgress } = require(path.join(ROOT, 'dist/libs/platform/src/progress'));
+  const progress = createProgress({
+    label: 'npm run bench',
+    unit: 'benches',
+    tty: false,
+    intervalMs: 0,
+  });
   const results = [];
   for (const name of names) {
     console.log(`\n=== npm run bench:${name}`);
     results.push(await run(name));
+    progress.onProgress(results.length, names.length);
   }
+  progress.finish();
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).stdout;
   const cpu = os.cpus();
   const lines = [

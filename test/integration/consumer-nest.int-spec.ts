@@ -1,6 +1,7 @@
 import { Controller, INestApplication, Injectable, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { firstValueFrom } from 'rxjs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { InvalidMessageError, RecordedEvent } from '@natgw/contracts';
@@ -14,6 +15,7 @@ import {
   MessagingHealth,
   MessagingModule,
   NatsReply,
+  NatsRequestClient,
   NatsRequestContext,
   RelayHost,
   startJetStreamTransport,
@@ -228,6 +230,16 @@ describe('MessagingModule (Nest wiring)', () => {
     } finally {
       await client.close();
     }
+    // The same through Nest's ClientProxy: send() answers with the reply; emit() has no bus.
+    const proxy = app.get(NatsRequestClient);
+    await expect(firstValueFrom(proxy.send('echo.again', 'pong'))).resolves.toEqual({
+      data: `${names.prefix}.echo.again:pong`,
+      headers: { 'Natgw-Test': 'yes' },
+    });
+    await expect(firstValueFrom(proxy.send('echo.>', 'x'))).rejects.toThrow(/without wildcards/);
+    await expect(firstValueFrom(proxy.emit('GatewayCreated', {}))).rejects.toThrow(
+      /appended to the PostgreSQL log/,
+    );
 
     await app.close();
     expect(consumer.isConsuming).toBe(false);

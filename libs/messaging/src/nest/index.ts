@@ -6,6 +6,7 @@ export * from './messaging-health';
 export * from './messaging-module-options';
 export * from './messaging.module';
 export * from './messaging.tokens';
+export * from './nats-request.client';
 export * from './nest-messaging-logger';
 export * from './relay-host';
 export * from './messaging-lag';

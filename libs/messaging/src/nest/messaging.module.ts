@@ -15,6 +15,7 @@ import {
   MESSAGING_OPTIONS,
   NATS_CONNECTION,
 } from './messaging.tokens';
+import { NatsRequestClient } from './nats-request.client';
 import { nestMessagingLogger } from './nest-messaging-logger';
 import { RelayHost } from './relay-host';
 
@@ -71,6 +72,7 @@ const SHARED_PROVIDERS: Provider[] = [
     useFactory: (nc: NatsConnection): JetStreamClient => jetstream(nc),
   },
   JetStreamServer,
+  NatsRequestClient,
   RelayHost,
   InboxPruneHost,
   MessagingHealth,
@@ -78,6 +80,7 @@ const SHARED_PROVIDERS: Provider[] = [
 ];
 
 const EXPORTS = [
+  NatsRequestClient,
   NATS_CONNECTION,
   JETSTREAM_CLIENT,
   JETSTREAM_MANAGER,

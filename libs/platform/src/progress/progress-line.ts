@@ -24,6 +24,12 @@ export function formatDuration(ms: number): string {
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** A rate for people: whole numbers from 10 up, two significant digits below (0.012). */
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 10 || perSecond === 0) return count(perSecond);
+  return String(Number(perSecond.toPrecision(2)));
+}
+
 /**
  * One progress line for logs and pipes:
  * `replay: 120,000/1,000,000 events (12.0%), 45,210 events/s, ETA 19s`;
@@ -37,7 +43,7 @@ export function formatProgressLine(
 ): string {
   const { perSecond, etaMs } = rateAndEta(s);
   const percent = s.total > 0 ? ` (${((100 * s.done) / s.total).toFixed(1)}%)` : '';
-  const head = `${label}: ${count(s.done)}/${count(s.total)} ${unit}${percent}, ${count(perSecond)} ${unit}/s`;
+  const head = `${label}: ${count(s.done)}/${count(s.total)} ${unit}${percent}, ${formatRate(perSecond)} ${unit}/s`;
   if (finished) return `${head}, done in ${formatDuration(s.elapsedMs)}`;
   return `${head}, ETA ${etaMs === undefined ? '?' : formatDuration(etaMs)}`;
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { formatDuration, formatProgressLine, rateAndEta } from './progress-line';
+import { formatDuration, formatProgressLine, formatRate, rateAndEta } from './progress-line';
 import { createProgress } from './progress-reporter';
 
 function capture(isTTY: boolean): PassThrough & { isTTY: boolean; text(): string } {
@@ -16,6 +16,13 @@ describe('progress figures', () => {
       etaMs: 15_000,
     });
     expect(rateAndEta({ done: 0, total: 1000, elapsedMs: 5_000 })).toEqual({ perSecond: 0 });
+  });
+
+  it('formats rates with two significant digits below 10 per second', () => {
+    expect(formatRate(61_204.4)).toBe('61,204');
+    expect(formatRate(4)).toBe('4');
+    expect(formatRate(0.0123)).toBe('0.012');
+    expect(formatRate(0)).toBe('0');
   });
 
   it('formats durations for people', () => {

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import { formatProgressLine, rateAndEta, formatDuration } from './progress-line';
+import { formatDuration, formatProgressLine, formatRate, rateAndEta } from './progress-line';
 
 /** What long loops call as they go: `done` of `total` units so far. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -111,7 +111,7 @@ class BarProgress implements ProgressReporter {
     if (this.finished) return;
     const { perSecond, etaMs } = rateAndEta({ done, total, elapsedMs: this.now() - this.started });
     const payload = {
-      rate: Math.round(perSecond).toLocaleString('en-US'),
+      rate: formatRate(perSecond),
       left: etaMs === undefined ? '?' : formatDuration(etaMs),
     };
     if (!this.running) {
