@@ -4,8 +4,8 @@
 // does), then writable again. Writes must answer 503 with Retry-After while the database is
 // away, never 500; reads keep working on the read-only server; once it is writable again a
 // write succeeds (the pool, the projection runner and the log notifier reconnected).
-import { Client } from 'pg';
-import { eventually } from '@natgw/testing';
+import { Client, Pool } from 'pg';
+import { eventually, sleep } from '@natgw/testing';
 import { API, startTestApi, TestApi } from './api-test-app';
 
 jest.setTimeout(120_000);
@@ -56,6 +56,20 @@ describe('transient database errors answer 503 with Retry-After', () => {
       message: body.message ?? '',
     };
   }
+
+  it('a session terminated while a client of the pool is checked out but idle does not end the process', async () => {
+    // The pool stops listening for a client's errors while it is lent out: the server's
+    // 57P01 would be an 'error' event nobody handles (openDatabase guards every client).
+    const pool = (api.dataSource.driver as unknown as { master: Pool }).master;
+    const client = await pool.connect();
+    const {
+      rows: [{ pid }],
+    } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await sleep(500);
+    client.release(true);
+    expect((await post('still-alive')).status).toBe(201);
+  });
 
   it('terminated sessions and a read-only server give 503 with Retry-After; writes resume after', async () => {
     expect((await post('before')).status).toBe(201);
