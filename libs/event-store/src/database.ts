@@ -198,6 +198,29 @@ async function awaitSchema(ds: DataSource, url: string, waitMs: number): Promise
   }
 }
 
+interface PgPoolLike {
+  on(event: 'connect', listener: (client: ErrorEmitter) => void): void;
+  _clients?: ErrorEmitter[];
+}
+interface ErrorEmitter {
+  on(event: 'error', listener: (err: Error) => void): void;
+}
+
+/**
+ * Gives every pg client of the data source's pool an 'error' listener for its whole life.
+ * pg emits an error the server sends outside a query (57P01 when a session is terminated, as in
+ * a failover) on the client; the pool listens only while the client is idle and TypeORM only
+ * while a query runner holds it, and an 'error' event nobody listens to ends the process. Their
+ * own handling (dropping the broken client) is unchanged; this one only keeps the process alive.
+ */
+function guardPoolClients(ds: DataSource): void {
+  const pool = (ds.driver as unknown as { master?: PgPoolLike }).master;
+  if (!pool) return;
+  const guard = (client: ErrorEmitter) => client.on('error', () => undefined);
+  pool.on('connect', guard);
+  for (const client of pool._clients ?? []) guard(client);
+}
+
 /**
  * Ensures the database exists, connects, and migrates it (and grants the service
  * roles); with `migrate: false`, connects and waits until the schema is current. Then
@@ -208,6 +231,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   if (migrate) await ensureDatabase(options.sessionUrl ?? options.url);
   const ds = createDataSource(options);
   await ds.initialize();
+  guardPoolClients(ds);
   try {
     if (migrate)
       await runMigrations(ds, options.roles, options.onMigrationProgress, options.sessionUrl);
