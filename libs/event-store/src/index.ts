@@ -2,6 +2,7 @@ export * from './checkpoint';
 export * from './database';
 export * from './errors';
 export * from './expected-version';
+export { CommitAnnouncer } from './commit-announcer';
 export * from './log-notifier';
 export * from './postgres-event-store';
 export * from './projections';

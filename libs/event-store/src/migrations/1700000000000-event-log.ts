@@ -1,43 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The event log, its stream versions, the append function and projection checkpoints. */
-export class EventLog1700000000000 implements MigrationInterface {
-  name = 'EventLog1700000000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE TABLE natgw_events (
-        global_position bigserial PRIMARY KEY,
-        stream_id text NOT NULL,
-        version integer NOT NULL CHECK (version > 0),
-        event_id uuid NOT NULL,
-        type text NOT NULL,
-        data jsonb NOT NULL,
-        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-        recorded_at timestamptz NOT NULL DEFAULT now(),
-        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
-        CONSTRAINT natgw_events_stream_version_key UNIQUE (stream_id, version),
-        CONSTRAINT natgw_events_event_id_key UNIQUE (event_id)
-      )`);
-    await q.query(
-      `CREATE INDEX natgw_events_commit_order_idx ON natgw_events (transaction_id, global_position)`,
-    );
-    await q.query(`CREATE INDEX natgw_events_recorded_at_idx ON natgw_events (recorded_at)`);
-    await q.query(`
-      CREATE TABLE natgw_streams (
-        stream_id text PRIMARY KEY,
-        version integer NOT NULL
-      )`);
-    await q.query(`
-      CREATE TABLE natgw_checkpoints (
-        name text PRIMARY KEY,
-        transaction_id xid8 NOT NULL,
-        global_position bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    // One round trip per append: lock the stream row, check duplicates and the
-    // expected version, insert, bump the version and wake LISTENers on commit.
-    await q.query(`
+/**
+ * The first natgw_append: one round trip per append; lock the stream row, check
+ * duplicates and the expected version, insert, bump the version and wake LISTENers
+ * on commit. Replaced by AppendWithoutNotify1700000000003 (kept for its down()).
+ */
+export const APPEND_FUNCTION_V1 = `
       CREATE FUNCTION natgw_append(
         p_stream text, p_expected text, p_ids uuid[], p_types text[],
         p_data jsonb[], p_meta jsonb[], p_recorded_at timestamptz
@@ -75,7 +43,44 @@ export class EventLog1700000000000 implements MigrationInterface {
         RETURN QUERY SELECT 'ok'::text, v_current + v_count, v_positions,
           pg_current_xact_id()::text, p_recorded_at;
       END
-      $fn$`);
+      $fn$`;
+
+/** The event log, its stream versions, the append function and projection checkpoints. */
+export class EventLog1700000000000 implements MigrationInterface {
+  name = 'EventLog1700000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE natgw_events (
+        global_position bigserial PRIMARY KEY,
+        stream_id text NOT NULL,
+        version integer NOT NULL CHECK (version > 0),
+        event_id uuid NOT NULL,
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        CONSTRAINT natgw_events_stream_version_key UNIQUE (stream_id, version),
+        CONSTRAINT natgw_events_event_id_key UNIQUE (event_id)
+      )`);
+    await q.query(
+      `CREATE INDEX natgw_events_commit_order_idx ON natgw_events (transaction_id, global_position)`,
+    );
+    await q.query(`CREATE INDEX natgw_events_recorded_at_idx ON natgw_events (recorded_at)`);
+    await q.query(`
+      CREATE TABLE natgw_streams (
+        stream_id text PRIMARY KEY,
+        version integer NOT NULL
+      )`);
+    await q.query(`
+      CREATE TABLE natgw_checkpoints (
+        name text PRIMARY KEY,
+        transaction_id xid8 NOT NULL,
+        global_position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(APPEND_FUNCTION_V1);
   }
 
   async down(q: QueryRunner): Promise<void> {
