@@ -33,7 +33,7 @@ import {
   testNatsNames,
   deleteTestStream,
 } from '@natgw/testing';
-import { profileEnv } from './support/profile-env';
+import { profileArgs } from './support/profile-args';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
 const NICS_PER_GATEWAY = Number(process.env.BENCH_NICS_PER_GATEWAY ?? 100);
@@ -146,15 +146,19 @@ async function main(): Promise<void> {
   const nats = testNatsNames('bench_alloc');
   const ds = await openDatabase({ url, ...NATGW_SCHEMA, poolSize: 12 });
   const store = new PostgresEventStore(ds);
-  const allocator = new ServiceProcess('allocator', {
-    DATABASE_URL: url,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.prefix,
-    PUBLIC_PREFIXES: PREFIXES,
-    ALLOCATOR_RESYNC_SECONDS: '3600',
-    LOG_LEVEL: 'warn',
-    ...profileEnv(),
-  });
+  const allocator = new ServiceProcess(
+    'allocator',
+    {
+      DATABASE_URL: url,
+      NATS_STREAM: nats.stream,
+      NATS_SUBJECT_PREFIX: nats.prefix,
+      PUBLIC_PREFIXES: PREFIXES,
+      ALLOCATOR_RESYNC_SECONDS: '3600',
+      LOG_LEVEL: 'warn',
+    },
+    undefined,
+    profileArgs(),
+  );
   try {
     const seedStart = process.hrtime.bigint();
     const objects = [

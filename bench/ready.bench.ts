@@ -27,7 +27,7 @@ import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { machine, quantile, writeResult } from './support/bench-output';
 import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
-import { profileEnv } from './support/profile-env';
+import { profileArgs } from './support/profile-args';
 
 const GATEWAYS = Number(process.env.BENCH_READY_GATEWAYS ?? 1000);
 const NICS = Number(process.env.BENCH_READY_NICS ?? 10);
@@ -278,14 +278,13 @@ async function runBackend(
     DATAPLANE_BACKEND: backend,
     // Measures the services, not the per-client rate limit (every request comes from one client).
     RATE_LIMIT_QPS: '0',
-    ...profileEnv(),
   };
   if (backend === 'nftables') {
     env.DATAPLANE_NETNS = await lab.namespace('ready');
     env.DATAPLANE_UPLINK = 'lo';
   }
   const services = (['api-gateway', 'allocator', 'dataplane-executor'] as const).map(
-    (s) => new ServiceProcess(s, env),
+    (s) => new ServiceProcess(s, env, undefined, profileArgs()),
   );
   try {
     for (const s of services) await s.start();
