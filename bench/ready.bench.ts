@@ -9,8 +9,8 @@
 // time, then BENCH_READY_GATEWAYS units, BENCH_READY_CONCURRENCY in flight.
 // gateways/s counts whole units, so it includes the NIC creates. The latency is
 // from the gateway's create request. From the log's recorded times it also prints
-// where the time went: create to the allocation's append, allocation to the
-// executor's NATTableProgrammed, and that to Ready seen by the watch.
+// where the time went: create to the allocation's append, and allocation to the
+// executor's NATTableProgrammed (medians).
 // Prints a table and writes bench/results/ready.json. Run: npm run bench:ready
 // (root, for nftables). Settings: BENCH_READY_GATEWAYS (1000), BENCH_READY_NICS
 // (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20),
@@ -66,8 +66,6 @@ interface Hops {
   toAllocation: number;
   /** That to the executor's NATTableProgrammed append (relay, executor, apply). */
   toProgrammed: number;
-  /** That to Ready seen by the bench's watch (projection, change log, watch). */
-  toReadySeen: number;
 }
 
 interface BackendResult {
@@ -210,10 +208,10 @@ function latencies(values: number[]): Latencies {
 
 /**
  * Where each gateway's time went, from the log: the recorded time of its create, of
- * the first append to its allocation stream, of the first NATTableProgrammed that
- * lists it, and the wall time the watch saw it Ready (all on this machine's clock).
+ * the first append to its allocation stream and of the first NATTableProgrammed that
+ * lists it (all on this machine's clock).
  */
-async function hops(url: string, names: string[], readySeen: Map<string, number>): Promise<Hops> {
+async function hops(url: string, names: string[]): Promise<Hops> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -244,18 +242,14 @@ async function hops(url: string, names: string[], readySeen: Map<string, number>
       );
     const toAllocation: number[] = [];
     const toProgrammed: number[] = [];
-    const toReadySeen: number[] = [];
     for (const r of rows) {
       if (!r.allocated || !r.programmed) continue;
       toAllocation.push(r.allocated.getTime() - r.created.getTime());
       toProgrammed.push(r.programmed.getTime() - r.allocated.getTime());
-      const seen = readySeen.get(r.name);
-      if (seen !== undefined) toReadySeen.push(seen - r.programmed.getTime());
     }
     return {
       toAllocation: median(toAllocation),
       toProgrammed: median(toProgrammed),
-      toReadySeen: median(toReadySeen),
     };
   } finally {
     await c.end();
@@ -308,10 +302,8 @@ async function runBackend(
     );
     const waiting = new Map<string, () => void>();
     const readyAt = new Map<string, number>();
-    const readyWall = new Map<string, number>();
     const watch = watchReady(base, (name) => {
       readyAt.set(name, performance.now());
-      readyWall.set(name, Date.now());
       waiting.get(name)?.();
     });
     /** Creates the NICs of net-<g>, then gw-<g>; resolves with the time from its create until Ready. */
@@ -359,7 +351,7 @@ async function runBackend(
         gateways: count,
         latenciesMs: latencies(values),
         gatewaysPerSecond: Number((count / seconds).toFixed(1)),
-        hopsMs: await hops(url, names, readyWall),
+        hopsMs: await hops(url, names),
       };
     };
     let serial: Phase;
@@ -411,8 +403,7 @@ function report(results: BackendResult[], load: string): void {
     'max',
     'gateways/s',
     'to alloc',
-    'to programmed',
-    'to Ready seen',
+    'alloc to programmed',
   ];
   const rows: string[][] = [];
   for (const r of results) {
@@ -428,7 +419,6 @@ function report(results: BackendResult[], load: string): void {
         String(p.gatewaysPerSecond),
         `${p.hopsMs.toAllocation} ms`,
         `${p.hopsMs.toProgrammed} ms`,
-        `${p.hopsMs.toReadySeen} ms`,
       ]);
     }
   }
