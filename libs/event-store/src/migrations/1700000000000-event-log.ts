@@ -1,9 +1,28 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * natgw_append's middle, shared by its versions: raise NG409 on a wrong expected version
+ * (v_current is the stream's version before the append), then insert the events and
+ * collect their positions in v_positions.
+ */
+export const APPEND_CHECK_AND_INSERT = `        IF (p_expected = 'no-stream' AND v_current <> 0)
+           OR (p_expected = 'exists' AND v_current = 0)
+           OR (p_expected NOT IN ('any', 'no-stream', 'exists') AND v_current <> p_expected::integer) THEN
+          RAISE EXCEPTION USING ERRCODE = 'NG409', MESSAGE = 'wrong expected version',
+            DETAIL = v_current::text;
+        END IF;
+        WITH inserted AS (
+          INSERT INTO natgw_events AS e (stream_id, version, event_id, type, data, metadata, recorded_at)
+          SELECT p_stream, v_current + t.ord::integer, t.id, t.type, t.data, t.meta, p_recorded_at
+            FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS t(id, type, data, meta, ord)
+          RETURNING e.global_position
+        )
+        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;`;
+
+/**
  * The first natgw_append: one round trip per append; lock the stream row, check
  * duplicates and the expected version, insert, bump the version and wake LISTENers
- * on commit. Replaced by AppendWithoutNotify1700000000003 (kept for its down()).
+ * on commit. Replaced by AppendWithoutNotify1700000000005 (kept for its down()).
  */
 export const APPEND_FUNCTION_V1 = `
       CREATE FUNCTION natgw_append(
@@ -25,19 +44,7 @@ export const APPEND_FUNCTION_V1 = `
           RETURN QUERY SELECT 'duplicate'::text, v_current, NULL::bigint[], NULL::text, NULL::timestamptz;
           RETURN;
         END IF;
-        IF (p_expected = 'no-stream' AND v_current <> 0)
-           OR (p_expected = 'exists' AND v_current = 0)
-           OR (p_expected NOT IN ('any', 'no-stream', 'exists') AND v_current <> p_expected::integer) THEN
-          RAISE EXCEPTION USING ERRCODE = 'NG409', MESSAGE = 'wrong expected version',
-            DETAIL = v_current::text;
-        END IF;
-        WITH inserted AS (
-          INSERT INTO natgw_events AS e (stream_id, version, event_id, type, data, metadata, recorded_at)
-          SELECT p_stream, v_current + t.ord::integer, t.id, t.type, t.data, t.meta, p_recorded_at
-            FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS t(id, type, data, meta, ord)
-          RETURNING e.global_position
-        )
-        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+${APPEND_CHECK_AND_INSERT}
         UPDATE natgw_streams s SET version = v_current + v_count WHERE s.stream_id = p_stream;
         PERFORM pg_notify('natgw_events', '');
         RETURN QUERY SELECT 'ok'::text, v_current + v_count, v_positions,

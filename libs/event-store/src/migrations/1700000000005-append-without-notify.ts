@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_FUNCTION_V1 } from './1700000000000-event-log';
+import { APPEND_CHECK_AND_INSERT, APPEND_FUNCTION_V1 } from './1700000000000-event-log';
 
 const SIGNATURE = 'natgw_append(text, text, uuid[], text[], jsonb[], jsonb[], timestamptz)';
 
@@ -39,19 +39,7 @@ export class AppendWithoutNotify1700000000005 implements MigrationInterface {
           RETURN QUERY SELECT 'duplicate'::text, v_current, NULL::bigint[], NULL::text, NULL::timestamptz;
           RETURN;
         END IF;
-        IF (p_expected = 'no-stream' AND v_current <> 0)
-           OR (p_expected = 'exists' AND v_current = 0)
-           OR (p_expected NOT IN ('any', 'no-stream', 'exists') AND v_current <> p_expected::integer) THEN
-          RAISE EXCEPTION USING ERRCODE = 'NG409', MESSAGE = 'wrong expected version',
-            DETAIL = v_current::text;
-        END IF;
-        WITH inserted AS (
-          INSERT INTO natgw_events AS e (stream_id, version, event_id, type, data, metadata, recorded_at)
-          SELECT p_stream, v_current + t.ord::integer, t.id, t.type, t.data, t.meta, p_recorded_at
-            FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS t(id, type, data, meta, ord)
-          RETURNING e.global_position
-        )
-        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+${APPEND_CHECK_AND_INSERT}
         RETURN QUERY SELECT 'ok'::text, v_current + v_count, v_positions,
           pg_current_xact_id()::text, p_recorded_at;
       END
