@@ -62,6 +62,8 @@ export class CommitAnnouncer implements EntitySubscriberInterface {
   appended(manager?: EntityManager): void {
     const runner = manager?.queryRunner;
     if (runner && runner.isTransactionActive) {
+      // DataSource.initialize() replaces its subscriber list: subscribe again if so.
+      if (!this.dataSource.subscribers.includes(this)) this.dataSource.subscribers.push(this);
       runner.data[APPENDED] = true;
       return;
     }
