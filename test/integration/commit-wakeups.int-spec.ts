@@ -2,7 +2,9 @@ import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { RecordedEvent } from '@natgw/contracts';
 import {
+  Checkpoint,
   LOG_CHANNEL,
+  LOG_START,
   LogNotifier,
   openDatabase,
   PostgresEventStore,
@@ -51,6 +53,24 @@ class SeenProjection implements Projection {
 
   async reset(): Promise<void> {
     this.seen.length = 0;
+  }
+}
+
+/**
+ * Reads until nothing is left behind the horizon. The server is shared: another database's
+ * transactions hold the horizon too, so this may take a moment.
+ */
+async function readToEnd(store: PostgresEventStore, from: Checkpoint) {
+  const events: RecordedEvent[] = [];
+  let after = from;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const page = await store.readAll({ after, limit: 10_000 });
+    events.push(...page.events);
+    after = page.checkpoint;
+    if (page.events.length === 0 && !(await store.heldBack(after))) return { events, after };
+    if (Date.now() > deadline) throw new Error('events stayed held back for 30 s');
+    if (page.events.length === 0) await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -117,7 +137,7 @@ describe('commit wake-ups and the visibility horizon', () => {
   });
 
   it('says when committed events are held back by an older open transaction', async () => {
-    const tail = await store.readAll({ limit: 100_000 });
+    const { after: tail } = await readToEnd(store, LOG_START);
     const blocker = new Client({ connectionString: url });
     await blocker.connect();
     try {
@@ -125,12 +145,12 @@ describe('commit wake-ups and the visibility horizon', () => {
       await blocker.query('BEGIN');
       await blocker.query('SELECT pg_current_xact_id()');
       await store.append('held:1', [{ type: 'Held', data: {} }]);
-      expect((await store.readAll({ after: tail.checkpoint })).events).toHaveLength(0);
-      expect(await store.heldBack(tail.checkpoint)).toBe(true);
+      const during = await store.readAll({ after: tail });
+      expect(during.events).toHaveLength(0);
+      expect(await store.heldBack(during.checkpoint)).toBe(true);
       await blocker.query('ROLLBACK');
-      const read = await store.readAll({ after: tail.checkpoint });
-      expect(read.events.map((e) => e.type)).toEqual(['Held']);
-      expect(await store.heldBack(read.checkpoint)).toBe(false);
+      const after = await readToEnd(store, during.checkpoint);
+      expect(after.events.map((e) => [e.streamId, e.type])).toEqual([['held:1', 'Held']]);
     } finally {
       await blocker.end();
     }
@@ -162,8 +182,9 @@ describe('commit wake-ups and the visibility horizon', () => {
         intervalMs: 5,
         what: 'the held-back event applied',
       });
-      // The retry doubles from 1 ms up to 64 ms while the event is held back.
-      expect(Date.now() - ended).toBeLessThan(500);
+      // The retry doubles from 1 ms up to 64 ms while the event is held back (other
+      // databases' transactions on this shared server may hold it a little longer).
+      expect(Date.now() - ended).toBeLessThan(2_000);
     } finally {
       await blocker.end();
       await runner.stop();
