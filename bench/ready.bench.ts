@@ -1,16 +1,21 @@
 // Create to Ready: the time from a NATGateway's create request to its Ready=True
 // condition (public IP and every NIC's slot allocated, the dataplane programmed
-// and reported), for 1,000 gateways of 10 NICs each, 50 creates in flight at a
-// time. The whole system runs as real processes from dist/ (api-gateway,
+// and reported). The whole system runs as real processes from dist/ (api-gateway,
 // allocator, one dataplane-executor), once with the memory backend and once with
 // nftables in a scratch network namespace (uplink lo). Each gateway has its own
-// Network whose 10 NICs exist before it; once the setup's events are consumed
-// (no relay or consumer lag), the gateways are created; Ready is observed through
-// one WATCH.
+// Network, created in the setup. Each measured unit of work creates the gateway's
+// 10 NICs, one after the other, and then the gateway, and waits until the gateway
+// is Ready (observed through one WATCH): first BENCH_READY_SERIAL units one at a
+// time, then BENCH_READY_GATEWAYS units, BENCH_READY_CONCURRENCY in flight.
+// gateways/s counts whole units, so it includes the NIC creates. The latency is
+// from the gateway's create request. From the log's recorded times it also prints
+// where the time went: create to the allocation's append, and allocation to the
+// executor's NATTableProgrammed (medians).
 // Prints a table and writes bench/results/ready.json. Run: npm run bench:ready
 // (root, for nftables). Settings: BENCH_READY_GATEWAYS (1000), BENCH_READY_NICS
-// (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20, created one at a
-// time first: the unloaded latency), BENCH_READY_BACKENDS (memory,nftables).
+// (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20),
+// BENCH_READY_BACKENDS (memory,nftables), BENCH_CPU_PROF_DIR (CPU profiles of the
+// services).
 import {
   assertNetnsPrerequisites,
   deleteTestStream,
@@ -18,8 +23,11 @@ import {
   ServiceProcess,
   testNatsNames,
 } from '@natgw/testing';
+import { loadavg } from 'node:os';
+import { Client } from 'pg';
 import { machine, quantile, writeResult } from './support/bench-output';
 import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
+import { profileArgs } from './support/profile-args';
 
 const GATEWAYS = Number(process.env.BENCH_READY_GATEWAYS ?? 1000);
 const NICS = Number(process.env.BENCH_READY_NICS ?? 10);
@@ -32,13 +40,43 @@ const BACKENDS = (process.env.BENCH_READY_BACKENDS ?? 'memory,nftables').split('
 const SETUP_CONCURRENCY = 16;
 const V = 'networking.ironcore.dev/v1alpha1';
 
+/** Latency quantiles of one phase, in ms. */
+interface Latencies {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** One phase: `inFlight` units at a time, each the gateway's NIC creates and the gateway. */
+interface Phase {
+  inFlight: number;
+  gateways: number;
+  latenciesMs: Latencies;
+  /** Whole units per second: the gateway, its NIC creates and its way to Ready. */
+  gatewaysPerSecond: number;
+  /** Median time of each hop, from the log's recorded times (see hops()). */
+  hopsMs: Hops;
+}
+
+/** Where a gateway's create-to-Ready time went (medians over the phase's gateways). */
+interface Hops {
+  /** Create request to the allocator's first allocation append (API, relay, allocator). */
+  toAllocation: number;
+  /** That to the executor's NATTableProgrammed append (relay, executor, apply). */
+  toProgrammed: number;
+}
+
 interface BackendResult {
   backend: string;
   gateways: number;
   nicsPerGateway: number;
   concurrency: number;
-  latenciesMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  /** The same, for SERIAL gateways created one at a time before the concurrent run. */
+  serial: Phase;
+  concurrent: Phase;
+  /** The concurrent phase's latencies (kept for readers of older results). */
+  latenciesMs: Latencies;
   serialMs: { gateways: number; p50: number; max: number };
   gatewaysPerSecond: number;
   setupSeconds: number;
@@ -156,6 +194,68 @@ function watchReady(base: string, ready: (name: string) => void): { stop: () => 
   return { stop: () => controller.abort() };
 }
 
+function latencies(values: number[]): Latencies {
+  const sorted = [...values].sort((x, y) => x - y);
+  const round = (x: number) => Math.round(x);
+  return {
+    p50: round(quantile(sorted, 0.5)),
+    p90: round(quantile(sorted, 0.9)),
+    p99: round(quantile(sorted, 0.99)),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+    mean: round(sorted.reduce((t, x) => t + x, 0) / sorted.length),
+  };
+}
+
+/**
+ * Where each gateway's time went, from the log: the recorded time of its create, of
+ * the first append to its allocation stream and of the first NATTableProgrammed that
+ * lists it (all on this machine's clock).
+ */
+async function hops(url: string, names: string[]): Promise<Hops> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{
+      name: string;
+      created: Date;
+      allocated: Date | null;
+      programmed: Date | null;
+    }>(
+      `WITH gw AS (
+         SELECT split_part(e.stream_id, '/', 2) AS name, e.data->>'uid' AS uid, e.recorded_at AS created
+           FROM natgw_events e
+          WHERE e.type = 'NATGatewayCreated' AND e.stream_id = ANY($1::text[]))
+       SELECT gw.name, gw.created,
+              (SELECT min(a.recorded_at) FROM natgw_events a
+                WHERE a.stream_id = 'allocation:' || gw.uid) AS allocated,
+              (SELECT min(p.recorded_at) FROM natgw_events p
+                WHERE p.type = 'NATTableProgrammed' AND p.data->'gateways' ? gw.uid) AS programmed
+         FROM gw`,
+      [names.map((n) => `natgateway:bench/${n}`)],
+    );
+    const median = (xs: number[]) =>
+      Math.round(
+        quantile(
+          [...xs].sort((x, y) => x - y),
+          0.5,
+        ),
+      );
+    const toAllocation: number[] = [];
+    const toProgrammed: number[] = [];
+    for (const r of rows) {
+      if (!r.allocated || !r.programmed) continue;
+      toAllocation.push(r.allocated.getTime() - r.created.getTime());
+      toProgrammed.push(r.programmed.getTime() - r.allocated.getTime());
+    }
+    return {
+      toAllocation: median(toAllocation),
+      toProgrammed: median(toProgrammed),
+    };
+  } finally {
+    await c.end();
+  }
+}
+
 async function runBackend(
   backend: 'memory' | 'nftables',
   pg: BenchPostgres,
@@ -178,7 +278,7 @@ async function runBackend(
     env.DATAPLANE_UPLINK = 'lo';
   }
   const services = (['api-gateway', 'allocator', 'dataplane-executor'] as const).map(
-    (s) => new ServiceProcess(s, env),
+    (s) => new ServiceProcess(s, env, undefined, profileArgs()),
   );
   try {
     for (const s of services) await s.start();
@@ -186,36 +286,19 @@ async function runBackend(
     const setupStart = Date.now();
     const laggedWrites = { setup: 0, gateways: 0 };
     await inParallel(GATEWAYS + SERIAL, SETUP_CONCURRENCY, async (g) => {
-      const created = (status: 'created' | 'lagged') => {
-        if (status === 'lagged') laggedWrites.setup += 1;
-      };
-      created(
-        await post(base, 'networks', {
-          apiVersion: V,
-          kind: 'Network',
-          metadata: { name: `net-${g}` },
-          spec: {},
-        }),
-      );
-      for (let n = 0; n < NICS; n++) {
-        created(
-          await post(base, 'networkinterfaces', {
-            apiVersion: V,
-            kind: 'NetworkInterface',
-            metadata: { name: `nic-${g}-${n}` },
-            spec: {
-              networkRef: { name: `net-${g}` },
-              ips: [`10.${(g >> 8) & 255}.${g & 255}.${n + 2}`],
-            },
-          }),
-        );
-      }
+      const status = await post(base, 'networks', {
+        apiVersion: V,
+        kind: 'Network',
+        metadata: { name: `net-${g}` },
+        spec: {},
+      });
+      if (status === 'lagged') laggedWrites.setup += 1;
     });
     const setupSeconds = (Date.now() - setupStart) / 1000;
     await analyze(url);
     await settled(await Promise.all(services.map((s) => s.url)));
     process.stdout.write(
-      `${backend}: ${GATEWAYS + SERIAL} networks and ${(GATEWAYS + SERIAL) * NICS} NICs created in ${setupSeconds.toFixed(0)} s\n`,
+      `${backend}: ${GATEWAYS + SERIAL} networks created in ${setupSeconds.toFixed(0)} s\n`,
     );
     const waiting = new Map<string, () => void>();
     const readyAt = new Map<string, number>();
@@ -223,8 +306,20 @@ async function runBackend(
       readyAt.set(name, performance.now());
       waiting.get(name)?.();
     });
-    /** Creates gw-<g> on net-<g> and resolves with the time until it is Ready. */
-    const createToReady = async (g: number): Promise<number> => {
+    /** Creates the NICs of net-<g>, then gw-<g>; resolves with the time from its create until Ready. */
+    const unit = async (g: number): Promise<number> => {
+      for (let n = 0; n < NICS; n++) {
+        const nic = await post(base, 'networkinterfaces', {
+          apiVersion: V,
+          kind: 'NetworkInterface',
+          metadata: { name: `nic-${g}-${n}` },
+          spec: {
+            networkRef: { name: `net-${g}` },
+            ips: [`10.${(g >> 8) & 255}.${g & 255}.${n + 2}`],
+          },
+        });
+        if (nic === 'lagged') laggedWrites.setup += 1;
+      }
       const name = `gw-${g}`;
       const ready = new Promise<void>((resolve) => waiting.set(name, resolve));
       const start = performance.now();
@@ -243,40 +338,40 @@ async function runBackend(
       if (!readyAt.has(name)) await ready;
       return (readyAt.get(name) as number) - start;
     };
-    const serial: number[] = [];
-    const latencies: number[] = [];
-    let runStart = 0;
-    try {
-      for (let g = GATEWAYS; g < GATEWAYS + SERIAL; g++) serial.push(await createToReady(g));
-      runStart = performance.now();
-      await inParallel(GATEWAYS, CONCURRENCY, async (g) => {
-        latencies.push(await createToReady(g));
+    const phase = async (first: number, count: number, inFlight: number): Promise<Phase> => {
+      const values: number[] = [];
+      const started = performance.now();
+      await inParallel(count, inFlight, async (i) => {
+        values.push(await unit(first + i));
       });
+      const seconds = (performance.now() - started) / 1000;
+      const names = Array.from({ length: count }, (_, i) => `gw-${first + i}`);
+      return {
+        inFlight,
+        gateways: count,
+        latenciesMs: latencies(values),
+        gatewaysPerSecond: Number((count / seconds).toFixed(1)),
+        hopsMs: await hops(url, names),
+      };
+    };
+    let serial: Phase;
+    let concurrent: Phase;
+    try {
+      serial = await phase(GATEWAYS, SERIAL, 1);
+      concurrent = await phase(0, GATEWAYS, CONCURRENCY);
     } finally {
       watch.stop();
     }
-    const seconds = (performance.now() - runStart) / 1000;
-    latencies.sort((a, b) => a - b);
-    serial.sort((a, b) => a - b);
-    const round = (x: number) => Math.round(x);
     return {
       backend,
       gateways: GATEWAYS,
       nicsPerGateway: NICS,
       concurrency: CONCURRENCY,
-      latenciesMs: {
-        p50: round(quantile(latencies, 0.5)),
-        p90: round(quantile(latencies, 0.9)),
-        p99: round(quantile(latencies, 0.99)),
-        max: round(latencies[latencies.length - 1]),
-        mean: round(latencies.reduce((s, x) => s + x, 0) / latencies.length),
-      },
-      serialMs: {
-        gateways: SERIAL,
-        p50: round(quantile(serial, 0.5)),
-        max: round(serial[serial.length - 1] ?? NaN),
-      },
-      gatewaysPerSecond: Number((GATEWAYS / seconds).toFixed(1)),
+      serial,
+      concurrent,
+      latenciesMs: concurrent.latenciesMs,
+      serialMs: { gateways: SERIAL, p50: serial.latenciesMs.p50, max: serial.latenciesMs.max },
+      gatewaysPerSecond: concurrent.gatewaysPerSecond,
       setupSeconds: Math.round(setupSeconds),
       laggedWrites,
     };
@@ -287,30 +382,104 @@ async function runBackend(
   }
 }
 
+/** The goals of issue 14 for this bench. */
+const GOALS = {
+  serialP50Ms: 25,
+  memoryP99Ms: 100,
+  nftablesP99Ms: 200,
+  gatewaysPerSecond: 100,
+};
+
+function report(results: BackendResult[], load: string): void {
+  process.stdout.write(
+    `create to Ready: each unit creates ${NICS} NICs, then the gateway; latency from the gateway's create to Ready\n`,
+  );
+  const header = [
+    'backend',
+    'in flight',
+    'p50',
+    'p90',
+    'p99',
+    'max',
+    'gateways/s',
+    'to alloc',
+    'alloc to programmed',
+  ];
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const p of [r.serial, r.concurrent]) {
+      const l = p.latenciesMs;
+      rows.push([
+        r.backend,
+        String(p.inFlight),
+        `${l.p50} ms`,
+        `${l.p90} ms`,
+        `${l.p99} ms`,
+        `${l.max} ms`,
+        String(p.gatewaysPerSecond),
+        `${p.hopsMs.toAllocation} ms`,
+        `${p.hopsMs.toProgrammed} ms`,
+      ]);
+    }
+  }
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ');
+  process.stdout.write(`${line(header)}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  const goal = (what: string, goalText: string, measured: number, ok: boolean) =>
+    process.stdout.write(
+      `goal: ${what.padEnd(44)} ${goalText.padEnd(12)} now ${String(measured).padEnd(8)} ${ok ? 'met' : 'missed'}\n`,
+    );
+  for (const r of results) {
+    if (r.backend === 'memory') {
+      const p50 = r.serial.latenciesMs.p50;
+      goal('memory, 1 in flight, p50', `<= ${GOALS.serialP50Ms} ms`, p50, p50 <= GOALS.serialP50Ms);
+      const p99 = r.concurrent.latenciesMs.p99;
+      goal(
+        `memory, ${r.concurrency} in flight, p99`,
+        `<= ${GOALS.memoryP99Ms} ms`,
+        p99,
+        p99 <= GOALS.memoryP99Ms,
+      );
+      const gps = r.concurrent.gatewaysPerSecond;
+      goal(
+        `memory, ${r.concurrency} in flight, gateways/s with NIC creates`,
+        `>= ${GOALS.gatewaysPerSecond}`,
+        gps,
+        gps >= GOALS.gatewaysPerSecond,
+      );
+    } else {
+      const p99 = r.concurrent.latenciesMs.p99;
+      goal(
+        `nftables, ${r.concurrency} in flight, p99`,
+        `<= ${GOALS.nftablesP99Ms} ms`,
+        p99,
+        p99 <= GOALS.nftablesP99Ms,
+      );
+    }
+  }
+  process.stdout.write(`load average during the run: ${load}\n`);
+}
+
 async function main(): Promise<void> {
   if (BACKENDS.includes('nftables')) assertNetnsPrerequisites();
   const results: BackendResult[] = [];
   const pg = await benchPostgres('ready');
+  const loads: number[] = [];
+  const sampler = setInterval(() => loads.push(loadavg()[0]), 5_000);
   try {
     for (const backend of BACKENDS) results.push(await runBackend(backend, pg));
   } finally {
+    clearInterval(sampler);
     await pg.cleanup();
   }
+  const load =
+    loads.length === 0
+      ? loadavg()[0].toFixed(1)
+      : `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (1-minute, sampled every 5 s)`;
   process.stdout.write(`machine: ${machine()}; database: ${pg.description}\n`);
-  process.stdout.write(
-    `create to Ready, ${GATEWAYS} gateways x ${NICS} NICs, ${CONCURRENCY} at a time (after ${SERIAL} one at a time)\n`,
-  );
-  process.stdout.write(
-    `${'backend'.padEnd(10)} ${'p50'.padStart(7)} ${'p90'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}  ${'gateways/s'.padEnd(10)}  one at a time: p50 / max\n`,
-  );
-  for (const r of results) {
-    const l = r.latenciesMs;
-    const ms = (x: number) => `${x}`.padStart(5) + 'ms';
-    process.stdout.write(
-      `${r.backend.padEnd(10)} ${ms(l.p50)} ${ms(l.p90)} ${ms(l.p99)} ${ms(l.max)}  ${String(r.gatewaysPerSecond).padEnd(10)}  ${r.serialMs.p50} / ${r.serialMs.max} ms${r.laggedWrites.gateways + r.laggedWrites.setup > 0 ? `  (503 and retried: ${r.laggedWrites.gateways} gateway creates, ${r.laggedWrites.setup} setup creates)` : ''}\n`,
-    );
-  }
-  writeResult('ready', { database: pg.description, results });
+  report(results, load);
+  writeResult('ready', { database: pg.description, loadAverage: load, goals: GOALS, results });
 }
 
 main().catch((err: Error) => {

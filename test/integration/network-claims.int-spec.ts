@@ -14,7 +14,7 @@ import {
   IpPoolEvent,
   IpPoolState,
 } from '@natgw/domain';
-import { rebuildProjection } from '@natgw/event-store';
+import { ConcurrencyError, rebuildProjection } from '@natgw/event-store';
 import { ResourceProjection } from '@natgw/projections';
 import { eventually, testNatsNames } from '@natgw/testing';
 import {
@@ -652,6 +652,62 @@ describe('per-network VNIs and addresses', () => {
           ['NetworkInterfaceAddressClaimed', 'b'],
         ]);
       });
+    });
+  });
+
+  describe('pool claims', () => {
+    it('new gateways reconciled at once by one allocator wait their turn for the pool instead of losing races, and each holds its own claimed IP', async () => {
+      const ns = 'pool-turns';
+      const count = 10;
+      const uids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        expect((await post(api.url, ns, 'networks', network(`net-${i}`))).status).toBe(201);
+        const vm = nic(`vm-${i}`, `net-${i}`, ['10.0.0.5']);
+        expect((await post(api.url, ns, 'networkinterfaces', vm)).status).toBe(201);
+        const gw = await post(api.url, ns, 'natgateways', gateway(`gw-${i}`, `net-${i}`));
+        expect(gw.status).toBe(201);
+        uids.push(gw.body.metadata.uid as string);
+      }
+      const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
+        api.store,
+        initialIpPoolState,
+        foldPoolEvents,
+      );
+      await seedDefaultPool(api.dataSource, api.store, pools, ['198.51.100.64/28']);
+      const reconciler = allocator();
+      let poolRaces = 0;
+      const append = api.store.append.bind(api.store);
+      const spy = jest.spyOn(api.store, 'append').mockImplementation(async (...args) => {
+        try {
+          return await append(...args);
+        } catch (err) {
+          if (err instanceof ConcurrencyError && err.streamId.startsWith('ippool:')) poolRaces++;
+          throw err;
+        }
+      });
+      try {
+        await Promise.all(
+          uids.map((_, i) => reconciler.run({ namespace: ns, network: `net-${i}` })),
+        );
+      } finally {
+        spy.mockRestore();
+      }
+      expect(poolRaces).toBe(0);
+      // The oracle, from the log: one claim per gateway, distinct addresses, and each
+      // gateway's slot is on the address it claimed.
+      const claims = (await api.store.readStream('ippool:default'))
+        .filter((e) => e.type === 'PublicIPClaimed')
+        .map((e) => e.data as { ip: string; gatewayUid: string })
+        .filter((c) => uids.includes(c.gatewayUid));
+      expect(claims).toHaveLength(count);
+      expect(new Set(claims.map((c) => c.ip)).size).toBe(count);
+      for (const uid of uids) {
+        const slots = (await api.store.readStream(allocationStreamId(uid))).filter(
+          (e) => e.type === 'NATSlotAssigned',
+        );
+        const claimed = claims.find((c) => c.gatewayUid === uid)?.ip;
+        expect([uid, slots.map((e) => (e.data as Body).ip)]).toEqual([uid, [claimed]]);
+      }
     });
   });
 });

@@ -3,6 +3,7 @@ export * from './commit-order';
 export * from './database';
 export * from './errors';
 export * from './expected-version';
+export { CommitAnnouncer } from './commit-announcer';
 export * from './log-notifier';
 export * from './postgres-event-store';
 export * from './projections';

@@ -1,18 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
+import { LOG_CHANNEL, localCommits } from './commit-announcer';
 
-export const LOG_CHANNEL = 'natgw_events';
+export { LOG_CHANNEL };
 
 /**
  * Listens on one PostgreSQL NOTIFY channel (by default `natgw_events`: new events
- * committed) and tells subscribers. It reconnects after a lost connection;
- * readers still poll, so a notification missed while reconnecting only delays them.
+ * committed, see CommitAnnouncer) and tells subscribers; on that channel it also
+ * tells them at once of this process's own commits. It reconnects after a lost
+ * connection; readers still poll, so a notification missed while reconnecting only
+ * delays them.
  */
 export class LogNotifier {
   private readonly emitter = new EventEmitter();
   private client?: Client;
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private readonly onLocalCommit = () => this.emitter.emit('commit');
 
   constructor(
     private readonly url: string,
@@ -25,6 +29,10 @@ export class LogNotifier {
 
   async start(): Promise<void> {
     this.stopped = false;
+    if (this.channel === LOG_CHANNEL) {
+      localCommits.off('commit', this.onLocalCommit);
+      localCommits.on('commit', this.onLocalCommit);
+    }
     await this.connect();
   }
 
@@ -40,6 +48,7 @@ export class LogNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    localCommits.off('commit', this.onLocalCommit);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const c = this.client;
     this.client = undefined;

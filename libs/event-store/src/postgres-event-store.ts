@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { NewEvent, RecordedEvent } from '@natgw/contracts';
 import { Checkpoint, LOG_START } from './checkpoint';
+import { CommitAnnouncer } from './commit-announcer';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, ExpectedVersion } from './expected-version';
 
@@ -88,11 +89,15 @@ export type AppendObserver = (events: readonly RecordedEvent[]) => void;
 
 /** The PostgreSQL event log: optimistic appends, stream reads and gap-free reads in commit order. */
 export class PostgresEventStore {
+  private readonly announcer: CommitAnnouncer;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock = () => new Date(),
     private readonly onAppended?: AppendObserver,
-  ) {}
+  ) {
+    this.announcer = CommitAnnouncer.for(dataSource);
+  }
 
   /** Appends events atomically to one stream; see AppendOptions and AppendResult. */
   async append(
@@ -171,6 +176,8 @@ export class PostgresEventStore {
     // Inside a caller's transaction the append may still roll back: count it anyway,
     // as an attempt the service made (the usual case is a committed append).
     this.onAppended?.(recorded);
+    // Readers are woken after the commit (in the caller's transaction: once it commits).
+    this.announcer.appended(options.manager);
     return {
       streamId,
       duplicate: false,
@@ -270,6 +277,21 @@ export class PostgresEventStore {
     };
   }
 
+  /**
+   * True when committed events after `after` exist that readAll does not return yet:
+   * an older transaction is still in flight (the visibility horizon holds them back).
+   * A reader whose read came back empty asks this to retry soon instead of sleeping
+   * until its next poll. Cost: one index probe.
+   */
+  async heldBack(after: Checkpoint, manager?: EntityManager): Promise<boolean> {
+    const rows: Array<{ held: boolean }> = await (manager ?? this.dataSource.manager).query(
+      `SELECT EXISTS (SELECT 1 FROM natgw_events e
+         WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)) AS held`,
+      [after.transactionId, after.globalPosition],
+    );
+    return rows[0].held;
+  }
+
   /** Reads a stored checkpoint by name (LOG_START when none). */
   async loadCheckpoint(
     name: string,
@@ -316,6 +338,26 @@ export class PostgresEventStore {
              global_position = EXCLUDED.global_position, updated_at = now()`,
       [name, checkpoint.transactionId, checkpoint.globalPosition],
     );
+  }
+
+  /**
+   * Moves a named checkpoint forward to `to`, never backwards (a stale writer's older
+   * position is ignored), in one statement: no transaction stays open between a read
+   * and a write, holding back readers' horizon. True when it moved.
+   */
+  async advanceCheckpoint(name: string, to: Checkpoint): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO natgw_checkpoints AS c (name, transaction_id, global_position, updated_at)
+       VALUES ($1, $2::text::xid8, $3::bigint, now())
+       ON CONFLICT (name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id,
+             global_position = EXCLUDED.global_position, updated_at = now()
+         WHERE (c.transaction_id, c.global_position)
+             < (EXCLUDED.transaction_id, EXCLUDED.global_position)
+       RETURNING 1`,
+      [name, to.transactionId, to.globalPosition],
+    );
+    return rows.length > 0;
   }
 
   /** Events visible to readAll that come after a checkpoint (for lag metrics). */

@@ -47,6 +47,8 @@ export class ServiceProcess {
     readonly service: ServiceName,
     private readonly env: Record<string, string>,
     port?: number,
+    /** Options for node itself, before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {
     this.port = port ? Promise.resolve(port) : freePort();
   }
@@ -69,7 +71,8 @@ export class ServiceProcess {
   /** Starts the process and resolves once /readyz answers 200. */
   async start(timeoutMs = 60_000): Promise<this> {
     const port = await this.port;
-    const child = spawn(process.execPath, [path.join(ROOT, SERVICE_ENTRY[this.service])], {
+    const entry = path.join(ROOT, SERVICE_ENTRY[this.service]);
+    const child = spawn(process.execPath, [...this.nodeArgs, entry], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -265,16 +265,25 @@ export class ReconcileNetwork {
     if (allocation.state.status === 'closed') return 0;
     // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
     const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
-    const plan = planAllocation({
-      gateway,
-      nics: eligible,
-      ...(vni !== undefined ? { vni } : {}),
-      current: allocation.state,
-      bounds,
-      freeIps: book.freeIps(gateway.ipFamily),
-      existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
-      ...(ipBudget !== undefined ? { ipBudget } : {}),
-    });
+    const planWith = (pools: PoolBook) =>
+      planAllocation({
+        gateway,
+        nics: eligible,
+        ...(vni !== undefined ? { vni } : {}),
+        current: allocation.state,
+        bounds,
+        freeIps: pools.freeIps(gateway.ipFamily),
+        existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
+        ...(ipBudget !== undefined ? { ipBudget } : {}),
+      });
+    let plan = planWith(book);
+    if (plan.claimIps.length > 0) {
+      // Every gateway claims from the same pool streams. Lock them now and plan again on
+      // their current state: concurrent claims then wait their turn for a few ms instead
+      // of losing the race at the append and redoing the whole transaction.
+      book = await PoolBook.lockAndLoad(this.store, this.pools, manager);
+      plan = planWith(book);
+    }
     written.usage = {
       slotsUsed: plan.usage.slotsUsed,
       slotsRequested: plan.usage.nicsRequesting,

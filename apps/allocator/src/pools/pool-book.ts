@@ -41,6 +41,22 @@ export class PoolBook {
     return new PoolBook(pools);
   }
 
+  /**
+   * Locks every `ippool:*` stream's row (in stream order, so two lockers cannot deadlock)
+   * until the caller's transaction ends, then loads the pools: nobody else can append to
+   * them meanwhile, so claims decided on this book cannot lose a race.
+   */
+  static async lockAndLoad(
+    store: PostgresEventStore,
+    cache: FoldedStreamCache<IpPoolState, IpPoolEvent>,
+    manager: EntityManager,
+  ): Promise<PoolBook> {
+    await manager.query(
+      `SELECT stream_id FROM natgw_streams WHERE stream_id LIKE 'ippool:%' ORDER BY stream_id FOR UPDATE`,
+    );
+    return PoolBook.load(store, cache, manager);
+  }
+
   hasFamily(family: IpFamily): boolean {
     return this.pools.some((p) => hasFamily(p.state, family));
   }

@@ -11,6 +11,13 @@ export interface ProjectionRunnerOptions {
   onError?: (err: Error, projection: Projection) => void;
 }
 
+/**
+ * Retries after a read the visibility horizon held back: the first after 1 ms, doubling
+ * up to 64 ms (or the poll interval, if shorter), as long as events stay held back. Such
+ * a read costs two index probes, and the transaction in the way usually ends in a few ms.
+ */
+export const HELD_BACK_RETRY_MS = { first: 1, max: 64 } as const;
+
 interface Waiter {
   target: Checkpoint;
   resolve: () => void;
@@ -29,6 +36,8 @@ export class ProjectionRunner {
   private position: Checkpoint = LOG_START;
   private waiters: Waiter[] = [];
   private notified = false;
+  /** The last read found nothing visible, but committed events behind an older transaction. */
+  private heldBack = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -98,6 +107,17 @@ export class ProjectionRunner {
   private async processBatch(): Promise<number> {
     const name = projectionCheckpointName(this.projection);
     const limit = this.options.batchSize ?? 500;
+    // Look before locking: a transaction that locks the checkpoint row gets a
+    // transaction id, and while it runs it holds back every reader's horizon. Most
+    // wake-ups find nothing new (another process applied it, or it is not visible yet).
+    const stored = await this.store.loadCheckpoint(name);
+    const peek = await this.store.readAll({ after: stored, limit: 1 });
+    if (peek.events.length === 0) {
+      this.heldBack = await this.store.heldBack(stored);
+      this.advance(stored);
+      return 0;
+    }
+    this.heldBack = false;
     const { applied, checkpoint } = await this.dataSource.transaction(async (manager) => {
       const from = await this.store.lockCheckpoint(name, manager);
       const read = await this.store.readAll({ after: from, limit, manager });
@@ -122,8 +142,10 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     const poll = this.options.pollIntervalMs ?? 500;
     let backoff = poll;
+    let heldBackDelay: number = HELD_BACK_RETRY_MS.first;
     while (this.running) {
       this.notified = false;
+      this.heldBack = false;
       try {
         await this.catchUp();
         backoff = poll;
@@ -133,11 +155,16 @@ export class ProjectionRunner {
       }
       if (!this.running) break;
       if (this.notified && backoff === poll) continue;
+      // Events wait behind an older transaction: look again as soon as it may have ended.
+      let delay = this.waiters.length > 0 ? Math.min(backoff, 50) : backoff;
+      if (this.heldBack && backoff === poll) {
+        delay = Math.min(delay, heldBackDelay);
+        heldBackDelay = Math.min(heldBackDelay * 2, HELD_BACK_RETRY_MS.max);
+      } else {
+        heldBackDelay = HELD_BACK_RETRY_MS.first;
+      }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(
-          resolve,
-          this.waiters.length > 0 ? Math.min(backoff, 50) : backoff,
-        );
+        const timer = setTimeout(resolve, delay);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

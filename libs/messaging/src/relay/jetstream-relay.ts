@@ -4,7 +4,7 @@ import { eventSubject, RecordedEvent, toCloudEvent } from '@natgw/contracts';
 import {
   Checkpoint,
   checkpointOf,
-  compareCheckpoints,
+  HELD_BACK_RETRY_MS,
   LogNotifier,
   PostgresEventStore,
 } from '@natgw/event-store';
@@ -175,6 +175,7 @@ export class JetStreamRelay {
     const lockRetryMs = this.options.lockRetryMs ?? 1_000;
     const pollMs = this.options.pollIntervalMs ?? 500;
     let attempt = 0;
+    let heldBackMs: number = HELD_BACK_RETRY_MS.first;
     while (this.running) {
       try {
         if (!(await this.ensureLeadership(lockRetryMs))) {
@@ -183,7 +184,16 @@ export class JetStreamRelay {
         }
         const relayed = await this.relayBatch();
         attempt = 0;
-        if (relayed === 0) await this.wakeSignal.wait(pollMs);
+        if (relayed > 0) {
+          heldBackMs = HELD_BACK_RETRY_MS.first;
+        } else if (this.position && (await this.deps.store.heldBack(this.position))) {
+          // Committed events wait behind an older transaction: look again soon.
+          await this.wakeSignal.wait(Math.min(heldBackMs, pollMs));
+          heldBackMs = Math.min(heldBackMs * 2, HELD_BACK_RETRY_MS.max);
+        } else {
+          heldBackMs = HELD_BACK_RETRY_MS.first;
+          await this.wakeSignal.wait(pollMs);
+        }
       } catch (err) {
         this.failureCount++;
         attempt++;
@@ -264,13 +274,7 @@ export class JetStreamRelay {
 
   /** Stores the checkpoint, never moving it backwards (a deposed leader may still finish a batch). */
   private async advance(to: Checkpoint): Promise<void> {
-    const { store, dataSource } = this.deps;
-    await dataSource.transaction(async (manager) => {
-      const stored = await store.loadCheckpoint(this.checkpointName, manager, true);
-      if (compareCheckpoints(to, stored) > 0) {
-        await store.storeCheckpoint(this.checkpointName, to, manager);
-      }
-    });
+    await this.deps.store.advanceCheckpoint(this.checkpointName, to);
     this.position = to;
   }
 }

@@ -1,6 +1,7 @@
 import { AppendCustomPlans1700000000001 } from './1700000000001-append-custom-plans';
 import { EventLog1700000000000 } from './1700000000000-event-log';
 import { StreamPrefixIndex1700000000002 } from './1700000000002-stream-prefix-index';
+import { AppendWithoutNotify1700000000005 } from './1700000000005-append-without-notify';
 import { CommitOrderBase1700000000010 } from './1700000000010-commit-order-base';
 import { MessagingInbox1700000100000 } from './1700000100000-messaging-inbox';
 import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
@@ -13,6 +14,7 @@ export const EVENT_LOG_MIGRATIONS = [
   EventLog1700000000000,
   AppendCustomPlans1700000000001,
   StreamPrefixIndex1700000000002,
+  AppendWithoutNotify1700000000005,
   CommitOrderBase1700000000010,
 ];
 
