@@ -11,6 +11,7 @@ import {
   Projection,
   ProjectionRunner,
 } from '@natgw/event-store';
+import { EVENT_LOG_MIGRATIONS } from '@natgw/schema';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 
 jest.setTimeout(60_000);
@@ -81,7 +82,7 @@ describe('commit wake-ups and the visibility horizon', () => {
 
   beforeAll(async () => {
     url = await createTestDatabase('commit_wakeups');
-    ds = await openDatabase({ url, poolSize: 6 });
+    ds = await openDatabase({ url, poolSize: 6, migrations: EVENT_LOG_MIGRATIONS });
     store = new PostgresEventStore(ds);
   });
 

@@ -16,6 +16,7 @@ import {
   openDatabase,
   PostgresEventStore,
 } from '@natgw/event-store';
+import { EVENT_LOG_MIGRATIONS } from '@natgw/schema';
 import { postgresBinDir, PrivatePostgresServer } from '@natgw/testing';
 
 jest.setTimeout(180_000);
@@ -36,7 +37,7 @@ async function withLog<T>(
   url: string,
   fn: (store: PostgresEventStore, ds: DataSource) => Promise<T>,
 ) {
-  const ds = await openDatabase({ url, poolSize: 4 });
+  const ds = await openDatabase({ url, poolSize: 4, migrations: EVENT_LOG_MIGRATIONS });
   try {
     return await fn(new PostgresEventStore(ds), ds);
   } finally {
