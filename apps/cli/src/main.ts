@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig, BaseConfig, ConfigError } from '@natgw/platform';
-import { openDatabase, PostgresEventStore, rebuildProjection, redactUrl } from '@natgw/event-store';
+import {
+  openDatabase,
+  PostgresEventStore,
+  rebuildProjections,
+  redactUrl,
+  snapshotProjections,
+} from '@natgw/event-store';
 import { parseRfc3339 } from '@natgw/contracts';
 import { NATGW_SCHEMA } from '@natgw/projections';
 import { allProjections } from './projections';
@@ -9,7 +15,11 @@ import { formatReplay, replayNatTables } from './replay';
 const USAGE = `usage: natgw-cli <command>
   migrate                          create the database if missing and run every migration
   projections:list                 list the projections
-  projections:rebuild <name>|--all rebuild projections from the event log
+  projections:rebuild <name>|--all [--from-log]
+                                   rebuild projections from their snapshots and the event log
+                                   (--from-log: from the whole log, ignoring snapshots)
+  projections:snapshot [<name>|--all]
+                                   store each projection's folded state as its snapshot
   replay --at <RFC3339> [--json]   print every gateway's NAT table as it was at that instant`;
 
 /** Reads `--at <RFC3339>` (or `--at=<RFC3339>`) and `--json`; undefined with a message on error. */
@@ -28,6 +38,15 @@ function replayArgs(args: string[]): { at: Date; json: boolean } | string {
   if (!at)
     return `replay: --at ${JSON.stringify(text)} is not an RFC 3339 timestamp with a time zone`;
   return { at, json };
+}
+
+/** Progress of a long rebuild, at most every 2 seconds, on stderr. */
+let lastProgress = 0;
+function progressLine(done: number, total: number): void {
+  const now = Date.now();
+  if (done < total && now - lastProgress < 2000) return;
+  lastProgress = now;
+  process.stderr.write(`  ${done} of ${total} events\n`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -49,13 +68,23 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     replay = parsed;
-  } else if (command !== 'migrate' && command !== 'projections:rebuild') {
+  } else if (
+    command !== 'migrate' &&
+    command !== 'projections:rebuild' &&
+    command !== 'projections:snapshot'
+  ) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
   let selected = projections;
-  if (command === 'projections:rebuild') {
-    const name = args[0];
+  const fromLog = args.includes('--from-log');
+  if (command === 'projections:rebuild' || command === 'projections:snapshot') {
+    const names = args.filter((a) => a !== '--from-log');
+    const name = names[0] ?? (command === 'projections:snapshot' ? '--all' : undefined);
+    if (names.length > 1 || (fromLog && command !== 'projections:rebuild')) {
+      process.stderr.write(`${command}: unexpected arguments ${args.join(' ')}\n${USAGE}\n`);
+      return 2;
+    }
     if (!name) {
       process.stderr.write(`projections:rebuild needs a projection name or --all\n${USAGE}\n`);
       return 2;
@@ -89,13 +118,21 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const store = new PostgresEventStore(ds);
-    for (const projection of selected) {
-      const started = Date.now();
-      const applied = await rebuildProjection(ds, store, projection);
+    const started = Date.now();
+    const snapshot = command === 'projections:snapshot';
+    const results = snapshot
+      ? await snapshotProjections(ds, store, selected, { onProgress: progressLine })
+      : await rebuildProjections(ds, store, selected, {
+          useSnapshots: !fromLog,
+          onProgress: progressLine,
+        });
+    for (const r of results) {
+      const from = r.fromSnapshot > 0 ? `a snapshot of ${r.fromSnapshot} events and ` : '';
       process.stdout.write(
-        `rebuilt ${projection.name}: ${applied} events in ${Date.now() - started} ms\n`,
+        `${snapshot ? 'snapshot of' : 'rebuilt'} ${r.projection}: ${from}${r.applied} events from the log\n`,
       );
     }
+    process.stdout.write(`took ${Date.now() - started} ms\n`);
     return 0;
   } finally {
     await ds.destroy();
