@@ -11,7 +11,6 @@
 // NATTableProgrammed reports - 71 events a tenant.
 // Prints a table and writes bench/results/replay.json. Run: npm run bench:replay
 // Settings: BENCH_REPLAY_EVENTS (1000000), BENCH_AUDIT_QUERIES (300).
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
@@ -26,7 +25,6 @@ import {
   NatSlotsProjection,
   ResourceProjection,
 } from '@natgw/projections';
-import { SyntheticEvent, syntheticTenantHistory } from '@natgw/testing';
 import { GetNatTableAt } from '../apps/api-gateway/src/audit/nat-table-at';
 import { NatLookup } from '../apps/api-gateway/src/audit/nat-lookup';
 import {
@@ -40,60 +38,17 @@ import {
   writeResult,
 } from './support/bench-output';
 import { benchPostgres } from './support/private-postgres';
+import { SyntheticLogWriter, writeTenants } from './support/synthetic-log';
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const AUDIT_QUERIES = Number(process.env.BENCH_AUDIT_QUERIES ?? 300);
 const BATCH = 5000;
 
 async function generate(url: string, count: number): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  const versions = new Map<string, number>();
-  let rows: SyntheticEvent[] = [];
-  let total = 0;
-  const flush = async () => {
-    if (rows.length === 0) return;
-    const version = rows.map((r) => {
-      const v = (versions.get(r.stream) ?? 0) + 1;
-      versions.set(r.stream, v);
-      return v;
-    });
-    await c.query(
-      `INSERT INTO natgw_events (stream_id, version, event_id, type, data, metadata)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-      [
-        rows.map((r) => r.stream),
-        version,
-        rows.map(() => randomUUID()),
-        rows.map((r) => r.type),
-        rows.map((r) => JSON.stringify(r.data)),
-        rows.map((r) => JSON.stringify(r.metadata)),
-      ],
-    );
-    total += rows.length;
-    rows = [];
-  };
-  try {
-    for (let t = 0; total + rows.length < count; t++) {
-      const timestamp = new Date(Date.UTC(2026, 0, 1) + t * 1000)
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z');
-      for (const e of syntheticTenantHistory(t, timestamp)) {
-        if (total + rows.length >= count) break;
-        rows.push(e);
-      }
-      if (rows.length >= BATCH) await flush();
-    }
-    await flush();
-    await c.query(
-      `INSERT INTO natgw_streams (stream_id, version)
-       SELECT stream_id, max(version) FROM natgw_events GROUP BY stream_id`,
-    );
-    await c.query('VACUUM ANALYZE natgw_events');
-    return total;
-  } finally {
-    await c.end();
-  }
+  const writer = await SyntheticLogWriter.open(url);
+  await writeTenants(writer, count);
+  await writer.close();
+  return writer.total;
 }
 
 /** The baseline: every row of natgw_events in position order, through a server-side cursor. */

@@ -29,7 +29,7 @@ export const RESOURCE_PROJECTION_NAME = 'resources';
 export class ResourceProjection implements Projection {
   readonly name = RESOURCE_PROJECTION_NAME;
   /** Bump when the same events would give other objects or status (snapshots of older code are then not used). */
-  readonly foldVersion = 1;
+  readonly foldVersion: number = 1;
   private readonly appliers = new Map<string, StatusApplierRegistration[]>();
 
   constructor(statusAppliers: readonly StatusApplierRegistration[] = RESOURCE_STATUS_APPLIERS) {

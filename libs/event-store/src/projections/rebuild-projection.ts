@@ -16,6 +16,11 @@ export interface RebuildOptions {
   useSnapshots?: boolean;
   /** Store each fold's end state as its projection's new snapshot (default false). */
   takeSnapshots?: boolean;
+  /**
+   * Only rebuild projections that never applied an event (their checkpoint is at
+   * the start of the log once locked); the others are left alone (no result).
+   */
+  onlyFromStart?: boolean;
 }
 
 /** What a rebuild did for one projection. */
@@ -146,10 +151,15 @@ export async function rebuildProjections(
   const ordered = [...projections].sort((a, b) => a.name.localeCompare(b.name));
   return dataSource.transaction(async (manager) => {
     // In name order, so two rebuilds of overlapping sets cannot deadlock.
-    for (const p of ordered) await store.lockCheckpoint(projectionCheckpointName(p), manager);
+    const pending: Projection[] = [];
+    for (const p of ordered) {
+      const at = await store.lockCheckpoint(projectionCheckpointName(p), manager);
+      if (!options.onlyFromStart || compareCheckpoints(at, LOG_START) === 0) pending.push(p);
+    }
     const targets: Target[] = [];
     for (const p of projections)
-      targets.push(await prepare(manager, p, options.useSnapshots ?? true));
+      if (pending.includes(p))
+        targets.push(await prepare(manager, p, options.useSnapshots ?? true));
     const end = await feed(store, manager, manager, targets, options);
     const results: RebuildResult[] = [];
     for (const t of targets) {

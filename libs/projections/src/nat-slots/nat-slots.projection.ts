@@ -137,7 +137,7 @@ interface VersionRow {
 export class NatSlotsProjection implements Projection {
   readonly name = NAT_SLOTS_PROJECTION_NAME;
   /** Bump when the same events would give other rows (snapshots of older code are then not used). */
-  readonly foldVersion = 1;
+  readonly foldVersion: number = 1;
 
   async apply(recorded: RecordedEvent, manager: EntityManager): Promise<void> {
     const effect = slotEffect(recorded);
