@@ -11,11 +11,13 @@ export function machine(): string {
 }
 
 /**
- * Writes bench/results/<name>.json with the machine, the load average and the time
- * of the run; `goals` (from printGoals) become rows of bench/results/summary.md.
+ * Writes bench/results/<name>.json (or BENCH_RESULTS_DIR/<name>.json) with the
+ * machine, the load average and the time of the run; `goals` (from printGoals)
+ * become rows of bench/results/summary.md.
  */
 export function writeResult(name: string, result: Record<string, unknown>): void {
-  const dir = join(__dirname, '..', 'results');
+  // bench:smoke writes elsewhere, so a smoke run never replaces a full run's results.
+  const dir = process.env.BENCH_RESULTS_DIR ?? join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `${name}.json`),

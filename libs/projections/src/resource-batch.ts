@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
+import { cloneJson } from './clone-json';
 import { ResourceChangeType } from './entities/resource-change.entity';
 import { findResourceByUid, findResources, ResourceKey, StoredResource } from './stored-resource';
 
@@ -162,7 +163,7 @@ export class ResourceBatch {
     const current = await this.find(key);
     if (!current) return undefined;
     const before = current.object.status as Record<string, unknown>;
-    const after = mutate(structuredClone(before), current.object);
+    const after = mutate(cloneJson(before), current.object);
     // Key order is no change: jsonb reorders keys, so compare by value.
     if (isDeepStrictEqual(after, before)) return current.object;
     const object = { ...current.object, status: after };
