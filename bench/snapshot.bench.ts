@@ -56,7 +56,7 @@ async function measure(url: string, factor: number): Promise<Run> {
     const store = new PostgresEventStore(ds);
     const writer = await SyntheticLogWriter.open(url);
     const { firstNics } = await writeTenants(writer, TENANTS * 71);
-    await writeChurn(writer, firstNics, Math.max(0, factor * HISTORY - writer.total));
+    await writeChurn(writer, firstNics, Math.max(0, factor * HISTORY - TENANTS * 71));
     await writer.close();
     const snapshotSeconds = await seconds(() => snapshotProjections(ds, store, projections()));
     const tail = await SyntheticLogWriter.open(url);
