@@ -7,7 +7,8 @@
 // events, as the API writes them) and the allocator slots them all before the
 // clock starts (the warm-up). Prints the RSS of each service every
 // BENCH_SOAK_SAMPLE_SECONDS (30) and the database's size, and the goals: RSS flat
-// (<= 5% growth from the end of the warm-up to the end) and the database's growth
+// (<= 5% growth from the end of the warm-up - every NIC slotted, then the first
+// fifth of the load, at most two minutes - to the end) and the database's growth
 // per hour. Writes bench/results/soak.json. Run: npm run bench:soak
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ const NICS = Number(process.env.BENCH_SOAK_NICS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const RATE = Number(process.env.BENCH_SOAK_RATE ?? 50);
 const SAMPLE_SECONDS = Number(process.env.BENCH_SOAK_SAMPLE_SECONDS ?? 30);
-const NICS_PER_GATEWAY = 100;
+// 200 NICs of 64 ports fit one public IP (1,008 slots), so 100,000 NICs need 500
+// addresses: the three TEST-NET /24s.
+const NICS_PER_GATEWAY = 200;
 const V = 'networking.ironcore.dev/v1alpha1';
 const api = (ns: string) => `/apis/${V}/namespaces/${ns}`;
 
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
     DATABASE_URL: url,
     NATS_STREAM: nats.stream,
     NATS_SUBJECT_PREFIX: nats.prefix,
-    PUBLIC_PREFIXES: '100.64.0.0/16',
+    PUBLIC_PREFIXES: '192.0.2.0/24,198.51.100.0/24,203.0.113.0/24',
     NODE_NAME: 'node-a',
     RATE_LIMIT_QPS: '0',
   };
@@ -109,24 +112,30 @@ async function main(): Promise<void> {
     const warmup = Date.now();
     for (let g = 0; g < gateways; g++) {
       const ns = `soak-${g}`;
-      await request(base, 'POST', `${api(ns)}/networks`, {
-        apiVersion: V,
-        kind: 'Network',
-        metadata: { name: 'net' },
-        spec: {},
-      });
-      await request(base, 'POST', `${api(ns)}/natgateways`, {
-        apiVersion: V,
-        kind: 'NATGateway',
-        metadata: { name: 'gw' },
-        spec: {
-          type: 'Public',
-          ipFamily: 'IPv4',
-          portsPerNetworkInterface: 64,
-          networkRef: { name: 'net' },
-          minPublicIPs: 1,
-        },
-      });
+      const created = [];
+      created.push(
+        await request(base, 'POST', `${api(ns)}/networks`, {
+          apiVersion: V,
+          kind: 'Network',
+          metadata: { name: 'net' },
+          spec: {},
+        }),
+      );
+      created.push(
+        await request(base, 'POST', `${api(ns)}/natgateways`, {
+          apiVersion: V,
+          kind: 'NATGateway',
+          metadata: { name: 'gw' },
+          spec: {
+            type: 'Public',
+            ipFamily: 'IPv4',
+            portsPerNetworkInterface: 64,
+            networkRef: { name: 'net' },
+          },
+        }),
+      );
+      if (created.some((status) => status !== 201))
+        throw new Error(`creating the network and gateway of ${ns}: ${created.join(', ')}`);
     }
     const writer = await SyntheticLogWriter.open(url);
     const timestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -219,7 +228,10 @@ async function main(): Promise<void> {
     await deleteTestStream(nats.stream).catch(() => undefined);
     await pg.cleanup();
   }
-  const first = samples[0];
+  // The first fifth of the load (at most two minutes) warms caches and JIT too: RSS
+  // growth is measured from there to the end.
+  const warm = Math.min(120, SECONDS / 5);
+  const first = samples.find((x) => x.second >= warm) ?? samples[0];
   const last = samples[samples.length - 1];
   const hours = (last.second - first.second) / 3600;
   const growth = Object.fromEntries(
@@ -231,7 +243,7 @@ async function main(): Promise<void> {
   );
   const goals = printGoals([
     ...Object.entries(growth).map(([n, g]) => ({
-      figure: `RSS of ${n}, ${last.second} s after the warm-up, ${count(NICS)} NICs`,
+      figure: `RSS of ${n}, ${first.second} s -> ${last.second} s of steady load, ${count(NICS)} NICs`,
       goal: '<= 5% growth after warm-up',
       now: `${first.rss[n]} -> ${last.rss[n]} MiB (${(g * 100).toFixed(1)}%)`,
       ratio: `${(1 + g).toFixed(3)}x the RSS after warm-up`,

@@ -131,6 +131,15 @@ async function feed(
   return end;
 }
 
+function resultOf(t: Target, checkpoint: Checkpoint): RebuildResult {
+  return {
+    projection: t.projection.name,
+    applied: t.applied,
+    fromSnapshot: t.snapshotEvents,
+    checkpoint,
+  };
+}
+
 function later(a: Checkpoint, b: Checkpoint): Checkpoint {
   return compareCheckpoints(a, b) >= 0 ? a : b;
 }
@@ -176,12 +185,7 @@ export async function rebuildProjections(
           );
       }
       await store.storeCheckpoint(projectionCheckpointName(t.projection), checkpoint, manager);
-      results.push({
-        projection: t.projection.name,
-        applied: t.applied,
-        fromSnapshot: t.snapshotEvents,
-        checkpoint,
-      });
+      results.push(resultOf(t, checkpoint));
     }
     return results;
   });
@@ -241,12 +245,7 @@ export async function snapshotProjections(
       const checkpoint = later(t.start, end);
       const parts = (t.fold as ProjectionFold).snapshot?.() ?? [];
       await saveSnapshot(tx, t.projection, checkpoint, t.snapshotEvents + t.applied, parts);
-      results.push({
-        projection: t.projection.name,
-        applied: t.applied,
-        fromSnapshot: t.snapshotEvents,
-        checkpoint,
-      });
+      results.push(resultOf(t, checkpoint));
     }
     return results;
   });
