@@ -6,18 +6,21 @@ import { ResourceVersionState } from './entities/resource-version-state.entity';
 import { PROJECTION_MIGRATIONS } from './migrations';
 
 const RESOURCE_TABLES = ['natgw_resources', 'natgw_resource_changes', 'natgw_resource_versions'];
+/** Projection snapshots: `projections:snapshot` runs from the allocator's pod (docs/operations.md). */
+const SNAPSHOT_TABLES = ['natgw_projection_snapshots', 'natgw_projection_snapshot_parts'];
 
 /**
  * One PostgreSQL role per service, and the tables each writes besides the log's
  * (every role reads everything and appends to the log; none may UPDATE, DELETE or
  * TRUNCATE `natgw_events`): the api-gateway and the allocator run the `resources`
  * projection, the allocator and the executors keep consumer inboxes, the executors
- * the `nat-slots` projection. The migrator (whoever runs `npm run migrate`) owns
+ * the `nat-slots` projection; the allocator's role also stores projection snapshots
+ * (the operator runs `projections:snapshot` in its pod). The migrator (whoever runs `npm run migrate`) owns
  * the schema and grants these after every migration.
  */
 export const NATGW_SERVICE_ROLES: readonly ServiceRole[] = [
   { name: 'natgw_api_gateway', writes: RESOURCE_TABLES },
-  { name: 'natgw_allocator', writes: [...RESOURCE_TABLES, 'natgw_inbox'] },
+  { name: 'natgw_allocator', writes: [...RESOURCE_TABLES, 'natgw_inbox', ...SNAPSHOT_TABLES] },
   {
     name: 'natgw_dataplane_executor',
     writes: ['natgw_nat_slots', 'natgw_allocation_versions', 'natgw_inbox'],
