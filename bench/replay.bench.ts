@@ -1,90 +1,54 @@
 // Replay: rebuilding every projection (resources, nat-slots) from a log of
 // 1,000,000 events, against a raw sequential read of the same table through a
-// cursor as the baseline, in the same run. The read models are emptied and a
-// ProjectionRunner catches up from the start, 500 events a transaction - what a
-// new replica or an emptied read model does. `projections:rebuild` instead swaps
-// a read model atomically in one transaction; that is measured on smaller logs
-// of the same shape (it slows down as the transaction grows). The log is
-// generated in a scratch database with the shapes the real services append
-// (taken from a real run): per tenant a Network, a NATGateway with its public IP
-// claim, 20 NICs with their slots, label updates, 4 deletions with slot
-// releases, and the node's NATTableProgrammed reports - 71 events a tenant.
+// cursor as the baseline, in the same run. The rebuild is what
+// `npm run projections:rebuild -- --all --from-log` does: one transaction, the log
+// read once for both projections, each folded in memory and its final state
+// written once. On the same log it then measures the audit lookups (natlookup and
+// nattable?at=, p99 over random instants). The log is generated in a scratch
+// database with the shapes the real services append (taken from a real run): per
+// tenant a Network, a NATGateway with its public IP claim, 20 NICs with their
+// slots, label updates, 4 deletions with slot releases, and the node's
+// NATTableProgrammed reports - 71 events a tenant.
 // Prints a table and writes bench/results/replay.json. Run: npm run bench:replay
-// Settings: BENCH_REPLAY_EVENTS (1000000), BENCH_REPLAY_ATOMIC (25000,50000,100000).
-import { randomUUID } from 'node:crypto';
+// Settings: BENCH_REPLAY_EVENTS (1000000), BENCH_AUDIT_QUERIES (300).
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   LOG_START,
   openDatabase,
   PostgresEventStore,
-  Projection,
-  projectionCheckpointName,
-  ProjectionRunner,
-  rebuildProjection,
+  rebuildProjections,
 } from '@natgw/event-store';
-import { NatSlotsProjection, ResourceProjection } from '@natgw/projections';
-import { SyntheticEvent, syntheticTenantHistory } from '@natgw/testing';
-import { machine, writeResult } from './support/bench-output';
+import {
+  AllocationHistoryReader,
+  NatSlotsProjection,
+  ResourceProjection,
+} from '@natgw/projections';
+import { GetNatTableAt } from '../apps/api-gateway/src/audit/nat-table-at';
+import { NatLookup } from '../apps/api-gateway/src/audit/nat-lookup';
+import {
+  count,
+  GoalCheck,
+  loadAverage,
+  machine,
+  printGoals,
+  quantile,
+  ratio,
+  writeResult,
+} from './support/bench-output';
 import { benchPostgres } from './support/private-postgres';
+import { SyntheticLogWriter, writeTenants } from './support/synthetic-log';
 import { NATGW_SCHEMA } from '@natgw/schema';
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
-const ATOMIC_SIZES = (process.env.BENCH_REPLAY_ATOMIC ?? '25000,50000,100000')
-  .split(',')
-  .filter(Boolean)
-  .map(Number);
+const AUDIT_QUERIES = Number(process.env.BENCH_AUDIT_QUERIES ?? 300);
 const BATCH = 5000;
 
 async function generate(url: string, count: number): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  const versions = new Map<string, number>();
-  let rows: SyntheticEvent[] = [];
-  let total = 0;
-  const flush = async () => {
-    if (rows.length === 0) return;
-    const version = rows.map((r) => {
-      const v = (versions.get(r.stream) ?? 0) + 1;
-      versions.set(r.stream, v);
-      return v;
-    });
-    await c.query(
-      `INSERT INTO natgw_events (stream_id, version, event_id, type, data, metadata)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-      [
-        rows.map((r) => r.stream),
-        version,
-        rows.map(() => randomUUID()),
-        rows.map((r) => r.type),
-        rows.map((r) => JSON.stringify(r.data)),
-        rows.map((r) => JSON.stringify(r.metadata)),
-      ],
-    );
-    total += rows.length;
-    rows = [];
-  };
-  try {
-    for (let t = 0; total + rows.length < count; t++) {
-      const timestamp = new Date(Date.UTC(2026, 0, 1) + t * 1000)
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z');
-      for (const e of syntheticTenantHistory(t, timestamp)) {
-        if (total + rows.length >= count) break;
-        rows.push(e);
-      }
-      if (rows.length >= BATCH) await flush();
-    }
-    await flush();
-    await c.query(
-      `INSERT INTO natgw_streams (stream_id, version)
-       SELECT stream_id, max(version) FROM natgw_events GROUP BY stream_id`,
-    );
-    await c.query('VACUUM ANALYZE natgw_events');
-    return total;
-  } finally {
-    await c.end();
-  }
+  const writer = await SyntheticLogWriter.open(url);
+  await writeTenants(writer, count);
+  await writer.close();
+  return writer.total;
 }
 
 /** The baseline: every row of natgw_events in position order, through a server-side cursor. */
@@ -117,17 +81,53 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, value };
 }
 
-/** Empties a projection's read model and checkpoint, then lets a runner catch up from the start. */
-async function replayByCatchUp(
+/**
+ * Random audit questions: a tenant's public IP and a port of its slots, at an
+ * instant between the tenant's creation (when the events were recorded) and the
+ * end of the log, when its 16 surviving NICs hold their slots or a NIC deleted
+ * since held one.
+ */
+async function auditSample(ds: DataSource, tenants: number, queries: number) {
+  const pick = (n: number) => Math.floor(Math.random() * n);
+  const [{ last }]: Array<{ last: Date }> = await ds.query(
+    `SELECT max(recorded_at) AS last FROM natgw_events`,
+  );
+  const sample = [];
+  for (let i = 0; i < queries; i++) {
+    const c = pick(tenants);
+    const [{ created }]: Array<{ created: Date }> = await ds.query(
+      `SELECT recorded_at AS created FROM natgw_events WHERE stream_id = $1 AND version = 1`,
+      [`natgateway:t${c}/gw`],
+    );
+    const span = last.getTime() - created.getTime();
+    const at = new Date(created.getTime() + Math.random() * span + 1);
+    const ip = [24, 16, 8, 0].map((s) => ((0x0b000000 + c) >>> s) & 255).join('.');
+    sample.push({ namespace: `t${c}`, ip, port: 1024 + pick(20 * 64), at });
+  }
+  return sample;
+}
+
+async function auditLatencies(
   ds: DataSource,
-  store: PostgresEventStore,
-  projection: Projection,
-): Promise<number> {
-  await ds.transaction((m) => projection.reset(m));
-  await ds.query('DELETE FROM natgw_checkpoints WHERE name = $1', [
-    projectionCheckpointName(projection),
-  ]);
-  return new ProjectionRunner(ds, store, projection, undefined, { batchSize: 500 }).catchUp();
+  tenants: number,
+  queries: number,
+): Promise<{ natlookup: number[]; nattable: number[]; found: number }> {
+  const reader = new AllocationHistoryReader(ds);
+  const lookup = new NatLookup(reader);
+  const tableAt = new GetNatTableAt(reader);
+  const natlookup: number[] = [];
+  const nattable: number[] = [];
+  let found = 0;
+  for (const q of await auditSample(ds, tenants, queries)) {
+    const a = await timed(() => lookup.execute({ ip: q.ip, port: q.port, at: q.at }));
+    natlookup.push(a.seconds * 1000);
+    if (a.value.found) found += 1;
+    const b = await timed(() => tableAt.execute(q.namespace, 'gw', q.at));
+    nattable.push(b.seconds * 1000);
+  }
+  natlookup.sort((x, y) => x - y);
+  nattable.sort((x, y) => x - y);
+  return { natlookup, nattable, found };
 }
 
 interface Row {
@@ -138,9 +138,20 @@ interface Row {
   vsBaseline: number;
 }
 
+/** Progress of a long step on stderr, every 5 seconds. */
+function progress(label: string): (done: number, total: number) => void {
+  let last = Date.now();
+  return (done, total) => {
+    if (Date.now() - last < 5000) return;
+    last = Date.now();
+    process.stderr.write(`  ${label}: ${count(done)} of ${count(total)} events\n`);
+  };
+}
+
 async function main(): Promise<void> {
-  // Its own server: an atomic rebuild holds one transaction for minutes, which would
-  // hold back the transaction horizon every natgw reader on a shared server waits for.
+  // Its own server: an atomic rebuild holds one transaction for its whole length,
+  // which would hold back the transaction horizon every natgw reader on a shared
+  // server waits for.
   const pg = await benchPostgres('replay');
   const rows: Row[] = [];
   let baselineRate = 0;
@@ -157,6 +168,8 @@ async function main(): Promise<void> {
   };
   let counts: { resources: number; slots: number } | undefined;
   let generated = { events: 0, seconds: 0, size: '' };
+  let audit: Awaited<ReturnType<typeof auditLatencies>> | undefined;
+  let rebuildSeconds = 0;
   try {
     process.stdout.write(`database: ${pg.description}\n`);
     const url = pg.url('replay');
@@ -184,39 +197,27 @@ async function main(): Promise<void> {
         }
       });
       row('store.readAll pages', paged.value, paged.seconds);
-      // What a new replica (or an emptied read model) does: catch up from the start,
-      // 500 events a transaction.
-      const resources = await timed(() => replayByCatchUp(ds, store, new ResourceProjection()));
-      row('replay resources', resources.value, resources.seconds);
-      const slots = await timed(() => replayByCatchUp(ds, store, new NatSlotsProjection()));
-      row('replay nat-slots', slots.value, slots.seconds);
-      row('replay every projection', gen.value, resources.seconds + slots.seconds);
+      // What `projections:rebuild --all --from-log` does.
+      const all = await timed(() =>
+        rebuildProjections(ds, store, [new ResourceProjection(), new NatSlotsProjection()], {
+          useSnapshots: false,
+          onProgress: progress('rebuild'),
+        }),
+      );
+      rebuildSeconds = all.seconds;
+      row('rebuild every projection (one transaction)', gen.value, all.seconds);
       [counts] = (await ds.query(
         `SELECT (SELECT count(*) FROM natgw_resources)::int AS resources,
                 (SELECT count(*) FROM natgw_nat_slots)::int AS slots`,
       )) as Array<{ resources: number; slots: number }>;
+      audit = await auditLatencies(ds, Math.floor(gen.value / 71), AUDIT_QUERIES);
     } finally {
       await ds.destroy();
-    }
-    // projections:rebuild swaps the read model atomically: one transaction for the
-    // whole log. Measured on smaller logs of the same shape.
-    for (const n of ATOMIC_SIZES) {
-      const small = pg.url(`atomic_${n}`);
-      const sds = await openDatabase({ url: small, ...NATGW_SCHEMA });
-      try {
-        const sstore = new PostgresEventStore(sds);
-        await generate(small, n);
-        const r = await timed(() => rebuildProjection(sds, sstore, new ResourceProjection()));
-        const s2 = await timed(() => rebuildProjection(sds, sstore, new NatSlotsProjection()));
-        row(`projections:rebuild (atomic), ${n} events`, n, r.seconds + s2.seconds);
-      } finally {
-        await sds.destroy();
-      }
     }
   } finally {
     await pg.cleanup();
   }
-  process.stdout.write(`machine: ${machine()}\n`);
+  process.stdout.write(`machine: ${machine()}; load average ${loadAverage()}\n`);
   process.stdout.write(
     `${'metric'.padEnd(44)} ${'events'.padStart(9)} ${'seconds'.padStart(8)} ${'events/s'.padStart(9)}  vs baseline\n`,
   );
@@ -226,8 +227,43 @@ async function main(): Promise<void> {
     );
   if (counts)
     process.stdout.write(
-      `read models after the replay: ${counts.resources} resources, ${counts.slots} NAT slots\n`,
+      `read models after the rebuild: ${counts.resources} resources, ${counts.slots} NAT slots\n`,
     );
+  const rebuild = rows.find((r) => r.metric.startsWith('rebuild every'));
+  const base = rows[0];
+  const checks: GoalCheck[] = [];
+  if (rebuild && base) {
+    checks.push({
+      figure: `replay/rebuild of ${count(rebuild.events)} events, every projection`,
+      goal: '>= 0.5x raw read and < 15 s',
+      now: `${count(rebuild.eventsPerSecond)} events/s, ${rebuildSeconds.toFixed(1)} s`,
+      ratio: `${ratio(rebuild.eventsPerSecond, base.eventsPerSecond)} raw cursor read (${count(base.eventsPerSecond)}/s)`,
+      met: rebuild.vsBaseline >= 0.5 && rebuildSeconds < 15,
+    });
+  }
+  if (audit) {
+    const p99a = quantile(audit.natlookup, 0.99);
+    const p99b = quantile(audit.nattable, 0.99);
+    const detail = (xs: number[]) =>
+      `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms`;
+    checks.push(
+      {
+        figure: `natlookup on a ${count(generated.events)}-event log (${audit.natlookup.length} queries, ${audit.found} found)`,
+        goal: 'p99 <= 50 ms',
+        now: detail(audit.natlookup),
+        ratio: `${(p99a / 50).toFixed(2)}x the goal`,
+        met: p99a <= 50,
+      },
+      {
+        figure: `nattable?at= on a ${count(generated.events)}-event log (${audit.nattable.length} queries)`,
+        goal: 'p99 <= 50 ms',
+        now: detail(audit.nattable),
+        ratio: `${(p99b / 50).toFixed(2)}x the goal`,
+        met: p99b <= 50,
+      },
+    );
+  }
+  const goals = printGoals(checks);
   writeResult('replay', {
     database: pg.description,
     events: generated.events,
@@ -235,6 +271,14 @@ async function main(): Promise<void> {
     generateSeconds: generated.seconds,
     rows,
     readModels: counts,
+    audit: audit && {
+      natlookupP50: quantile(audit.natlookup, 0.5),
+      natlookupP99: quantile(audit.natlookup, 0.99),
+      nattableP50: quantile(audit.nattable, 0.5),
+      nattableP99: quantile(audit.nattable, 0.99),
+      queries: audit.natlookup.length,
+    },
+    goals,
   });
 }
 

@@ -1,16 +1,69 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark (`npm run bench:<name>`) one after the
 // other, each writing bench/results/<name>.json, and collects what each printed
-// into bench/results/summary.md with the machine it ran on. A bench that fails
-// is reported and the others still run; the exit code is 1 when any failed.
-// `npm run bench -- load replay` runs only those.
+// into bench/results/summary.md with the machine it ran on, starting with one
+// table of every goal (figure, goal, now, ratio: the `goals` each bench stores in
+// its result file, see bench/support/bench-output.ts printGoals). A bench that
+// fails is reported and the others still run; the exit code is 1 when any failed.
+// `npm run bench -- load replay` runs only those. `bench:smoke` (the key ratios at
+// small sizes) is not part of the full run.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const ORDER = ['log', 'api', 'hostile', 'alloc', 'dataplane', 'drift', 'load', 'ready', 'replay'];
+const ORDER = [
+  'log',
+  'api',
+  'hostile',
+  'alloc',
+  'dataplane',
+  'drift',
+  'load',
+  'ready',
+  'replay',
+  'snapshot',
+  'soak',
+];
+/** Run only when named. */
+const ON_REQUEST = ['smoke'];
+
+/** The goal rows a bench stored in bench/results/<name>.json during this run (none: []). */
+function goalsOf(name, since) {
+  try {
+    const result = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'bench', 'results', `${name}.json`), 'utf8'),
+    );
+    if (!Array.isArray(result.goals) || Date.parse(result.ranAt) < since) return [];
+    return result.goals.map((g) => ({ ...g, load: result.load, ranAt: result.ranAt }));
+  } catch {
+    return [];
+  }
+}
+
+const cell = (text) => String(text ?? '-').replace(/\|/g, '\\|');
+
+/** The goal table: one row per goal of each bench that ran, `-` for a bench without goals. */
+function goalTable(results) {
+  const rows = [
+    '| bench | figure | goal | now | ratio | goal met | load average |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    if (r.goals.length === 0) {
+      rows.push(
+        `| bench:${r.name} | ${r.code === 0 ? 'no goal table printed' : `FAILED (exit ${r.code})`} | - | - | - | - | - |`,
+      );
+      continue;
+    }
+    for (const g of r.goals)
+      rows.push(
+        `| bench:${r.name}${r.kept ? ` (run of ${g.ranAt})` : ''} | ${cell(g.figure)} | ${cell(g.goal)} | ${cell(g.now)} | ${cell(g.ratio)} | ${g.met === undefined ? '-' : g.met ? 'met' : '**missed**'} | ${cell(g.load)} |`,
+      );
+  }
+  return rows;
+}
 
 function run(name) {
   return new Promise((resolve) => {
@@ -38,12 +91,14 @@ async function main() {
   const extra = Object.keys(scripts)
     .filter((s) => s.startsWith('bench:'))
     .map((s) => s.slice('bench:'.length))
-    .filter((n) => !known.includes(n));
+    .filter((n) => !known.includes(n) && !ON_REQUEST.includes(n));
   const asked = process.argv.slice(2);
   const names = asked.length > 0 ? asked : [...known, ...extra];
   for (const n of names) {
     if (!scripts[`bench:${n}`]) {
-      console.error(`no script bench:${n} (known: ${[...known, ...extra].join(', ')})`);
+      console.error(
+        `no script bench:${n} (known: ${[...known, ...extra, ...ON_REQUEST].join(', ')})`,
+      );
       process.exit(2);
     }
   }
@@ -61,7 +116,9 @@ async function main() {
   const results = [];
   for (const name of names) {
     console.log(`\n=== npm run bench:${name}`);
-    results.push(await run(name));
+    const since = Date.now();
+    const result = await run(name);
+    results.push({ ...result, goals: goalsOf(name, since) });
     progress.onProgress(results.length, names.length);
   }
   progress.finish();
@@ -72,6 +129,17 @@ async function main() {
     '',
     `Ran ${new Date().toISOString()} at commit ${String(commit).trim() || '?'} on ${cpu.length} x ${cpu[0]?.model ?? 'cpu'} (nproc ${cpu.length}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}.`,
     'Each section is what `npm run bench:<name>` printed; the numbers are also in bench/results/<name>.json.',
+    '',
+    '## Goals',
+    '',
+    // A partial run also lists the goals other benches stored in an earlier run.
+    ...goalTable([
+      ...results,
+      ...(asked.length > 0 ? [...known, ...extra] : [])
+        .filter((n) => !names.includes(n))
+        .map((n) => ({ name: n, code: 0, kept: true, goals: goalsOf(n, 0) }))
+        .filter((r) => r.goals.length > 0),
+    ]),
     '',
     '| bench | result | took |',
     '| --- | --- | --- |',

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig, BaseConfig, ConfigError, createProgress } from '@natgw/platform';
-import { openDatabase, PostgresEventStore, rebuildProjection, redactUrl } from '@natgw/event-store';
+import {
+  openDatabase,
+  PostgresEventStore,
+  rebuildProjections,
+  redactUrl,
+  snapshotProjections,
+} from '@natgw/event-store';
 import { parseRfc3339 } from '@natgw/contracts';
 import { allProjections } from './projections';
 import { formatReplay, replayNatTables } from './replay';
@@ -9,7 +15,11 @@ import { NATGW_SCHEMA } from '@natgw/schema';
 const USAGE = `usage: natgw-cli <command>
   migrate                          create the database if missing and run every migration
   projections:list                 list the projections
-  projections:rebuild <name>|--all rebuild projections from the event log
+  projections:rebuild <name>|--all [--from-log]
+                                   rebuild projections from their snapshots and the event log
+                                   (--from-log: from the whole log, ignoring snapshots)
+  projections:snapshot [<name>|--all]
+                                   store each projection's folded state as its snapshot
   replay --at <RFC3339> [--json]   print every gateway's NAT table as it was at that instant`;
 
 /** Reads `--at <RFC3339>` (or `--at=<RFC3339>`) and `--json`; undefined with a message on error. */
@@ -49,13 +59,23 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     replay = parsed;
-  } else if (command !== 'migrate' && command !== 'projections:rebuild') {
+  } else if (
+    command !== 'migrate' &&
+    command !== 'projections:rebuild' &&
+    command !== 'projections:snapshot'
+  ) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
   let selected = projections;
-  if (command === 'projections:rebuild') {
-    const name = args[0];
+  const fromLog = args.includes('--from-log');
+  if (command === 'projections:rebuild' || command === 'projections:snapshot') {
+    const names = args.filter((a) => a !== '--from-log');
+    const name = names[0] ?? (command === 'projections:snapshot' ? '--all' : undefined);
+    if (names.length > 1 || (fromLog && command !== 'projections:rebuild')) {
+      process.stderr.write(`${command}: unexpected arguments ${args.join(' ')}\n${USAGE}\n`);
+      return 2;
+    }
     if (!name) {
       process.stderr.write(`projections:rebuild needs a projection name or --all\n${USAGE}\n`);
       return 2;
@@ -98,21 +118,26 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const store = new PostgresEventStore(ds);
-    for (const projection of selected) {
-      const started = Date.now();
-      const progress = createProgress({ label: `rebuild ${projection.name}`, unit: 'events' });
-      const applied = await rebuildProjection(
-        ds,
-        store,
-        projection,
-        undefined,
-        progress.onProgress,
-      );
-      progress.finish();
+    const started = Date.now();
+    const snapshot = command === 'projections:snapshot';
+    const progress = createProgress({
+      label: snapshot ? 'projections:snapshot' : 'projections:rebuild',
+      unit: 'events',
+    });
+    const results = snapshot
+      ? await snapshotProjections(ds, store, selected, { onProgress: progress.onProgress })
+      : await rebuildProjections(ds, store, selected, {
+          useSnapshots: !fromLog,
+          onProgress: progress.onProgress,
+        });
+    progress.finish();
+    for (const r of results) {
+      const from = r.fromSnapshot > 0 ? `a snapshot of ${r.fromSnapshot} events and ` : '';
       process.stdout.write(
-        `rebuilt ${projection.name}: ${applied} events in ${Date.now() - started} ms\n`,
+        `${snapshot ? 'snapshot of' : 'rebuilt'} ${r.projection}: ${from}${r.applied} events from the log\n`,
       );
     }
+    process.stdout.write(`took ${Date.now() - started} ms\n`);
     return 0;
   } finally {
     await ds.destroy();

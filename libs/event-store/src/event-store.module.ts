@@ -38,6 +38,14 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
         p.name,
         new ProjectionRunner(dataSource, store, p, notifier, {
           onError: (err, proj) => this.logger.error(`projection ${proj.name}: ${err.message}`),
+          // A new read model over an existing log is folded in memory first.
+          foldNewReadModel: true,
+          onRebuildProgress: (done, total) => {
+            if (total > 0 && (done === total || done % 100_000 === 0))
+              this.logger.log(
+                `projection ${p.name}: building from the log, ${done} of ${total} events`,
+              );
+          },
         }),
       ]),
     );

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
+import { cloneJson } from './clone-json';
 import { ResourceChangeType } from './entities/resource-change.entity';
 import { findResourceByUid, findResources, ResourceKey, StoredResource } from './stored-resource';
 
@@ -56,14 +57,30 @@ export class ResourceBatch {
   private readonly changes: ResourceChange[] = [];
   /** Keys whose row must be written back (changed, or a subresource replaced). */
   private readonly dirty = new Set<string>();
+  /** Fold mode: the last change of each present object, numbered in change order. */
+  private readonly lastChanges = new Map<string, FoldedChange>();
+  /** Fold mode: changes recorded so far (including those of the snapshot it started from). */
+  private folded = 0;
 
-  constructor(readonly manager: EntityManager) {}
+  /**
+   * `fold`: the batch holds the whole read model (a rebuild folding the log in
+   * memory): what it does not know does not exist, so it never reads the table,
+   * and it keeps each object's last change instead of every change (see `writeFold`).
+   */
+  constructor(
+    readonly manager: EntityManager,
+    readonly fold = false,
+  ) {}
 
   /** Reads the objects with these keys that this batch does not know yet, in one query. */
   async load(keys: readonly ResourceKey[]): Promise<void> {
     const unknown = new Map<string, ResourceKey>();
     for (const key of keys) if (!this.objects.has(keyOf(key))) unknown.set(keyOf(key), key);
     if (unknown.size === 0) return;
+    if (this.fold) {
+      for (const k of unknown.keys()) this.objects.set(k, null);
+      return;
+    }
     for (const found of await findResources(this.manager, [...unknown.values()]))
       this.remember(keyOf(found), found);
     for (const k of unknown.keys()) if (!this.objects.has(k)) this.objects.set(k, null);
@@ -80,6 +97,7 @@ export class ResourceBatch {
     const id = uid.toLowerCase();
     const known = this.keysByUid.get(id);
     if (known !== undefined) return this.holding(known, id);
+    if (this.fold) return undefined;
     const found = await findResourceByUid(this.manager, uid);
     if (!found) return undefined;
     const k = keyOf(found);
@@ -104,8 +122,19 @@ export class ResourceBatch {
     const k = keyOf(key);
     const uid = change.object.metadata.uid;
     const previous = this.objects.get(k);
-    this.changes.push(change);
-    this.dirty.add(k);
+    if (this.fold) {
+      this.folded += 1;
+      if (change.type === 'DELETED') this.lastChanges.delete(k);
+      else
+        this.lastChanges.set(k, {
+          seq: this.folded,
+          type: change.type,
+          oldLabels: change.type === 'ADDED' ? null : (change.oldLabels ?? {}),
+        });
+    } else {
+      this.changes.push(change);
+      this.dirty.add(k);
+    }
     this.keysByUid.set(uid.toLowerCase(), k);
     if (change.type === 'DELETED') {
       this.objects.set(k, null);
@@ -134,7 +163,7 @@ export class ResourceBatch {
     const current = await this.find(key);
     if (!current) return undefined;
     const before = current.object.status as Record<string, unknown>;
-    const after = mutate(structuredClone(before), current.object);
+    const after = mutate(cloneJson(before), current.object);
     // Key order is no change: jsonb reorders keys, so compare by value.
     if (isDeepStrictEqual(after, before)) return current.object;
     const object = { ...current.object, status: after };
@@ -158,6 +187,103 @@ export class ResourceBatch {
     });
     this.dirty.add(k);
     return true;
+  }
+
+  /**
+   * Fold mode: replaces the whole read model with the folded objects. Every
+   * version handed out before is too old afterwards (as after any rebuild), and so
+   * are the new versions below the end of the fold, which no client has seen: the
+   * objects get fresh versions in the order of their last change, and the change
+   * log keeps just each object's last change, which is what compacting it up to
+   * the new counter leaves (paged lists as of that version stay exact).
+   */
+  async writeFold(manager: EntityManager, chunk = 2000): Promise<number> {
+    const present: Array<{ k: string; stored: StoredResource; last: FoldedChange }> = [];
+    for (const [k, stored] of this.objects) {
+      const last = this.lastChanges.get(k);
+      if (stored && last) present.push({ k, stored, last });
+    }
+    present.sort((a, b) => a.last.seq - b.last.seq);
+    await manager.query('DELETE FROM natgw_resources');
+    await manager.query('DELETE FROM natgw_resource_changes');
+    const [{ last_rv }]: Array<{ last_rv: string }> = await manager.query(
+      `WITH v AS (UPDATE natgw_resource_versions
+                     SET last_rv = last_rv + $1, compacted_rv = last_rv + $1 WHERE id = 1
+                   RETURNING last_rv)
+       SELECT last_rv::text AS last_rv FROM v`,
+      [present.length],
+    );
+    const first = BigInt(last_rv) - BigInt(present.length) + 1n;
+    for (let i = 0; i < present.length; i += chunk) {
+      const objects: unknown[] = [];
+      const changes: unknown[] = [];
+      present.slice(i, i + chunk).forEach(({ stored, last }, j) => {
+        const rv = String(first + BigInt(i + j));
+        const object = withResourceVersion(stored.object, rv);
+        const key = { kind: stored.kind, namespace: stored.namespace, name: stored.name };
+        objects.push({
+          ...key,
+          uid: stored.uid,
+          resource_version: rv,
+          stream_version: stored.streamVersion,
+          labels: object.metadata.labels ?? {},
+          object,
+          subresources: stored.subresources,
+        });
+        changes.push({
+          ...key,
+          resource_version: rv,
+          uid: stored.uid,
+          type: last.type,
+          object,
+          old_labels: last.oldLabels,
+        });
+      });
+      await manager.query(
+        `INSERT INTO natgw_resources
+           (kind, namespace, name, uid, resource_version, stream_version, labels, object, subresources)
+         SELECT kind, namespace, name, uid, resource_version, stream_version, labels, object, subresources
+           FROM jsonb_to_recordset($1::jsonb) AS o(kind text, namespace text, name text, uid uuid,
+                resource_version bigint, stream_version integer, labels jsonb, object jsonb,
+                subresources jsonb)`,
+        [JSON.stringify(objects)],
+      );
+      await manager.query(
+        `INSERT INTO natgw_resource_changes
+           (resource_version, kind, namespace, name, uid, type, object, old_labels)
+         SELECT resource_version, kind, namespace, name, uid, type, object, old_labels
+           FROM jsonb_to_recordset($1::jsonb) AS c(resource_version bigint, kind text,
+                namespace text, name text, uid uuid, type text, object jsonb, old_labels jsonb)`,
+        [JSON.stringify(changes)],
+      );
+    }
+    await manager.query(`SELECT pg_notify('${RESOURCE_CHANGES_CHANNEL}', '')`);
+    return present.length;
+  }
+
+  /** Fold mode: the folded state in parts of `size` objects, for a snapshot. */
+  snapshotParts(size = 500): unknown[] {
+    const entries: FoldSnapshotEntry[] = [];
+    for (const [k, stored] of this.objects) {
+      const last = this.lastChanges.get(k);
+      if (stored && last) entries.push({ ...stored, last });
+    }
+    const parts: unknown[] = [{ folded: this.folded }];
+    for (let i = 0; i < entries.length; i += size) parts.push(entries.slice(i, i + size));
+    return parts;
+  }
+
+  /** Fold mode: continues from a snapshot's parts (see `snapshotParts`); call before any event. */
+  restoreSnapshot(parts: readonly unknown[]): void {
+    const [head, ...rest] = parts as [{ folded: number }, ...FoldSnapshotEntry[][]];
+    this.folded = head.folded;
+    for (const part of rest) {
+      for (const { last, ...stored } of part) {
+        const k = keyOf(stored);
+        this.remember(k, stored);
+        this.lastChanges.set(k, last);
+      }
+    }
   }
 
   /** Writes every change in order, then the objects' final states. */
@@ -272,6 +398,15 @@ export class ResourceBatch {
     return stored && stored.uid.toLowerCase() === uid ? stored : undefined;
   }
 }
+
+/** Fold mode: an object's last change, numbered in the order of the fold's changes. */
+interface FoldedChange {
+  seq: number;
+  type: ResourceChangeType;
+  oldLabels: Record<string, string> | null;
+}
+
+type FoldSnapshotEntry = StoredResource & { last: FoldedChange };
 
 function parseKey(k: string): ResourceKey {
   const [kind, namespace, name] = k.split('\u0000');

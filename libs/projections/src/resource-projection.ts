@@ -6,7 +6,7 @@ import {
   ResourceEvent,
   ResourceObject,
 } from '@natgw/contracts';
-import type { Projection } from '@natgw/event-store';
+import type { FoldStart, Projection, ProjectionFold } from '@natgw/event-store';
 import { ResourceBatch } from './resource-batch';
 import { objectAfterUpdate, objectBeingDeleted, objectFromCreated } from './resource-objects';
 import {
@@ -28,6 +28,8 @@ export const RESOURCE_PROJECTION_NAME = 'resources';
  */
 export class ResourceProjection implements Projection {
   readonly name = RESOURCE_PROJECTION_NAME;
+  /** Bump when the same events would give other objects or status (snapshots of older code are then not used). */
+  readonly foldVersion: number = 1;
   private readonly appliers = new Map<string, StatusApplierRegistration[]>();
 
   constructor(statusAppliers: readonly StatusApplierRegistration[] = RESOURCE_STATUS_APPLIERS) {
@@ -54,6 +56,25 @@ export class ResourceProjection implements Projection {
     );
     for (const event of events) await this.applyOne(event, batch, ctx);
     await batch.flush();
+  }
+
+  /**
+   * A rebuild's fold: the same rules applied to one ResourceBatch holding the whole
+   * read model in memory, written once at the end (see ResourceBatch.writeFold).
+   */
+  fold(manager: EntityManager, start: FoldStart): ProjectionFold {
+    const batch = new ResourceBatch(manager, true);
+    if (start.snapshot) batch.restoreSnapshot(start.snapshot);
+    const ctx = statusApplierContext(batch);
+    return {
+      apply: async (events) => {
+        for (const event of events) await this.applyOne(event, batch, ctx);
+      },
+      write: async (m) => {
+        await batch.writeFold(m);
+      },
+      snapshot: () => batch.snapshotParts(),
+    };
   }
 
   private async applyOne(

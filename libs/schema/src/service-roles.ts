@@ -1,6 +1,8 @@
 import type { ServiceRole } from '@natgw/event-store';
 
 const RESOURCE_TABLES = ['natgw_resources', 'natgw_resource_changes', 'natgw_resource_versions'];
+/** Projection snapshots: `projections:snapshot` runs from the allocator's pod (docs/operations.md). */
+const SNAPSHOT_TABLES = ['natgw_projection_snapshots', 'natgw_projection_snapshot_parts'];
 
 /**
  * One PostgreSQL role per service, and the tables each writes besides the log's
@@ -13,7 +15,7 @@ const RESOURCE_TABLES = ['natgw_resources', 'natgw_resource_changes', 'natgw_res
  */
 export const NATGW_SERVICE_ROLES: readonly ServiceRole[] = [
   { name: 'natgw_api_gateway', writes: RESOURCE_TABLES },
-  { name: 'natgw_allocator', writes: [...RESOURCE_TABLES, 'natgw_inbox'] },
+  { name: 'natgw_allocator', writes: [...RESOURCE_TABLES, 'natgw_inbox', ...SNAPSHOT_TABLES] },
   {
     name: 'natgw_dataplane_executor',
     writes: ['natgw_nat_slots', 'natgw_allocation_versions', 'natgw_inbox'],

@@ -3,12 +3,22 @@ import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { LogNotifier } from '../log-notifier';
 import { PostgresEventStore } from '../postgres-event-store';
 import { applyEvents, Projection, projectionCheckpointName } from './projection';
+import { rebuildProjections } from './rebuild-projection';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** Poll interval, the fallback for missed notifications and held-back transactions. */
   pollIntervalMs?: number;
   onError?: (err: Error, projection: Projection) => void;
+  /**
+   * Build a read model that never applied an event with one rebuild (in memory,
+   * see rebuildProjections) before applying batches, checked once per runner.
+   */
+  foldNewReadModel?: boolean;
+  /** Events a page when a new read model is first built from the log (default 5,000). */
+  rebuildBatchSize?: number;
+  /** Progress of that first build (events read, of about how many). */
+  onRebuildProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -38,6 +48,7 @@ export class ProjectionRunner {
   private notified = false;
   /** The last read found nothing visible, but committed events behind an older transaction. */
   private heldBack = false;
+  private startChecked = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -70,9 +81,26 @@ export class ProjectionRunner {
     await this.loop;
   }
 
-  /** Processes everything visible now; returns the number of events applied. */
+  /**
+   * Processes everything visible now; returns the number of events applied. With
+   * `foldNewReadModel`, a projection that can fold and never applied an event (a
+   * new read model on an existing log) is first rebuilt in one transaction, from
+   * its snapshot when it has one, instead of batch by batch.
+   */
   async catchUp(): Promise<number> {
     let total = 0;
+    if (this.options.foldNewReadModel && this.projection.fold && !this.startChecked) {
+      this.startChecked = true;
+      const [done] = await rebuildProjections(this.dataSource, this.store, [this.projection], {
+        onlyFromStart: true,
+        batchSize: this.options.rebuildBatchSize,
+        onProgress: this.options.onRebuildProgress,
+      });
+      if (done) {
+        total += done.applied;
+        this.advance(done.checkpoint);
+      }
+    }
     for (;;) {
       const applied = await this.processBatch();
       total += applied;

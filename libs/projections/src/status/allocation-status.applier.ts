@@ -20,6 +20,7 @@ import {
 } from './dataplane-status';
 import type { StatusApplierContext, StatusApplierRegistration } from './status-applier';
 import { NAT_TABLE_SUBRESOURCE } from './status-applier';
+import { cloneJson } from '../clone-json';
 
 /** The condition the allocator owns: True when every eligible NIC has a slot. */
 export const ALLOCATED_CONDITION = 'Allocated';
@@ -211,7 +212,7 @@ export function eventTime(recorded: RecordedEvent): string {
 
 function natTableOf(stored: StoredResource): NatTable {
   const t = stored.subresources[NAT_TABLE_SUBRESOURCE] as NatTable | undefined;
-  return t ? structuredClone(t) : { ips: [] };
+  return t ? cloneJson(t) : { ips: [] };
 }
 
 function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {

@@ -12,6 +12,12 @@ import { ResourceKey, StoredResource } from '../stored-resource';
 export interface StatusApplierContext {
   /** For set queries over the table; it does not show this batch's changes (see `changedInBatch`). */
   readonly manager: EntityManager;
+  /**
+   * True when the batch holds the whole read model (a rebuild folding the log in
+   * memory): the table is the old read model then, so do not ask it; `find` and
+   * `findByUid` know every object.
+   */
+  readonly complete: boolean;
   find(key: ResourceKey): Promise<StoredResource | undefined>;
   /** Finds an object by uid (allocation streams name gateways and NICs by uid). */
   findByUid(uid: string): Promise<StoredResource | undefined>;
@@ -45,6 +51,7 @@ export interface StatusApplierRegistration {
 export function statusApplierContext(batch: ResourceBatch): StatusApplierContext {
   return {
     manager: batch.manager,
+    complete: batch.fold,
     find: (key) => batch.find(key),
     findByUid: (uid) => batch.findByUid(uid),
     changedInBatch: (uid) => batch.changed(uid),

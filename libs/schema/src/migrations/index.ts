@@ -1,6 +1,7 @@
 import { AppendCustomPlans1700000000001 } from './1700000000001-append-custom-plans';
 import { EventLog1700000000000 } from './1700000000000-event-log';
 import { StreamPrefixIndex1700000000002 } from './1700000000002-stream-prefix-index';
+import { ProjectionSnapshots1700000000003 } from './1700000000003-projection-snapshots';
 import { AppendWithoutNotify1700000000005 } from './1700000000005-append-without-notify';
 import { CommitOrderBase1700000000010 } from './1700000000010-commit-order-base';
 import { MessagingInbox1700000100000 } from './1700000100000-messaging-inbox';
@@ -14,6 +15,7 @@ export const EVENT_LOG_MIGRATIONS = [
   EventLog1700000000000,
   AppendCustomPlans1700000000001,
   StreamPrefixIndex1700000000002,
+  ProjectionSnapshots1700000000003,
   AppendWithoutNotify1700000000005,
   CommitOrderBase1700000000010,
 ];
