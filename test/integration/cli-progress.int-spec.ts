@@ -65,7 +65,7 @@ describe('natgw-cli progress on a terminal', () => {
     }
     const r = cliOnTerminal(url, 'projections:rebuild', 'resources');
     expect(r.status).toBe(0);
-    expect(r.out).toContain('rebuild resources [');
+    expect(r.out).toContain('projections:rebuild [');
     expect(r.out).toMatch(/100% \| 150\/150 events \| [\d,]+ events\/s \| ETA done in/);
     expect(r.out).toContain('rebuilt resources: 150 events');
   });
