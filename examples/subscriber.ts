@@ -217,6 +217,9 @@ async function main(): Promise<number> {
     servers: o.url.split(',').map((s) => s.trim()),
     name: `natgw-subscriber-${o.durable}`,
     inboxPrefix: o.inboxPrefix,
+    // A cluster loses a node now and then: keep reconnecting to the others.
+    reconnect: true,
+    maxReconnectAttempts: -1,
   };
   if (o.user) Object.assign(connection, { user: o.user, pass: o.password });
   if (o.token) connection.token = o.token;
@@ -251,7 +254,15 @@ async function main(): Promise<number> {
       print(msg, o.json);
       // Explicit ack after the event was handled; a crash before it means a redelivery,
       // so handle events idempotently (their id is unique).
-      await msg.ackAck();
+      try {
+        await msg.ackAck();
+      } catch (err) {
+        // Not confirmed, e.g. while a clustered stream elects a new leader: the event
+        // comes again, and is handled again (idempotently).
+        process.stderr.write(
+          `subscriber: ack of #${msg.seq} not confirmed (${(err as Error).message}); it will be redelivered\n`,
+        );
+      }
     };
     if (o.max > 0) {
       // Pull only what is still wanted: nothing is left unacknowledged on exit.

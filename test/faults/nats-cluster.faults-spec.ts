@@ -106,7 +106,8 @@ describe('a 3-node NATS cluster (NATS_URL list, NATS_STREAM_REPLICAS=3) losing n
     notifier = new LogNotifier(url);
     await notifier.start();
     nc = await connectNats({ servers: cluster.url, name: 'nats-cluster-int-spec' });
-    jsm = await jetstreamManager(nc);
+    // No API check now: a new cluster answers JetStream requests once it has a meta leader.
+    jsm = await jetstreamManager(nc, { checkAPI: false });
     js = jetstream(nc);
     // The cluster answers JetStream requests once it has elected its meta leader.
     await eventually(() => ensureEventStream(jsm, names.stream, names.prefix, { replicas: 3 }), {
@@ -173,8 +174,16 @@ describe('a 3-node NATS cluster (NATS_URL list, NATS_STREAM_REPLICAS=3) losing n
     );
     await consumer.start();
     subscriber = new ExternalSubscriber(cluster.url, names.stream, names.prefix);
-
+    // Faults begin once the subscriber runs (it has seen a first event).
     const acked: string[] = [];
+    const first = await store.append('cluster:warmup', [{ type: 'ClusterTick', data: { n: -1 } }]);
+    acked.push(...first.events.map((e) => e.id));
+    await eventually(() => subscriber.ids.size > 0, {
+      what: 'the external subscriber to start',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+
     let written = 0;
     let chaosOver = false;
     const writers = Array.from({ length: WRITERS }, async (_, w) => {

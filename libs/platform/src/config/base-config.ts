@@ -50,21 +50,21 @@ export class BaseConfig {
    */
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'NATS_STREAM_MAX_AGE_SECONDS must be an integer' })
   @Min(0, { message: 'NATS_STREAM_MAX_AGE_SECONDS must be 0 (no limit) or more' })
   @Max(315_360_000, { message: 'NATS_STREAM_MAX_AGE_SECONDS must be at most 10 years' })
+  @IsInt({ message: 'NATS_STREAM_MAX_AGE_SECONDS must be an integer' })
   NATS_STREAM_MAX_AGE_SECONDS = 2_592_000;
 
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'NATS_STREAM_MAX_BYTES must be an integer' })
   @Min(-1, { message: 'NATS_STREAM_MAX_BYTES must be -1 (no limit) or more' })
+  @IsInt({ message: 'NATS_STREAM_MAX_BYTES must be an integer' })
   NATS_STREAM_MAX_BYTES = -1;
 
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'NATS_STREAM_MAX_MESSAGES must be an integer' })
   @Min(-1, { message: 'NATS_STREAM_MAX_MESSAGES must be -1 (no limit) or more' })
+  @IsInt({ message: 'NATS_STREAM_MAX_MESSAGES must be an integer' })
   NATS_STREAM_MAX_MESSAGES = -1;
 
   /**
@@ -73,8 +73,8 @@ export class BaseConfig {
    */
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'NATS_CONSUMER_INACTIVE_SECONDS must be an integer' })
   @Min(0, { message: 'NATS_CONSUMER_INACTIVE_SECONDS must be 0 (never) or more' })
+  @IsInt({ message: 'NATS_CONSUMER_INACTIVE_SECONDS must be an integer' })
   NATS_CONSUMER_INACTIVE_SECONDS = 86_400;
 
   /**
@@ -84,8 +84,8 @@ export class BaseConfig {
    */
   @Expose()
   @Type(() => Number)
-  @IsInt({ message: 'INBOX_RETENTION_SECONDS must be an integer' })
   @Min(0, { message: 'INBOX_RETENTION_SECONDS must be 0 (never prune) or more' })
+  @IsInt({ message: 'INBOX_RETENTION_SECONDS must be an integer' })
   INBOX_RETENTION_SECONDS = 3_888_000;
 
   @Expose()
