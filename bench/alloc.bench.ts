@@ -34,6 +34,7 @@ import {
   deleteTestStream,
 } from '@natgw/testing';
 import { NATGW_SCHEMA } from '@natgw/schema';
+import { createProgress } from '@natgw/platform';
 import { profileArgs } from './support/profile-args';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
@@ -242,14 +243,17 @@ async function main(): Promise<void> {
 
     const allocStart = process.hrtime.bigint();
     await allocator.start(120_000);
+    const slotting = createProgress({ label: 'allocator', unit: 'NIC slots' });
     for (;;) {
       const [{ n }] = await ds.query(
         `SELECT count(*)::int AS n FROM natgw_events WHERE type = 'NATSlotAssigned'`,
       );
+      slotting.onProgress(Math.min(n, total), total);
       if (n >= total) break;
       if (!allocator.running) throw new Error(`allocator exited:\n${allocator.logs()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    slotting.finish();
     const allocSeconds = Number(process.hrtime.bigint() - allocStart) / 1e9;
     const [{ n: decisions }] = await ds.query(
       `SELECT count(*)::int AS n FROM natgw_events WHERE stream_id LIKE 'allocation:%' OR type = 'PublicIPClaimed'`,

@@ -27,6 +27,7 @@ import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { machine, quantile, writeResult } from './support/bench-output';
 import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
+import { createProgress } from '@natgw/platform';
 import { profileArgs } from './support/profile-args';
 
 const GATEWAYS = Number(process.env.BENCH_READY_GATEWAYS ?? 1000);
@@ -125,13 +126,25 @@ async function settled(urls: string[]): Promise<void> {
   }
 }
 
-async function inParallel(count: number, width: number, work: (i: number) => Promise<void>) {
+/** Runs work(0..count-1), `width` at a time, with a progress bar (or lines) named `label`. */
+async function inParallel(
+  label: string,
+  count: number,
+  width: number,
+  work: (i: number) => Promise<void>,
+) {
+  const progress = createProgress({ label, unit: 'units' });
   let next = 0;
+  let done = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
-      for (let i = next++; i < count; i = next++) await work(i);
+      for (let i = next++; i < count; i = next++) {
+        await work(i);
+        progress.onProgress(++done, count);
+      }
     }),
   );
+  progress.finish();
 }
 
 /**
@@ -285,7 +298,7 @@ async function runBackend(
     const base = `${await services[0].url}/apis/${V}/namespaces/bench`;
     const setupStart = Date.now();
     const laggedWrites = { setup: 0, gateways: 0 };
-    await inParallel(GATEWAYS + SERIAL, SETUP_CONCURRENCY, async (g) => {
+    await inParallel(`${backend}: networks`, GATEWAYS + SERIAL, SETUP_CONCURRENCY, async (g) => {
       const status = await post(base, 'networks', {
         apiVersion: V,
         kind: 'Network',
@@ -341,7 +354,7 @@ async function runBackend(
     const phase = async (first: number, count: number, inFlight: number): Promise<Phase> => {
       const values: number[] = [];
       const started = performance.now();
-      await inParallel(count, inFlight, async (i) => {
+      await inParallel(`${backend}: ${inFlight} in flight`, count, inFlight, async (i) => {
         values.push(await unit(first + i));
       });
       const seconds = (performance.now() - started) / 1000;

@@ -39,6 +39,7 @@ import {
 import { benchPostgres } from './support/private-postgres';
 import { SyntheticLogWriter, writeTenants } from './support/synthetic-log';
 import { NATGW_SCHEMA } from '@natgw/schema';
+import { createProgress } from '@natgw/platform';
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const AUDIT_QUERIES = Number(process.env.BENCH_AUDIT_QUERIES ?? 300);
@@ -46,7 +47,9 @@ const BATCH = 5000;
 
 async function generate(url: string, count: number): Promise<number> {
   const writer = await SyntheticLogWriter.open(url);
-  await writeTenants(writer, count);
+  const progress = createProgress({ label: 'write the log', unit: 'events' });
+  await writeTenants(writer, count, progress.onProgress);
+  progress.finish();
   await writer.close();
   return writer.total;
 }
@@ -138,16 +141,6 @@ interface Row {
   vsBaseline: number;
 }
 
-/** Progress of a long step on stderr, every 5 seconds. */
-function progress(label: string): (done: number, total: number) => void {
-  let last = Date.now();
-  return (done, total) => {
-    if (Date.now() - last < 5000) return;
-    last = Date.now();
-    process.stderr.write(`  ${label}: ${count(done)} of ${count(total)} events\n`);
-  };
-}
-
 async function main(): Promise<void> {
   // Its own server: an atomic rebuild holds one transaction for its whole length,
   // which would hold back the transaction horizon every natgw reader on a shared
@@ -198,12 +191,14 @@ async function main(): Promise<void> {
       });
       row('store.readAll pages', paged.value, paged.seconds);
       // What `projections:rebuild --all --from-log` does.
+      const rebuilding = createProgress({ label: 'rebuild', unit: 'events' });
       const all = await timed(() =>
         rebuildProjections(ds, store, [new ResourceProjection(), new NatSlotsProjection()], {
           useSnapshots: false,
-          onProgress: progress('rebuild'),
+          onProgress: rebuilding.onProgress,
         }),
       );
+      rebuilding.finish();
       rebuildSeconds = all.seconds;
       row('rebuild every projection (one transaction)', gen.value, all.seconds);
       [counts] = (await ds.query(

@@ -28,6 +28,7 @@ import {
 } from './support/bench-output';
 import { benchPostgres } from './support/private-postgres';
 import { SyntheticLogWriter, writeChurn, writeTenants } from './support/synthetic-log';
+import { createProgress } from '@natgw/platform';
 
 const TENANTS = Number(process.env.BENCH_SNAPSHOT_TENANTS ?? 300);
 const HISTORY = Number(process.env.BENCH_SNAPSHOT_HISTORY ?? 50_000);
@@ -56,8 +57,16 @@ async function measure(url: string, factor: number): Promise<Run> {
   try {
     const store = new PostgresEventStore(ds);
     const writer = await SyntheticLogWriter.open(url);
+    const writing = createProgress({ label: `write the log (${factor}x)`, unit: 'events' });
     const { firstNics } = await writeTenants(writer, TENANTS * 71);
-    await writeChurn(writer, firstNics, Math.max(0, factor * HISTORY - TENANTS * 71));
+    await writeChurn(
+      writer,
+      firstNics,
+      Math.max(0, factor * HISTORY - TENANTS * 71),
+      0,
+      writing.onProgress,
+    );
+    writing.finish();
     await writer.close();
     const snapshotSeconds = await seconds(() => snapshotProjections(ds, store, projections()));
     const tail = await SyntheticLogWriter.open(url);

@@ -85,6 +85,7 @@ export function tenantTimestamp(t: number): string {
 export async function writeTenants(
   writer: SyntheticLogWriter,
   count: number,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ tenants: number; firstNics: string[] }> {
   const firstNics: string[] = [];
   let written = 0;
@@ -95,6 +96,7 @@ export async function writeTenants(
     firstNics.push(String(nic?.data.uid ?? ''));
     await writer.add(history);
     written += history.length;
+    onProgress?.(written, count);
   }
   return { tenants: t, firstNics };
 }
@@ -109,8 +111,10 @@ export async function writeChurn(
   firstNics: readonly string[],
   count: number,
   round = 0,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
+    if (i % 1000 === 0) onProgress?.(i, count);
     const t = Math.floor(i / 2) % firstNics.length;
     const r = round + Math.floor(i / 2 / firstNics.length);
     await writer.add([
