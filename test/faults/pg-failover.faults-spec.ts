@@ -24,14 +24,14 @@ import {
   allocationProblems,
   allocationSnapshot,
   type QueryFn,
-} from './support/allocation-invariants';
-import { http, manifests, NatgwSystem } from './support/natgw-system';
+} from '../e2e/support/allocation-invariants';
+import { http, manifests, NatgwSystem } from '../e2e/support/natgw-system';
 import {
   laggingCheckpoints,
   logIntegrityProblems,
   projectionRebuildProblems,
   settledCheckpoints,
-} from './support/system-checks';
+} from '../e2e/support/system-checks';
 
 jest.setTimeout(300_000);
 
@@ -46,10 +46,9 @@ interface Outcome {
 }
 
 // About a minute (two PostgreSQL servers, three services, ~10 s of writes): part of
-// `npm run test:faults` (FAULTS_PROFILE=full), skipped in `npm test`.
-const inFaultSuite = process.env.FAULTS_PROFILE === 'full' ? describe : describe.skip;
+// `npm run test:faults` (the faults project), not of `npm test`.
 
-inFaultSuite('PostgreSQL failover behind one endpoint (synchronous replica, haproxy)', () => {
+describe('PostgreSQL failover behind one endpoint (synchronous replica, haproxy)', () => {
   let primary: PrivatePostgresServer;
   let replica: PrivatePostgresServer;
   let endpoint: PrimaryEndpoint;
