@@ -234,6 +234,7 @@ async function sharedIncremental(
   rows.push({
     metric: 'add 1 NIC to 10,000 (incremental)',
     natgw: median(incremental),
+    goal: { op: '<=', ratio: 1.5 },
     baseline: median(rawAdds),
     baselineName: 'nft -f add element',
     unit: 'ms',
@@ -412,6 +413,7 @@ async function main(): Promise<void> {
         rows.push({
           metric: `full sync ${family}, ${n.toLocaleString('en')} NICs`,
           natgw,
+          ...(n === 50_000 ? { goal: { op: '<=' as const, ratio: 1.2 } } : {}),
           baseline: raw,
           baselineName: 'nft -f same text',
           unit: 'ms',
