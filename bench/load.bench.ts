@@ -9,9 +9,9 @@
 // Settings: BENCH_LOAD_SECONDS (60), BENCH_LOAD_CONNECTIONS (200).
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { deleteTestStream, ServiceName, ServiceProcess, testNatsNames } from '@natgw/testing';
 import { machine, writeResult } from './support/bench-output';
-import { analyze, benchPostgres } from './support/private-postgres';
+import { benchSystem } from './support/bench-system';
+import { analyze } from './support/private-postgres';
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
@@ -49,21 +49,9 @@ async function post(base: string, path: string, body: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const pg = await benchPostgres('load');
+  const system = await benchSystem('load', '203.0.113.0/24');
+  const { pg, services } = system;
   const url = pg.url('load');
-  const nats = testNatsNames('bench_load');
-  const env = {
-    DATABASE_URL: url,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.prefix,
-    PUBLIC_PREFIXES: '203.0.113.0/24',
-    NODE_NAME: 'node-a',
-    // Measures the services, not the per-client rate limit (every request comes from one client).
-    RATE_LIMIT_QPS: '0',
-  };
-  const services: Array<[ServiceName, ServiceProcess]> = (
-    ['api-gateway', 'allocator', 'dataplane-executor'] as const
-  ).map((s) => [s, new ServiceProcess(s, env)]);
   try {
     for (const [, p] of services) await p.start();
     const base = await services[0][1].url;
@@ -203,9 +191,7 @@ async function main(): Promise<void> {
       ),
     });
   } finally {
-    await Promise.all(services.map(([, p]) => p.kill('SIGTERM')));
-    await pg.cleanup();
-    await deleteTestStream(nats.stream).catch(() => undefined);
+    await system.stop();
   }
 }
 

@@ -13,9 +13,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { deleteTestStream, ServiceName, ServiceProcess, testNatsNames } from '@natgw/testing';
 import { count, loadAverage, machine, printGoals, writeResult } from './support/bench-output';
-import { analyze, benchPostgres } from './support/private-postgres';
+import { benchSystem } from './support/bench-system';
+import { analyze } from './support/private-postgres';
 import { SyntheticLogWriter } from './support/synthetic-log';
 
 const NICS = Number(process.env.BENCH_SOAK_NICS ?? 100_000);
@@ -85,20 +85,9 @@ async function queryOne<T>(url: string, sql: string): Promise<T> {
 
 async function main(): Promise<void> {
   const gateways = Math.ceil(NICS / NICS_PER_GATEWAY);
-  const pg = await benchPostgres('soak');
+  const system = await benchSystem('soak', '192.0.2.0/24,198.51.100.0/24,203.0.113.0/24');
+  const { pg, services } = system;
   const url = pg.url('soak');
-  const nats = testNatsNames('bench_soak');
-  const env = {
-    DATABASE_URL: url,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.prefix,
-    PUBLIC_PREFIXES: '192.0.2.0/24,198.51.100.0/24,203.0.113.0/24',
-    NODE_NAME: 'node-a',
-    RATE_LIMIT_QPS: '0',
-  };
-  const services: Array<[ServiceName, ServiceProcess]> = (
-    ['api-gateway', 'allocator', 'dataplane-executor'] as const
-  ).map((s) => [s, new ServiceProcess(s, env)]);
   const samples: Array<{ second: number; rss: Record<string, number>; dbBytes: number }> = [];
   let warmupSeconds = 0;
   let requests = 0;
@@ -224,9 +213,7 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
     await sample();
   } finally {
-    for (const [, p] of services) await p.kill().catch(() => undefined);
-    await deleteTestStream(nats.stream).catch(() => undefined);
-    await pg.cleanup();
+    await system.stop();
   }
   // The first fifth of the load (at most two minutes) warms caches and JIT too: RSS
   // growth is measured from there to the end.
