@@ -49,6 +49,7 @@ export interface ConntrackEntry {
 
 const FAMILIES: Record<string, ConntrackEntry['family']> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 const EVENTS = new Set<string>(['NEW', 'UPDATE', 'DESTROY']);
+type NumberKey = 'sport' | 'dport' | 'type' | 'code' | 'id';
 const TUPLE_KEYS = new Set(['src', 'dst', 'sport', 'dport', 'type', 'code', 'id']);
 
 /** A line that is not a conntrack entry (a summary, an error); the message says which field. */
@@ -153,7 +154,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | undefined {
       if (!tuple) throw new ConntrackParseError(line, `${key}= before src=`);
       if (key === 'src' || key === 'dst') {
         (tuple as { src?: string; dst?: string })[key] = canonicalAddress(value, family, line);
-      } else tuple[key] = integer(value, key, line);
+      } else tuple[key as NumberKey] = integer(value, key, line);
     } else if (key === 'mark') mark = integer(value, key, line);
     else if (key === 'zone') zone = integer(value, key, line);
     else if (key === 'orig-zone') originalZone = integer(value, key, line);
