@@ -45,7 +45,11 @@ export class ExecutorModule implements OnModuleInit {
           relay: false,
         }),
       ],
-      providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService, PortUsageService],
+      providers: [
+        { provide: ExecutorConfig, useValue: config },
+        DataplaneService,
+        PortUsageService,
+      ],
     };
   }
 
