@@ -29,7 +29,7 @@ import {
 const ENTRIES = Number(process.env.BENCH_USAGE_ENTRIES ?? 100_000);
 const NICS = Number(process.env.BENCH_USAGE_NICS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_USAGE_ROUNDS ?? 5);
-const INTERVAL_SECONDS = 10; // PORT_USAGE_INTERVAL_SECONDS's default
+const INTERVAL_SECONDS = 30; // PORT_USAGE_INTERVAL_SECONDS's default
 const IPS = 50;
 const PPNI = 64;
 
