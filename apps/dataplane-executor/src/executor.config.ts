@@ -113,4 +113,33 @@ export class ExecutorConfig extends BaseConfig {
   @Max(86400, { message: 'DATAPLANE_VERIFY_SECONDS must be at most 86400' })
   @IsInt({ message: 'DATAPLANE_VERIFY_SECONDS must be an integer' })
   DATAPLANE_VERIFY_SECONDS = 300;
+
+  // --- port usage (issue 17.3) ---
+  /**
+   * How often the executor counts the node's conntrack entries per NIC slot (nftables backend);
+   * 0 turns port-usage measurement off.
+   */
+  @Expose()
+  @Type(() => Number)
+  @Min(0, { message: 'PORT_USAGE_INTERVAL_SECONDS must be between 0 (off) and 3600' })
+  @Max(3600, { message: 'PORT_USAGE_INTERVAL_SECONDS must be between 0 (off) and 3600' })
+  @IsInt({ message: 'PORT_USAGE_INTERVAL_SECONDS must be an integer' })
+  PORT_USAGE_INTERVAL_SECONDS = 10;
+
+  /** At most one NATPortUsageReported per node this often, and only when a slot's usage changed. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'PORT_USAGE_REPORT_SECONDS must be between 1 and 86400' })
+  @Max(86400, { message: 'PORT_USAGE_REPORT_SECONDS must be between 1 and 86400' })
+  @IsInt({ message: 'PORT_USAGE_REPORT_SECONDS must be an integer' })
+  PORT_USAGE_REPORT_SECONDS = 30;
+
+  /** The window of a slot's `peak`: the highest usage counted in the last this many seconds. */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'PORT_USAGE_PEAK_WINDOW_SECONDS must be between 1 and 86400' })
+  @Max(86400, { message: 'PORT_USAGE_PEAK_WINDOW_SECONDS must be between 1 and 86400' })
+  @IsInt({ message: 'PORT_USAGE_PEAK_WINDOW_SECONDS must be an integer' })
+  PORT_USAGE_PEAK_WINDOW_SECONDS = 900;
+  // --- end port usage ---
 }

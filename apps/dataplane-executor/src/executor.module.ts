@@ -11,6 +11,7 @@ import {
 import { NatSlotsProjection } from '@natgw/projections';
 import { ExecutorConfig } from './executor.config';
 import { DataplaneService } from './reconciler/dataplane.service';
+import { PortUsageService } from './usage/port-usage.service';
 import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Programs this node's NAT dataplane from the log, and repairs drift. */
@@ -44,7 +45,7 @@ export class ExecutorModule implements OnModuleInit {
           relay: false,
         }),
       ],
-      providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService],
+      providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService, PortUsageService],
     };
   }
 

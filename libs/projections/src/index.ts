@@ -14,6 +14,7 @@ export * from './status/resource-status-appliers';
 export * from './status/allocation-status.applier';
 export * from './status/dataplane-status';
 export * from './status/dataplane-status.applier';
+export * from './status/port-usage-event';
 export * from './nat-slots';
 export * from './queries/resource-reader';
 export * from './queries/resource-version-too-old.error';

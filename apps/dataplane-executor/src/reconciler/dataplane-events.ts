@@ -1,4 +1,4 @@
-import { NAT_TABLE_PROGRAMMED } from '@natgw/projections';
+import { NAT_PORT_USAGE_REPORTED, NAT_TABLE_PROGRAMMED } from '@natgw/projections';
 
 /** The dataplane saw NAT rules that differ from what the executor last applied. */
 export const DRIFT_DETECTED = 'DriftDetected';
@@ -20,4 +20,5 @@ export const DATAPLANE_EVENT_TYPES: readonly string[] = [
   DATAPLANE_APPLY_FAILED,
   NAT_RULES_REJECTED,
   NAT_TABLE_PROGRAMMED,
+  NAT_PORT_USAGE_REPORTED,
 ];

@@ -123,6 +123,11 @@ export class DataplaneReconciler {
   ) {}
 
   /** The node name for readNodeNatTable: undefined in single-node mode. */
+  /** The rules in effect since the last pass (the desired ones minus the rejected), or none yet. */
+  get programmedRules(): readonly NatRule[] {
+    return this.lastApplied ?? [];
+  }
+
   private get nodeFilter(): string | undefined {
     return this.node === ALL_NODES ? undefined : this.node;
   }

@@ -175,6 +175,86 @@ export const NATGW_METRICS = {
     labelNames: ['node', 'outcome'],
     buckets: RECONCILE_BUCKETS,
   } satisfies HistogramDefinition<'node' | 'outcome'>,
+
+  // --- port usage (issue 17.3), measured by the dataplane-executor from conntrack ---
+  natConnections: {
+    type: 'gauge',
+    name: 'natgw_nat_connections',
+    help: "Conntrack entries translated into the gateway's NIC slots on the node (AWS ActiveConnectionCount).",
+    labelNames: ['node', 'namespace', 'gateway'],
+  } satisfies GaugeDefinition<'node' | 'namespace' | 'gateway'>,
+
+  natPortUsageMaxRatio: {
+    type: 'gauge',
+    name: 'natgw_nat_port_usage_max_ratio',
+    help: "The highest inUse / slot size among the gateway's NIC slots on the node (0..1).",
+    labelNames: ['node', 'namespace', 'gateway'],
+  } satisfies GaugeDefinition<'node' | 'namespace' | 'gateway'>,
+
+  natSlotsNearExhaustion: {
+    type: 'gauge',
+    name: 'natgw_nat_slots_near_exhaustion',
+    help: "The gateway's NIC slots on the node with a recent peak of at least 80% of their ports.",
+    labelNames: ['node', 'namespace', 'gateway'],
+  } satisfies GaugeDefinition<'node' | 'namespace' | 'gateway'>,
+
+  natSlotsExhausted: {
+    type: 'gauge',
+    name: 'natgw_nat_slots_exhausted',
+    help: "The gateway's NIC slots on the node whose ports toward one destination are all in use.",
+    labelNames: ['node', 'namespace', 'gateway'],
+  } satisfies GaugeDefinition<'node' | 'namespace' | 'gateway'>,
+
+  natSlotPortsInUse: {
+    type: 'gauge',
+    name: 'natgw_nat_slot_ports_in_use',
+    help: 'Ports of one NIC slot in use toward its busiest destination; only for slots near exhaustion.',
+    labelNames: ['namespace', 'gateway', 'network_interface', 'public_ip'],
+  } satisfies GaugeDefinition<'namespace' | 'gateway' | 'network_interface' | 'public_ip'>,
+
+  natSlotPorts: {
+    type: 'gauge',
+    name: 'natgw_nat_slot_ports',
+    help: 'Ports of one NIC slot (endPort - port + 1); only for slots near exhaustion.',
+    labelNames: ['namespace', 'gateway', 'network_interface', 'public_ip'],
+  } satisfies GaugeDefinition<'namespace' | 'gateway' | 'network_interface' | 'public_ip'>,
+
+  natSlotPortsPeak: {
+    type: 'gauge',
+    name: 'natgw_nat_slot_ports_peak',
+    help: 'Recent peak of natgw_nat_slot_ports_in_use; only for slots near exhaustion.',
+    labelNames: ['namespace', 'gateway', 'network_interface', 'public_ip'],
+  } satisfies GaugeDefinition<'namespace' | 'gateway' | 'network_interface' | 'public_ip'>,
+
+  portsExhausted: {
+    type: 'counter',
+    name: 'natgw_ports_exhausted_total',
+    help: 'Times a NIC slot of the gateway was found exhausted after it was not (AWS ErrorPortAllocation).',
+    labelNames: ['namespace', 'gateway'],
+  } satisfies CounterDefinition<'namespace' | 'gateway'>,
+
+  conntrackInsertFailed: {
+    type: 'counter',
+    name: 'natgw_conntrack_insert_failed_total',
+    help: "New connections the node's kernel dropped because their conntrack entry could not be inserted (e.g. SNAT found no free port).",
+    labelNames: ['node'],
+  } satisfies CounterDefinition<'node'>,
+
+  portUsageScanSeconds: {
+    type: 'histogram',
+    name: 'natgw_port_usage_scan_seconds',
+    help: 'Duration in seconds of one count of the node conntrack table against its NIC slots.',
+    labelNames: ['node'],
+    buckets: RECONCILE_BUCKETS,
+  } satisfies HistogramDefinition<'node'>,
+
+  portUsageScanEntries: {
+    type: 'gauge',
+    name: 'natgw_port_usage_scan_entries',
+    help: 'Conntrack entries the last count of the node read.',
+    labelNames: ['node'],
+  } satisfies GaugeDefinition<'node'>,
+  // --- end port usage ---
 } as const;
 
 /** Every natgw metric definition, for documentation and consistency checks. */

@@ -1,0 +1,3 @@
+export * from './parse-conntrack-line';
+export * from './conntrack-process';
+export * from './conntrack-stats';

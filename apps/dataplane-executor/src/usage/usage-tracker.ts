@@ -1,0 +1,115 @@
+import type { NatRule } from '@natgw/domain';
+import type { UsageCount } from './count-slot-usage';
+import type { SlotIndex } from './slot-index';
+
+/** One NIC slot's usage as the node last measured it. */
+export interface SlotUsage {
+  readonly rule: NatRule;
+  readonly size: number;
+  readonly connections: number;
+  readonly inUse: number;
+  /** The highest inUse of the samples in the last window. */
+  readonly peak: number;
+  readonly exhausted: boolean;
+}
+
+interface Tracked {
+  rule: NatRule;
+  size: number;
+  /** Samples that can still become the window's peak: times ascending, values descending. */
+  peaks: Array<{ at: number; value: number }>;
+  current?: SlotUsage;
+  reported?: SlotUsage;
+}
+
+/** A slot's identity: a NIC may hold more than one slot (a retiring one beside the active one). */
+export function slotKey(rule: NatRule): string {
+  return `${rule.nicUid}|${rule.family}|${rule.natIp}|${rule.port}|${rule.endPort}`;
+}
+
+/**
+ * The smallest change in inUse or peak worth a report: one port for slots up to 64 ports, then
+ * 1/64 of the slot (32 ports of 2,048). Exhaustion coming or going, and usage reaching or leaving
+ * zero, are always reported.
+ */
+export function reportStep(size: number): number {
+  return Math.max(1, Math.floor(size / 64));
+}
+
+function worthReporting(now: SlotUsage, last: SlotUsage | undefined): boolean {
+  if (!last) return now.inUse > 0 || now.peak > 0 || now.exhausted;
+  const step = reportStep(now.size);
+  return (
+    now.exhausted !== last.exhausted ||
+    (now.inUse === 0) !== (last.inUse === 0) ||
+    (now.peak === 0) !== (last.peak === 0) ||
+    Math.abs(now.inUse - last.inUse) >= step ||
+    Math.abs(now.peak - last.peak) >= step
+  );
+}
+
+/**
+ * Keeps each slot's recent peak (a sliding-window maximum over `windowMs`) and what was last
+ * reported, so a report holds only the slots whose usage changed. Pure: time is passed in.
+ */
+export class UsageTracker {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(readonly windowMs: number) {}
+
+  /**
+   * Takes one count. Every slot in the index gets a sample (0 when no entry was seen); slots no
+   * longer programmed are forgotten. Returns the slots that became exhausted with this sample.
+   */
+  observe(now: number, index: SlotIndex, count: UsageCount): SlotUsage[] {
+    const seen = new Set<string>();
+    const newlyExhausted: SlotUsage[] = [];
+    for (const slot of index.slots) {
+      const key = slotKey(slot.rule);
+      seen.add(key);
+      let t = this.tracked.get(key);
+      if (!t) {
+        t = { rule: slot.rule, size: slot.size, peaks: [] };
+        this.tracked.set(key, t);
+      }
+      t.rule = slot.rule;
+      const c = count.bySlot.get(slot);
+      const inUse = c?.inUse ?? 0;
+      while (t.peaks.length > 0 && t.peaks[t.peaks.length - 1].value <= inUse) t.peaks.pop();
+      t.peaks.push({ at: now, value: inUse });
+      while (t.peaks.length > 1 && t.peaks[0].at <= now - this.windowMs) t.peaks.shift();
+      const usage: SlotUsage = {
+        rule: slot.rule,
+        size: slot.size,
+        connections: c?.connections ?? 0,
+        inUse,
+        peak: t.peaks[0].value,
+        exhausted: c?.exhausted ?? false,
+      };
+      if (usage.exhausted && !t.current?.exhausted) newlyExhausted.push(usage);
+      t.current = usage;
+    }
+    for (const key of [...this.tracked.keys()]) if (!seen.has(key)) this.tracked.delete(key);
+    return newlyExhausted;
+  }
+
+  /** The current usage of every tracked slot. */
+  current(): SlotUsage[] {
+    return [...this.tracked.values()].flatMap((t) => (t.current ? [t.current] : []));
+  }
+
+  /** The slots whose usage changed enough since they were last reported (see reportStep). */
+  changed(): SlotUsage[] {
+    return [...this.tracked.values()].flatMap((t) =>
+      t.current && worthReporting(t.current, t.reported) ? [t.current] : [],
+    );
+  }
+
+  /** Remembers these slots as reported (after the report was appended). */
+  markReported(slots: readonly SlotUsage[]): void {
+    for (const usage of slots) {
+      const t = this.tracked.get(slotKey(usage.rule));
+      if (t) t.reported = usage;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// Port usage measured from conntrack with real packets (issue 17.3): a VM namespace opens TCP
+// connections through the gateway namespace, which natgw's nftables backend programs with a
+// 4-port slot, to an "internet" namespace that holds them open. The meter counts them per slot;
+// filling the slot makes the next connection fail, the slot exhausted and the kernel's
+// insert_failed grow.
+import type { NatRule } from '@natgw/domain';
+import {
+  assertNetnsPrerequisites,
+  buildNatTopology,
+  LabProcess,
+  NatTopology,
+} from '@natgw/testing';
+import { NftablesBackend } from '../../apps/dataplane-executor/src/backends';
+import { runConntrack } from '../../apps/dataplane-executor/src/conntrack';
+import { PortUsageMeter } from '../../apps/dataplane-executor/src/usage/port-usage-meter';
+import { UsageTracker } from '../../apps/dataplane-executor/src/usage/usage-tracker';
+
+jest.setTimeout(120_000);
+
+const HOLD_PORT = 8090;
+const UDP_PORT = 8091;
+
+/** Accepts TCP connections and keeps them open; answers UDP datagrams. */
+const HOLD_SERVER = `
+const net = require('net'), dgram = require('dgram');
+const [host, port, udpPort] = process.argv.slice(1);
+const held = [];
+let pending = 2;
+const ready = () => { if (--pending === 0) console.log(JSON.stringify({ ready: true })); };
+net.createServer((s) => { s.on('error', () => {}); held.push(s); }).listen({ host, port: +port }, ready);
+const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+u.on('message', (m, r) => u.send('ok', r.port, r.address));
+u.bind(+udpPort, host, ready);
+`;
+
+/** Opens `count` TCP connections one after the other and keeps them; reports each outcome. */
+const HOLD_CLIENT = `
+const net = require('net');
+const [host, port, count] = process.argv.slice(1);
+const held = [];
+(async () => {
+  for (let i = 0; i < +count; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ host, port: +port });
+      const t = setTimeout(() => { s.destroy(); resolve(false); }, 2000);
+      s.on('connect', () => { clearTimeout(t); held.push(s); resolve(true); });
+      s.on('error', () => { clearTimeout(t); resolve(false); });
+    });
+    console.log(JSON.stringify(ok ? { opened: i } : { failed: i }));
+  }
+  console.log(JSON.stringify({ done: true }));
+})();
+`;
+
+describe('port usage from conntrack, with real packets', () => {
+  let topo: NatTopology;
+  let backend: NftablesBackend;
+  let meter: PortUsageMeter;
+  let rule: NatRule;
+  const clients: LabProcess[] = [];
+  /** Follows the slot across the tests, as the executor's loop does. */
+  const tracker = new UsageTracker(60_000);
+
+  async function hold(count: number): Promise<{ opened: number; failed: number }> {
+    const proc = topo.lab.start(topo.vms[0].ns, process.execPath, [
+      '-e',
+      HOLD_CLIENT,
+      topo.internet.ipv4,
+      String(HOLD_PORT),
+      String(count),
+    ]);
+    clients.push(proc);
+    await proc.waitForLine((l) => l.includes('"done"'), 30_000);
+    return {
+      opened: proc.lines.filter((l) => l.includes('"opened"')).length,
+      failed: proc.lines.filter((l) => l.includes('"failed"')).length,
+    };
+  }
+
+  beforeAll(async () => {
+    assertNetnsPrerequisites();
+    topo = await buildNatTopology(1);
+    const server = topo.lab.start(topo.internet.ns, process.execPath, [
+      '-e',
+      HOLD_SERVER,
+      topo.internet.ipv4,
+      String(HOLD_PORT),
+      String(UDP_PORT),
+    ]);
+    await server.waitForLine((l) => l.includes('"ready"'));
+    backend = new NftablesBackend({ netns: topo.gateway.ns, uplinks: [topo.gateway.uplink] });
+    rule = {
+      nicUid: 'nic-usage',
+      nicName: 'vm-usage',
+      gatewayUid: 'gw-usage',
+      family: 'IPv4',
+      privateIp: topo.vms[0].ipv4,
+      natIp: '203.0.113.5',
+      port: 2048,
+      endPort: 2051,
+    };
+    expect((await backend.apply([rule])).rejected).toEqual([]);
+    meter = new PortUsageMeter({ netns: topo.gateway.ns });
+  });
+
+  afterAll(async () => {
+    await backend?.close?.();
+    await topo?.lab.destroy();
+  });
+
+  it('counts held connections in the slot they were translated into', async () => {
+    expect(await hold(2)).toEqual({ opened: 2, failed: 0 });
+    const sample = await meter.sample([rule]);
+    const slot = sample.index.slots[0];
+    expect(sample.count.bySlot.get(slot)).toEqual({ connections: 2, inUse: 2, exhausted: false });
+    // Another destination (UDP) is another class: connections grow, inUse does not.
+    const udp = await topo.lab.probe(
+      topo.vms[0].ns,
+      'udp',
+      topo.internet.ipv4,
+      UDP_PORT,
+      'u',
+      3000,
+    );
+    expect(udp.ok).toBe(true);
+    const after = await meter.sample([rule]);
+    expect(after.count.bySlot.get(after.index.slots[0])).toEqual({
+      connections: 3,
+      inUse: 2,
+      exhausted: false,
+    });
+  });
+
+  it('sees the slot exhausted when every port toward one destination is taken, and the kernel drop', async () => {
+    const before = await meter.sample([rule]);
+    tracker.observe(0, before.index, before.count);
+    // Two more fill the 4-port slot; the fifth finds no free port and is dropped.
+    expect(await hold(3)).toEqual({ opened: 2, failed: 1 });
+    const full = await meter.sample([rule]);
+    expect(full.count.bySlot.get(full.index.slots[0])).toMatchObject({ inUse: 4, exhausted: true });
+    const newly = tracker.observe(1000, full.index, full.count);
+    expect(newly.map((u) => [u.rule.nicUid, u.inUse, u.peak, u.exhausted])).toEqual([
+      ['nic-usage', 4, 4, true],
+    ]);
+    expect(full.insertFailed).toBeGreaterThan(before.insertFailed);
+    // What conntrack itself says: four entries toward the server, all inside the slot.
+    const listed = await runConntrack(['-L', '-p', 'tcp', '--reply-dst', rule.natIp], {
+      netns: topo.gateway.ns,
+    });
+    const ports = [...listed.matchAll(/dst=203\.0\.113\.5 sport=8090 dport=(\d+)/g)].map(
+      (m) => +m[1],
+    );
+    expect(ports.sort()).toEqual([2048, 2049, 2050, 2051]);
+  });
+
+  it('is no longer exhausted once the connections close, and the peak remembers', async () => {
+    for (const c of clients.splice(0)) await c.stop();
+    // Closed connections linger in conntrack (FIN_WAIT, TIME_WAIT); delete them as a timeout would.
+    await runConntrack(['-D', '-p', 'tcp', '--reply-dst', rule.natIp], {
+      netns: topo.gateway.ns,
+    }).catch(() => undefined);
+    const idle = await meter.sample([rule]);
+    expect(idle.count.bySlot.get(idle.index.slots[0])?.inUse ?? 0).toBeLessThanOrEqual(1);
+    tracker.observe(2000, idle.index, idle.count);
+    expect(tracker.current()[0]).toMatchObject({ peak: 4, exhausted: false });
+  });
+});
