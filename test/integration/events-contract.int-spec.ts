@@ -23,10 +23,13 @@ import {
   planAllocation,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
-import { ClaimStreams, NatSlotsProjection } from '@natgw/projections';
+import { ClaimStreams, NAT_PORT_USAGE_REPORTED, NatSlotsProjection } from '@natgw/projections';
 import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
+import { portUsageReports } from '../../apps/dataplane-executor/src/usage/port-usage-report';
+import { SlotIndex } from '../../apps/dataplane-executor/src/usage/slot-index';
+import { UsageTracker } from '../../apps/dataplane-executor/src/usage/usage-tracker';
 import {
   contractProblems,
   emittedEventTypes,
@@ -331,6 +334,60 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           contract,
           {
             subject: `natgw.events.${e.streamId.split(':')[0]}.${e.type}`,
+            msgId: ce.id,
+            cloudEvent: JSON.parse(JSON.stringify(ce)) as Record<string, unknown>,
+          },
+          'natgw',
+        );
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it('validate for NATPortUsageReported, as the executor builds it (port usage, issue 17.3)', async () => {
+      const tracker = new UsageTracker(900_000);
+      const rules = [
+        {
+          nicUid: '88888888-8888-4888-8888-000000000001',
+          nicName: 'nic-u1',
+          gatewayUid: GW,
+          family: 'IPv4' as const,
+          privateIp: '10.0.0.1',
+          natIp: '203.0.113.1',
+          port: 1024,
+          endPort: 1027,
+        },
+      ];
+      const index = new SlotIndex(rules);
+      tracker.observe(0, index, {
+        bySlot: new Map([[index.slots[0], { connections: 5, inUse: 4, exhausted: true }]]),
+        entries: 5,
+        foreign: 0,
+      });
+      const { reports } = portUsageReports(
+        'node-1',
+        new Date('2026-12-07T18:00:00Z'),
+        900,
+        tracker.changed(),
+        () => ({ namespace: 'default', name: 'gw' }),
+      );
+      await store.append(
+        'dataplane:node-1',
+        reports.map((data) => ({
+          type: NAT_PORT_USAGE_REPORTED,
+          data,
+          metadata: { source: '/natgw/dataplane-executor', correlationId: 'contract-usage' },
+        })),
+      );
+      const events = (await store.readStream('dataplane:node-1')).filter(
+        (e) => e.type === NAT_PORT_USAGE_REPORTED,
+      );
+      expect(events).toHaveLength(1);
+      const problems = events.flatMap((e) => {
+        const ce = toCloudEvent(e, '/natgw/test');
+        return contractProblems(
+          contract,
+          {
+            subject: `natgw.events.dataplane.${e.type}`,
             msgId: ce.id,
             cloudEvent: JSON.parse(JSON.stringify(ce)) as Record<string, unknown>,
           },

@@ -342,11 +342,13 @@ metadata:
       'AGE',
       'IP FAMILY',
       'SLOTS',
+      'PORTS NEAR/EXHAUSTED',
+      'EXTRA IPS NEEDED',
     ]);
     expect(wide).toMatch(
-      /gw-ignore\s+network-sample\s+None\s+2048\s+0\/0\s+False\s+\S+\s+IPv6\s+0\/0/,
+      /gw-ignore\s+network-sample\s+None\s+2048\s+0\/0\s+False\s+\S+\s+IPv6\s+0\/0\s+0\/0\s+0/,
     );
-    expect(wide).toMatch(/natgateway-sample\s+.*\s+IPv4\s+1\/2016\n/);
+    expect(wide).toMatch(/natgateway-sample\s+.*\s+IPv4\s+1\/2016\s+0\/0\s+0\n/);
     const nics = expectOk(await kubectl.run([ADMIN, 'get', 'nic', '-A', '--show-labels']));
     expect(nics.split('\n')[0].split(/\s{2,}/)).toEqual([
       'NAMESPACE',

@@ -64,3 +64,32 @@ describe('DATAPLANE_VERIFY_SECONDS', () => {
     );
   });
 });
+
+describe('PORT_USAGE_* (port usage, issue 17.3)', () => {
+  it('defaults to counting every 10 s, reporting at most every 30 s, with a 15-minute peak', () => {
+    const config = loadConfig(ExecutorConfig, {});
+    expect([
+      config.PORT_USAGE_INTERVAL_SECONDS,
+      config.PORT_USAGE_REPORT_SECONDS,
+      config.PORT_USAGE_PEAK_WINDOW_SECONDS,
+    ]).toEqual([10, 30, 900]);
+    expect(
+      loadConfig(ExecutorConfig, { PORT_USAGE_INTERVAL_SECONDS: '0' }).PORT_USAGE_INTERVAL_SECONDS,
+    ).toBe(0);
+  });
+
+  it('names the variable and the rule when a value is out of bounds', () => {
+    expect(configError({ PORT_USAGE_INTERVAL_SECONDS: '3601' })).toMatch(
+      /PORT_USAGE_INTERVAL_SECONDS must be between 0 \(off\) and 3600/,
+    );
+    expect(configError({ PORT_USAGE_INTERVAL_SECONDS: '-1' })).toMatch(
+      /PORT_USAGE_INTERVAL_SECONDS/,
+    );
+    expect(configError({ PORT_USAGE_REPORT_SECONDS: '0' })).toMatch(
+      /PORT_USAGE_REPORT_SECONDS must be between 1 and 86400/,
+    );
+    expect(configError({ PORT_USAGE_PEAK_WINDOW_SECONDS: '2.5' })).toMatch(
+      /PORT_USAGE_PEAK_WINDOW_SECONDS must be an integer/,
+    );
+  });
+});

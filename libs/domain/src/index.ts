@@ -3,3 +3,4 @@ export * from './dataplane';
 export * from './audit';
 export * from './quota';
 export * from './claims';
+export * from './usage';

@@ -15,6 +15,7 @@ export * from './status/allocation-status.applier';
 export * from './status/dataplane-status';
 export * from './status/dataplane-status.applier';
 export * from './status/port-usage-event';
+export * from './status/port-usage-status.applier';
 export * from './nat-slots';
 export * from './queries/resource-reader';
 export * from './queries/resource-version-too-old.error';

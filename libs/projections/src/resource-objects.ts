@@ -151,6 +151,8 @@ const STATUS_ORDER: Record<string, string[]> = {
     'requestedNICs',
     'usedSlots',
     'totalSlots',
+    'minExtraPublicIPsNeeded',
+    'portUsage',
   ],
 };
 const CONDITION_ORDER = [

@@ -54,6 +54,8 @@ describe('ReadView', () => {
             '5m',
             'IPv4',
             '2/2016',
+            '0/0',
+            0,
           ],
           object: {
             kind: 'PartialObjectMetadata',
@@ -99,6 +101,7 @@ describe('ReadView', () => {
       '30s',
       '<none>',
       'gw',
+      '<none>',
     ]);
   });
 

@@ -95,6 +95,23 @@ const NATGATEWAY_COLUMNS: TableColumn[] = [
     },
     { priority: 1 },
   ),
+  // --- port usage (issue 17.3) ---
+  column(
+    'Ports Near/Exhausted',
+    "NICs whose slot's recent peak reached 80% of its ports / NICs with every port toward one destination in use (status.portUsage.nearExhaustion/exhausted).",
+    (o) => {
+      const u = fields(fields(o.status).portUsage);
+      return `${Number(u.nearExhaustion ?? 0)}/${Number(u.exhausted ?? 0)}`;
+    },
+    { priority: 1 },
+  ),
+  column(
+    'Extra IPs Needed',
+    'More public IPs that would give every waiting NIC a slot (status.minExtraPublicIPsNeeded).',
+    (o) => Number(fields(o.status).minExtraPublicIPsNeeded ?? 0),
+    { type: 'integer', priority: 1 },
+  ),
+  // --- end port usage ---
 ];
 
 const NETWORKINTERFACE_COLUMNS: TableColumn[] = [
@@ -129,6 +146,21 @@ const NETWORKINTERFACE_COLUMNS: TableColumn[] = [
     'The NATGateways whose slots the interface holds (status.nat[].natGatewayRef.name).',
     (o) =>
       joined(list(fields(o.status).nat).map((n) => text(fields(fields(n).natGatewayRef).name))),
+    { priority: 1 },
+  ),
+  column(
+    'Ports Used/Peak',
+    'Per NAT slot, the ports in use toward the busiest destination / the recent peak / the slot size (status.nat[].inUse, peak), ! when exhausted; <none> until the node reports.',
+    (o) => {
+      const used = list(fields(o.status).nat)
+        .map(fields)
+        .filter((n) => typeof n.inUse === 'number')
+        .map(
+          (n) =>
+            `${Number(n.inUse)}/${Number(n.peak ?? 0)}/${Number(n.endPort) - Number(n.port) + 1}${n.exhausted === true ? '!' : ''}`,
+        );
+      return used.length > 0 ? used.join(',') : '<none>';
+    },
     { priority: 1 },
   ),
 ];

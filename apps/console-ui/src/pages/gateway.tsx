@@ -8,6 +8,7 @@ import { mergeEvents, Timeline } from '../components/timeline';
 import { href } from '../route';
 import { useGet } from '../use-api';
 import { waitingNics } from '../waiting-nics';
+import { busiestSlots } from '../port-usage';
 import { eventsOf } from './events';
 
 const REFRESH_MS = 3000;
@@ -101,6 +102,7 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
   const allocated = g.status?.conditions?.find((c) => c.type === 'Allocated');
   const waiting = waitingNics(g, nics.data?.items ?? []);
   const waitingCount = Number((g.status as { waitingNICs?: number } | undefined)?.waitingNICs ?? 0);
+  const busy = busiestSlots(g, nics.data?.items ?? []);
   const created = Date.parse(g.metadata.creationTimestamp ?? '') || Date.now() - 3600_000;
   return (
     <section aria-labelledby="gw-title">
@@ -120,6 +122,15 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
         <dd>
           {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0} ({g.status?.requestedNICs ?? 0}{' '}
           NICs asked)
+        </dd>
+        <dt>Port usage</dt>
+        <dd id="port-usage">
+          {g.status?.portUsage
+            ? `${g.status.portUsage.nearExhaustion} NICs near exhaustion (peak >= 80%), ${g.status.portUsage.exhausted} exhausted`
+            : 'not reported yet'}
+          {g.status?.minExtraPublicIPsNeeded
+            ? `; ${g.status.minExtraPublicIPsNeeded} more public IPs would serve every waiting NIC`
+            : ''}
         </dd>
         <dt>Conditions</dt>
         <dd>
@@ -142,6 +153,36 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
             </ul>
           ) : null}
         </div>
+      ) : null}
+      {busy.length > 0 ? (
+        <>
+          <h2>Busiest slots</h2>
+          <table id="busiest-slots">
+            <thead>
+              <tr>
+                <th scope="col">NIC</th>
+                <th scope="col">Slot</th>
+                <th scope="col">In use</th>
+                <th scope="col">Peak</th>
+                <th scope="col">Size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {busy.map((r) => (
+                <tr key={`${r.nic}/${r.slot}`} class={r.exhausted ? 'exhausted' : undefined}>
+                  <td>{r.nic}</td>
+                  <td>{r.slot}</td>
+                  <td>
+                    {r.inUse}
+                    {r.exhausted ? ' (exhausted)' : ''}
+                  </td>
+                  <td>{r.peak}</td>
+                  <td>{r.size}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       ) : null}
       <h2>Slot map</h2>
       <TimeSlider from={created} at={at} onChange={setAt} />

@@ -1,14 +1,7 @@
+import { nearPortExhaustion } from '@natgw/domain';
 import { Metrics, NATGW_METRICS } from '@natgw/platform';
 import type { GatewayNames } from './port-usage-report';
 import type { SlotUsage } from './usage-tracker';
-
-/** A slot is near exhaustion from this share of its ports on (GCP and AWS alert at 80%). */
-export const NEAR_EXHAUSTION_RATIO = 0.8;
-
-/** Whether a slot counts as near exhaustion: its recent peak reached 80% of its ports. */
-export function nearExhaustion(usage: Pick<SlotUsage, 'peak' | 'size'>): boolean {
-  return usage.peak >= Math.ceil(usage.size * NEAR_EXHAUSTION_RATIO);
-}
 
 /**
  * At most this many per-NIC series: a node where more NICs are near exhaustion exports the
@@ -66,7 +59,7 @@ export class PortUsageMetrics {
       agg.connections += usage.connections;
       agg.ratio = Math.max(agg.ratio, Math.min(1, usage.inUse / usage.size));
       if (usage.exhausted) agg.exhausted += 1;
-      if (nearExhaustion(usage)) {
+      if (nearPortExhaustion(usage.peak, usage.size)) {
         agg.near += 1;
         near.push({
           usage,

@@ -108,6 +108,12 @@ export interface NATGatewayStatus {
   usedSlots: number;
   /** Slots the gateway's IPs offer: #IPs x floor(64512 / portsPerNetworkInterface). */
   totalSlots: number;
+  // --- port usage (issue 17.3) ---
+  /** More public IPs that would serve every waiting NIC; absent while none waits. */
+  minExtraPublicIPsNeeded?: number;
+  /** NICs near (peak >= 80%) and at port exhaustion, from the nodes' NATPortUsageReported. */
+  portUsage?: { nearExhaustion: number; exhausted: number; observedAt?: string };
+  // --- end port usage ---
 }
 
 export type NATGateway = ResourceObject<'NATGateway', NATGatewaySpec, NATGatewayStatus>;

@@ -21,6 +21,14 @@ export interface NetworkInterfaceNAT {
   ip: string;
   port: number;
   endPort: number;
+  // --- port usage (issue 17.3): the node's last NATPortUsageReported of this slot ---
+  /** Ports in use toward the slot's busiest destination. */
+  inUse?: number;
+  /** The highest inUse of the recent window. */
+  peak?: number;
+  exhausted?: boolean;
+  observedAt?: string;
+  // --- end port usage ---
 }
 
 export interface NetworkInterfaceStatus {

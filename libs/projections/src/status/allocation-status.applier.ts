@@ -5,6 +5,7 @@ import {
   compareIps,
   describePending,
   IpFamily,
+  minExtraPublicIPsNeeded,
   slotsPerIp,
 } from '@natgw/domain';
 import type { StoredResource } from '../stored-resource';
@@ -81,6 +82,11 @@ function recount(status: Status, object: ResourceObject): void {
   status.totalSlots = ipsOf(status).length * slotsPerIp(ppni);
   const waiting = Number(status.waitingNICs ?? 0);
   status.requestedNICs = Number(status.usedSlots ?? 0) + waiting;
+  // Port usage (issue 17.3): how many more public IPs would serve every waiting NIC; absent
+  // while none waits.
+  const extra = minExtraPublicIPsNeeded(waiting, ppni);
+  if (extra > 0) status.minExtraPublicIPsNeeded = extra;
+  else delete status.minExtraPublicIPsNeeded;
 }
 
 /** Ready follows Allocated (and, with a dataplane, DataplaneProgrammed). */

@@ -239,6 +239,26 @@ export class ConditionDto {
   @ApiProperty({ format: 'date-time' }) lastTransitionTime!: string;
 }
 
+@ApiSchema({ name: 'NATGatewayPortUsage' })
+export class NATGatewayPortUsageDto {
+  @ApiProperty({
+    description: "NICs whose slot's recent peak reached 80% of its ports, not exhausted now.",
+    type: 'integer',
+  })
+  nearExhaustion!: number;
+  @ApiProperty({
+    description:
+      'NICs whose slot has every port toward one destination in use (PortsExhausted=True).',
+    type: 'integer',
+  })
+  exhausted!: number;
+  @ApiPropertyOptional({
+    description: 'The time of the latest report counted.',
+    format: 'date-time',
+  })
+  observedAt?: string;
+}
+
 /** Written by natgw only; ignored on writes. */
 @ApiSchema({ name: 'NATGatewayStatus' })
 export class NATGatewayStatusDto {
@@ -264,4 +284,18 @@ export class NATGatewayStatusDto {
     type: 'integer',
   })
   totalSlots!: number;
+  // --- port usage (issue 17.3) ---
+  @ApiPropertyOptional({
+    description:
+      'How many more public IPs would give every waiting NIC a slot (GCP minExtraNatIpsNeeded); absent while no NIC waits.',
+    type: 'integer',
+  })
+  minExtraPublicIPsNeeded?: number;
+  @ApiPropertyOptional({
+    type: () => NATGatewayPortUsageDto,
+    description:
+      "The gateway's NICs near and at port exhaustion, from the nodes' port-usage reports.",
+  })
+  portUsage?: NATGatewayPortUsageDto;
+  // --- end port usage ---
 }

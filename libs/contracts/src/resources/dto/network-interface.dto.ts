@@ -145,6 +145,27 @@ export class NetworkInterfaceNATDto {
   @ApiProperty({ description: 'First source port of the slot.', type: 'integer' }) port!: number;
   @ApiProperty({ description: 'Last source port of the slot (inclusive).', type: 'integer' })
   endPort!: number;
+  // --- port usage (issue 17.3): from the node's NATPortUsageReported, absent until reported ---
+  @ApiPropertyOptional({
+    description:
+      "Ports of the slot in use toward its busiest destination (protocol, address, port), as the node's executor last counted them in conntrack.",
+    type: 'integer',
+  })
+  inUse?: number;
+  @ApiPropertyOptional({
+    description:
+      'The highest inUse counted in the last PORT_USAGE_PEAK_WINDOW_SECONDS (15 minutes by default).',
+    type: 'integer',
+  })
+  peak?: number;
+  @ApiPropertyOptional({
+    description:
+      'True when inUse reached the slot size: a new connection to that destination finds no free port and is dropped.',
+  })
+  exhausted?: boolean;
+  @ApiPropertyOptional({ description: 'When the node counted this usage.', format: 'date-time' })
+  observedAt?: string;
+  // --- end port usage ---
 }
 
 /** Written by natgw only; ignored on writes. */
@@ -158,7 +179,7 @@ export class NetworkInterfaceStatusDto {
   @ApiPropertyOptional({
     type: [ConditionDto],
     description:
-      'NATProgrammed: True once the node serving the interface programmed its NAT slots; False with the reason (e.g. AddressConflict) when the node rejected its rule.',
+      'NATProgrammed: True once the node serving the interface programmed its NAT slots; False with the reason (e.g. AddressConflict) when the node rejected its rule. PortsExhausted: True while a slot has every port toward one destination in use (reason PortsExhausted), False once reported otherwise (PortsAvailable).',
   })
   conditions?: ConditionDto[];
 }
