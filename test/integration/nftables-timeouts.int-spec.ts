@@ -23,7 +23,12 @@ const PROFILE = natTimeoutsProfile({
   tcpTimeWaitSeconds: 60,
   udpIdleSeconds: 45,
 });
-const OTHER_PROFILE = natTimeoutsProfile({ tcpEstablishedIdleSeconds: 555, udpIdleSeconds: 50 });
+const OTHER_PROFILE = natTimeoutsProfile({
+  tcpEstablishedIdleSeconds: 555,
+  tcpTransitoryIdleSeconds: 30,
+  tcpTimeWaitSeconds: 120,
+  udpIdleSeconds: 50,
+});
 
 // Holds every TCP connection open; answers each UDP datagram.
 const SERVER = `

@@ -1,16 +1,19 @@
-import {
-  DEFAULT_NATGATEWAY_TIMEOUTS,
-  NATGATEWAY_TIMEOUT_BOUNDS,
-  type NATGatewayTimeoutField,
-  type NATGatewayTimeouts,
-} from '@natgw/contracts';
+// Types only: the console bundles this library, and @natgw/contracts' values pull in NestJS.
+import type { NATGatewayTimeouts } from '@natgw/contracts';
 
 /**
  * A gateway's spec.timeouts as the dataplane programs them: a profile string carried by each of
  * its NICs' rules (NatRule.timeouts), so that timeouts compare with `===` like the other fields.
  */
-export function natTimeoutsProfile(t: Partial<NATGatewayTimeouts>): string {
-  const full = { ...DEFAULT_NATGATEWAY_TIMEOUTS, ...t };
+export function natTimeoutsProfile(
+  full: Pick<
+    NATGatewayTimeouts,
+    | 'tcpEstablishedIdleSeconds'
+    | 'tcpTransitoryIdleSeconds'
+    | 'tcpTimeWaitSeconds'
+    | 'udpIdleSeconds'
+  >,
+): string {
   return `${full.tcpEstablishedIdleSeconds}-${full.tcpTransitoryIdleSeconds}-${full.tcpTimeWaitSeconds}-${full.udpIdleSeconds}`;
 }
 
@@ -25,10 +28,10 @@ export interface NatTimeoutsProfile {
   readonly udp: number;
 }
 
-const within = (value: number, field: NATGatewayTimeoutField) =>
-  value >= NATGATEWAY_TIMEOUT_BOUNDS[field].min && value <= NATGATEWAY_TIMEOUT_BOUNDS[field].max;
-
-/** The values of a profile string, or undefined when it is not one or a value is out of bounds. */
+/**
+ * The values of a profile string, or undefined when it is not one (each value a positive number
+ * of seconds; the API enforces spec.timeouts' bounds, NATGATEWAY_TIMEOUT_BOUNDS).
+ */
 export function parseNatTimeoutsProfile(profile: string): NatTimeoutsProfile | undefined {
   const match = /^(\d{1,6})-(\d{1,6})-(\d{1,6})-(\d{1,6})$/.exec(profile);
   if (!match) return undefined;
@@ -38,13 +41,6 @@ export function parseNatTimeoutsProfile(profile: string): NatTimeoutsProfile | u
     number,
     number,
   ];
-  if (
-    !within(tcpEstablished, 'tcpEstablishedIdleSeconds') ||
-    !within(tcpTransitory, 'tcpTransitoryIdleSeconds') ||
-    !within(tcpTimeWait, 'tcpTimeWaitSeconds') ||
-    !within(udp, 'udpIdleSeconds')
-  ) {
-    return undefined;
-  }
+  if ([tcpEstablished, tcpTransitory, tcpTimeWait, udp].some((v) => v < 1)) return undefined;
   return { tcpEstablished, tcpTransitory, tcpTimeWait, udp };
 }

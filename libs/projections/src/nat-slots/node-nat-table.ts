@@ -1,5 +1,9 @@
 import { EntityManager } from 'typeorm';
-import type { NATGatewayLogging, NATGatewayTimeouts } from '@natgw/contracts';
+import {
+  DEFAULT_NATGATEWAY_TIMEOUTS,
+  type NATGatewayLogging,
+  type NATGatewayTimeouts,
+} from '@natgw/contracts';
 import { natTimeoutsProfile, type NatRule } from '@natgw/domain';
 
 /** What the dataplane needs of a gateway besides its slots (spec.logging; issue 17.5). */
@@ -79,7 +83,9 @@ export async function readNodeNatTable(
       port: r.port,
       endPort: r.end_port,
       // spec.timeouts of the gateway (issue 17.2): absent = the kernel's defaults.
-      ...(r.timeouts ? { timeouts: natTimeoutsProfile(r.timeouts) } : {}),
+      ...(r.timeouts
+        ? { timeouts: natTimeoutsProfile({ ...DEFAULT_NATGATEWAY_TIMEOUTS, ...r.timeouts }) }
+        : {}),
     })),
     gatewayVersions,
     gateways,
