@@ -66,13 +66,13 @@ describe('DATAPLANE_VERIFY_SECONDS', () => {
 });
 
 describe('PORT_USAGE_* (port usage, issue 17.3)', () => {
-  it('defaults to counting every 10 s, reporting at most every 30 s, with a 15-minute peak', () => {
+  it('defaults to counting and reporting at most every 30 s, with a 15-minute peak', () => {
     const config = loadConfig(ExecutorConfig, {});
     expect([
       config.PORT_USAGE_INTERVAL_SECONDS,
       config.PORT_USAGE_REPORT_SECONDS,
       config.PORT_USAGE_PEAK_WINDOW_SECONDS,
-    ]).toEqual([10, 30, 900]);
+    ]).toEqual([30, 30, 900]);
     expect(
       loadConfig(ExecutorConfig, { PORT_USAGE_INTERVAL_SECONDS: '0' }).PORT_USAGE_INTERVAL_SECONDS,
     ).toBe(0);

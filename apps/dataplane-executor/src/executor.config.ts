@@ -124,7 +124,7 @@ export class ExecutorConfig extends BaseConfig {
   @Min(0, { message: 'PORT_USAGE_INTERVAL_SECONDS must be between 0 (off) and 3600' })
   @Max(3600, { message: 'PORT_USAGE_INTERVAL_SECONDS must be between 0 (off) and 3600' })
   @IsInt({ message: 'PORT_USAGE_INTERVAL_SECONDS must be an integer' })
-  PORT_USAGE_INTERVAL_SECONDS = 10;
+  PORT_USAGE_INTERVAL_SECONDS = 30;
 
   /** At most one NATPortUsageReported per node this often, and only when a slot's usage changed. */
   @Expose()

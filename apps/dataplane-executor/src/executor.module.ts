@@ -46,7 +46,9 @@ export class ExecutorModule implements OnModuleInit {
           relay: false,
         }),
       ],
-      providers: [{ provide: ExecutorConfig, useValue: config }, DataplaneService,
+      providers: [
+        { provide: ExecutorConfig, useValue: config },
+        DataplaneService,
         PortUsageService,
         TranslationLogService,
       ],

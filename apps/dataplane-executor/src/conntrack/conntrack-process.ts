@@ -50,16 +50,15 @@ export interface ConntrackListing {
 }
 
 /**
- * Runs `conntrack <args>` (e.g. `-L -o extended`) and yields each parsed entry as its line
+ * Runs `conntrack <args>` (e.g. `-L -o extended`) and yields each line of its output as it
  * arrives, so a listing of a million entries is never held in memory. Throws ConntrackError when
  * the tool fails (its stderr says why) and DataplaneUnavailableError when it is not installed.
- * Malformed lines are counted in `listing` and skipped.
+ * Stopping the iteration early kills the process.
  */
-export async function* conntrackEntries(
+export async function* conntrackLines(
   args: readonly string[],
   options: ConntrackProcessOptions = {},
-  listing: ConntrackListing = { malformed: 0, problems: [] },
-): AsyncGenerator<ConntrackEntry> {
+): AsyncGenerator<string> {
   const child = spawnConntrack(args, options);
   const stderr: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -77,18 +76,7 @@ export async function* conntrackEntries(
     ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
     : undefined;
   try {
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    for await (const line of lines) {
-      let entry: ConntrackEntry | undefined;
-      try {
-        entry = parseConntrackLine(line);
-      } catch (error) {
-        if (!(error instanceof ConntrackParseError)) throw error;
-        listing.malformed += 1;
-        if (listing.problems.length < 5) listing.problems.push(error.message);
-      }
-      if (entry) yield entry;
-    }
+    yield* createInterface({ input: child.stdout, crlfDelay: Infinity });
     const code = await closed;
     if (spawnError) throw spawnError;
     if (code !== 0) {
@@ -103,6 +91,28 @@ export async function* conntrackEntries(
     if (timer) clearTimeout(timer);
     // An abandoned iteration (the caller stopped early) must not leave the process behind.
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * conntrackLines parsed into entries (parseConntrackLine). Malformed lines are counted in
+ * `listing` and skipped.
+ */
+export async function* conntrackEntries(
+  args: readonly string[],
+  options: ConntrackProcessOptions = {},
+  listing: ConntrackListing = { malformed: 0, problems: [] },
+): AsyncGenerator<ConntrackEntry> {
+  for await (const line of conntrackLines(args, options)) {
+    let entry: ConntrackEntry | undefined;
+    try {
+      entry = parseConntrackLine(line);
+    } catch (error) {
+      if (!(error instanceof ConntrackParseError)) throw error;
+      listing.malformed += 1;
+      if (listing.problems.length < 5) listing.problems.push(error.message);
+    }
+    if (entry) yield entry;
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConntrackParseError, parseConntrackLine } from './parse-conntrack-line';
 import { parseConntrackStats } from './conntrack-stats';
+import { parseReplyTuple } from './parse-reply-tuple';
 
 // Captured from `conntrack -L -o extended` and /proc/net/nf_conntrack in a gateway namespace
 // (conntrack-tools 1.4.7) after TCP, UDP and ICMP through a NIC with the slot 1024-1027.
@@ -127,5 +128,27 @@ describe('parseConntrackStats', () => {
       searchRestart: 4,
       clashResolve: 7,
     });
+  });
+});
+
+describe('parseReplyTuple', () => {
+  it('reads what parseConntrackLine reads of the reply direction, for every captured form', () => {
+    for (const line of [CLI_TCP, CLI_UDP, CLI_ICMP, CLI_V6, PROC_V6, EVENT]) {
+      const full = parseConntrackLine(line)!;
+      expect(parseReplyTuple(line)).toEqual({
+        protocolNumber: full.protocolNumber,
+        src: full.reply.src,
+        dst: full.reply.dst,
+        ...(full.reply.sport !== undefined ? { sport: full.reply.sport } : {}),
+        port: full.reply.dport ?? full.reply.id,
+      });
+    }
+  });
+
+  it('returns undefined for lines without two tuples', () => {
+    expect(
+      parseReplyTuple('conntrack v1.4.7 (conntrack-tools): 7 flow entries have been shown.'),
+    ).toBeUndefined();
+    expect(parseReplyTuple('ipv4 2 tcp 6 10 src=10.0.0.1 dst=10.0.0.2')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { ConntrackEntry } from '../conntrack';
+import type { ReplyTuple } from '../conntrack';
 import type { SlotIndex, UsageSlot } from './slot-index';
 
 /** What one count found for one slot. */
@@ -30,23 +30,23 @@ export interface UsageCount {
  * destination class is (protocol, reply source address, reply source port).
  */
 export async function countSlotUsage(
-  entries: AsyncIterable<ConntrackEntry> | Iterable<ConntrackEntry>,
+  entries: AsyncIterable<ReplyTuple | undefined> | Iterable<ReplyTuple | undefined>,
   index: SlotIndex,
 ): Promise<UsageCount> {
   const perClass = new Map<UsageSlot, Map<string, number>>();
   const bySlot = new Map<UsageSlot, SlotCount>();
   let total = 0;
   let foreign = 0;
-  for await (const entry of entries) {
+  for await (const reply of entries) {
+    if (!reply) continue;
     total += 1;
-    const reply = entry.reply;
-    const port = reply.dport ?? reply.id;
+    const port = reply.port;
     const slot = port === undefined ? undefined : index.find(reply.dst, port);
     if (!slot) {
       foreign += 1;
       continue;
     }
-    const key = `${entry.protocolNumber} ${reply.src} ${reply.sport ?? ''}`;
+    const key = `${reply.protocolNumber} ${reply.src} ${reply.sport ?? ''}`;
     let classes = perClass.get(slot);
     let count = bySlot.get(slot);
     if (!classes || !count) {

@@ -34,16 +34,19 @@ export class PortUsageMetrics {
     metrics.counter(NATGW_METRICS.conntrackInsertFailed).inc({ node }, 0);
   }
 
-  update(usages: readonly SlotUsage[], names: GatewayNames): void {
+  /** `usages`: the slots with some usage; `gatewayUids`: every gateway with a slot on the node (0 when quiet). */
+  update(
+    usages: readonly SlotUsage[],
+    names: GatewayNames,
+    gatewayUids: Iterable<string> = [],
+  ): void {
     const m = this.metrics;
     const perGateway = new Map<
       string,
       { labels: GatewayLabels; connections: number; ratio: number; near: number; exhausted: number }
     >();
     const near: Array<{ usage: SlotUsage; labels: NicLabels }> = [];
-    for (const usage of usages) {
-      const gateway = names(usage.rule.gatewayUid);
-      if (!gateway) continue;
+    const aggregate = (gateway: { namespace: string; name: string }) => {
       const key = `${gateway.namespace}/${gateway.name}`;
       let agg = perGateway.get(key);
       if (!agg) {
@@ -56,6 +59,16 @@ export class PortUsageMetrics {
         };
         perGateway.set(key, agg);
       }
+      return agg;
+    };
+    for (const uid of gatewayUids) {
+      const gateway = names(uid);
+      if (gateway) aggregate(gateway);
+    }
+    for (const usage of usages) {
+      const gateway = names(usage.rule.gatewayUid);
+      if (!gateway) continue;
+      const agg = aggregate(gateway);
       agg.connections += usage.connections;
       agg.ratio = Math.max(agg.ratio, Math.min(1, usage.inUse / usage.size));
       if (usage.exhausted) agg.exhausted += 1;

@@ -82,15 +82,11 @@ export class PortUsageService implements OnApplicationBootstrap, BeforeApplicati
       const names = await this.names.resolve(rules.map((r) => r.gatewayUid));
       const newlyExhausted = this.tracker.observe(now, sample.index, sample.count);
       for (const usage of newlyExhausted) this.exported.exhausted(usage, names);
-      this.exported.update(this.tracker.current(), names);
+      this.exported.update(this.tracker.current(), names, sample.index.gatewayUids);
       this.exported.scanned(sample.count.entries, sample.seconds);
       if (this.lastInsertFailed !== undefined)
         this.exported.insertFailed(sample.insertFailed - this.lastInsertFailed);
       this.lastInsertFailed = sample.insertFailed;
-      if (sample.listing.malformed > 0)
-        this.logger.warn(
-          `${sample.listing.malformed} conntrack lines could not be read: ${sample.listing.problems.join('; ')}`,
-        );
       // The log gets at most one report per PORT_USAGE_REPORT_SECONDS, and only of what changed.
       if (now - this.lastReportAt >= this.config.PORT_USAGE_REPORT_SECONDS * 1000)
         await this.report(new Date(now), names);

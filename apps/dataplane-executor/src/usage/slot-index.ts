@@ -16,6 +16,8 @@ export interface UsageSlot {
 export class SlotIndex {
   private readonly byIp = new Map<string, { starts: Int32Array; slots: UsageSlot[] }>();
   readonly slots: readonly UsageSlot[];
+  /** The gateways the rules belong to. */
+  readonly gatewayUids: ReadonlySet<string>;
 
   constructor(rules: readonly NatRule[]) {
     const grouped = new Map<string, UsageSlot[]>();
@@ -31,6 +33,7 @@ export class SlotIndex {
       all.push(...list);
     }
     this.slots = all;
+    this.gatewayUids = new Set(rules.map((r) => r.gatewayUid));
   }
 
   /** The slot holding this NAT IP and port, if natgw programmed one. */

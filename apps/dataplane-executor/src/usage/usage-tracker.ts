@@ -1,6 +1,6 @@
 import type { NatRule } from '@natgw/domain';
-import type { UsageCount } from './count-slot-usage';
-import type { SlotIndex } from './slot-index';
+import type { SlotCount, UsageCount } from './count-slot-usage';
+import type { SlotIndex, UsageSlot } from './slot-index';
 
 /** One NIC slot's usage as the node last measured it. */
 export interface SlotUsage {
@@ -20,6 +20,10 @@ interface Tracked {
   peaks: Array<{ at: number; value: number }>;
   current?: SlotUsage;
   reported?: SlotUsage;
+}
+
+function isIdle(usage: SlotUsage | undefined): boolean {
+  return !usage || (usage.inUse === 0 && usage.peak === 0 && !usage.exhausted);
 }
 
 /** A slot's identity: a NIC may hold more than one slot (a retiring one beside the active one). */
@@ -58,22 +62,15 @@ export class UsageTracker {
   constructor(readonly windowMs: number) {}
 
   /**
-   * Takes one count. Every slot in the index gets a sample (0 when no entry was seen); slots no
-   * longer programmed are forgotten. Returns the slots that became exhausted with this sample.
+   * Takes one count. Every programmed slot gets a sample (0 when no entry was seen), but only
+   * slots with some usage, peak or unreported change are held: 50,000 quiet NICs cost nothing
+   * per pass. Slots no longer programmed are forgotten. Returns the slots that became exhausted.
    */
   observe(now: number, index: SlotIndex, count: UsageCount): SlotUsage[] {
-    const seen = new Set<string>();
     const newlyExhausted: SlotUsage[] = [];
-    for (const slot of index.slots) {
-      const key = slotKey(slot.rule);
-      seen.add(key);
-      let t = this.tracked.get(key);
-      if (!t) {
-        t = { rule: slot.rule, size: slot.size, peaks: [] };
-        this.tracked.set(key, t);
-      }
+    const touched = new Set<string>();
+    const sample = (t: Tracked, slot: UsageSlot, c: SlotCount | undefined) => {
       t.rule = slot.rule;
-      const c = count.bySlot.get(slot);
       const inUse = c?.inUse ?? 0;
       while (t.peaks.length > 0 && t.peaks[t.peaks.length - 1].value <= inUse) t.peaks.pop();
       t.peaks.push({ at: now, value: inUse });
@@ -88,12 +85,32 @@ export class UsageTracker {
       };
       if (usage.exhausted && !t.current?.exhausted) newlyExhausted.push(usage);
       t.current = usage;
+    };
+    for (const [slot, c] of count.bySlot) {
+      const key = slotKey(slot.rule);
+      touched.add(key);
+      let t = this.tracked.get(key);
+      if (!t) {
+        t = { rule: slot.rule, size: slot.size, peaks: [] };
+        this.tracked.set(key, t);
+      }
+      sample(t, slot, c);
     }
-    for (const key of [...this.tracked.keys()]) if (!seen.has(key)) this.tracked.delete(key);
+    for (const [key, t] of this.tracked) {
+      if (touched.has(key)) continue;
+      const slot = index.find(t.rule.natIp, t.rule.port);
+      if (!slot || slotKey(slot.rule) !== key) {
+        this.tracked.delete(key);
+        continue;
+      }
+      sample(t, slot, undefined);
+      // Idle, peak gone and idle as last reported: nothing left to say about it.
+      if (t.current?.peak === 0 && isIdle(t.reported)) this.tracked.delete(key);
+    }
     return newlyExhausted;
   }
 
-  /** The current usage of every tracked slot. */
+  /** The current usage of every slot with some usage or recent peak (the others are idle). */
   current(): SlotUsage[] {
     return [...this.tracked.values()].flatMap((t) => (t.current ? [t.current] : []));
   }

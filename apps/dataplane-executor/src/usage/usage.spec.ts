@@ -1,5 +1,5 @@
 import type { NatRule } from '@natgw/domain';
-import { parseConntrackLine, type ConntrackEntry } from '../conntrack';
+import { parseReplyTuple, type ReplyTuple } from '../conntrack';
 import { countSlotUsage } from './count-slot-usage';
 import { portUsageReports } from './port-usage-report';
 import { SlotIndex } from './slot-index';
@@ -27,13 +27,13 @@ function entry(
   dport: number,
   natIp: string,
   port: number,
-): ConntrackEntry {
+): ReplyTuple {
   const family = natIp.includes(':') ? 'ipv6     10' : 'ipv4     2';
   const line =
     proto === 'icmp'
       ? `${family} icmp     1 29 src=10.0.0.2 dst=${dst} type=8 code=0 id=7 src=${dst} dst=${natIp} type=0 code=0 id=${port} mark=0 use=1`
       : `${family} ${proto}      ${proto === 'tcp' ? 6 : 17} 100 ${proto === 'tcp' ? 'ESTABLISHED ' : ''}src=10.0.0.2 dst=${dst} sport=40000 dport=${dport} src=${dst} dst=${natIp} sport=${dport} dport=${port} [ASSURED] mark=0 use=1`;
-  return parseConntrackLine(line) as ConntrackEntry;
+  return parseReplyTuple(line) as ReplyTuple;
 }
 
 describe('SlotIndex', () => {
@@ -99,7 +99,7 @@ describe('countSlotUsage', () => {
         rule('c', '203.0.113.2', 1024, 1024),
       ];
       const index = new SlotIndex(rules);
-      const entries: ConntrackEntry[] = [];
+      const entries: ReplyTuple[] = [];
       for (let i = 0; i < 60; i += 1) {
         const ip = Math.random() < 0.7 ? '203.0.113.1' : '203.0.113.2';
         entries.push(
@@ -116,11 +116,11 @@ describe('countSlotUsage', () => {
       for (const r of rules) {
         // Oracle: group the slot's entries by destination class, the largest group is inUse.
         const mine = entries.filter(
-          (e) => e.reply.dst === r.natIp && e.reply.dport! >= r.port && e.reply.dport! <= r.endPort,
+          (e) => e.dst === r.natIp && e.port! >= r.port && e.port! <= r.endPort,
         );
         const groups = new Map<string, number>();
         for (const e of mine) {
-          const k = `${e.protocol}/${e.reply.src}/${e.reply.sport}`;
+          const k = `${e.protocolNumber}/${e.src}/${e.sport}`;
           groups.set(k, (groups.get(k) ?? 0) + 1);
         }
         const inUse = Math.max(0, ...groups.values());
