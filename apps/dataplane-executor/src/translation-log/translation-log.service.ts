@@ -122,7 +122,9 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
     };
     if (!this.limiter.take(record.gateway.uid, Date.now())) {
       this.dropped += 1;
-      this.metrics.counter(NATGW_METRICS.translationLogsDropped).inc({ ...labels, reason: 'rate_limit' });
+      this.metrics
+        .counter(NATGW_METRICS.translationLogsDropped)
+        .inc({ ...labels, reason: 'rate_limit' });
       return;
     }
     try {
@@ -135,7 +137,9 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
       this.metrics.counter(NATGW_METRICS.translationLogsPublished).inc(labels);
     } catch (error) {
       this.dropped += 1;
-      this.metrics.counter(NATGW_METRICS.translationLogsDropped).inc({ ...labels, reason: 'publish_failed' });
+      this.metrics
+        .counter(NATGW_METRICS.translationLogsDropped)
+        .inc({ ...labels, reason: 'publish_failed' });
       this.logger.warn(`translation record not published: ${(error as Error).message}`);
     }
   }

@@ -37,11 +37,7 @@ export function translationRecord(
   if (entry.event !== 'NEW' && entry.event !== 'DESTROY') return undefined;
   if (entry.protocol !== 'tcp' && entry.protocol !== 'udp') return undefined;
   const { original, reply } = entry;
-  if (
-    original.sport === undefined ||
-    original.dport === undefined ||
-    reply.dport === undefined
-  ) {
+  if (original.sport === undefined || original.dport === undefined || reply.dport === undefined) {
     return undefined;
   }
   const slot = slots.find(reply.dst, reply.dport);

@@ -19,7 +19,10 @@ describe('NATGateway spec.timeouts and spec.logging (issue 17.2, 17.5)', () => {
   it('fills the fields left out of timeouts with GCP defaults (1200/30/120/30/30)', () => {
     const out = validateResourceInput('NATGateway', gw({ timeouts: { udpIdleSeconds: 60 } }));
     expect(out.causes).toEqual([]);
-    expect(out.input?.spec.timeouts).toEqual({ ...DEFAULT_NATGATEWAY_TIMEOUTS, udpIdleSeconds: 60 });
+    expect(out.input?.spec.timeouts).toEqual({
+      ...DEFAULT_NATGATEWAY_TIMEOUTS,
+      udpIdleSeconds: 60,
+    });
     expect(DEFAULT_NATGATEWAY_TIMEOUTS).toEqual({
       tcpEstablishedIdleSeconds: 1200,
       tcpTransitoryIdleSeconds: 30,

@@ -166,7 +166,7 @@ export class NATGatewaySpecDto {
   // --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
   @ApiPropertyOptional({
     description:
-      'Connection-tracking idle timeouts of the NICs this gateway serves; fields left out take GCP Cloud NAT\'s defaults. If empty, the node\'s own conntrack defaults apply.',
+      "Connection-tracking idle timeouts of the NICs this gateway serves; fields left out take GCP Cloud NAT's defaults. If empty, the node's own conntrack defaults apply.",
     type: () => NATGatewayTimeoutsDto,
   })
   @ValidateNested()
