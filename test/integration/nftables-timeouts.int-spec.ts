@@ -6,6 +6,7 @@ import { type NatRule, diffNatRules, isNatRuleDiffEmpty, natTimeoutsProfile } fr
 import {
   type LabProcess,
   type NatTopology,
+  NetnsLab,
   assertNetnsPrerequisites,
   buildNatTopology,
 } from '@natgw/testing';
@@ -191,5 +192,51 @@ describe('nftables backend: per-gateway conntrack timeouts with real flows', () 
     expect(isNatRuleDiffEmpty(diffNatRules(none, after.rules))).toBe(true);
     const listing = await topo.lab.exec(topo.gateway.ns, 'nft', ['list', 'table', 'inet', 'natgw']);
     expect(listing.stdout).not.toContain('ct timeout');
+  });
+});
+
+describe('nftables backend: timeout profiles in network mode (read back from the real nft)', () => {
+  const lab = new NetnsLab();
+  let backend: NftablesBackend;
+  const rule = (nic: string, vni: number, port: number, timeouts?: string): NatRule => ({
+    nicUid: nic,
+    gatewayUid: `gw-${vni}`,
+    family: 'IPv4',
+    vni,
+    privateIp: '10.77.0.2', // the same address in both networks
+    natIp: '203.0.113.9',
+    port,
+    endPort: port + 1023,
+    ...(timeouts ? { timeouts } : {}),
+  });
+
+  beforeAll(async () => {
+    assertNetnsPrerequisites();
+    const ns = await lab.namespace('gw');
+    // No dummy driver everywhere: veth pairs inside the namespace stand in for the interfaces.
+    for (const name of ['up0', 'vni100', 'vni200']) {
+      await lab.ip(['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+      await lab.ip(['-n', ns, 'link', 'set', name, 'up']);
+    }
+    backend = new NftablesBackend({ netns: ns, uplinks: ['up0'], networkInterface: 'vni{vni}' });
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    await lab.destroy();
+  });
+
+  it('keys the timeout elements by network and address, and reads every profile back', async () => {
+    const rules = [rule('nic-a', 100, 1024, PROFILE), rule('nic-b', 200, 2048, OTHER_PROFILE)];
+    expect((await backend.apply(rules)).rejected).toEqual([]);
+    const inspection = await backend.inspect();
+    expect(inspection.problems).toEqual([]);
+    expect(isNatRuleDiffEmpty(diffNatRules(rules, inspection.rules))).toBe(true);
+    // One network loses its timeouts incrementally; the other keeps its own.
+    const next = [rule('nic-a', 100, 1024), rule('nic-b', 200, 2048, OTHER_PROFILE)];
+    await backend.apply(next);
+    const after = await backend.inspect();
+    expect(after.problems).toEqual([]);
+    expect(isNatRuleDiffEmpty(diffNatRules(next, after.rules))).toBe(true);
   });
 });
