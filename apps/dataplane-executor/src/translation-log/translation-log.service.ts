@@ -26,6 +26,8 @@ import { translationRecord } from './translation-record';
 
 /** How often the set of gateways with logging on this node is looked at. */
 const SYNC_MS = 1_000;
+/** How long after `conntrack -E` ended by itself it is started again (no tight restart loop). */
+const RESTART_DELAY_MS = 10_000;
 
 /**
  * Translation logs (issue 17.5): while a gateway with NICs on this node has spec.logging enabled,
@@ -45,6 +47,7 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
   private slots = new SlotIndex([]);
   private indexed?: readonly NatRule[];
   private wanted = false;
+  private exitedAt = -Infinity;
   /** Records published and dropped by this process (for tests and logs). */
   published = 0;
   dropped = 0;
@@ -96,7 +99,8 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
     );
     this.limiter.retain(logging);
     this.wanted = logging.size > 0;
-    if (this.wanted && !this.stream.running) this.stream.start();
+    const restartDue = Date.now() - this.exitedAt >= RESTART_DELAY_MS;
+    if (this.wanted && !this.stream.running && restartDue) this.stream.start();
     if (!this.wanted && this.stream.running) void this.stream.stop();
   }
 
@@ -145,7 +149,9 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private onExit(reason: string): void {
-    this.logger.warn(`conntrack -E stopped: ${reason}`);
-    // Restarted by the next sync while a gateway still logs.
+    this.exitedAt = Date.now();
+    this.logger.warn(
+      `conntrack -E stopped: ${reason}; translation logs resume within ${RESTART_DELAY_MS / 1000}s`,
+    );
   }
 }
