@@ -56,6 +56,8 @@ describe('the Grafana dashboard in the chart', () => {
       'natgw_drift_repaired_total',
       'natgw_consumer_lag_seconds',
       'natgw_http_request_duration_seconds_bucket',
+      'natgw_nat_port_usage_max_ratio',
+      'natgw_ports_exhausted_total',
     ]) {
       expect(all).toContain(metric);
     }

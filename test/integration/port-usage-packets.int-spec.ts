@@ -7,8 +7,10 @@ import type { NatRule } from '@natgw/domain';
 import {
   assertNetnsPrerequisites,
   buildNatTopology,
+  holdConnections,
   LabProcess,
   NatTopology,
+  serveHeldConnections,
 } from '@natgw/testing';
 import { NftablesBackend } from '../../apps/dataplane-executor/src/backends';
 import { runConntrack } from '../../apps/dataplane-executor/src/conntrack';
@@ -20,38 +22,6 @@ jest.setTimeout(120_000);
 const HOLD_PORT = 8090;
 const UDP_PORT = 8091;
 
-/** Accepts TCP connections and keeps them open; answers UDP datagrams. */
-const HOLD_SERVER = `
-const net = require('net'), dgram = require('dgram');
-const [host, port, udpPort] = process.argv.slice(1);
-const held = [];
-let pending = 2;
-const ready = () => { if (--pending === 0) console.log(JSON.stringify({ ready: true })); };
-net.createServer((s) => { s.on('error', () => {}); held.push(s); }).listen({ host, port: +port }, ready);
-const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-u.on('message', (m, r) => u.send('ok', r.port, r.address));
-u.bind(+udpPort, host, ready);
-`;
-
-/** Opens `count` TCP connections one after the other and keeps them; reports each outcome. */
-const HOLD_CLIENT = `
-const net = require('net');
-const [host, port, count] = process.argv.slice(1);
-const held = [];
-(async () => {
-  for (let i = 0; i < +count; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ host, port: +port });
-      const t = setTimeout(() => { s.destroy(); resolve(false); }, 2000);
-      s.on('connect', () => { clearTimeout(t); held.push(s); resolve(true); });
-      s.on('error', () => { clearTimeout(t); resolve(false); });
-    });
-    console.log(JSON.stringify(ok ? { opened: i } : { failed: i }));
-  }
-  console.log(JSON.stringify({ done: true }));
-})();
-`;
-
 describe('port usage from conntrack, with real packets', () => {
   let topo: NatTopology;
   let backend: NftablesBackend;
@@ -62,32 +32,21 @@ describe('port usage from conntrack, with real packets', () => {
   const tracker = new UsageTracker(60_000);
 
   async function hold(count: number): Promise<{ opened: number; failed: number }> {
-    const proc = topo.lab.start(topo.vms[0].ns, process.execPath, [
-      '-e',
-      HOLD_CLIENT,
+    const held = await holdConnections(
+      topo.lab,
+      topo.vms[0].ns,
       topo.internet.ipv4,
-      String(HOLD_PORT),
-      String(count),
-    ]);
-    clients.push(proc);
-    await proc.waitForLine((l) => l.includes('"done"'), 30_000);
-    return {
-      opened: proc.lines.filter((l) => l.includes('"opened"')).length,
-      failed: proc.lines.filter((l) => l.includes('"failed"')).length,
-    };
+      HOLD_PORT,
+      count,
+    );
+    clients.push(held.process);
+    return { opened: held.opened, failed: held.failed };
   }
 
   beforeAll(async () => {
     assertNetnsPrerequisites();
     topo = await buildNatTopology(1);
-    const server = topo.lab.start(topo.internet.ns, process.execPath, [
-      '-e',
-      HOLD_SERVER,
-      topo.internet.ipv4,
-      String(HOLD_PORT),
-      String(UDP_PORT),
-    ]);
-    await server.waitForLine((l) => l.includes('"ready"'));
+    await serveHeldConnections(topo.lab, topo.internet.ns, topo.internet.ipv4, HOLD_PORT, UDP_PORT);
     backend = new NftablesBackend({ netns: topo.gateway.ns, uplinks: [topo.gateway.uplink] });
     rule = {
       nicUid: 'nic-usage',

@@ -18,9 +18,9 @@ import {
   PortUsageSlot,
   ResourceProjection,
 } from '@natgw/projections';
-import { createTestDatabase, dropTestDatabase } from '@natgw/testing';
+import { createTestDatabase, dropTestDatabase, eventually } from '@natgw/testing';
 import { NATGW_SCHEMA } from '@natgw/schema';
-import { natGatewayCreated } from './event-fixtures';
+import { natGatewayCreated, networkInterfaceCreated } from './event-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -37,6 +37,20 @@ describe('port usage in status (real PostgreSQL)', () => {
     { name: 'web-2', uid: randomUUID(), ip: '10.0.0.2', port: 1088 },
     { name: 'web-3', uid: randomUUID(), ip: '10.0.0.3', port: 1152 },
   ];
+
+  /**
+   * Applies everything appended so far. A transaction open elsewhere on the server can hold new
+   * events back from readers for a moment: wait until every appended event is visible.
+   */
+  async function settle(): Promise<void> {
+    const [{ n }] = await ds.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM natgw_events',
+    );
+    await eventually(async () => (await store.readAll({ limit: 10_000 })).events.length === n, {
+      what: 'every appended event visible',
+    });
+    await resources.catchUp();
+  }
 
   async function allocation(type: string, data: Record<string, unknown>) {
     await store.append(`allocation:${gatewayUid}`, [{ type, data: { gatewayUid, ...data } }], {
@@ -82,7 +96,7 @@ describe('port usage in status (real PostgreSQL)', () => {
     await store.append(`dataplane:${NODE}`, [{ type: NAT_PORT_USAGE_REPORTED, data }], {
       expectedVersion: 'any',
     });
-    await resources.catchUp();
+    await settle();
   }
 
   async function status(name: string): Promise<Record<string, unknown>> {
@@ -110,28 +124,13 @@ describe('port usage in status (real PostgreSQL)', () => {
     for (const nic of nics) {
       await store.append(
         `networkinterface:default/${nic.name}`,
-        [
-          {
-            type: 'NetworkInterfaceCreated',
-            data: {
-              uid: nic.uid,
-              namespace: 'default',
-              name: nic.name,
-              labels: {},
-              annotations: {},
-              finalizers: [],
-              spec: { networkRef: { name: 'net' }, ips: [nic.ip], nodeName: NODE },
-              generation: 1,
-              creationTimestamp: '2026-11-26T10:00:01Z',
-            },
-          },
-        ],
+        [networkInterfaceCreated(nic.uid, nic.name, nic.ip, NODE)],
         { expectedVersion: 'no-stream' },
       );
     }
     await allocation('NATGatewayIPAssigned', { ip: '203.0.113.1' });
     for (const nic of nics) await allocation('NATSlotAssigned', slotData(nic));
-    await resources.catchUp();
+    await settle();
   });
 
   afterAll(async () => {
@@ -198,7 +197,7 @@ describe('port usage in status (real PostgreSQL)', () => {
       ...slotData(nics[2]),
       reason: 'NetworkInterfaceDeleted',
     });
-    await resources.catchUp();
+    await settle();
     expect((await status('gw')).portUsage).toMatchObject({ nearExhaustion: 1, exhausted: 0 });
     expect((await status('web-3')).nat).toEqual([]);
     expect(await exhaustedCondition('web-3')).toBeUndefined();
@@ -210,11 +209,11 @@ describe('port usage in status (real PostgreSQL)', () => {
       reason: 'PublicIPPoolExhausted',
       missingIps: 1,
     });
-    await resources.catchUp();
+    await settle();
     // 64 ports per NIC: 1,008 slots per IP, so 1,500 waiting NICs need 2 more IPs.
     expect((await status('gw')).minExtraPublicIPsNeeded).toBe(2);
     await allocation('AllocationSatisfied', {});
-    await resources.catchUp();
+    await settle();
     expect((await status('gw')).minExtraPublicIPsNeeded).toBeUndefined();
   });
 

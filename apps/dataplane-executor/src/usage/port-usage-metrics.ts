@@ -32,6 +32,20 @@ export class PortUsageMetrics {
     private readonly node: string,
   ) {
     metrics.counter(NATGW_METRICS.conntrackInsertFailed).inc({ node }, 0);
+    // Declared from the start (series come with usage), so dashboards and alerts find them.
+    for (const def of [
+      NATGW_METRICS.natConnections,
+      NATGW_METRICS.natPortUsageMaxRatio,
+      NATGW_METRICS.natSlotsNearExhaustion,
+      NATGW_METRICS.natSlotsExhausted,
+      NATGW_METRICS.natSlotPortsInUse,
+      NATGW_METRICS.natSlotPorts,
+      NATGW_METRICS.natSlotPortsPeak,
+      NATGW_METRICS.portUsageScanEntries,
+    ])
+      metrics.gauge(def);
+    metrics.counter(NATGW_METRICS.portsExhausted);
+    metrics.histogram(NATGW_METRICS.portUsageScanSeconds);
   }
 
   /** `usages`: the slots with some usage; `gatewayUids`: every gateway with a slot on the node (0 when quiet). */
