@@ -99,6 +99,27 @@ export async function loadEventContract(): Promise<EventContract> {
   return { errors, events, addresses };
 }
 
+/**
+ * A validator for the payload of a message of docs/asyncapi.yaml that is not a log event (no
+ * natgwtype), e.g. TranslationLog; undefined when the document has no such message.
+ */
+export async function loadMessageValidator(
+  name: string,
+): Promise<{ address: string; validate: ValidateFunction } | undefined> {
+  const { document } = await new Parser().parse(readFileSync(ASYNCAPI_PATH, 'utf8'));
+  if (!document) return undefined;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  for (const channel of document.channels().all()) {
+    for (const message of channel.messages().all()) {
+      if (message.name() !== name) continue;
+      const payload = message.payload()?.json() as JsonSchema | undefined;
+      if (payload) return { address: channel.address() ?? '', validate: ajv.compile(payload) };
+    }
+  }
+  return undefined;
+}
+
 /** An event type the code emits, with its stream category. */
 export interface EmittedType {
   type: string;

@@ -6,8 +6,15 @@
 // real dataplane reconciler (drift, repair, apply failure, programmed), folded
 // through the nat-slots projection on a real database. The e2e test
 // (test/e2e/events-contract.e2e-spec.ts) validates what real processes publish.
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { NewEvent, toCloudEvent } from '@natgw/contracts';
+import {
+  NewEvent,
+  toCloudEvent,
+  toTranslationLogCloudEvent,
+  type TranslationLogRecord,
+  translationLogSubject,
+} from '@natgw/contracts';
 import {
   AllocationState,
   decideAllocation,
@@ -29,6 +36,8 @@ import { MemoryBackend } from '../../apps/dataplane-executor/src/backends';
 import { DataplaneReconciler } from '../../apps/dataplane-executor/src/reconciler/dataplane-reconciler';
 import { portUsageReports } from '../../apps/dataplane-executor/src/usage/port-usage-report';
 import { SlotIndex } from '../../apps/dataplane-executor/src/usage/slot-index';
+import { parseConntrackLine } from '../../apps/dataplane-executor/src/conntrack';
+import { translationRecord } from '../../apps/dataplane-executor/src/translation-log/translation-record';
 import { UsageTracker } from '../../apps/dataplane-executor/src/usage/usage-tracker';
 import {
   contractProblems,
@@ -36,6 +45,7 @@ import {
   EventContract,
   expectedWire,
   loadEventContract,
+  loadMessageValidator,
 } from './events-contract-support';
 import { natGatewayCreated } from './event-fixtures';
 import { NATGW_SCHEMA } from '@natgw/schema';
@@ -81,6 +91,50 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
   it('documents no event type the code does not emit', () => {
     const emitted = new Set(emittedEventTypes().map((t) => t.type));
     expect([...contract.events.keys()].filter((t) => !emitted.has(t))).toEqual([]);
+  });
+
+  it('documents the translation-log subject and validates the CloudEvent the executor builds (issue 17.5)', async () => {
+    const documented = await loadMessageValidator('TranslationLog');
+    expect(documented?.address).toBe('natgw.translationlogs.{gatewayUid}');
+    const rule = {
+      nicUid: 'nic-1',
+      nicName: 'vm1-nic0',
+      gatewayUid: '11111111-1111-4111-8111-111111111111',
+      family: 'IPv4' as const,
+      privateIp: '10.0.0.2',
+      natIp: '203.0.113.1',
+      port: 1024,
+      endPort: 2047,
+      vni: 100,
+    };
+    const entry = parseConntrackLine(
+      '[1765100000.123456]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.2 dst=198.51.100.2 sport=40000 dport=443 [UNREPLIED] src=198.51.100.2 dst=203.0.113.1 sport=443 dport=1500',
+    );
+    const record = translationRecord(
+      entry as NonNullable<typeof entry>,
+      new SlotIndex([rule]),
+      {
+        [rule.gatewayUid]: {
+          namespace: 'default',
+          name: 'gw',
+          logging: { enabled: true, filter: 'All' },
+        },
+      },
+      'node-1',
+    );
+    expect(record).toBeDefined();
+    const event = JSON.parse(
+      JSON.stringify(toTranslationLogCloudEvent(randomUUID(), record as TranslationLogRecord)),
+    ) as unknown;
+    const validate = documented?.validate;
+    expect(validate?.(event)).toBe(true);
+    expect(translationLogSubject('natgw', rule.gatewayUid)).toBe(
+      `natgw.translationlogs.${rule.gatewayUid}`,
+    );
+    // Not vacuous: a record without its public port, or with an unknown kind, is refused.
+    const broken = event as { data: Record<string, unknown> };
+    expect(validate?.({ ...broken, data: { ...broken.data, publicPort: undefined } })).toBe(false);
+    expect(validate?.({ ...broken, data: { ...broken.data, kind: 'Other' } })).toBe(false);
   });
 
   it('documents the inbound request subjects', () => {

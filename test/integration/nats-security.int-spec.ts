@@ -404,6 +404,48 @@ describe('deploy/nats/nats-server.conf', () => {
     });
   });
 
+  describe('translation logs (issue 17.5)', () => {
+    /** Publishes one record as `user` and says whether an external account received it. */
+    async function delivered(user: User, subject: string): Promise<boolean> {
+      const reader = await as('billing');
+      const sub = reader.subscribe('natgw.translationlogs.>');
+      await reader.flush();
+      const nc = await as(user);
+      nc.publish(subject, JSON.stringify({ probe: user }));
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 500));
+      await reader.flush();
+      const got = sub.getReceived();
+      sub.unsubscribe();
+      return got > 0;
+    }
+
+    it('lets the executor publish them, and external systems read them from their own account', async () => {
+      expect(await delivered('dataplane-executor', 'natgw.translationlogs.gw-uid')).toBe(true);
+    });
+
+    it('refuses them to the other service users and to external systems', async () => {
+      for (const user of ['api-gateway', 'allocator', 'example'] as const) {
+        expect({ user, delivered: await delivered(user, 'natgw.translationlogs.gw-uid') }).toEqual({
+          user,
+          delivered: false,
+        });
+      }
+    });
+
+    it('gives the executor no event subject: a core publish of an event reaches nobody', async () => {
+      const ext = await as('example');
+      const sub = ext.subscribe('natgw.events.>');
+      await ext.flush();
+      const exec = await as('dataplane-executor');
+      exec.publish('natgw.events.natgateway.NATGatewayCreated', '{}');
+      await exec.flush();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sub.getReceived()).toBe(0);
+      sub.unsubscribe();
+    });
+  });
+
   describe('auth matrix of the service users', () => {
     type Action =
       | 'publish event'

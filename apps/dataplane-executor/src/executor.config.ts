@@ -142,4 +142,18 @@ export class ExecutorConfig extends BaseConfig {
   @IsInt({ message: 'PORT_USAGE_PEAK_WINDOW_SECONDS must be an integer' })
   PORT_USAGE_PEAK_WINDOW_SECONDS = 900;
   // --- end port usage ---
+
+  // --- translation logs (issue 17.5) ---
+  /**
+   * Translation records each gateway may publish from this node per second (a token bucket that
+   * holds one second's worth); the rest are dropped and counted in
+   * natgw_translation_logs_dropped_total{reason="rate_limit"}.
+   */
+  @Expose()
+  @Type(() => Number)
+  @Min(1, { message: 'TRANSLATION_LOG_RATE_PER_SECOND must be between 1 and 100000' })
+  @Max(100000, { message: 'TRANSLATION_LOG_RATE_PER_SECOND must be between 1 and 100000' })
+  @IsInt({ message: 'TRANSLATION_LOG_RATE_PER_SECOND must be an integer' })
+  TRANSLATION_LOG_RATE_PER_SECOND = 100;
+  // --- end translation logs ---
 }

@@ -12,6 +12,7 @@ import { NatSlotsProjection } from '@natgw/projections';
 import { ExecutorConfig } from './executor.config';
 import { DataplaneService } from './reconciler/dataplane.service';
 import { PortUsageService } from './usage/port-usage.service';
+import { TranslationLogService } from './translation-log/translation-log.service';
 import { NATGW_SCHEMA } from '@natgw/schema';
 
 /** Programs this node's NAT dataplane from the log, and repairs drift. */
@@ -49,6 +50,7 @@ export class ExecutorModule implements OnModuleInit {
         { provide: ExecutorConfig, useValue: config },
         DataplaneService,
         PortUsageService,
+        TranslationLogService,
       ],
     };
   }

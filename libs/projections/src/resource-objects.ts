@@ -139,7 +139,7 @@ function ordered<T extends object>(value: T, order: string[]): T {
 
 // Fields in the order the API documents them; unknown keys keep their place after these.
 const SPEC_ORDER: Record<string, string[]> = {
-  NATGateway: ['type', 'ipFamily', 'portsPerNetworkInterface', 'networkRef'],
+  NATGateway: ['type', 'ipFamily', 'portsPerNetworkInterface', 'networkRef', 'timeouts', 'logging'],
   NetworkInterface: ['networkRef', 'ips', 'virtualIP', 'nodeName'],
   NATGatewayAutoscaler: ['natGatewayRef', 'minPublicIPs', 'maxPublicIPs'],
 };

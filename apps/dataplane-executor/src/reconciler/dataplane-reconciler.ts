@@ -2,7 +2,12 @@ import { DataSource } from 'typeorm';
 import { EventMetadata } from '@natgw/contracts';
 import { diffNatRules, NatRule, NatRuleDiff } from '@natgw/domain';
 import { PostgresEventStore } from '@natgw/event-store';
-import { ALL_NODES, NAT_TABLE_PROGRAMMED, readNodeNatTable } from '@natgw/projections';
+import {
+  ALL_NODES,
+  NAT_TABLE_PROGRAMMED,
+  type NodeNatGateway,
+  readNodeNatTable,
+} from '@natgw/projections';
 import type { DataplaneBackend, RejectedNatRule } from '../backends';
 import {
   DATAPLANE_APPLY_FAILED,
@@ -126,6 +131,11 @@ export class DataplaneReconciler {
   /** The rules in effect since the last pass (the desired ones minus the rejected), or none yet. */
   get programmedRules(): readonly NatRule[] {
     return this.lastApplied ?? [];
+  }
+
+  /** The gateways of the desired table last read (spec.logging; issue 17.5), by uid. */
+  get desiredGateways(): Readonly<Record<string, NodeNatGateway>> {
+    return this.lastDesired?.table.gateways ?? {};
   }
 
   private get nodeFilter(): string | undefined {

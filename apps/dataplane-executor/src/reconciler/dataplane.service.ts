@@ -42,6 +42,8 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   readonly loop: ReconcileLoop;
   private consumer?: DurableEventConsumer;
   private rejectedRules = 0;
+  /** The NATGateway objects' version: their spec.timeouts and spec.logging are in the table. */
+  private gatewaysVersion = '';
   started = false;
 
   constructor(
@@ -80,7 +82,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
       // checkpoint is.
       desiredVersion: () => {
         const at = this.projections.runner(NAT_SLOTS_PROJECTION_NAME).checkpoint;
-        return `${at.transactionId}/${at.globalPosition}`;
+        return `${at.transactionId}/${at.globalPosition}/${this.gatewaysVersion}`;
       },
       verifyIntervalMs: config.DATAPLANE_VERIFY_SECONDS * 1000,
     });
@@ -89,6 +91,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
         const stop = metrics.reconcileDuration.startTimer({ node });
         try {
           await this.projections.runner(NAT_SLOTS_PROJECTION_NAME).catchUp();
+          this.gatewaysVersion = await this.readGatewaysVersion();
           const result = await this.reconciler.reconcile(reason);
           stop({ outcome: 'ok' });
           if (result.rejected !== this.rejectedRules) {
@@ -137,6 +140,19 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
 
   get ready(): boolean {
     return this.started && (this.consumer?.isConsuming ?? false);
+  }
+
+  /**
+   * Changes when any NATGateway object does (a write bumps its resource_version to the newest;
+   * a delete lowers the count): a changed spec.timeouts or spec.logging reaches the dataplane on
+   * the next pass (RECONCILE_INTERVAL_SECONDS at most) without waiting for a verification.
+   */
+  private async readGatewaysVersion(): Promise<string> {
+    const rows: Array<{ v: string; n: string }> = await this.dataSource.query(
+      `SELECT coalesce(max(resource_version), 0)::text AS v, count(*)::text AS n
+         FROM natgw_resources WHERE kind = 'NATGateway'`,
+    );
+    return `${rows[0]?.v ?? '0'}:${rows[0]?.n ?? '0'}`;
   }
 
   private async onAllocationEvent(event: RecordedEvent): Promise<void> {

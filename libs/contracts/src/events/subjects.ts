@@ -30,3 +30,18 @@ function sanitizeToken(s: string): string {
   const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
   return t.length > 0 ? t : '_';
 }
+
+// --- translation logs (issue 17.5, tlog) ---
+/**
+ * The subject of a gateway's translation records: `<prefix>.translationlogs.<gateway uid>`. Not
+ * under `<prefix>.events.`: they are high-volume, best-effort and rate-limited, never in the
+ * event log or its JetStream stream.
+ */
+export function translationLogSubject(prefix: string, gatewayUid: string): string {
+  return `${prefix}.translationlogs.${sanitizeToken(gatewayUid)}`;
+}
+
+/** The filter for every gateway's translation records: `<prefix>.translationlogs.>`. */
+export function allTranslationLogsSubject(prefix: string): string {
+  return `${prefix}.translationlogs.>`;
+}

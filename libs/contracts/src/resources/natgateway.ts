@@ -25,7 +25,71 @@ export interface NATGatewaySpec {
   ipFamily: IPFamily;
   portsPerNetworkInterface: number;
   networkRef: LocalObjectReference;
+  // --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
+  /** Connection-tracking idle timeouts of the gateway's NICs; absent = the kernel's defaults. */
+  timeouts?: NATGatewayTimeouts;
+  /** Translation logs of the gateway's NICs; absent = off. */
+  logging?: NATGatewayLogging;
+  // --- end tlog ---
 }
+
+// --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
+/** Idle timeouts in seconds, as GCP Cloud NAT names them. */
+export interface NATGatewayTimeouts {
+  tcpEstablishedIdleSeconds: number;
+  tcpTransitoryIdleSeconds: number;
+  tcpTimeWaitSeconds: number;
+  udpIdleSeconds: number;
+  icmpIdleSeconds: number;
+}
+
+export type NATGatewayTimeoutField = keyof NATGatewayTimeouts;
+
+/** GCP Cloud NAT's defaults: TCP established 1200 s, transitory 30 s, TIME_WAIT 120 s, UDP 30 s, ICMP 30 s. */
+export const DEFAULT_NATGATEWAY_TIMEOUTS: Readonly<NATGatewayTimeouts> = {
+  tcpEstablishedIdleSeconds: 1200,
+  tcpTransitoryIdleSeconds: 30,
+  tcpTimeWaitSeconds: 120,
+  udpIdleSeconds: 30,
+  icmpIdleSeconds: 30,
+};
+
+/**
+ * Bounds of each timeout (inclusive). TCP established may go up to the kernel's own default
+ * (432000 s, 5 days), the others up to a day; the lower bounds keep a connection from expiring
+ * between two packets of an ordinary exchange.
+ */
+export const NATGATEWAY_TIMEOUT_BOUNDS: Readonly<
+  Record<NATGatewayTimeoutField, { min: number; max: number }>
+> = {
+  tcpEstablishedIdleSeconds: { min: 30, max: 432000 },
+  tcpTransitoryIdleSeconds: { min: 5, max: 86400 },
+  tcpTimeWaitSeconds: { min: 1, max: 86400 },
+  udpIdleSeconds: { min: 5, max: 86400 },
+  icmpIdleSeconds: { min: 5, max: 86400 },
+};
+
+export const NATGATEWAY_TIMEOUT_FIELDS = Object.keys(
+  NATGATEWAY_TIMEOUT_BOUNDS,
+) as NATGatewayTimeoutField[];
+
+/** Which translation records are published (GCP's ERRORS_ONLY, TRANSLATIONS_ONLY, ALL). */
+export type NATGatewayLogFilter = 'ErrorsOnly' | 'TranslationsOnly' | 'All';
+
+export const NATGATEWAY_LOG_FILTERS: readonly NATGatewayLogFilter[] = [
+  'ErrorsOnly',
+  'TranslationsOnly',
+  'All',
+];
+
+export interface NATGatewayLogging {
+  enabled: boolean;
+  filter: NATGatewayLogFilter;
+}
+
+/** The filter when logging is given without one. */
+export const DEFAULT_NATGATEWAY_LOG_FILTER: NATGatewayLogFilter = 'All';
+// --- end tlog ---
 
 /** A public IP the gateway holds. */
 export interface NATGatewayIP {

@@ -4,3 +4,4 @@ export * from './partition-nat-rules';
 export * from './nat-rule-book';
 export * from './diff-nat-rules';
 export * from './nat-rules-for-node';
+export * from './nat-timeouts';

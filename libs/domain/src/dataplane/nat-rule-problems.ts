@@ -1,5 +1,6 @@
 import { canonicalNatAddress } from './nat-address';
 import { type NatRule, natRuleKey } from './nat-rule';
+import { parseNatTimeoutsProfile } from './nat-timeouts';
 
 /** The largest VNI (24 bits), as in VXLAN and Ironcore. */
 export const MAX_VNI = 16_777_215;
@@ -46,6 +47,9 @@ export function natRuleShapeProblems(rule: NatRule): string[] {
   }
   if (rule.vni !== undefined && !isVni(rule.vni)) {
     problems.push(`vni ${String(rule.vni)} is not an integer in 1..${MAX_VNI}`);
+  }
+  if (rule.timeouts !== undefined && parseNatTimeoutsProfile(String(rule.timeouts)) === undefined) {
+    problems.push(`timeouts "${String(rule.timeouts)}" is not a timeout profile (<tcpEstablished>-<tcpTransitory>-<tcpTimeWait>-<udp> seconds)`);
   }
   return problems;
 }

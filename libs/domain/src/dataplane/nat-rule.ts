@@ -20,6 +20,11 @@ export interface NatRule {
   readonly natIp: string;
   readonly port: number;
   readonly endPort: number;
+  /**
+   * The gateway's connection-tracking idle timeouts as a profile (natTimeoutsProfile, e.g.
+   * `1200-30-120-30`); undefined means the kernel's defaults (the gateway has no spec.timeouts).
+   */
+  readonly timeouts?: string;
 }
 
 /** The fields whose difference between desired and actual is drift (nicName is not one). */
@@ -30,6 +35,7 @@ export const NAT_RULE_COMPARED_FIELDS = [
   'endPort',
   'gatewayUid',
   'vni',
+  'timeouts',
 ] as const satisfies readonly (keyof NatRule)[];
 
 /** One of the fields diffNatRules compares. */
@@ -49,9 +55,10 @@ export function canonicalNatRule(rule: NatRule): NatRule {
   const natIp = canonicalNatAddress(rule.family, rule.natIp) ?? rule.natIp;
   // Rules are immutable, so an already canonical one is returned as it is (tables are large).
   if (privateIp === rule.privateIp && natIp === rule.natIp && rule.nicName !== '') return rule;
-  const { nicUid, gatewayUid, family, port, endPort, nicName, vni } = rule;
+  const { nicUid, gatewayUid, family, port, endPort, nicName, vni, timeouts } = rule;
   const canonical: NatRule = { nicUid, gatewayUid, family, privateIp, natIp, port, endPort };
-  const withVni = vni === undefined ? canonical : { ...canonical, vni };
+  const withTimeouts = timeouts === undefined ? canonical : { ...canonical, timeouts };
+  const withVni = vni === undefined ? withTimeouts : { ...withTimeouts, vni };
   return nicName ? { ...withVni, nicName } : withVni;
 }
 

@@ -293,6 +293,7 @@ function sameInput(a: NatRule, b: NatRule): boolean {
     a.endPort === b.endPort &&
     a.gatewayUid === b.gatewayUid &&
     a.vni === b.vni &&
+    a.timeouts === b.timeouts &&
     a.nicName === b.nicName
   );
 }

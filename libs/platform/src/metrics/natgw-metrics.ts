@@ -255,6 +255,22 @@ export const NATGW_METRICS = {
     labelNames: ['node'],
   } satisfies GaugeDefinition<'node'>,
   // --- end port usage ---
+
+  // --- translation logs (issue 17.5, tlog) ---
+  translationLogsPublished: {
+    type: 'counter',
+    name: 'natgw_translation_logs_published_total',
+    help: 'Translation records published as CloudEvents on the translation-log subject.',
+    labelNames: ['namespace', 'gateway'],
+  } satisfies CounterDefinition<'namespace' | 'gateway'>,
+
+  translationLogsDropped: {
+    type: 'counter',
+    name: 'natgw_translation_logs_dropped_total',
+    help: 'Translation records not published: reason rate_limit (TRANSLATION_LOG_RATE_PER_SECOND per gateway) or publish_failed.',
+    labelNames: ['namespace', 'gateway', 'reason'],
+  } satisfies CounterDefinition<'namespace' | 'gateway' | 'reason'>,
+  // --- end translation logs ---
 } as const;
 
 /** Every natgw metric definition, for documentation and consistency checks. */

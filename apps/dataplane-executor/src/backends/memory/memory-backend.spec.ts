@@ -23,6 +23,17 @@ describe('MemoryBackend', () => {
     expect(backend.appliedCount).toBe(2);
   });
 
+  it('keeps timeout profiles as the nftables backend does: a lost or changed one is drift, a malformed one rejected', async () => {
+    const backend = new MemoryBackend();
+    const timed = { ...a, timeouts: '1200-30-120-30' };
+    const { rejected } = await backend.apply([timed, { ...b, timeouts: 'soon' }]);
+    expect(rejected.map((r) => [r.rule.nicUid, r.reason])).toEqual([['b', 'InvalidRule']]);
+    expect(await backend.read()).toEqual([timed]);
+    backend.tamper((rules) => rules.map(({ timeouts: _t, ...r }) => r));
+    const diff = diffNatRules([timed], await backend.read());
+    expect(diff.changed.map((c) => c.fields)).toEqual([['timeouts']]);
+  });
+
   it('shows tampering as drift', async () => {
     const backend = new MemoryBackend();
     await backend.apply([a, b]);

@@ -96,6 +96,31 @@ export interface BaseChain {
   readonly rules: readonly BaseRule[];
 }
 
+/**
+ * Issue 17.2: a NIC leaving through an uplink jumps to its gateway's timeout chain (if it has
+ * one) while its connection is new and unconfirmed, which is when the kernel takes a `ct timeout`
+ * object (nat-timeouts-layout.ts). Network mode keys by network id and address, like SNAT.
+ */
+function timeoutRules(mode: NatTableMode): BaseRule[] {
+  return (['ip', 'ip6'] as const).map((ip) => {
+    const vmap = ip === 'ip' ? 'timeouts4' : 'timeouts6';
+    const saddr = payload(ip, 'saddr');
+    const keyText = mode === 'network' ? `ct mark . ${ip} saddr` : `${ip} saddr`;
+    return {
+      text: `oifname @${UPLINKS_SET} ${keyText} vmap @${vmap}`,
+      expr: [
+        match(meta('oifname'), `@${UPLINKS_SET}`),
+        {
+          vmap: {
+            key: mode === 'network' ? { concat: [{ ct: { key: 'mark' } }, saddr] } : saddr,
+            data: `@${vmap}`,
+          },
+        },
+      ],
+    };
+  });
+}
+
 /** The base chains, in the order natgw writes them. */
 const SHARED_BASE_CHAINS: readonly BaseChain[] = [
   {
@@ -153,6 +178,7 @@ const SHARED_BASE_CHAINS: readonly BaseChain[] = [
           DROP,
         ],
       },
+      ...timeoutRules('shared'),
     ],
   },
   {
@@ -304,7 +330,13 @@ const NETWORK_BASE_CHAINS: readonly BaseChain[] = [
       };
     }),
   },
-  sharedChain('forward'),
+  {
+    ...sharedChain('forward'),
+    rules: [
+      ...sharedChain('forward').rules.filter((r) => !r.text.includes('@timeouts')),
+      ...timeoutRules('network'),
+    ],
+  },
   {
     ...sharedChain('postrouting'),
     rules: [
@@ -365,6 +397,8 @@ export function expectedMaps(mode: NatTableMode): Readonly<Record<string, MapDef
       },
       [NATIP6_MAP]: { text: 'type ipv6_addr : ipv6_addr', type: 'ipv6_addr', map: 'ipv6_addr' },
       [SNAT6_VMAP]: { text: 'type ipv6_addr : verdict', type: 'ipv6_addr', map: 'verdict' },
+      timeouts4: { text: 'type ipv4_addr : verdict', type: 'ipv4_addr', map: 'verdict' },
+      timeouts6: { text: 'type ipv6_addr : verdict', type: 'ipv6_addr', map: 'verdict' },
     };
   }
   return {
@@ -384,6 +418,16 @@ export function expectedMaps(mode: NatTableMode): Readonly<Record<string, MapDef
       map: 'ipv6_addr',
     },
     [SNAT6_VMAP]: {
+      text: 'type mark . ipv6_addr : verdict',
+      type: ['mark', 'ipv6_addr'],
+      map: 'verdict',
+    },
+    timeouts4: {
+      text: 'type mark . ipv4_addr : verdict',
+      type: ['mark', 'ipv4_addr'],
+      map: 'verdict',
+    },
+    timeouts6: {
       text: 'type mark . ipv6_addr : verdict',
       type: ['mark', 'ipv6_addr'],
       map: 'verdict',

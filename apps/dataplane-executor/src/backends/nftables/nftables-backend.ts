@@ -34,7 +34,13 @@ import {
   UNEXPECTED_CONTENT_NIC_UID,
   parseNatRuleset,
 } from './parse-nat-ruleset';
-import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
+import {
+  bookUsage,
+  renderNatChanges,
+  renderNatDelta,
+  timeoutProfileChange,
+} from './render-nat-changes';
+import { timeoutProfileKeys } from './nat-timeouts-layout';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
@@ -347,6 +353,17 @@ export class NftablesBackend implements DataplaneBackend {
     const book = this.partitions.current;
     if (!known || !book) return false;
     const { change, layout } = kept;
+    // Timeout profiles (issue 17.2) can only come or go with a rule that has one: only then is
+    // the whole table compared.
+    const touchesTimeouts = [...change.removed, ...change.added].some(
+      (r) => r.timeouts !== undefined,
+    );
+    const profiles = touchesTimeouts
+      ? timeoutProfileChange(
+          timeoutProfileKeys(known.rules),
+          timeoutProfileKeys(change.partition.accepted),
+        )
+      : undefined;
     const text = renderNatDelta(
       change.removed,
       change.added,
@@ -354,6 +371,7 @@ export class NftablesBackend implements DataplaneBackend {
       this.table,
       known.layout,
       layout,
+      profiles,
     );
     this.known = undefined;
     if (text !== '') {

@@ -23,6 +23,14 @@ import {
   snat6RangeRuleExpr,
 } from './nat-table-layout';
 import type { NatNetwork, NatTableTarget } from './render-nat-ruleset';
+import {
+  TIMEOUTS4_VMAP,
+  TIMEOUTS6_VMAP,
+  isNatgwTimeoutObject,
+  parseTimeoutsChainName,
+  timeoutChainRules,
+  timeoutObjectName,
+} from './nat-timeouts-layout';
 
 /** The largest network id natgw uses: conntrack zones are 16 bits. */
 export const MAX_NETWORK_ID = 65_535;
@@ -130,6 +138,8 @@ interface Collected {
   maps: Map<string, JsonObject>;
   chains: Map<string, JsonObject>;
   rules: Map<string, JsonObject[]>;
+  /** `ct timeout` objects by name (issue 17.2). */
+  timeouts: Map<string, JsonObject>;
   unknown: string[];
 }
 
@@ -140,6 +150,7 @@ function collect(document: NftJson, table: string): Collected {
     maps: new Map(),
     chains: new Map(),
     rules: new Map(),
+    timeouts: new Map(),
     unknown: [],
   };
   const entries = isObject(document) && Array.isArray(document.nftables) ? document.nftables : [];
@@ -162,6 +173,9 @@ function collect(document: NftJson, table: string): Collected {
         break;
       case 'chain':
         c.chains.set(String(body.name), body);
+        break;
+      case 'ct timeout':
+        c.timeouts.set(String(body.name), body);
         break;
       case 'rule': {
         const chain = String(body.chain);
@@ -273,6 +287,7 @@ function readRangeChains(
       report('table', `unexpected base chain ${name}`);
       continue;
     }
+    if (parseTimeoutsChainName(name)) continue; // readTimeouts checks these
     if (!parseSnat6RangeChainName(name)) {
       report('stray', `unexpected chain ${name}`);
       continue;
@@ -506,6 +521,96 @@ function readIpv6Rules(
   return found;
 }
 
+/**
+ * Issue 17.2: the timeout profile of each element key (`IPv4/10.0.0.2`), for the elements of
+ * timeouts4 / timeouts6 whose chain and two `ct timeout` objects are exactly natgw's. A broken
+ * profile makes its elements' rules not in effect; unused chains and objects are strays.
+ */
+function readTimeouts(
+  c: Collected,
+  readKey: (key: NftJson) => ElementKey | undefined,
+  report: Report,
+): Map<string, string> {
+  const sound = new Set<string>();
+  const usedObjects = new Set<string>();
+  for (const [name] of c.chains) {
+    const parsed = parseTimeoutsChainName(name);
+    if (!parsed) continue;
+    const { family, profile, values } = parsed;
+    const actual = (c.rules.get(name) ?? []).map((r) => canonicalNftJson(r.expr ?? null));
+    const expected = timeoutChainRules(family, profile).map((r) => canonicalNftJson(r.expr));
+    const objectsOk = (['tcp', 'udp'] as const).every((l4) => {
+      const objectName = timeoutObjectName(family, l4, profile);
+      usedObjects.add(objectName);
+      const body = c.timeouts.get(objectName);
+      return body !== undefined && isNatgwTimeoutObject(body, family, l4, values);
+    });
+    if (
+      actual.length === expected.length &&
+      actual.every((a, i) => a === expected[i]) &&
+      objectsOk
+    ) {
+      sound.add(name);
+    } else report('stray', `timeout chain ${name} or its ct timeout objects are not natgw's`);
+  }
+  for (const name of c.timeouts.keys()) {
+    if (!usedObjects.has(name)) report('stray', `unexpected ct timeout ${name}`);
+  }
+  const byKey = new Map<string, string>();
+  const usedChains = new Set<string>();
+  for (const [vmapName, family] of [
+    [TIMEOUTS4_VMAP, 'IPv4'],
+    [TIMEOUTS6_VMAP, 'IPv6'],
+  ] as const) {
+    const vmap = c.maps.get(vmapName);
+    for (const element of vmap ? elementsOf(vmap, true) : []) {
+      const key = readKey(element.key);
+      const jump = isObject(element.value) ? element.value.jump : undefined;
+      const chain = isObject(jump) && typeof jump.target === 'string' ? jump.target : undefined;
+      const parsed = chain === undefined ? undefined : parseTimeoutsChainName(chain);
+      if (!key || !chain || !parsed || parsed.family !== family) {
+        report('stray', `${vmapName} has an element natgw does not write`);
+        continue;
+      }
+      usedChains.add(chain);
+      if (!sound.has(chain)) {
+        report(
+          { family, element: key.text },
+          `${vmapName}[${key.text}] jumps to a broken ${chain}`,
+        );
+        continue;
+      }
+      byKey.set(`${family}/${key.text}`, parsed.profile);
+    }
+  }
+  for (const name of sound) {
+    if (!usedChains.has(name)) report('stray', `chain ${name} is not used by any NAT rule`);
+  }
+  return byKey;
+}
+
+/** The rules with the timeout profile their element key has, if any. */
+function withTimeouts(
+  rules: readonly NatRule[],
+  profiles: ReadonlyMap<string, string>,
+  named: ReadonlyMap<number, NatNetwork>,
+  report: Report,
+): NatRule[] {
+  const seen = new Set<string>();
+  const out = rules.map((r) => {
+    const network = r.vni === undefined ? undefined : named.get(r.vni);
+    const element = network ? `${network.id} . ${r.privateIp}` : r.privateIp;
+    const key = `${r.family}/${element}`;
+    seen.add(key);
+    const profile = profiles.get(key);
+    return profile === undefined ? r : { ...r, timeouts: profile };
+  });
+  for (const key of profiles.keys()) {
+    if (!seen.has(key)) report('stray', `timeout element ${key} belongs to no NAT rule`);
+  }
+  return out;
+}
+
 function reportStrayMembers(
   sets: Map<string, Set<string>>,
   rules: readonly NatRule[],
@@ -570,10 +675,15 @@ export function parseNatRuleset(
       ? readNetworks(c, reading.vniOf ?? (() => undefined), report)
       : { sound: new Map<number, NatNetwork>(), named: new Map<number, NatNetwork>() };
   const readKey = elementKeyReader(mode, named);
-  const found = [
-    ...readIpv4Rules(c, sets, readKey, report),
-    ...readIpv6Rules(c, sets, ranges, readKey, report),
-  ];
+  const found = withTimeouts(
+    [
+      ...readIpv4Rules(c, sets, readKey, report),
+      ...readIpv6Rules(c, sets, ranges, readKey, report),
+    ],
+    readTimeouts(c, readKey, report),
+    named,
+    report,
+  );
   reportStrayMembers(sets, found, report);
   if (mode === 'network') {
     const used = new Set(found.map((r) => r.vni));

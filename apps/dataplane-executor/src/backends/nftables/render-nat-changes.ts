@@ -25,7 +25,45 @@ import {
   snat4Element,
   snat6Element,
   snat6RangeChains,
+  timeoutsElement,
 } from './render-nat-ruleset';
+import {
+  TIMEOUTS4_VMAP,
+  TIMEOUTS6_VMAP,
+  addTimeoutProfile,
+  deleteTimeoutProfile,
+  timeoutProfileKeys,
+} from './nat-timeouts-layout';
+
+/** Timeout profiles (`IPv4/<profile>`) a change drops and adds: their objects and chains. */
+export interface TimeoutProfileChange {
+  readonly drop: readonly string[];
+  readonly add: readonly string[];
+}
+
+/** The profiles in `before` and not in `after` (drop), and the other way round (add). */
+export function timeoutProfileChange(
+  before: ReadonlySet<string>,
+  after: ReadonlySet<string>,
+): TimeoutProfileChange {
+  return {
+    drop: [...before].filter((k) => !after.has(k)).sort(),
+    add: [...after].filter((k) => !before.has(k)).sort(),
+  };
+}
+
+const NO_PROFILE_CHANGE: TimeoutProfileChange = { drop: [], add: [] };
+
+function profileLines(
+  table: string,
+  keys: readonly string[],
+  render: typeof addTimeoutProfile,
+): string[] {
+  return keys.flatMap((key) => {
+    const [family, profile] = key.split('/') as ['IPv4' | 'IPv6', string];
+    return render(table, family, profile);
+  });
+}
 
 /** Rules by what nft keys their elements by: family and element key. */
 function byElementKey(rules: readonly NatRule[], layout: NatTableLayout): Map<string, NatRule> {
@@ -40,7 +78,8 @@ function sameElements(a: NatRule, b: NatRule): boolean {
     (a.nicName ?? '') === (b.nicName ?? '') &&
     a.natIp === b.natIp &&
     a.port === b.port &&
-    a.endPort === b.endPort
+    a.endPort === b.endPort &&
+    a.timeouts === b.timeouts
   );
 }
 
@@ -76,6 +115,8 @@ class Batch {
 
 // Map elements before set members and chains: nft refuses to drop a chain still jumped to.
 const ORDER = [
+  TIMEOUTS4_VMAP,
+  TIMEOUTS6_VMAP,
   SNAT4_MAP,
   SNAT6_VMAP,
   NATIP6_MAP,
@@ -144,12 +185,16 @@ export function renderNatChanges(
   const toChains = snat6RangeChains(to);
   const dropChains = [...fromChains.keys()].filter((name) => !toChains.has(name));
   const newChains = [...toChains].filter(([name]) => !fromChains.has(name)).map(([, r]) => r);
-  return transaction(table, mode, deletes, adds, dropChains, newChains);
+  const profiles = timeoutProfileChange(timeoutProfileKeys(from), timeoutProfileKeys(to));
+  return transaction(table, mode, deletes, adds, dropChains, newChains, profiles);
 }
 
 /** Deletes a rule's map elements (keyed as in `layout`). */
 function deleteElements(deletes: Batch, rule: NatRule, layout: NatTableLayout): void {
   const element = natElementKey(layout, rule);
+  if (rule.timeouts !== undefined) {
+    deletes.push(rule.family === 'IPv4' ? TIMEOUTS4_VMAP : TIMEOUTS6_VMAP, element);
+  }
   if (rule.family === 'IPv4') deletes.push(SNAT4_MAP, element);
   else {
     deletes.push(SNAT6_VMAP, element);
@@ -159,6 +204,14 @@ function deleteElements(deletes: Batch, rule: NatRule, layout: NatTableLayout): 
 
 /** Adds a rule's map elements (laid out as `layout`). */
 function addElements(adds: Batch, rule: NatRule, layout: NatTableLayout): void {
+  // The profile's chain must already be there: the backend redefines the table when a change
+  // needs a profile the table does not have (NftablesBackend, timeout profiles).
+  if (rule.timeouts !== undefined) {
+    adds.push(
+      rule.family === 'IPv4' ? TIMEOUTS4_VMAP : TIMEOUTS6_VMAP,
+      timeoutsElement(rule, layout),
+    );
+  }
   if (rule.family === 'IPv4') adds.push(SNAT4_MAP, snat4Element(rule, layout));
   else {
     adds.push(SNAT6_VMAP, snat6Element(rule, layout));
@@ -202,11 +255,14 @@ function transaction(
   adds: Batch,
   dropChains: readonly string[],
   newChains: readonly { port: number; endPort: number }[],
+  profiles: TimeoutProfileChange = NO_PROFILE_CHANGE,
 ): string {
   const lines = [...deletes.lines(ORDER)];
   for (const name of dropChains) {
     lines.push(`flush chain inet ${table} ${name}`, `delete chain inet ${table} ${name}`);
   }
+  lines.push(...profileLines(table, profiles.drop, deleteTimeoutProfile));
+  lines.push(...profileLines(table, profiles.add, addTimeoutProfile));
   // New chains before the elements that jump to them.
   for (const { port, endPort } of newChains) {
     const name = snat6RangeChainName(port, endPort);
@@ -250,6 +306,7 @@ export function renderNatDelta(
   table: string,
   fromLayout: NatTableLayout,
   toLayout: NatTableLayout,
+  profiles: TimeoutProfileChange = NO_PROFILE_CHANGE,
 ): string {
   const deletes = new Batch('delete', table);
   const adds = new Batch('add', table);
@@ -300,5 +357,5 @@ export function renderNatDelta(
     if (before > 0 && after === 0) dropChains.push(name);
     if (before === 0 && after > 0) newChains.push(range);
   }
-  return transaction(table, toLayout.mode, deletes, adds, dropChains, newChains);
+  return transaction(table, toLayout.mode, deletes, adds, dropChains, newChains, profiles);
 }

@@ -21,6 +21,13 @@ import {
   snat6RangeRule,
 } from './nat-table-layout';
 import { encodeNatElementComment } from './nat-element-comment';
+import {
+  TIMEOUTS4_VMAP,
+  TIMEOUTS6_VMAP,
+  renderTimeoutProfile,
+  timeoutProfiles,
+  timeoutsChainName,
+} from './nat-timeouts-layout';
 
 /** Where natgw's table goes and what it applies to. */
 export interface NatTableTarget {
@@ -184,6 +191,11 @@ export function snat6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYO
   });
 }
 
+/** The timeouts4 / timeouts6 element of a rule with a timeout profile (issue 17.2). */
+export function timeoutsElement(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
+  return `${natElementKey(layout, rule)} : jump ${timeoutsChainName(rule.family, rule.timeouts as string)}`;
+}
+
 /** The IPv6 range chains the rules need, by name, in port order. */
 export function snat6RangeChains(
   rules: readonly NatRule[],
@@ -250,6 +262,14 @@ export function* renderNatRulesetChunks(
     [SNAT4_MAP]: elementsOf(v4, (r) => snat4Element(r, layout)),
     [NATIP6_MAP]: elementsOf(v6, (r) => natip6Element(r, layout)),
     [SNAT6_VMAP]: elementsOf(v6, (r) => snat6Element(r, layout)),
+    [TIMEOUTS4_VMAP]: elementsOf(
+      v4.filter((r) => r.timeouts !== undefined),
+      (r) => timeoutsElement(r, layout),
+    ),
+    [TIMEOUTS6_VMAP]: elementsOf(
+      v6.filter((r) => r.timeouts !== undefined),
+      (r) => timeoutsElement(r, layout),
+    ),
   };
 
   const parts = new LineText();
@@ -273,6 +293,11 @@ export function* renderNatRulesetChunks(
   }
   for (const [name, { port, endPort }] of snat6RangeChains(v6)) {
     parts.push(`\tchain ${name} {\n\t\t${snat6RangeRule(port, endPort, mode).text}\n\t}`);
+  }
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    for (const profile of timeoutProfiles(family === 'IPv4' ? v4 : v6, family)) {
+      parts.push(renderTimeoutProfile(family, profile));
+    }
   }
   for (const chain of baseChains(mode)) {
     const head = `\t\ttype ${chain.type} hook ${chain.hook} priority ${chain.priorityText}; policy accept;`;

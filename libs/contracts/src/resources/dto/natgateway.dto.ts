@@ -2,7 +2,14 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import {
+  DEFAULT_NATGATEWAY_LOG_FILTER,
+  DEFAULT_NATGATEWAY_TIMEOUTS,
   DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  NATGATEWAY_LOG_FILTERS,
+  NATGATEWAY_TIMEOUT_BOUNDS,
+  NATGATEWAY_TIMEOUT_FIELDS,
+  NATGatewayLogFilter,
+  NATGatewayTimeoutField,
   MAX_PORTS_PER_NETWORK_INTERFACE,
   NATGATEWAY_TYPES,
   NATGatewaySpec,
@@ -22,6 +29,79 @@ import { fieldError } from '../validation/field-errors';
 import { NetworkRefDto } from './references.dto';
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+// --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
+/** A timeout field: an optional int32 within NATGATEWAY_TIMEOUT_BOUNDS, else 422 naming it. */
+function TimeoutField(name: NATGatewayTimeoutField, description: string): PropertyDecorator {
+  const { min, max } = NATGATEWAY_TIMEOUT_BOUNDS[name];
+  const decorators = [
+    ApiPropertyOptional({
+      description: `${description} Seconds, ${min}..${max}; default ${DEFAULT_NATGATEWAY_TIMEOUTS[name]}.`,
+      default: DEFAULT_NATGATEWAY_TIMEOUTS[name],
+      minimum: min,
+      maximum: max,
+      format: 'int32',
+      type: 'integer',
+    }),
+    Satisfies(`${name}Bounds`, (field, value) =>
+      (value as number) < min || (value as number) > max
+        ? [fieldError.invalid(field, value, `must be between ${min} and ${max} seconds`)]
+        : [],
+    ),
+    IsInt32Field(),
+    IsOptional(),
+  ];
+  return (target, key) => {
+    for (const d of [...decorators].reverse()) d(target, key);
+  };
+}
+
+/** Idle timeouts of the gateway's NICs' connections (GCP Cloud NAT's names and defaults). */
+@ApiSchema({ name: 'NATGatewayTimeouts' })
+export class NATGatewayTimeoutsDto {
+  @TimeoutField('tcpEstablishedIdleSeconds', 'Idle timeout of an established TCP connection.')
+  tcpEstablishedIdleSeconds?: number;
+
+  @TimeoutField(
+    'tcpTransitoryIdleSeconds',
+    'Idle timeout of a TCP connection being opened or closed (SYN sent or received, FIN wait, CLOSE wait, LAST ACK, CLOSE).',
+  )
+  tcpTransitoryIdleSeconds?: number;
+
+  @TimeoutField('tcpTimeWaitSeconds', 'How long a closed TCP connection stays in TIME_WAIT.')
+  tcpTimeWaitSeconds?: number;
+
+  @TimeoutField('udpIdleSeconds', 'Idle timeout of a UDP flow.')
+  udpIdleSeconds?: number;
+
+  @TimeoutField(
+    'icmpIdleSeconds',
+    'Idle timeout of an ICMP echo flow. Validated and stored; the nftables dataplane cannot apply it per gateway with nftables 1.0.6 and leaves the node default (30 s) in place (docs/dataplane.md).',
+  )
+  icmpIdleSeconds?: number;
+}
+
+/** Translation logs of the gateway's NICs (GCP Cloud NAT's logConfig). */
+@ApiSchema({ name: 'NATGatewayLogging' })
+export class NATGatewayLoggingDto {
+  @ApiProperty({ description: 'Whether translation records are published.', type: 'boolean' })
+  @Satisfies('isBoolean', (field, value) =>
+    typeof value === 'boolean' ? [] : [fieldError.typeInvalid(field, value, 'boolean')],
+  )
+  @IsPresent('must specify enabled')
+  enabled!: boolean;
+
+  @ApiPropertyOptional({
+    description: `Which records: ErrorsOnly (connections that could not be translated), TranslationsOnly (translations made), All. Default ${DEFAULT_NATGATEWAY_LOG_FILTER}.`,
+    enum: NATGATEWAY_LOG_FILTERS,
+    default: DEFAULT_NATGATEWAY_LOG_FILTER,
+  })
+  @IsOneOf(NATGATEWAY_LOG_FILTERS)
+  @IsStringField()
+  @IsOptional()
+  filter?: string;
+}
+// --- end tlog ---
 
 /** The desired state of a NATGateway, as in Ironcore. */
 @ApiSchema({ name: 'NATGatewaySpec' })
@@ -82,6 +162,30 @@ export class NATGatewaySpecDto {
   @IsObjectField()
   @IsPresentReference()
   networkRef!: NetworkRefDto;
+
+  // --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
+  @ApiPropertyOptional({
+    description:
+      "Connection-tracking idle timeouts of the NICs this gateway serves; fields left out take GCP Cloud NAT's defaults. If empty, the node's own conntrack defaults apply.",
+    type: () => NATGatewayTimeoutsDto,
+  })
+  @ValidateNested()
+  @Type(() => NATGatewayTimeoutsDto)
+  @IsObjectField()
+  @IsOptional()
+  timeouts?: NATGatewayTimeoutsDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Translation logs: a CloudEvent per translation (or failed one) of the NICs this gateway serves, on its own NATS subject, rate-limited per gateway. Off when empty.',
+    type: () => NATGatewayLoggingDto,
+  })
+  @ValidateNested()
+  @Type(() => NATGatewayLoggingDto)
+  @IsObjectField()
+  @IsOptional()
+  logging?: NATGatewayLoggingDto;
+  // --- end tlog ---
 }
 
 /** Applies NATGateway defaults to a validated spec. */
@@ -91,6 +195,26 @@ export function natGatewaySpecFrom(dto: NATGatewaySpecDto): NATGatewaySpec {
     ipFamily: dto.ipFamily as NATGatewaySpec['ipFamily'],
     portsPerNetworkInterface: dto.portsPerNetworkInterface ?? DEFAULT_PORTS_PER_NETWORK_INTERFACE,
     networkRef: { name: dto.networkRef.name },
+    // --- tlog ---
+    ...(dto.timeouts
+      ? {
+          timeouts: Object.fromEntries(
+            NATGATEWAY_TIMEOUT_FIELDS.map((f) => [
+              f,
+              dto.timeouts?.[f] ?? DEFAULT_NATGATEWAY_TIMEOUTS[f],
+            ]),
+          ) as unknown as NonNullable<NATGatewaySpec['timeouts']>,
+        }
+      : {}),
+    ...(dto.logging
+      ? {
+          logging: {
+            enabled: dto.logging.enabled,
+            filter: (dto.logging.filter ?? DEFAULT_NATGATEWAY_LOG_FILTER) as NATGatewayLogFilter,
+          },
+        }
+      : {}),
+    // --- end tlog ---
   };
 }
 
