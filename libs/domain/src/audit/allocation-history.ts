@@ -2,6 +2,7 @@ import { canonicalIp } from '../allocation/addresses';
 import {
   foldAllocation,
   initialAllocationState,
+  retiringSlotKey,
   type AllocationEvent,
   type AllocationState,
   type NatSlot,
@@ -82,7 +83,8 @@ export function slotHolderAt(
 ): SlotHolder | undefined {
   const ip = canonicalIp(endpoint.ip);
   const applied = recordedBy(at);
-  // Per gateway and NIC, the slot in force and when it was assigned.
+  // Per gateway and NIC, the slot in force and when it was assigned; retiring slots (a drained
+  // IP's, still carrying the NIC's existing connections) by retiringSlotKey until released.
   const held = new Map<string, Map<string, { slot: NatSlot; assignedAt: Date }>>();
   const slotsOf = (gatewayUid: string) => {
     let slots = held.get(gatewayUid);
@@ -106,6 +108,17 @@ export function slotHolderAt(
       }
       case 'NATSlotReleased':
         slotsOf(event.data.gatewayUid).delete(event.data.nicUid);
+        break;
+      case 'NATSlotRetiring': {
+        const slots = slotsOf(event.data.gatewayUid);
+        const active = slots.get(event.data.nicUid);
+        if (active === undefined) break;
+        slots.delete(event.data.nicUid);
+        slots.set(`retiring ${retiringSlotKey(event.data)}`, active);
+        break;
+      }
+      case 'NATRetiringSlotReleased':
+        slotsOf(event.data.gatewayUid).delete(`retiring ${retiringSlotKey(event.data)}`);
         break;
       case 'AllocationClosed':
         held.delete(event.data.gatewayUid);
