@@ -258,6 +258,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       ['Age', 0],
       ['IP Family', 1],
       ['Slots', 1],
+      ['Drain', 0],
     ]);
     expect(table.rows).toHaveLength(1);
     expect(table.rows[0].cells).toEqual([
@@ -270,6 +271,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       expect.stringMatching(/^[0-9]+s$/),
       'IPv4',
       '0/0',
+      'None',
     ]);
     expect(table.rows[0].object).toMatchObject({
       kind: 'PartialObjectMetadata',

@@ -1,5 +1,6 @@
 import { Condition, LocalObjectReference, ResourceObject } from './object-meta';
 import { IPFamily } from './network-interface';
+import type { DrainIP } from './validation/drain-ips';
 
 /** The only NATGateway type: it allocates and routes stable public IPs. */
 export type NATGatewayType = 'Public';
@@ -25,12 +26,21 @@ export interface NATGatewaySpec {
   ipFamily: IPFamily;
   portsPerNetworkInterface: number;
   networkRef: LocalObjectReference;
+  // --- drain (issue 17.1) ---
+  /** Public IPs to drain, each with its deadline (validation/drain-ips.ts). */
+  drainIPs?: DrainIP[];
+  // --- end drain ---
 }
 
-/** A public IP the gateway holds. */
+/** A public IP the gateway holds (or, Released, one a drain gave back). */
 export interface NATGatewayIP {
   name: string;
   ip: string;
+  // --- drain (issue 17.1) ---
+  state: 'Active' | 'Draining' | 'Released';
+  drainDeadline?: string;
+  releasedAt?: string;
+  // --- end drain ---
 }
 
 export interface NATGatewayStatus {
@@ -44,6 +54,8 @@ export interface NATGatewayStatus {
   usedSlots: number;
   /** Slots the gateway's IPs offer: #IPs x floor(64512 / portsPerNetworkInterface). */
   totalSlots: number;
+  /** Slots on draining IPs that carry only existing connections until the deadline. */
+  retiringSlots?: number;
 }
 
 export type NATGateway = ResourceObject<'NATGateway', NATGatewaySpec, NATGatewayStatus>;
@@ -55,6 +67,8 @@ export interface NATTableSection {
   port: number;
   endPort: number;
   targetRef: { name: string; uid: string; nodeName?: string };
+  /** A retiring slot (drain): carries only existing connections until this instant. */
+  retiringUntil?: string;
 }
 
 /** The gateway's NAT table: IPs sorted by address, sections sorted by port. */
