@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run image`: builds the natgw container image on a machine without Docker.
-//  1. A base image from Debian packages: debootstrap (bookworm, minbase, plus nftables,
+//  1. A base image from Debian packages: debootstrap (bookworm, minbase, plus nftables, conntrack,
 //     iproute2, tini, ca-certificates) and this machine's Node 20 binary and npm.
 //  2. The natgw image from deploy/Dockerfile with `buildah bud --isolation chroot`,
 //     the base passed as the NODE_IMAGE build argument.
@@ -22,7 +22,7 @@ const IMAGE = process.env.NATGW_IMAGE || 'localhost/natgw:dev';
 const BASE = process.env.NATGW_BASE_IMAGE || `localhost/natgw-base:bookworm-node${NODE_MAJOR}`;
 const WORK = path.resolve(process.env.NATGW_IMAGE_WORKDIR || path.join(ROOT, '.data', 'image'));
 const MIRROR = process.env.DEBIAN_MIRROR || 'http://deb.debian.org/debian';
-const PACKAGES = ['nftables', 'iproute2', 'tini', 'ca-certificates'];
+const PACKAGES = ['nftables', 'conntrack', 'iproute2', 'tini', 'ca-certificates'];
 const BUILDAH = ['buildah', '--storage-driver', 'vfs'];
 
 function log(message) {
