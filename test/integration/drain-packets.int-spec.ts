@@ -15,11 +15,14 @@ import {
   planAllocation,
 } from '@natgw/domain';
 import {
-  type LabProcess,
   type LabServer,
+  type LongLivedFlow,
   type NatTopology,
   assertNetnsPrerequisites,
   buildNatTopology,
+  countPacketsFrom,
+  openLongLivedFlow,
+  serveWho,
 } from '@natgw/testing';
 import { NftablesBackend } from '../../apps/dataplane-executor/src/backends';
 import { ConntrackFlusher } from '../../apps/dataplane-executor/src/drain/conntrack-flush';
@@ -32,39 +35,6 @@ const LONG_PORT = 9000;
 const TCP = 8080;
 const UDP = 8081;
 const T0 = Date.parse('2026-12-07T12:00:00Z');
-const counterName = (ip: string) => `from_${ip.replace(/\./g, '_')}`;
-
-// A server that answers every line with the address and port it sees the connection come from.
-const WHO_SERVER = `
-const net = require('net');
-const [host, port] = process.argv.slice(1);
-net.createServer((s) => {
-  s.on('error', () => {});
-  s.on('data', (d) => {
-    for (const line of d.toString().split('\\n').filter(Boolean))
-      s.write(JSON.stringify({ line, from: s.remoteAddress + ':' + s.remotePort }) + '\\n');
-  });
-}).listen({ host, port: +port }, () => process.stdout.write('{"ready":true}\\n'));
-`;
-
-// One long-lived connection: sends "ping <n>" every 300 ms and prints each answer, or its end.
-const LONG_CLIENT = `
-const net = require('net');
-const [host, port] = process.argv.slice(1);
-let n = 0;
-const s = net.connect({ host, port: +port }, () => {
-  process.stdout.write('{"connected":true}\\n');
-  setInterval(() => s.write('ping ' + (n += 1) + '\\n'), 300);
-});
-let buf = '';
-s.on('data', (d) => {
-  buf += d.toString();
-  let i;
-  while ((i = buf.indexOf('\\n')) >= 0) { process.stdout.write(buf.slice(0, i) + '\\n'); buf = buf.slice(i + 1); }
-});
-s.on('error', (e) => process.stdout.write(JSON.stringify({ error: e.code || String(e) }) + '\\n'));
-s.on('close', () => { process.stdout.write('{"closed":true}\\n'); process.exit(0); });
-`;
 
 describe('drain with real packets (nftables, conntrack)', () => {
   let topo: NatTopology;
@@ -74,7 +44,8 @@ describe('drain with real packets (nftables, conntrack)', () => {
   let state: AllocationState = initialAllocationState();
   let now = T0;
   let drainIPs: DrainRequest[] = [];
-  let client: LabProcess;
+  let client: LongLivedFlow;
+  let packetsFrom: (ip: string) => Promise<number>;
   let tokens = 0;
 
   /** One reconcile of the allocator for the single VM's NIC, then the node's apply. */
@@ -106,24 +77,7 @@ describe('drain with real packets (nftables, conntrack)', () => {
     return events;
   }
 
-  /** Packets from `ip` the internet namespace has received so far. */
-  async function packetsFrom(ip: string): Promise<number> {
-    const out = await topo.lab.exec(topo.internet.ns, 'nft', [
-      '-j',
-      'list',
-      'counter',
-      'inet',
-      'seen',
-      counterName(ip),
-    ]);
-    const parsed = JSON.parse(out.stdout) as { nftables: Array<{ counter?: { packets: number } }> };
-    return parsed.nftables.find((x) => x.counter)?.counter?.packets ?? 0;
-  }
-
-  const answers = () =>
-    client.lines
-      .filter((l) => l.startsWith('{"line"'))
-      .map((l) => JSON.parse(l) as { line: string; from: string });
+  const answers = () => client.answers;
 
   async function newConnectionLeavesAs(): Promise<string | undefined> {
     const token = `t${(tokens += 1)}`;
@@ -145,21 +99,8 @@ describe('drain with real packets (nftables, conntrack)', () => {
       backend = new NftablesBackend({ netns: topo.gateway.ns, uplinks: [topo.gateway.uplink] });
       flusher = new ConntrackFlusher(topo.gateway.ns);
       server = await topo.lab.serve(topo.internet.ns, topo.internet.ipv4, TCP, UDP);
-      const who = topo.lab.start(topo.internet.ns, process.execPath, [
-        '-e',
-        WHO_SERVER,
-        topo.internet.ipv4,
-        String(LONG_PORT),
-      ]);
-      await who.waitForLine((l) => l.includes('"ready"'));
-      // Counts what arrives in the internet from each public IP (a table of the test's own).
-      const counters = [DRAINED, NEXT].map((ip) => `counter ${counterName(ip)} {}`).join('\n');
-      const rules = [DRAINED, NEXT]
-        .map((ip) => `ip saddr ${ip} counter name ${counterName(ip)}`)
-        .join('\n');
-      const script = `table inet seen {\n${counters}\nchain in { type filter hook prerouting priority -400;\n${rules}\n}\n}\n`;
-      const loaded = await topo.lab.exec(topo.internet.ns, 'nft', ['-f', '-'], { input: script });
-      if (loaded.code !== 0) throw new Error(`nft: ${loaded.stderr}`);
+      await serveWho(topo.lab, topo.internet.ns, topo.internet.ipv4, LONG_PORT);
+      packetsFrom = await countPacketsFrom(topo.lab, topo.internet.ns, [DRAINED, NEXT]);
     } catch (error) {
       await topo.lab.destroy();
       throw error;
@@ -175,13 +116,12 @@ describe('drain with real packets (nftables, conntrack)', () => {
     expect(state.ips).toEqual([DRAINED]);
     expect(await newConnectionLeavesAs()).toBe(DRAINED);
 
-    client = topo.lab.start(topo.vms[0]?.ns as string, process.execPath, [
-      '-e',
-      LONG_CLIENT,
+    client = await openLongLivedFlow(
+      topo.lab,
+      topo.vms[0]?.ns as string,
       topo.internet.ipv4,
-      String(LONG_PORT),
-    ]);
-    await client.waitForLine((l) => l.startsWith('{"line"'), 10_000);
+      LONG_PORT,
+    );
     expect(answers()[0]?.from).toMatch(new RegExp(`^${DRAINED.replace(/\./g, '\\.')}:`));
     const longLived = answers()[0]?.from;
 
@@ -197,11 +137,7 @@ describe('drain with real packets (nftables, conntrack)', () => {
     expect(state.slots.get('nic-vm1')?.ip).toBe(NEXT);
 
     // The long-lived connection keeps its mapping (conntrack) while its slot retires...
-    const seenBefore = answers().length;
-    await client.waitForLine(
-      (l) => l.startsWith('{"line"') && answers().length >= seenBefore + 3,
-      10_000,
-    );
+    await client.waitForAnswers(answers().length + 3);
     expect(new Set(answers().map((a) => a.from))).toEqual(new Set([longLived]));
     // ...and a new connection from the same NIC leaves as the new slot.
     expect(await newConnectionLeavesAs()).toBe(NEXT);

@@ -9,3 +9,4 @@ export * from './linear-time';
 export * from './primary-endpoint';
 export * from './nats-cluster';
 export * from './pgbouncer';
+export * from './long-lived-flow';

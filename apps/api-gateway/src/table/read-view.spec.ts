@@ -54,7 +54,8 @@ describe('ReadView', () => {
         ],
       },
     };
-    const cells = view().object(draining).rows[0]?.cells ?? [];
+    const table = view().object(draining) as { rows: Array<{ cells: unknown[] }> };
+    const cells = table.rows[0]?.cells ?? [];
     expect(cells[2]).toBe('203.0.113.1,203.0.113.2');
     expect(cells.at(-1)).toBe('203.0.113.2 draining (5m50s left),203.0.113.9 released');
   });
