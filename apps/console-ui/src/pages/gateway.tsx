@@ -9,6 +9,7 @@ import { href } from '../route';
 import { useGet } from '../use-api';
 import { waitingNics } from '../waiting-nics';
 import { eventsOf } from './events';
+import { ipLabel } from '../ip-state';
 
 const REFRESH_MS = 3000;
 
@@ -115,7 +116,7 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
           {g.spec.ipFamily}, {g.spec.portsPerNetworkInterface}
         </dd>
         <dt>Public IPs</dt>
-        <dd>{(g.status?.ips ?? []).map((i) => i.ip).join(', ') || '—'}</dd>
+        <dd>{(g.status?.ips ?? []).map((i) => ipLabel(i)).join(', ') || '—'}</dd>
         <dt>Slots used / total</dt>
         <dd>
           {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0} ({g.status?.requestedNICs ?? 0}{' '}
