@@ -338,7 +338,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     const [added, modified] = events as Array<WatchEvent<TableObject>>;
     expect(added.type).toBe('ADDED');
     expect(added.object.kind).toBe('Table');
-    expect(added.object.columnDefinitions).toHaveLength(9);
+    expect(added.object.columnDefinitions).toHaveLength(10);
     expect(added.object.rows[0].cells[0]).toBe('natgateway-sample');
     expect(modified.type).toBe('MODIFIED');
     expect(modified.object.columnDefinitions).toBeUndefined();
