@@ -376,7 +376,9 @@ export class ReconcileNetwork {
   ): Promise<number> {
     for (const gateway of gateways) {
       const allocation = await this.allocations.load(allocationStreamId(gateway.uid));
-      if (allocation.state.slots.has(nic.uid)) return 0; // released on a later pass
+      const retiring = [...(allocation.state.retiring?.values() ?? [])];
+      if (allocation.state.slots.has(nic.uid) || retiring.some((r) => r.nicUid === nic.uid))
+        return 0; // released on a later pass
     }
     try {
       // The NIC's private addresses are free again once it is gone: released in the same transaction.
