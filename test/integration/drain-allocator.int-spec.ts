@@ -41,11 +41,25 @@ describe('drain through the API and the allocator', () => {
     `${API}/namespaces/${NS}/${plural}${name ? `/${name}` : ''}`;
   const get = async (plural: string, name: string) =>
     (await request(api.url).get(url(plural, name))).body as Body;
-  const patchDrain = (drainIPs: unknown) =>
-    request(api.url)
+  /** A merge patch of spec.drainIPs; a 503 (recorded, read model behind) reads back until it shows. */
+  const patchDrain = async (drainIPs: unknown) => {
+    const res = await request(api.url)
       .patch(url('natgateways', 'gw'))
       .set('Content-Type', 'application/merge-patch+json')
       .send({ spec: { drainIPs } });
+    if (res.status !== 503) return res;
+    const body = await eventually(
+      async () => {
+        const gw = await get('natgateways', 'gw');
+        return JSON.stringify(gw.spec.drainIPs?.map((d: Body) => d.ip)) ===
+          JSON.stringify((drainIPs as Body[]).map((d) => d.ip))
+          ? gw
+          : undefined;
+      },
+      { what: 'the patched spec.drainIPs' },
+    );
+    return { status: 200, body };
+  };
   const stream = async () =>
     (await api.store.readStream(allocationStreamId(gwUid))) as RecordedEvent[];
 
@@ -81,16 +95,21 @@ describe('drain through the API and the allocator', () => {
       ),
       ['198.51.100.0/29'],
     );
-    // A loaded machine may answer 503 (the read model behind); a client retries, as told.
+    // A loaded machine may answer 503 (the read model behind, the create recorded): the object
+    // then shows up in the read model, as a client that re-reads finds.
     const post = async (plural: string, body: Body) => {
-      for (let attempt = 1; ; attempt++) {
-        const res = await request(api.url)
-          .post(url(plural))
-          .send({ apiVersion: 'networking.ironcore.dev/v1alpha1', ...body });
-        if (res.status !== 503 || attempt >= 5) return res;
-        const again = await request(api.url).get(url(plural, body.metadata.name));
-        if (again.status === 200) return { ...again, status: 201 };
-      }
+      const res = await request(api.url)
+        .post(url(plural))
+        .send({ apiVersion: 'networking.ironcore.dev/v1alpha1', ...body });
+      if (res.status !== 503) return res;
+      const created = await eventually(
+        async () => {
+          const again = await request(api.url).get(url(plural, body.metadata.name));
+          return again.status === 200 ? again.body : undefined;
+        },
+        { what: `${plural}/${body.metadata.name} after a 503` },
+      );
+      return { status: 201, body: created };
     };
     expect((await post('networks', { kind: 'Network', metadata: { name: 'net' } })).status).toBe(
       201,
@@ -290,6 +309,21 @@ describe('drain through the API and the allocator', () => {
       `${LOOKUP}?ip=${old.ip}&port=${old.port + 7}&at=${new Date().toISOString()}`,
     );
     expect(after.body.found).toBe(false);
+  });
+
+  it('documents spec.drainIPs and the IP states in the OpenAPI document (kubectl explain)', async () => {
+    const doc = (await request(api.url).get('/openapi.json')).body;
+    const schemas = doc.components.schemas;
+    expect(schemas.NATGatewaySpec.properties.drainIPs.items.$ref).toBe(
+      '#/components/schemas/NATGatewayDrainIP',
+    );
+    expect(schemas.NATGatewayDrainIP.properties.deadlineSeconds).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400,
+      default: 350,
+    });
+    expect(schemas.NATGatewayIP.properties.state.enum).toEqual(['Active', 'Draining', 'Released']);
   });
 
   it('two allocators at a deadline release each retiring slot once', async () => {
