@@ -263,6 +263,7 @@ describe('drain through the API and the allocator', () => {
         true,
         movedNic,
       ]);
+      expect(found.body.holder.slot.retiringUntil).toBe(slot.retiringUntil);
     }
 
     // Nothing else happens; the timer fires at the deadline and ends the drain.

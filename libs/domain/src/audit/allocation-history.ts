@@ -21,6 +21,8 @@ export interface SlotHolder {
   readonly slot: NatSlot;
   /** When the holding slot was assigned (the NATSlotAssigned event's recorded time). */
   readonly assignedAt: Date;
+  /** Set when the slot was retiring then (its IP drained): when it was to be released (RFC 3339). */
+  readonly retiringUntil?: string;
 }
 
 /** A public address and source port, e.g. from an abuse report. */
@@ -85,7 +87,10 @@ export function slotHolderAt(
   const applied = recordedBy(at);
   // Per gateway and NIC, the slot in force and when it was assigned; retiring slots (a drained
   // IP's, still carrying the NIC's existing connections) by retiringSlotKey until released.
-  const held = new Map<string, Map<string, { slot: NatSlot; assignedAt: Date }>>();
+  const held = new Map<
+    string,
+    Map<string, { slot: NatSlot; assignedAt: Date; retiringUntil?: string }>
+  >();
   const slotsOf = (gatewayUid: string) => {
     let slots = held.get(gatewayUid);
     if (!slots) {
@@ -114,7 +119,10 @@ export function slotHolderAt(
         const active = slots.get(event.data.nicUid);
         if (active === undefined) break;
         slots.delete(event.data.nicUid);
-        slots.set(`retiring ${retiringSlotKey(event.data)}`, active);
+        slots.set(`retiring ${retiringSlotKey(event.data)}`, {
+          ...active,
+          retiringUntil: event.data.deadline,
+        });
         break;
       }
       case 'NATRetiringSlotReleased':
@@ -128,9 +136,9 @@ export function slotHolderAt(
     }
   }
   for (const [gatewayUid, slots] of held) {
-    for (const { slot, assignedAt } of slots.values()) {
+    for (const { slot, assignedAt, retiringUntil } of slots.values()) {
       if (slot.ip === ip && slot.port <= endpoint.port && endpoint.port <= slot.endPort) {
-        return { gatewayUid, slot, assignedAt };
+        return { gatewayUid, slot, assignedAt, ...(retiringUntil ? { retiringUntil } : {}) };
       }
     }
   }

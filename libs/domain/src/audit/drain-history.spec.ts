@@ -63,6 +63,17 @@ describe('audit lookups across a drain', () => {
     ]);
   });
 
+  it('says when the slot it answers with was retiring', () => {
+    const at15 = slotHolderAt(log, { ip: '203.0.113.1', port: 1500 }, at(15));
+    expect(at15?.retiringUntil).toBe(at(20).toISOString());
+    expect(
+      slotHolderAt(log, { ip: '203.0.113.1', port: 1500 }, at(5))?.retiringUntil,
+    ).toBeUndefined();
+    expect(
+      slotHolderAt(log, { ip: '203.0.113.2', port: 1500 }, at(15))?.retiringUntil,
+    ).toBeUndefined();
+  });
+
   it('shows the retiring slot in the NAT table of the overlap, and not after', () => {
     const during = natTablesAt(log, at(15)).get('gw');
     expect(
