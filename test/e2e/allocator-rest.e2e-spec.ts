@@ -55,7 +55,7 @@ describe('allocator through the REST API (api-gateway + allocator + executor pro
       },
       { what: 'status.ips' },
     );
-    expect(gw.status!.ips).toEqual([{ name: 'ip1', ip: '198.51.100.0' }]);
+    expect(gw.status!.ips).toEqual([{ name: 'ip1', ip: '198.51.100.0', state: 'Active' }]);
     await create(
       'alpha',
       'networkinterfaces',

@@ -100,6 +100,39 @@ describe('published events against docs/asyncapi.yaml (real processes)', () => {
     await waitForTypes(['AllocationPending'], 'a pending allocation');
     await ok('DELETE', `${api}/networkinterfaces/nic-d`);
     await waitForTypes(['AllocationSatisfied', 'NetworkInterfaceDeleted'], 'satisfied again');
+    // Drain (spec.drainIPs): gw-2's IP drains with deadline 0 and ends at once (the allocator's
+    // timer); then its next IP starts to drain and the drain is cancelled.
+    type GatewayIps = { ips?: Array<{ ip: string; state: string }> };
+    const ipsOf = async () =>
+      ((await ok('GET', `${api}/natgateways/gw-2`)).status as GatewayIps).ips ?? [];
+    const drain = (drainIPs: Array<{ ip: string; deadlineSeconds: number }>) =>
+      ok(
+        'PATCH',
+        `${api}/natgateways/gw-2`,
+        { spec: { drainIPs } },
+        'application/merge-patch+json',
+      );
+    const first = { ip: (await ipsOf())[0]?.ip as string, deadlineSeconds: 0 };
+    await drain([first]);
+    await waitForTypes(
+      ['NATIPDrainStarted', 'NATSlotRetiring', 'NATRetiringSlotReleased'],
+      'a drain',
+    );
+    const next = await eventually(
+      async () => (await ipsOf()).find((x) => x.state === 'Active')?.ip,
+      {
+        what: "gw-2's next IP",
+      },
+    );
+    await drain([first, { ip: next, deadlineSeconds: 600 }]);
+    await eventually(
+      async () => (await ipsOf()).some((x) => x.ip === next && x.state === 'Draining'),
+      {
+        what: `${next} draining`,
+      },
+    );
+    await drain([first]);
+    await waitForTypes(['NATIPDrainCancelled'], 'a cancelled drain');
     await ok('DELETE', `${api}/natgatewayautoscalers/gw-as`);
     await ok('DELETE', `${api}/natgateways/gw`);
     await ok('POST', `${api}/networks`, manifests.network('net-x'));

@@ -343,7 +343,7 @@ describe('database roles', () => {
         { what: 'the gateway to be Ready', timeoutMs: 90_000 },
       );
       expect(ready.status.ips).toEqual([
-        { name: 'ip1', ip: expect.stringMatching(/^198\.51\.100\./) },
+        { name: 'ip1', ip: expect.stringMatching(/^198\.51\.100\./), state: 'Active' },
       ]);
       // Every service appended with its own role, and the relay (allocator) checkpointed.
       const actors: Array<{ stream_id: string }> = await owner.query(

@@ -18,6 +18,7 @@ import {
 import {
   AllocationState,
   decideAllocation,
+  DrainRequest,
   decidePool,
   eligibleNicsForGateway,
   foldAllocation,
@@ -249,8 +250,12 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
         createdAt: `2026-11-26T10:0${n}:00Z`,
       });
       let allocation: AllocationState = initialAllocationState();
-      const allocate = async (nics: NetworkInterfaceInput[]) => {
+      const allocate = async (
+        nics: NetworkInterfaceInput[],
+        drain: { drainIPs: DrainRequest[]; now: number } = { drainIPs: [], now: Date.now() },
+      ) => {
         const plan = planAllocation({
+          ...drain,
           gateway,
           nics: eligibleNicsForGateway(gateway, [gateway], nics),
           current: allocation,
@@ -270,6 +275,15 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       await allocate([nic(1)]);
       await allocate([nic(1), nic(2)]); // one slot per IP at 32768 ports, max 1 IP: pending
       await allocate([nic(2)]); // nic 1 leaves: nic 2 gets its slot, satisfied again
+      // Drain (spec.drainIPs): nic 2's IP drains with deadline 0 (its slot retires, a new IP
+      // and slot), ends at the next reconcile; then the new IP drains and the drain is cancelled.
+      const first = allocation.ips[0] as string;
+      const now = Date.now();
+      await allocate([nic(2)], { drainIPs: [{ ip: first, deadlineSeconds: 0 }], now });
+      await allocate([nic(2)], { drainIPs: [{ ip: first, deadlineSeconds: 0 }], now });
+      const second = allocation.ips[0] as string;
+      await allocate([nic(2)], { drainIPs: [{ ip: second, deadlineSeconds: 600 }], now });
+      await allocate([nic(2)], { drainIPs: [], now });
 
       // A NIC of another gateway on node-1 with nic-2's private address: in shared mode the
       // node rejects one of the two rules (NATRulesRejected, NATTableProgrammed.rejected).
@@ -325,7 +339,11 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           'DriftRepaired',
           'NATGatewayIPAssigned',
           'NATGatewayIPReleased',
+          'NATIPDrainCancelled',
+          'NATIPDrainStarted',
+          'NATRetiringSlotReleased',
           'NATRulesRejected',
+          'NATSlotRetiring',
           'NATSlotAssigned',
           'NATSlotReleased',
           'NATTableProgrammed',

@@ -321,6 +321,7 @@ metadata:
       'NICS',
       'READY',
       'AGE',
+      'DRAIN',
     ]);
     expect(row.split(/\s{2,}/)).toEqual([
       'natgateway-sample',
@@ -330,6 +331,7 @@ metadata:
       '1/1',
       'True',
       expect.stringMatching(/^[0-9]+s$/),
+      'None',
     ]);
     const wide = expectOk(await kubectl.run([ADMIN, 'get', 'natgateways', '-o', 'wide']));
     expect(wide.split('\n')[0].split(/\s{2,}/)).toEqual([
@@ -344,11 +346,12 @@ metadata:
       'SLOTS',
       'PORTS NEAR/EXHAUSTED',
       'EXTRA IPS NEEDED',
+      'DRAIN',
     ]);
     expect(wide).toMatch(
-      /gw-ignore\s+network-sample\s+None\s+2048\s+0\/0\s+False\s+\S+\s+IPv6\s+0\/0\s+0\/0\s+0/,
+      /gw-ignore\s+network-sample\s+None\s+2048\s+0\/0\s+False\s+\S+\s+IPv6\s+0\/0\s+0\/0\s+0\s+None/,
     );
-    expect(wide).toMatch(/natgateway-sample\s+.*\s+IPv4\s+1\/2016\s+0\/0\s+0\n/);
+    expect(wide).toMatch(/natgateway-sample\s+.*\s+IPv4\s+1\/2016\s+0\/0\s+0\s+None\n/);
     const nics = expectOk(await kubectl.run([ADMIN, 'get', 'nic', '-A', '--show-labels']));
     expect(nics.split('\n')[0].split(/\s{2,}/)).toEqual([
       'NAMESPACE',
@@ -565,7 +568,7 @@ metadata:
           .stdout()
           .split('\n')[0]
           .split(/\s{2,}/),
-      ).toEqual(['EVENT', 'NAME', 'NETWORK', 'IPS', 'PORTS/NIC', 'NICS', 'READY', 'AGE']);
+      ).toEqual(['EVENT', 'NAME', 'NETWORK', 'IPS', 'PORTS/NIC', 'NICS', 'READY', 'AGE', 'DRAIN']);
       const fresh = kubectl.file(
         'watched.yaml',
         manifest(

@@ -129,6 +129,23 @@ export function replayAllocationByTheRules(events: readonly AllocationEvent[]): 
         held.slots = new Map();
         delete held.pending;
         return;
+      // Drain: the property test's histories have none; drain-plan.spec.ts has the drain's oracle.
+      // Here only what every history must respect: drains are of held IPs, a retiring slot was
+      // the NIC's active one.
+      case 'NATIPDrainStarted':
+      case 'NATIPDrainCancelled':
+        if (!held.ips.includes(normalized(event.data.ip)))
+          refuse(index, event, 'only a held IP drains');
+        return;
+      case 'NATSlotRetiring': {
+        const slot = held.slots.get(event.data.nicUid);
+        if (slot?.port !== event.data.port || normalized(slot.ip) !== normalized(event.data.ip))
+          refuse(index, event, 'a retiring slot is the one the NIC holds');
+        held.slots.delete(event.data.nicUid);
+        return;
+      }
+      case 'NATRetiringSlotReleased':
+        return;
       default: {
         const unknown: never = event;
         throw new Error(`unknown allocation event ${JSON.stringify(unknown)}`);

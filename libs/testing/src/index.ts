@@ -10,3 +10,4 @@ export * from './primary-endpoint';
 export * from './nats-cluster';
 export * from './pgbouncer';
 export * from './held-connections';
+export * from './long-lived-flow';

@@ -24,6 +24,7 @@ import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { AllocatorConfig } from '../allocator.config';
 import { foldPoolEvents, initialIpPoolState, PoolBook } from '../pools/pool-book';
 import { seedDefaultPool } from '../pools/seed-pools';
+import { DrainDeadlines } from '../drain/drain-deadlines';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
 import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
@@ -61,6 +62,10 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   private readonly pools: FoldedStreamCache<IpPoolState, IpPoolEvent>;
   private resyncTimer?: NodeJS.Timeout;
   private readonly shortOfCapacity = new Set<string>();
+  /** Reconciles a network at its gateways' drain deadlines (see DrainDeadlines). */
+  readonly drainDeadlines = new DrainDeadlines((key, gatewayUid) =>
+    this.queue.add(key, { correlationId: `drain-deadline:${gatewayUid}` }),
+  );
   private stopped = false;
   ready = false;
 
@@ -111,6 +116,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.drainDeadlines.stop();
     await this.queue.stop();
   }
 
@@ -160,6 +166,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       this.metrics.gatewaySlotsCapacity.set(labels, g.slotsTotal);
       if (g.slotsRequested > g.slotsUsed) this.shortOfCapacity.add(`${g.namespace}/${g.name}`);
       else this.shortOfCapacity.delete(`${g.namespace}/${g.name}`);
+      this.drainDeadlines.set(key, g.uid, g.nextDrainDeadline);
     }
     for (const g of outcome.removed) {
       const labels = { namespace: g.namespace, gateway: g.name };

@@ -14,6 +14,7 @@ import {
   foldPool,
   IpPoolEvent,
   IpPoolState,
+  nextDrainDeadline,
   planAllocation,
   PublicIpBounds,
 } from '@natgw/domain';
@@ -57,6 +58,9 @@ export interface GatewayUsage {
   slotsUsed: number;
   slotsRequested: number;
   slotsTotal: number;
+  /** The gateway's uid and its next drain deadline (ms), when it has one: the allocator looks again then. */
+  uid: string;
+  nextDrainDeadline?: number;
 }
 
 /** What one reconcile of a network did. */
@@ -70,7 +74,7 @@ export interface ReconcileOutcome {
 interface Written {
   pools: Folded<IpPoolState>[];
   allocation?: Folded<AllocationState>;
-  usage?: Omit<GatewayUsage, 'namespace' | 'name'>;
+  usage?: Omit<GatewayUsage, 'namespace' | 'name' | 'uid'>;
 }
 
 /**
@@ -95,6 +99,8 @@ export class ReconcileNetwork {
     private readonly defaultBounds: PublicIpBounds,
     /** MAX_PUBLIC_IPS_PER_GATEWAY: no gateway holds more, whatever its autoscaler says. */
     private readonly maxPublicIPsPerGateway: number,
+    /** The clock drains start and end by (tests set it). */
+    private readonly now: () => number = Date.now,
   ) {
     this.quota = new PublicIpQuota(store);
     this.claims = new ClaimStreams(store);
@@ -134,7 +140,12 @@ export class ReconcileNetwork {
       );
       appended += result.appended;
       if (result.usage)
-        usage.push({ namespace: gateway.namespace, name: gateway.name, ...result.usage });
+        usage.push({
+          namespace: gateway.namespace,
+          name: gateway.name,
+          uid: gateway.uid,
+          ...result.usage,
+        });
       else removed.push({ namespace: gateway.namespace, name: gateway.name });
     }
     for (const nic of nics) {
@@ -265,6 +276,7 @@ export class ReconcileNetwork {
     if (allocation.state.status === 'closed') return 0;
     // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
     const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
+    const now = this.now();
     const planWith = (pools: PoolBook) =>
       planAllocation({
         gateway,
@@ -275,6 +287,8 @@ export class ReconcileNetwork {
         freeIps: pools.freeIps(gateway.ipFamily),
         existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
         ...(ipBudget !== undefined ? { ipBudget } : {}),
+        drainIPs: gateway.drainIPs,
+        now,
       });
     let plan = planWith(book);
     if (plan.claimIps.length > 0) {
@@ -318,6 +332,9 @@ export class ReconcileNetwork {
     }
     for (const [pool, released] of releases)
       count += await this.appendPool(pool, released, manager, metadata, written);
+    const next = nextDrainDeadline(written.allocation?.state ?? allocation.state);
+    if (next !== undefined && written.usage)
+      written.usage = { ...written.usage, nextDrainDeadline: next };
     return count;
   }
 
@@ -359,7 +376,9 @@ export class ReconcileNetwork {
   ): Promise<number> {
     for (const gateway of gateways) {
       const allocation = await this.allocations.load(allocationStreamId(gateway.uid));
-      if (allocation.state.slots.has(nic.uid)) return 0; // released on a later pass
+      const retiring = [...(allocation.state.retiring?.values() ?? [])];
+      if (allocation.state.slots.has(nic.uid) || retiring.some((r) => r.nicUid === nic.uid))
+        return 0; // released on a later pass
     }
     try {
       // The NIC's private addresses are free again once it is gone: released in the same transaction.

@@ -1,7 +1,9 @@
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
 import {
+  DEFAULT_DRAIN_DEADLINE_SECONDS,
   DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+  DrainRequest,
   IpFamily,
   NatGatewayInput,
   NetworkInterfaceInput,
@@ -12,6 +14,8 @@ import {
 export interface GatewayRecord extends NatGatewayInput {
   streamVersion: number;
   finalizers: string[];
+  /** spec.drainIPs (empty when absent). */
+  drainIPs: DrainRequest[];
 }
 
 /** A NetworkInterface as the allocator needs it. */
@@ -79,7 +83,26 @@ function toGateway(row: Row): GatewayRecord {
       typeof spec.portsPerNetworkInterface === 'number'
         ? spec.portsPerNetworkInterface
         : DEFAULT_PORTS_PER_NETWORK_INTERFACE,
+    drainIPs: drainRequests(spec.drainIPs),
   };
+}
+
+/** spec.drainIPs as the planner takes it (validated by the API; defaults filled in). */
+function drainRequests(value: unknown): DrainRequest[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: { ip?: unknown; deadlineSeconds?: unknown }) =>
+    typeof entry?.ip === 'string'
+      ? [
+          {
+            ip: entry.ip,
+            deadlineSeconds:
+              typeof entry.deadlineSeconds === 'number'
+                ? entry.deadlineSeconds
+                : DEFAULT_DRAIN_DEADLINE_SECONDS,
+          },
+        ]
+      : [],
+  );
 }
 
 function toNic(row: Row): NicRecord {

@@ -51,7 +51,12 @@ export class NatLookup {
         uid: held.gatewayUid,
         ...(gateway ? { namespace: gateway.namespace, name: gateway.name } : {}),
       },
-      slot: { ip: slot.ip, port: slot.port, endPort: slot.endPort },
+      slot: {
+        ip: slot.ip,
+        port: slot.port,
+        endPort: slot.endPort,
+        ...(held.retiringUntil ? { retiringUntil: held.retiringUntil } : {}),
+      },
       assignedAt: held.assignedAt.toISOString(),
     };
     const via = gateway
@@ -60,7 +65,7 @@ export class NatLookup {
     return {
       ...result,
       holder,
-      message: `${ip} port ${query.port} at ${at} was NetworkInterface ${slot.namespace}/${slot.nicName} (${slot.privateIp}) via ${via}, slot ${slot.port}-${slot.endPort} since ${formatTimestamp(held.assignedAt)}`,
+      message: `${ip} port ${query.port} at ${at} was NetworkInterface ${slot.namespace}/${slot.nicName} (${slot.privateIp}) via ${via}, slot ${slot.port}-${slot.endPort} since ${formatTimestamp(held.assignedAt)}${held.retiringUntil ? ` (retiring until ${held.retiringUntil}: the IP was drained)` : ''}`,
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   API_VERSION,
+  drainIPsNotHeld,
   formatTimestamp,
   ManagedFieldsEntry,
   ResourceInput,
@@ -66,7 +67,11 @@ export class ResourceUpdater {
     }
     const old = current.object;
     const spec = specWithRetainedFields(info.kind, old.spec as Record<string, unknown>, input.spec);
-    const immutable = validateResourceUpdate(info.kind, old.spec, spec);
+    const immutable = [
+      ...validateResourceUpdate(info.kind, old.spec, spec),
+      // drain (issue 17.1): a new spec.drainIPs entry must name an IP the gateway holds now.
+      ...(info.kind === 'NATGateway' ? drainIPsNotHeld(spec, old) : []),
+    ];
     if (immutable.length > 0) throw apiErrors.invalid(info, current.name, immutable);
     const specChanged = !same(old.spec, spec);
     const data: ResourceUpdatedData = {

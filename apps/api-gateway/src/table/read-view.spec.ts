@@ -37,6 +37,29 @@ const view = (query: Record<string, string> = {}, columns = RESOURCE_COLUMNS.NAT
   new ReadView(TABLE, columns, new QueryParams(query), () => NOW);
 
 describe('ReadView', () => {
+  it('shows drain state: a draining IP with the time left, a released one', () => {
+    const draining = {
+      ...gateway,
+      status: {
+        ...gateway.status,
+        ips: [
+          { name: 'ip1', ip: '203.0.113.1', state: 'Active' },
+          {
+            name: 'ip2',
+            ip: '203.0.113.2',
+            state: 'Draining',
+            drainDeadline: '2026-11-26T10:10:50Z',
+          },
+          { name: 'released1', ip: '203.0.113.9', state: 'Released' },
+        ],
+      },
+    };
+    const table = view().object(draining) as { rows: Array<{ cells: unknown[] }> };
+    const cells = table.rows[0]?.cells ?? [];
+    expect(cells[2]).toBe('203.0.113.1,203.0.113.2');
+    expect(cells.at(-1)).toBe('203.0.113.2 draining (5m50s left),203.0.113.9 released');
+  });
+
   it('turns a NATGateway into a Table row: IPs comma-joined, NICs served/requesting, Ready, Age', () => {
     expect(view().object(gateway)).toMatchObject({
       kind: 'Table',
@@ -56,6 +79,7 @@ describe('ReadView', () => {
             '2/2016',
             '0/0',
             0,
+            'None',
           ],
           object: {
             kind: 'PartialObjectMetadata',

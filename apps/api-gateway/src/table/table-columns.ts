@@ -1,5 +1,5 @@
 import { ResourceKind } from '@natgw/contracts';
-import { age } from './human-duration';
+import { age, humanDuration } from './human-duration';
 
 /** What a table cell is computed from: any object with metadata (a resource, an IPPool). */
 export interface TableSource {
@@ -61,11 +61,31 @@ function condition(o: TableSource, type: string): string {
   return text(fields(found).status, 'Unknown');
 }
 
+// drain (issue 17.1): each IP's state, with the time a draining one has left.
+function drainState(o: TableSource, now: Date): string {
+  const states = list(fields(o.status).ips).flatMap((entry) => {
+    const ip = fields(entry);
+    if (ip.state === 'Draining') {
+      const left = Date.parse(text(ip.drainDeadline, '')) - now.getTime();
+      return [`${text(ip.ip)} draining (${left > 0 ? `${humanDuration(left)} left` : 'due'})`];
+    }
+    return ip.state === 'Released' ? [`${text(ip.ip)} released`] : [];
+  });
+  return joined(states);
+}
+
 const NATGATEWAY_COLUMNS: TableColumn[] = [
   NAME,
   column('Network', 'The Network this NATGateway serves (spec.networkRef.name).', networkRef),
-  column('IPs', 'The public IPs the gateway holds (status.ips), or None.', (o) =>
-    joined(list(fields(o.status).ips).map((ip) => text(fields(ip).ip))),
+  column(
+    'IPs',
+    'The public IPs the gateway holds, active or draining (status.ips), or None.',
+    (o) =>
+      joined(
+        list(fields(o.status).ips)
+          .filter((ip) => fields(ip).state !== 'Released')
+          .map((ip) => text(fields(ip).ip)),
+      ),
   ),
   column(
     'Ports/NIC',
@@ -112,6 +132,11 @@ const NATGATEWAY_COLUMNS: TableColumn[] = [
     { type: 'integer', priority: 1 },
   ),
   // --- end port usage ---
+  column(
+    'Drain',
+    'Draining IPs with the time left until their deadline, and IPs a drain released (status.ips[].state), or None.',
+    drainState,
+  ),
 ];
 
 const NETWORKINTERFACE_COLUMNS: TableColumn[] = [

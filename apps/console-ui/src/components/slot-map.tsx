@@ -117,6 +117,7 @@ export function SectionTable({ table }: { table: Pick<NATTable, 'ips'> }) {
           <td>{r.publicIp}</td>
           <td>
             {r.port}-{r.endPort}
+            {r.retiringUntil !== undefined ? ` (retiring until ${r.retiringUntil})` : ''}
           </td>
           <td>
             <span

@@ -10,6 +10,7 @@ import { useGet } from '../use-api';
 import { waitingNics } from '../waiting-nics';
 import { busiestSlots } from '../port-usage';
 import { eventsOf } from './events';
+import { ipLabel } from '../ip-state';
 
 const REFRESH_MS = 3000;
 
@@ -117,7 +118,7 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
           {g.spec.ipFamily}, {g.spec.portsPerNetworkInterface}
         </dd>
         <dt>Public IPs</dt>
-        <dd>{(g.status?.ips ?? []).map((i) => i.ip).join(', ') || '—'}</dd>
+        <dd>{(g.status?.ips ?? []).map((i) => ipLabel(i)).join(', ') || '—'}</dd>
         <dt>Slots used / total</dt>
         <dd>
           {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0} ({g.status?.requestedNICs ?? 0}{' '}

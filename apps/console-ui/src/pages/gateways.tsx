@@ -5,6 +5,7 @@ import { href } from '../route';
 import { Conditions } from '../components/conditions';
 import { Notice } from '../components/notice';
 import { ListTable } from '../components/list-table';
+import { ipLabel } from '../ip-state';
 
 interface GatewayList {
   metadata: { resourceVersion: string };
@@ -87,7 +88,7 @@ export function Gateways({ namespace }: { namespace: string }) {
             </td>
             <td>{g.metadata.namespace}</td>
             <td>{g.spec.networkRef.name}</td>
-            <td class="ips">{(g.status?.ips ?? []).map((ip) => ip.ip).join(', ') || '—'}</td>
+            <td class="ips">{(g.status?.ips ?? []).map((ip) => ipLabel(ip)).join(', ') || '—'}</td>
             <td class="slots">
               {g.status?.usedSlots ?? 0} / {g.status?.totalSlots ?? 0}
             </td>

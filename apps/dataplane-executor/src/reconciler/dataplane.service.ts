@@ -23,6 +23,7 @@ import { createDataplaneBackend, DataplaneBackend, parseUplinks } from '../backe
 import { ExecutorConfig } from '../executor.config';
 import { DataplaneReconciler, dataplaneStreamId } from './dataplane-reconciler';
 import { ReconcileLoop } from './reconcile-loop';
+import { ConntrackFlusher, type ReleasedRetiringSlot } from '../drain/conntrack-flush';
 
 /** The durable consumer name of one node's executor. */
 export function executorDurable(node: string): string {
@@ -44,6 +45,8 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   private rejectedRules = 0;
   /** The NATGateway objects' version: their spec.timeouts and spec.logging are in the table. */
   private gatewaysVersion = '';
+  /** Drain: deletes a released retiring slot's connections (nftables only: memory has none). */
+  private readonly flusher?: ConntrackFlusher;
   started = false;
 
   constructor(
@@ -71,6 +74,8 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
           }
         : { backend: 'memory', ...network },
     );
+    if (config.DATAPLANE_BACKEND === 'nftables')
+      this.flusher = new ConntrackFlusher(config.DATAPLANE_NETNS || undefined);
     // Exported from the start (0), so dashboards and increase() see the first drift.
     metrics.driftDetected.inc({ node }, 0);
     metrics.driftRepaired.inc({ node }, 0);
@@ -138,6 +143,21 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     await this.backend.close?.();
   }
 
+  /**
+   * A drained IP's retiring slot was released: its connections end now (at the deadline), on the
+   * NIC's node. Inside the consumer's handler, so a failure is retried and a crash before the ack
+   * redelivers the event: the flush happens at least once (deleting nothing is harmless).
+   */
+  private async flushRetired(event: RecordedEvent): Promise<void> {
+    const slot = event.data as ReleasedRetiringSlot;
+    const node = this.config.NODE_NAME ?? ALL_NODES;
+    if (!this.flusher || (node !== ALL_NODES && slot.nodeName !== node)) return;
+    const deleted = await this.flusher.flush(slot);
+    this.logger.log(
+      `drain: deleted ${deleted} conntrack entries of ${slot.privateIp} as ${slot.ip}:${slot.port}-${slot.endPort}`,
+    );
+  }
+
   get ready(): boolean {
     return this.started && (this.consumer?.isConsuming ?? false);
   }
@@ -156,6 +176,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async onAllocationEvent(event: RecordedEvent): Promise<void> {
+    if (event.type === 'NATRetiringSlotReleased') await this.flushRetired(event);
     // Let the nat-slots projection include this event, then reconcile; do not hold
     // the consumer's transaction open meanwhile.
     const runner = this.projections.runner(NAT_SLOTS_PROJECTION_NAME);

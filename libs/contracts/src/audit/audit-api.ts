@@ -19,8 +19,11 @@ export interface NatLookupHolder {
   };
   /** The gateway whose slot it was; name and namespace as the gateway was created. */
   natGateway: { namespace?: string; name?: string; uid: string };
-  /** The whole slot: the public IP and the inclusive port range. */
-  slot: { ip: string; port: number; endPort: number };
+  /**
+   * The whole slot: the public IP and the inclusive port range; `retiringUntil` when the slot was
+   * retiring at that instant (its IP drained: it carried only the NIC's older connections).
+   */
+  slot: { ip: string; port: number; endPort: number; retiringUntil?: string };
   /** When the slot was assigned to this NIC (RFC 3339). */
   assignedAt: string;
 }

@@ -1,5 +1,6 @@
 import { Condition, LocalObjectReference, ResourceObject } from './object-meta';
 import { IPFamily } from './network-interface';
+import type { DrainIP } from './validation/drain-ips';
 
 /** The only NATGateway type: it allocates and routes stable public IPs. */
 export type NATGatewayType = 'Public';
@@ -31,6 +32,10 @@ export interface NATGatewaySpec {
   /** Translation logs of the gateway's NICs; absent = off. */
   logging?: NATGatewayLogging;
   // --- end tlog ---
+  // --- drain (issue 17.1) ---
+  /** Public IPs to drain, each with its deadline (validation/drain-ips.ts). */
+  drainIPs?: DrainIP[];
+  // --- end drain ---
 }
 
 // --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
@@ -91,10 +96,16 @@ export interface NATGatewayLogging {
 export const DEFAULT_NATGATEWAY_LOG_FILTER: NATGatewayLogFilter = 'All';
 // --- end tlog ---
 
-/** A public IP the gateway holds. */
+
+/** A public IP the gateway holds (or, Released, one a drain gave back). */
 export interface NATGatewayIP {
   name: string;
   ip: string;
+  // --- drain (issue 17.1) ---
+  state: 'Active' | 'Draining' | 'Released';
+  drainDeadline?: string;
+  releasedAt?: string;
+  // --- end drain ---
 }
 
 export interface NATGatewayStatus {
@@ -114,6 +125,8 @@ export interface NATGatewayStatus {
   /** NICs near (peak >= 80%) and at port exhaustion, from the nodes' NATPortUsageReported. */
   portUsage?: { nearExhaustion: number; exhausted: number; observedAt?: string };
   // --- end port usage ---
+  /** Slots on draining IPs that carry only existing connections until the deadline. */
+  retiringSlots?: number;
 }
 
 export type NATGateway = ResourceObject<'NATGateway', NATGatewaySpec, NATGatewayStatus>;
@@ -125,6 +138,8 @@ export interface NATTableSection {
   port: number;
   endPort: number;
   targetRef: { name: string; uid: string; nodeName?: string };
+  /** A retiring slot (drain): carries only existing connections until this instant. */
+  retiringUntil?: string;
 }
 
 /** The gateway's NAT table: IPs sorted by address, sections sorted by port. */

@@ -1,10 +1,11 @@
 import { canonicalIp, compareNumericIps, parseIp } from './addresses';
-import type {
-  AllocationEvent,
-  AllocationPending,
-  AllocationState,
-  NatSlot,
-  SlotReleaseReason,
+import {
+  retiringSlotKey,
+  type AllocationEvent,
+  type AllocationPending,
+  type AllocationState,
+  type NatSlot,
+  type SlotReleaseReason,
 } from './allocation-state';
 import { AllocationClosedError, InvalidAllocationPlanError } from './errors';
 import type { AllocationPlan } from './plan-allocation';
@@ -32,8 +33,9 @@ export interface CloseAllocation {
 export type AllocationCommand = ApplyAllocationPlan | CloseAllocation;
 
 /**
- * Decides the fewest events that take the state to the command's target: slot releases, then IP
- * releases, then IP assignments, then slot assignments, then the pending status if it changed.
+ * Decides the fewest events that take the state to the command's target: drains started, slots
+ * retiring, slot releases, retiring slots released, drains cancelled, then IP releases, then IP
+ * assignments, then slot assignments, then the pending status if it changed.
  * Nothing changed means no events, so a repeated reconcile is a no-op.
  */
 export function decideAllocation(
@@ -52,7 +54,8 @@ export function decideAllocation(
   }
 }
 
-function decideApplyPlan(plan: AllocationPlan, state: AllocationState): AllocationEvent[] {
+function decideApplyPlan(given: AllocationPlan, state: AllocationState): AllocationEvent[] {
+  const plan = withDrainDefaults(given);
   const gatewayUid = plan.gatewayUid;
   if (state.status === 'closed') throw new AllocationClosedError(gatewayUid);
   assertValidPlan(plan);
@@ -60,17 +63,44 @@ function decideApplyPlan(plan: AllocationPlan, state: AllocationState): Allocati
   const targetIps = new Set(plan.ips);
   const heldIps = new Set(state.ips);
   const events: AllocationEvent[] = [];
+  const stateDraining = state.draining ?? new Map();
+  const stateRetiring = state.retiring ?? new Map();
 
+  for (const [ip, drain] of plan.draining) {
+    if (!stateDraining.has(ip))
+      events.push({ type: 'NATIPDrainStarted', data: { gatewayUid, ...drain } });
+  }
+  for (const slot of sortSlots(plan.retiring.values())) {
+    if (stateRetiring.has(retiringSlotKey(slot))) continue;
+    events.push({ type: 'NATSlotRetiring', data: { gatewayUid, ...slot } });
+  }
   for (const slot of sortSlots(state.slots.values())) {
     const wanted = target.get(slot.nicUid);
     if (wanted !== undefined && sameSlot(slot, wanted)) continue;
+    if (plan.retiring.has(retiringSlotKey(slot))) continue; // NATSlotRetiring above
     const reason: SlotReleaseReason =
       plan.releaseReasons.get(slot.nicUid) ??
       (wanted !== undefined ? 'NetworkInterfaceUpdated' : 'NoLongerEligible');
     events.push({ type: 'NATSlotReleased', data: { gatewayUid, ...slot, reason } });
   }
+  for (const slot of sortSlots(stateRetiring.values())) {
+    const key = retiringSlotKey(slot);
+    if (plan.retiring.has(key)) continue;
+    const { deadline: _deadline, reason: _retired, ...released } = slot;
+    const reason = plan.retiringReleaseReasons.get(key) ?? 'Drained';
+    events.push({ type: 'NATRetiringSlotReleased', data: { gatewayUid, ...released, reason } });
+  }
+  for (const ip of stateDraining.keys()) {
+    if (!plan.draining.has(ip) && !plan.drainedIps.has(ip))
+      events.push({ type: 'NATIPDrainCancelled', data: { gatewayUid, ip } });
+  }
   for (const ip of state.ips) {
-    if (!targetIps.has(ip)) events.push({ type: 'NATGatewayIPReleased', data: { gatewayUid, ip } });
+    if (targetIps.has(ip)) continue;
+    const drained = plan.drainedIps.has(ip);
+    events.push({
+      type: 'NATGatewayIPReleased',
+      data: { gatewayUid, ip, ...(drained ? { reason: 'Drained' as const } : {}) },
+    });
   }
   for (const ip of plan.ips) {
     if (!heldIps.has(ip)) events.push({ type: 'NATGatewayIPAssigned', data: { gatewayUid, ip } });
@@ -90,6 +120,21 @@ function decideApplyPlan(plan: AllocationPlan, state: AllocationState): Allocati
   return events;
 }
 
+type DrainFields = 'draining' | 'drainedIps' | 'retiring' | 'retiringReleaseReasons';
+
+/** A plan with its optional drain fields filled in (empty). */
+function withDrainDefaults(
+  plan: AllocationPlan,
+): AllocationPlan & Required<Pick<AllocationPlan, DrainFields>> {
+  return {
+    ...plan,
+    draining: plan.draining ?? new Map(),
+    drainedIps: plan.drainedIps ?? new Set(),
+    retiring: plan.retiring ?? new Map(),
+    retiringReleaseReasons: plan.retiringReleaseReasons ?? new Map(),
+  };
+}
+
 function decideClose(command: CloseAllocation, state: AllocationState): AllocationEvent[] {
   if (state.status === 'closed') return [];
   const { gatewayUid, reason } = command;
@@ -98,6 +143,10 @@ function decideClose(command: CloseAllocation, state: AllocationState): Allocati
       type: 'NATSlotReleased',
       data: { gatewayUid, ...slot, reason },
     })),
+    ...sortSlots(state.retiring?.values() ?? []).map((slot): AllocationEvent => {
+      const { deadline: _deadline, reason: _retired, ...released } = slot;
+      return { type: 'NATRetiringSlotReleased', data: { gatewayUid, ...released, reason } };
+    }),
     ...state.ips.map((ip): AllocationEvent => ({
       type: 'NATGatewayIPReleased',
       data: { gatewayUid, ip },
@@ -107,7 +156,7 @@ function decideClose(command: CloseAllocation, state: AllocationState): Allocati
 }
 
 /** The second line of defence: a plan must never give one port range to two NICs. */
-function assertValidPlan(plan: AllocationPlan): void {
+function assertValidPlan(plan: ReturnType<typeof withDrainDefaults>): void {
   const fail = (reason: string): never => {
     throw new InvalidAllocationPlanError(plan.gatewayUid, reason);
   };
@@ -120,7 +169,22 @@ function assertValidPlan(plan: AllocationPlan): void {
   }
   const nics = new Set<string>();
   const ranges = new Set<string>();
+  const retiringOn = new Set<string>();
+  for (const slot of plan.retiring.values()) {
+    if (!ips.has(slot.ip)) fail(`NIC ${slot.nicUid} retires a slot on ${slot.ip}, an IP not held`);
+    retiringOn.add(`${slot.nicUid} ${slot.ip}`);
+  }
   for (const slot of plan.slots) {
+    if (plan.draining.has(slot.ip)) fail(`NIC ${slot.nicUid} has a slot on draining ${slot.ip}`);
+    if (retiringOn.has(`${slot.nicUid} ${slot.ip}`))
+      fail(`NIC ${slot.nicUid} has an active and a retiring slot on ${slot.ip}`);
+    const overlapping = [...plan.retiring.values()].find(
+      (r) => r.ip === slot.ip && r.port <= slot.endPort && slot.port <= r.endPort,
+    );
+    if (overlapping !== undefined)
+      fail(
+        `ports ${slot.ip}:${slot.port}..${slot.endPort} overlap NIC ${overlapping.nicUid}'s retiring slot`,
+      );
     if (!ips.has(slot.ip)) fail(`NIC ${slot.nicUid} has a slot on ${slot.ip}, an IP not held`);
     if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
       fail(
@@ -141,7 +205,7 @@ function samePending(a: AllocationPending | undefined, b: AllocationPending | un
   return a.waiting === b.waiting && a.reason === b.reason && a.missingIps === b.missingIps;
 }
 
-function sortSlots(slots: Iterable<NatSlot>): NatSlot[] {
+function sortSlots<Slot extends NatSlot>(slots: Iterable<Slot>): Slot[] {
   return [...slots]
     .map((slot) => ({ slot, ip: parseIp(slot.ip) }))
     .sort((a, b) => compareNumericIps(a.ip, b.ip) || a.slot.port - b.slot.port)

@@ -36,7 +36,60 @@ export type SlotReleaseReason =
   /** The gateway was deleted. */
   | 'GatewayDeleted'
   /** Repair only: two NICs held the same ports in the recorded state; never expected. */
-  | 'SlotConflict';
+  | 'SlotConflict'
+  /** The slot's public IP was drained (spec.drainIPs) and its deadline passed. */
+  | 'Drained';
+
+// --- drain (issue 17.1): draining IPs and retiring slots --------------------------------------
+
+/** A public IP the gateway still holds but drains: no new slot goes there; released at the deadline. */
+export interface DrainingIp {
+  readonly ip: string;
+  /** When the IP and the slots retiring on it are released (RFC 3339, from the decision's clock). */
+  readonly deadline: string;
+  /** The spec.drainIPs[].deadlineSeconds the deadline was computed from. */
+  readonly deadlineSeconds: number;
+}
+
+/**
+ * A slot a NIC no longer uses for new connections but that stays reserved (never handed to
+ * another NIC) so that its existing connections keep their mapping until the deadline.
+ */
+export interface RetiringSlot extends NatSlot {
+  readonly deadline: string;
+  readonly reason: 'Drained';
+}
+
+/** Why a retiring slot was released. */
+export type RetiringSlotReleaseReason =
+  'Drained' | 'NetworkInterfaceDeleted' | 'NoLongerEligible' | 'GatewayDeleted';
+
+/** The identity of a retiring slot: a NIC may retire several (one per drained IP). */
+export function retiringSlotKey(slot: Pick<NatSlot, 'nicUid' | 'ip' | 'port'>): string {
+  return `${slot.nicUid}|${canonicalIp(slot.ip)}|${slot.port}`;
+}
+
+/** An IP the gateway holds started to drain. */
+export type NATIPDrainStarted = DecidedEvent<
+  'NATIPDrainStarted',
+  DrainingIp & { gatewayUid: string }
+>;
+/** The IP left spec.drainIPs before its deadline: it takes new slots again. */
+export type NATIPDrainCancelled = DecidedEvent<
+  'NATIPDrainCancelled',
+  { gatewayUid: string; ip: string }
+>;
+/** A NIC's active slot on a draining IP became retiring; its new slot follows (NATSlotAssigned). */
+export type NATSlotRetiring = DecidedEvent<
+  'NATSlotRetiring',
+  RetiringSlot & { gatewayUid: string }
+>;
+/** A retiring slot was released: its ports are free and the node flushes its conntrack entries. */
+export type NATRetiringSlotReleased = DecidedEvent<
+  'NATRetiringSlotReleased',
+  NatSlot & { gatewayUid: string; reason: RetiringSlotReleaseReason }
+>;
+// --- end drain ----------------------------------------------------------------------------------
 
 /** Why eligible NICs wait for a slot. */
 export type AllocationPendingReason =
@@ -64,7 +117,7 @@ export type NATGatewayIPAssigned = DecidedEvent<
 /** The gateway gave up a public IP (no slot is left on it); the pool claim is released after. */
 export type NATGatewayIPReleased = DecidedEvent<
   'NATGatewayIPReleased',
-  { gatewayUid: string; ip: string }
+  { gatewayUid: string; ip: string; reason?: 'Drained' }
 >;
 /** A NIC got a slot. */
 export type NATSlotAssigned = DecidedEvent<'NATSlotAssigned', NatSlot & { gatewayUid: string }>;
@@ -94,7 +147,11 @@ export type AllocationEvent =
   | NATSlotReleased
   | AllocationPendingRecorded
   | AllocationSatisfied
-  | AllocationClosed;
+  | AllocationClosed
+  | NATIPDrainStarted
+  | NATIPDrainCancelled
+  | NATSlotRetiring
+  | NATRetiringSlotReleased;
 
 /** The event types of an allocation stream, for consumers that filter by type. */
 export const ALLOCATION_EVENT_TYPES: readonly AllocationEvent['type'][] = [
@@ -105,6 +162,10 @@ export const ALLOCATION_EVENT_TYPES: readonly AllocationEvent['type'][] = [
   'AllocationPending',
   'AllocationSatisfied',
   'AllocationClosed',
+  'NATIPDrainStarted',
+  'NATIPDrainCancelled',
+  'NATSlotRetiring',
+  'NATRetiringSlotReleased',
 ];
 
 /** What a gateway holds, folded from its allocation stream. */
@@ -116,6 +177,10 @@ export interface AllocationState {
   /** Slot by NIC uid. */
   readonly slots: ReadonlyMap<string, NatSlot>;
   readonly pending?: AllocationPending;
+  /** Held IPs that drain, by IP (absent: none). */
+  readonly draining?: ReadonlyMap<string, DrainingIp>;
+  /** Retiring slots by retiringSlotKey (absent: none). */
+  readonly retiring?: ReadonlyMap<string, RetiringSlot>;
 }
 
 /** The state of an allocation stream before its first event. */
@@ -155,10 +220,17 @@ export function foldAllocation(
     ips: [...state.ips],
     slots: new Map(state.slots),
     pending: state.pending,
+    draining: new Map(state.draining ?? []),
+    retiring: new Map(state.retiring ?? []),
   };
   for (const event of events) applyAllocationEvent(draft, event);
-  const { pending, ...rest } = draft;
-  return pending === undefined ? rest : { ...rest, pending };
+  const { pending, draining, retiring, ...rest } = draft;
+  return {
+    ...rest,
+    ...(pending === undefined ? {} : { pending }),
+    ...(draining.size === 0 ? {} : { draining }),
+    ...(retiring.size === 0 ? {} : { retiring }),
+  };
 }
 
 /** Folds a whole stream from its start. */
@@ -171,6 +243,8 @@ interface AllocationDraft {
   ips: string[];
   slots: Map<string, NatSlot>;
   pending: AllocationPending | undefined;
+  draining: Map<string, DrainingIp>;
+  retiring: Map<string, RetiringSlot>;
 }
 
 function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): void {
@@ -183,6 +257,7 @@ function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): v
     case 'NATGatewayIPReleased': {
       const ip = canonicalIp(event.data.ip);
       draft.ips = draft.ips.filter((held) => held !== ip);
+      draft.draining.delete(ip);
       return;
     }
     case 'NATSlotAssigned':
@@ -204,6 +279,31 @@ function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): v
       draft.ips = [];
       draft.slots = new Map();
       draft.pending = undefined;
+      draft.draining = new Map();
+      draft.retiring = new Map();
+      return;
+    case 'NATIPDrainStarted': {
+      const { ip, deadline, deadlineSeconds } = event.data;
+      draft.draining.set(canonicalIp(ip), { ip: canonicalIp(ip), deadline, deadlineSeconds });
+      return;
+    }
+    case 'NATIPDrainCancelled':
+      draft.draining.delete(canonicalIp(event.data.ip));
+      return;
+    case 'NATSlotRetiring': {
+      const slot = slotOf(event.data);
+      const active = draft.slots.get(slot.nicUid);
+      if (active !== undefined && active.ip === slot.ip && active.port === slot.port)
+        draft.slots.delete(slot.nicUid);
+      draft.retiring.set(retiringSlotKey(slot), {
+        ...slot,
+        deadline: event.data.deadline,
+        reason: event.data.reason,
+      });
+      return;
+    }
+    case 'NATRetiringSlotReleased':
+      draft.retiring.delete(retiringSlotKey(event.data));
       return;
     default: {
       const unknown: never = event;

@@ -9,7 +9,9 @@ export function allocationUsage(state: AllocationState, ppni: number): Allocatio
   return {
     nicsRequesting: slotsUsed + (state.pending?.waiting ?? 0),
     slotsUsed,
-    slotsTotal: state.ips.length * slotsPerIp(ppni),
+    // A draining IP offers no slot.
+    slotsTotal:
+      state.ips.filter((ip) => state.draining?.has(ip) !== true).length * slotsPerIp(ppni),
   };
 }
 

@@ -114,7 +114,29 @@ export {
   type NATSlotReleased,
   type NatSlot,
   type SlotReleaseReason,
+  // drain (issue 17.1)
+  retiringSlotKey,
+  type DrainingIp,
+  type NATIPDrainCancelled,
+  type NATIPDrainStarted,
+  type NATRetiringSlotReleased,
+  type NATSlotRetiring,
+  type RetiringSlot,
+  type RetiringSlotReleaseReason,
 } from './allocation-state';
+
+/** Drain: which IPs drain, which retiring slots stay, and when the allocator must look again. */
+export {
+  DEFAULT_DRAIN_DEADLINE_SECONDS,
+  MAX_DRAIN_DEADLINE_SECONDS,
+  deadlinePassed,
+  decideDrains,
+  keepRetiringSlots,
+  nextDrainDeadline,
+  type DrainDecision,
+  type DrainRequest,
+  type RetiringOutcome,
+} from './drain-plan';
 
 /** Target allocation of one gateway from current state. */
 export {

@@ -15,6 +15,11 @@ export interface NatTableSection {
   readonly port: number;
   readonly endPort: number;
   readonly targetRef: NatTableTargetRef;
+  /**
+   * Set on a retiring slot (its IP drains): the slot carries only the NIC's existing
+   * connections and is released at this instant (RFC 3339). Absent on the NIC's active slot.
+   */
+  readonly retiringUntil?: string;
 }
 
 /** A public IP of the gateway and the slots on it, sorted by port. */
@@ -34,7 +39,7 @@ export interface GatewayNatTable {
  */
 export function natTableFromSlots(
   ips: Iterable<string>,
-  slots: Iterable<NatSlot>,
+  slots: Iterable<NatSlot & { readonly deadline?: string }>,
 ): GatewayNatTable {
   const byIp = new Map<string, { numeric: NumericIp; sections: NatTableSection[] }>();
   const entry = (ip: string) => {
@@ -56,6 +61,7 @@ export function natTableFromSlots(
         name: slot.nicName,
         ...(slot.nodeName !== undefined ? { nodeName: slot.nodeName } : {}),
       },
+      ...(slot.deadline !== undefined ? { retiringUntil: slot.deadline } : {}),
     });
   }
   return {
@@ -63,12 +69,17 @@ export function natTableFromSlots(
       .sort(([, a], [, b]) => compareNumericIps(a.numeric, b.numeric))
       .map(([ip, { sections }]) => ({
         ip,
-        sections: sections.sort((a, b) => a.port - b.port),
+        sections: sections.sort(
+          (a, b) => a.port - b.port || a.targetRef.uid.localeCompare(b.targetRef.uid),
+        ),
       })),
   };
 }
 
-/** The NAT table of a gateway's allocation state (empty once the allocation is closed). */
+/** The NAT table of a gateway's allocation state, retiring slots included (empty once closed). */
 export function natTableOf(state: AllocationState): GatewayNatTable {
-  return natTableFromSlots(state.ips, state.slots.values());
+  return natTableFromSlots(state.ips, [
+    ...state.slots.values(),
+    ...(state.retiring?.values() ?? []),
+  ]);
 }

@@ -1,17 +1,22 @@
 import { compareNumericIps, formatIp, parseIp, type IpFamily, type NumericIp } from './addresses';
-import type {
-  AllocationPending,
-  AllocationState,
-  NatSlot,
-  SlotReleaseReason,
+import {
+  retiringSlotKey,
+  type AllocationPending,
+  type AllocationState,
+  type DrainingIp,
+  type NatSlot,
+  type RetiringSlot,
+  type RetiringSlotReleaseReason,
+  type SlotReleaseReason,
 } from './allocation-state';
+import { decideDrains, keepRetiringSlots, retire, type DrainRequest } from './drain-plan';
 import { sortByCreation, type EligibleNic } from './eligibility';
 import {
   AllocationClosedError,
   InvalidAllocationInputError,
   InvalidPublicIpBoundsError,
 } from './errors';
-import { slotIndexOf, slotPortRange, slotsPerIp } from './port-slots';
+import { FIRST_NAT_PORT, slotIndexOf, slotPortRange, slotsPerIp } from './port-slots';
 import { staleSlotDetail } from './stale-slot';
 
 /** How many public IPs a gateway may hold (NATGatewayAutoscaler minPublicIPs / maxPublicIPs). */
@@ -85,6 +90,10 @@ export interface PlanAllocationInput {
    * carries slots (quotas are not retroactive); it only stops new claims.
    */
   readonly ipBudget?: number;
+  /** spec.drainIPs (absent: nothing drains; recorded drains are cancelled unless their deadline passed). */
+  readonly drainIPs?: readonly DrainRequest[];
+  /** The decision's clock (ms since the epoch): starts drains and ends them at their deadline. */
+  readonly now?: number;
 }
 
 /** Counters for the gateway's status (Ironcore's "requested" and "used"). */
@@ -115,6 +124,17 @@ export interface AllocationPlan {
   readonly waitingNicUids: readonly string[];
   readonly pending?: AllocationPending;
   readonly usage: AllocationUsage;
+  /** IPs that drain after the plan (a subset of `ips`), by IP. */
+  readonly draining?: ReadonlyMap<string, DrainingIp>;
+  /** IPs released because their drain deadline passed (a subset of `releaseIps`). */
+  readonly drainedIps?: ReadonlySet<string>;
+  /**
+   * Retiring slots after the plan, by retiringSlotKey: kept ones and active slots that retire
+   * now. Absent: none (a plan without drain releases every retiring slot).
+   */
+  readonly retiring?: ReadonlyMap<string, RetiringSlot>;
+  /** Why each retiring slot of the current state that is not in `retiring` is released. */
+  readonly retiringReleaseReasons?: ReadonlyMap<string, RetiringSlotReleaseReason>;
 }
 
 interface HeldIp {
@@ -154,6 +174,12 @@ function slotFor(
  *   ipBudget; IPs held now are preferred over new ones, then the pool's lowest free addresses.
  * - New NICs (oldest first) take the lowest free slot on the lowest IP; NICs that do not fit wait.
  * - An IP is released only when it holds no slot and the gateway is above its minimum.
+ * - Drain (spec.drainIPs, see decideDrains): a draining IP takes no new slot and does not count
+ *   towards min/maxPublicIPs (it is on its way out; the quota still counts it, it is held). The
+ *   active slots on it retire (reserved until the deadline) and their NICs are placed again like
+ *   new ones, on another IP; when none has room a new IP is claimed (within maxPublicIPs), else
+ *   they wait. A NIC is never placed on an IP where it still has a retiring slot, and no slot
+ *   overlaps a retiring one. At the deadline the retiring slots and the IP are released.
  */
 export function planAllocation(input: PlanAllocationInput): AllocationPlan {
   const { gateway, current } = input;
@@ -167,18 +193,40 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
   }
   const perIp = slotsPerIp(ppni);
   const nicsByUid = indexNics(gateway.uid, family, input.nics);
+  const drains = decideDrains(gateway.uid, family, current, input.drainIPs ?? [], input.now);
+  const retiringNow = keepRetiringSlots(
+    current,
+    nicsByUid,
+    input.existingNicUids,
+    input.now,
+    drains.expired,
+  );
+  const retiring = new Map(retiringNow.kept);
 
-  // Which current slots survive, per IP (slot index -> slot).
+  // Which current slots survive, per IP (slot index -> slot). Draining and drained IPs are held
+  // but take no slot: `held` is the IPs that may.
   const held = new Map<string, HeldIp>();
   for (const text of current.ips) {
     const numeric = parseIp(text);
-    if (numeric.family === family) held.set(text, { text, numeric });
+    if (numeric.family === family && !drains.draining.has(text) && !drains.expired.has(text))
+      held.set(text, { text, numeric });
   }
   const compareSlots = slotComparator();
   const releaseReasons = new Map<string, SlotReleaseReason>();
   const kept = new Map<string, Map<number, NatSlot>>();
   for (const slot of [...current.slots.values()].sort(compareSlots)) {
     const nic = nicsByUid.get(slot.nicUid);
+    const drain = drains.draining.get(slot.ip);
+    if (nic !== undefined && drain !== undefined) {
+      // Retires: reserved until the deadline; the NIC is placed again below.
+      const retired = retire(slot, drain);
+      retiring.set(retiringSlotKey(retired), retired);
+      continue;
+    }
+    if (nic !== undefined && drains.expired.has(slot.ip)) {
+      releaseReasons.set(slot.nicUid, 'Drained');
+      continue;
+    }
     const reason = departureReason(slot, nic, held, kept, ppni, input.existingNicUids);
     if (reason !== undefined) {
       releaseReasons.set(slot.nicUid, reason);
@@ -210,7 +258,9 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
       kept.delete(ip.text);
     }
   }
-  const keptIps = [...kept.keys()];
+  // An IP with retiring slots stays (a cancelled drain's): its reserved ports must stay held.
+  const retiringOnHeld = [...retiring.values()].map((s) => s.ip).filter((ip) => held.has(ip));
+  const keptIps = [...new Set([...kept.keys(), ...retiringOnHeld])];
   const keptCount = [...kept.values()].reduce((sum, onIp) => sum + onIp.size, 0);
 
   // How many IPs: the fewest that fit every NIC, clamped to the bounds.
@@ -220,16 +270,19 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     input.nics.filter((nic) => !keptNicUids.has(nic.uid)),
     'NetworkInterface',
   );
-  const shortfall = newcomers.length - (keptIps.length * perIp - keptCount);
+  const reserved = reservedSlots(retiring.values(), ppni, perIp);
+  const reservedOnKept = keptIps.reduce((sum, ip) => sum + (reserved.get(ip)?.size ?? 0), 0);
+  const shortfall = newcomers.length - (keptIps.length * perIp - keptCount - reservedOnKept);
   const wanted = Math.max(
     bounds.minPublicIPs,
     keptIps.length + (shortfall > 0 ? Math.ceil(shortfall / perIp) : 0),
   );
   const allowedByBounds = Math.min(wanted, bounds.maxPublicIPs);
+  // The quota counts every held IP, draining ones included.
   const allowed =
     input.ipBudget === undefined
       ? allowedByBounds
-      : Math.min(allowedByBounds, Math.max(input.ipBudget, keptIps.length));
+      : Math.min(allowedByBounds, Math.max(input.ipBudget - drains.draining.size, keptIps.length));
 
   // Extra IPs: held ones first (no churn in the pool), then the pool's lowest free addresses.
   const targetIps = new Map<string, HeldIp>(keptIps.map((ip) => [ip, held.get(ip) as HeldIp]));
@@ -245,27 +298,38 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     for (const text of input.freeIps) {
       const numeric = parseIp(text);
       const ip = formatIp(numeric);
-      if (numeric.family !== family || targetIps.has(ip) || held.has(ip)) continue;
+      if (numeric.family !== family || targetIps.has(ip) || current.ips.includes(ip)) continue;
+      if (drains.requested.has(ip)) continue; // drained: not taken again while listed
       targetIps.set(ip, { text: ip, numeric });
       claimIps.push(ip);
       if (targetIps.size >= allowed) break;
     }
   }
-  const ips = [...targetIps.values()]
+  const activeIps = [...targetIps.values()]
     .sort((a, b) => compareNumericIps(a.numeric, b.numeric))
     .map((ip) => ip.text);
+  const ips = [...activeIps, ...drains.draining.keys()].sort((a, b) =>
+    compareNumericIps(parseIp(a), parseIp(b)),
+  );
 
-  // New NICs take the lowest free slot on the lowest IP.
+  // New NICs take the lowest free slot on the lowest IP (never on an IP where they retire a slot).
   const placed: NatSlot[] = [];
   const waitingNicUids: string[] = [];
-  const freeSlots = freeSlotsInOrder(ips, kept, perIp);
+  const retiringIpsOf = new Map<string, Set<string>>();
+  for (const slot of retiring.values()) {
+    const set = retiringIpsOf.get(slot.nicUid) ?? new Set<string>();
+    set.add(slot.ip);
+    retiringIpsOf.set(slot.nicUid, set);
+  }
+  const freeSlots = new FreeSlots(freeSlotsInOrder(activeIps, kept, reserved, perIp));
   for (const nic of newcomers) {
-    const next = freeSlots.next();
-    if (next.done) {
+    const avoid = retiringIpsOf.get(nic.uid);
+    const next = freeSlots.take((ip) => avoid?.has(ip) !== true);
+    if (next === undefined) {
       waitingNicUids.push(nic.uid);
       continue;
     }
-    const { ip, index } = next.value;
+    const { ip, index } = next;
     const range = slotPortRange(ppni, index);
     placed.push(slotFor(nic, input.vni, ip, range.port, range.endPort));
   }
@@ -294,20 +358,61 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     ips,
     slots,
     claimIps: claimIps.sort((a, b) => compareNumericIps(parseIp(a), parseIp(b))),
-    releaseIps: [...held.values()]
-      .filter((ip) => !targetIps.has(ip.text))
-      .sort((a, b) => compareNumericIps(a.numeric, b.numeric))
-      .map((ip) => ip.text)
-      .concat(current.ips.filter((ip) => !held.has(ip))),
+    releaseIps: current.ips
+      .filter((ip) => !targetIps.has(ip) && !drains.draining.has(ip))
+      .sort((a, b) => compareNumericIps(parseIp(a), parseIp(b))),
     releaseReasons,
     waitingNicUids,
     ...(pending ? { pending } : {}),
     usage: {
       nicsRequesting: input.nics.length,
       slotsUsed: slots.length,
-      slotsTotal: ips.length * perIp,
+      slotsTotal: activeIps.length * perIp,
     },
+    draining: drains.draining,
+    drainedIps: drains.expired,
+    retiring,
+    retiringReleaseReasons: retiringNow.released,
   };
+}
+
+/**
+ * Slot indexes per IP that retiring slots reserve. A retiring slot on the current slot grid
+ * reserves its index; one of another size (portsPerNetworkInterface changed since) reserves
+ * every index it overlaps.
+ */
+function reservedSlots(
+  retiring: Iterable<RetiringSlot>,
+  ppni: number,
+  perIp: number,
+): Map<string, Set<number>> {
+  const reserved = new Map<string, Set<number>>();
+  for (const slot of retiring) {
+    const set = reserved.get(slot.ip) ?? new Set<number>();
+    const first = Math.floor((slot.port - FIRST_NAT_PORT) / ppni);
+    const last = Math.floor((slot.endPort - FIRST_NAT_PORT) / ppni);
+    for (let index = Math.max(0, first); index <= Math.min(last, perIp - 1); index++)
+      set.add(index);
+    reserved.set(slot.ip, set);
+  }
+  return reserved;
+}
+
+/** Free slots in order, where a NIC may pass over some (left for the next NICs, in order). */
+class FreeSlots {
+  private readonly passed: Array<{ ip: string; index: number }> = [];
+
+  constructor(private readonly source: Iterator<{ ip: string; index: number }>) {}
+
+  take(fits: (ip: string) => boolean): { ip: string; index: number } | undefined {
+    const at = this.passed.findIndex((slot) => fits(slot.ip));
+    if (at >= 0) return this.passed.splice(at, 1)[0];
+    for (let next = this.source.next(); next.done !== true; next = this.source.next()) {
+      if (fits(next.value.ip)) return next.value;
+      this.passed.push(next.value);
+    }
+    return undefined;
+  }
 }
 
 function indexNics(
@@ -368,12 +473,14 @@ function slotComparator(): (a: NatSlot, b: NatSlot) => number {
 function* freeSlotsInOrder(
   ips: readonly string[],
   kept: ReadonlyMap<string, ReadonlyMap<number, NatSlot>>,
+  reserved: ReadonlyMap<string, ReadonlySet<number>>,
   perIp: number,
 ): Generator<{ ip: string; index: number }, void, undefined> {
   for (const ip of ips) {
     const taken = kept.get(ip);
+    const retiring = reserved.get(ip);
     for (let index = 0; index < perIp; index++) {
-      if (taken?.has(index) !== true) yield { ip, index };
+      if (taken?.has(index) !== true && retiring?.has(index) !== true) yield { ip, index };
     }
   }
 }

@@ -2,6 +2,7 @@ import { canonicalIp } from '../allocation/addresses';
 import {
   foldAllocation,
   initialAllocationState,
+  retiringSlotKey,
   type AllocationEvent,
   type AllocationState,
   type NatSlot,
@@ -20,6 +21,8 @@ export interface SlotHolder {
   readonly slot: NatSlot;
   /** When the holding slot was assigned (the NATSlotAssigned event's recorded time). */
   readonly assignedAt: Date;
+  /** Set when the slot was retiring then (its IP drained): when it was to be released (RFC 3339). */
+  readonly retiringUntil?: string;
 }
 
 /** A public address and source port, e.g. from an abuse report. */
@@ -82,8 +85,12 @@ export function slotHolderAt(
 ): SlotHolder | undefined {
   const ip = canonicalIp(endpoint.ip);
   const applied = recordedBy(at);
-  // Per gateway and NIC, the slot in force and when it was assigned.
-  const held = new Map<string, Map<string, { slot: NatSlot; assignedAt: Date }>>();
+  // Per gateway and NIC, the slot in force and when it was assigned; retiring slots (a drained
+  // IP's, still carrying the NIC's existing connections) by retiringSlotKey until released.
+  const held = new Map<
+    string,
+    Map<string, { slot: NatSlot; assignedAt: Date; retiringUntil?: string }>
+  >();
   const slotsOf = (gatewayUid: string) => {
     let slots = held.get(gatewayUid);
     if (!slots) {
@@ -107,6 +114,20 @@ export function slotHolderAt(
       case 'NATSlotReleased':
         slotsOf(event.data.gatewayUid).delete(event.data.nicUid);
         break;
+      case 'NATSlotRetiring': {
+        const slots = slotsOf(event.data.gatewayUid);
+        const active = slots.get(event.data.nicUid);
+        if (active === undefined) break;
+        slots.delete(event.data.nicUid);
+        slots.set(`retiring ${retiringSlotKey(event.data)}`, {
+          ...active,
+          retiringUntil: event.data.deadline,
+        });
+        break;
+      }
+      case 'NATRetiringSlotReleased':
+        slotsOf(event.data.gatewayUid).delete(`retiring ${retiringSlotKey(event.data)}`);
+        break;
       case 'AllocationClosed':
         held.delete(event.data.gatewayUid);
         break;
@@ -115,9 +136,9 @@ export function slotHolderAt(
     }
   }
   for (const [gatewayUid, slots] of held) {
-    for (const { slot, assignedAt } of slots.values()) {
+    for (const { slot, assignedAt, retiringUntil } of slots.values()) {
       if (slot.ip === ip && slot.port <= endpoint.port && endpoint.port <= slot.endPort) {
-        return { gatewayUid, slot, assignedAt };
+        return { gatewayUid, slot, assignedAt, ...(retiringUntil ? { retiringUntil } : {}) };
       }
     }
   }

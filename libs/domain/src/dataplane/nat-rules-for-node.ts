@@ -14,8 +14,10 @@ export function natRulesForNode(
   const rules: NatRule[] = [];
   for (const { ip: natIp, sections } of table.ips) {
     const family = natIp.includes(':') ? 'IPv6' : 'IPv4';
-    for (const { ip: privateIp, port, endPort, targetRef } of sections) {
+    for (const { ip: privateIp, port, endPort, targetRef, retiringUntil } of sections) {
       if (nodeName !== undefined && targetRef.nodeName !== nodeName) continue;
+      // A retiring slot takes no new connection: conntrack keeps the old ones' mapping.
+      if (retiringUntil !== undefined) continue;
       rules.push({
         nicUid: targetRef.uid,
         nicName: targetRef.name,

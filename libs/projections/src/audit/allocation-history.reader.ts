@@ -9,7 +9,9 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const SLOT_TYPES = `('NATSlotAssigned', 'NATSlotReleased')`;
+// The slot events, retiring ones included: a drained IP's retiring slot keeps serving the NIC's
+// existing connections until it is released, so lookups must see it (indexes of RetiringSlotAuditIndexes).
+const SLOT_TYPES = `('NATSlotAssigned', 'NATSlotReleased', 'NATSlotRetiring', 'NATRetiringSlotReleased')`;
 
 function timed(rows: EventRow[]): TimedAllocationEvent[] {
   return rows.map((r) => ({

@@ -62,6 +62,9 @@ function slotEffect(recorded: RecordedEvent): SlotEffect | undefined {
       return effect;
     }
     case 'NATSlotReleased':
+    case 'NATSlotRetiring':
+      // A retiring slot is no rule: new connections take the NIC's next active slot, and
+      // conntrack keeps the mapping of the existing ones.
       effect.release = event.data.nicUid;
       return effect;
     case 'AllocationClosed':
@@ -71,6 +74,9 @@ function slotEffect(recorded: RecordedEvent): SlotEffect | undefined {
     case 'NATGatewayIPReleased':
     case 'AllocationPending':
     case 'AllocationSatisfied':
+    case 'NATIPDrainStarted':
+    case 'NATIPDrainCancelled':
+    case 'NATRetiringSlotReleased':
       return effect;
     default: {
       const never: never = event;

@@ -22,6 +22,7 @@ import {
 import type { StatusApplierContext, StatusApplierRegistration } from './status-applier';
 import { NAT_TABLE_SUBRESOURCE } from './status-applier';
 import { cloneJson } from '../clone-json';
+import { activeIps, pruneReleasedIps, setGatewayIp } from './drain-ip-status';
 
 /** The condition the allocator owns: True when every eligible NIC has a slot. */
 export const ALLOCATED_CONDITION = 'Allocated';
@@ -33,6 +34,8 @@ interface NatTableSection {
   port: number;
   endPort: number;
   targetRef: { name: string; uid: string; nodeName?: string };
+  /** A retiring slot (its IP drains): released at this instant. */
+  retiringUntil?: string;
 }
 
 interface NatTable {
@@ -68,18 +71,10 @@ function specOf(object: ResourceObject): {
   return object.spec as { ipFamily?: IpFamily; portsPerNetworkInterface?: number };
 }
 
-function ipsOf(status: Status): string[] {
-  return ((status.ips as Array<{ ip: string }> | undefined) ?? []).map((x) => x.ip);
-}
-
-/** `status.ips` as the seed shows it: `[{name: ip1, ip}, ...]` in address order. */
-function namedIps(ips: string[]): Array<{ name: string; ip: string }> {
-  return [...ips].sort(compareIps).map((ip, i) => ({ name: `ip${i + 1}`, ip }));
-}
-
 function recount(status: Status, object: ResourceObject): void {
   const ppni = specOf(object).portsPerNetworkInterface ?? 2048;
-  status.totalSlots = ipsOf(status).length * slotsPerIp(ppni);
+  // Slots are offered by the IPs that take new ones: a draining IP offers none.
+  status.totalSlots = activeIps(status).length * slotsPerIp(ppni);
   const waiting = Number(status.waitingNICs ?? 0);
   status.requestedNICs = Number(status.usedSlots ?? 0) + waiting;
   // Port usage (issue 17.3): how many more public IPs would serve every waiting NIC; absent
@@ -151,11 +146,34 @@ function gatewayStatus(
   const family = specOf(object).ipFamily ?? 'IPv4';
   switch (event.type) {
     case 'NATGatewayIPAssigned':
-      status.ips = namedIps([...new Set([...ipsOf(status), event.data.ip])]);
+      setGatewayIp(status, event.data.ip, () => ({ ip: event.data.ip, state: 'Active' }));
       break;
-    case 'NATGatewayIPReleased':
-      status.ips = namedIps(ipsOf(status).filter((ip) => ip !== event.data.ip));
+    case 'NATGatewayIPReleased': {
+      const { ip, reason } = event.data;
+      // A drained IP stays listed as Released while spec.drainIPs names it.
+      setGatewayIp(status, ip, () =>
+        reason === 'Drained' ? { ip, state: 'Released', releasedAt: at } : undefined,
+      );
       break;
+    }
+    // --- drain (issue 17.1) ---
+    case 'NATIPDrainStarted': {
+      const { ip, deadline } = event.data;
+      setGatewayIp(status, ip, () => ({ ip, state: 'Draining', drainDeadline: deadline }));
+      break;
+    }
+    case 'NATIPDrainCancelled':
+      setGatewayIp(status, event.data.ip, () => ({ ip: event.data.ip, state: 'Active' }));
+      break;
+    case 'NATSlotRetiring':
+      status.usedSlots = Math.max(0, Number(status.usedSlots ?? 0) - 1);
+      status.retiringSlots = Number(status.retiringSlots ?? 0) + 1;
+      break;
+    case 'NATRetiringSlotReleased':
+      status.retiringSlots = Math.max(0, Number(status.retiringSlots ?? 0) - 1);
+      if (status.retiringSlots === 0) delete status.retiringSlots;
+      break;
+    // --- end drain ---
     case 'NATSlotAssigned':
       status.usedSlots = Number(status.usedSlots ?? 0) + 1;
       break;
@@ -180,12 +198,14 @@ function gatewayStatus(
       status.ips = [];
       status.usedSlots = 0;
       status.waitingNICs = 0;
+      delete status.retiringSlots;
       break;
     default: {
       const never: never = event;
       throw new Error(`unknown allocation event ${JSON.stringify(never)}`);
     }
   }
+  pruneReleasedIps(status, (object.spec as { drainIPs?: unknown }).drainIPs);
   recount(status, object);
   if (event.type !== 'AllocationClosed') allocated(status, generation, at, event, family);
   status.observedGeneration = generation;
@@ -237,7 +257,9 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
         entry = { ip: d.ip, sections: [] };
         table.ips.push(entry);
       }
-      entry.sections = entry.sections.filter((s) => s.targetRef.uid !== d.nicUid);
+      entry.sections = entry.sections.filter(
+        (s) => s.targetRef.uid !== d.nicUid || s.retiringUntil !== undefined,
+      );
       entry.sections.push({
         ip: d.privateIp,
         port: d.port,
@@ -251,7 +273,8 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
       entry.sections.sort((a, b) => a.port - b.port);
       break;
     }
-    case 'NATSlotReleased': {
+    case 'NATSlotReleased':
+    case 'NATRetiringSlotReleased': {
       const d = event.data;
       const entry = table.ips.find((x) => x.ip === d.ip);
       if (entry)
@@ -260,11 +283,22 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
         );
       break;
     }
+    case 'NATSlotRetiring': {
+      // The section stays (its connections keep their mapping), marked until when.
+      const d = event.data;
+      const section = table.ips
+        .find((x) => x.ip === d.ip)
+        ?.sections.find((s) => s.targetRef.uid === d.nicUid && s.port === d.port);
+      if (section) section.retiringUntil = d.deadline;
+      break;
+    }
     case 'AllocationClosed':
       table.ips = [];
       break;
     case 'AllocationPending':
     case 'AllocationSatisfied':
+    case 'NATIPDrainStarted':
+    case 'NATIPDrainCancelled':
       break;
     default: {
       const never: never = event;
@@ -280,16 +314,31 @@ async function updateNicStatus(
   gateway: StoredResource,
   ctx: StatusApplierContext,
 ): Promise<void> {
-  if (event.type !== 'NATSlotAssigned' && event.type !== 'NATSlotReleased') return;
+  if (
+    event.type !== 'NATSlotAssigned' &&
+    event.type !== 'NATSlotReleased' &&
+    event.type !== 'NATSlotRetiring' &&
+    event.type !== 'NATRetiringSlotReleased'
+  )
+    return;
   const nic = await ctx.findByUid(event.data.nicUid);
   if (!nic || nic.kind !== 'NetworkInterface') return;
   const family = specOf(gateway.object).ipFamily ?? 'IPv4';
   const d = event.data;
+  const mine = (n: Record<string, unknown>) =>
+    (n.natGatewayRef as { name: string }).name === gateway.name && n.ipFamily === family;
+  const sameSlot = (n: Record<string, unknown>) => mine(n) && n.ip === d.ip && n.port === d.port;
   await ctx.updateStatus(nic, (status) => {
-    const nat = ((status.nat as Array<Record<string, unknown>> | undefined) ?? []).filter(
-      (n) =>
-        !((n.natGatewayRef as { name: string }).name === gateway.name && n.ipFamily === family),
-    );
+    const before = (status.nat as Array<Record<string, unknown>> | undefined) ?? [];
+    if (event.type === 'NATSlotRetiring' || event.type === 'NATRetiringSlotReleased') {
+      // A retiring slot stays in status.nat, marked, until it is released.
+      const nat =
+        event.type === 'NATSlotRetiring'
+          ? before.map((n) => (sameSlot(n) ? { ...n, retiringUntil: event.data.deadline } : n))
+          : before.filter((n) => !(sameSlot(n) && n.retiringUntil !== undefined));
+      return { ...status, nat };
+    }
+    const nat = before.filter((n) => !(mine(n) && n.retiringUntil === undefined));
     if (event.type === 'NATSlotAssigned') {
       nat.push({
         ipFamily: family,
@@ -348,6 +397,8 @@ async function trackSlots(
       break;
     }
     case 'NATSlotReleased':
+    case 'NATSlotRetiring':
+      // A retiring slot is not programmed as a rule: the NIC's rule is its next active slot.
       delete progress.slots[event.data.nicUid];
       forgetRejections(progress, event.data.nicUid);
       await updateNicSlotProgress(ctx, event.data.nicUid, at, (slots) => {

@@ -9,6 +9,7 @@ import { ResourceProjection1700000100000 } from './1700000100000-resource-projec
 import { NatSlots1700000200000 } from './1700000200000-nat-slots';
 import { AuditIndexes1700000300000 } from './1700000300000-audit-indexes';
 import { NatSlotVni1700000400000 } from './1700000400000-nat-slot-vni';
+import { RetiringSlotAuditIndexes1700000500000 } from './1700000500000-retiring-slot-audit-indexes';
 
 /** The event log: `natgw_events`, `natgw_streams`, `natgw_checkpoints` and the append plans. */
 export const EVENT_LOG_MIGRATIONS = [
@@ -34,4 +35,5 @@ export const NATGW_MIGRATIONS = [
   NatSlots1700000200000,
   AuditIndexes1700000300000,
   NatSlotVni1700000400000,
+  RetiringSlotAuditIndexes1700000500000,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   API_VERSION,
+  drainIPsNotHeld,
   formatTimestamp,
   ManagedFieldsEntry,
   resourceEventType,
@@ -49,6 +50,9 @@ export class CreateResource {
   ): Promise<ApiResponse> {
     const { info, namespace } = ctx;
     const { input, warnings } = checkResourceInput(ctx, body);
+    // drain (issue 17.1): a new gateway holds no IP, so spec.drainIPs names none it could drain.
+    const notHeld = info.kind === 'NATGateway' ? drainIPsNotHeld(input.spec) : [];
+    if (notHeld.length > 0) throw apiErrors.invalid(info, input.name, notHeld);
     const uid = randomUUID();
     const creationTimestamp = formatTimestamp(this.clock());
     // The fields the client set; values natgw fills in (a Network's spec.vni) belong to no manager.

@@ -17,6 +17,7 @@ import {
 } from '../natgateway';
 import { IP_FAMILIES } from '../network-interface';
 import {
+  IsArrayField,
   IsInt32Field,
   IsObjectField,
   IsOneOf,
@@ -27,6 +28,34 @@ import {
 } from '../validation/k8s-decorators';
 import { fieldError } from '../validation/field-errors';
 import { NetworkRefDto } from './references.dto';
+import {
+  DEFAULT_DRAIN_DEADLINE_SECONDS,
+  drainIPsFrom,
+  drainIPsProblems,
+  MAX_DRAIN_DEADLINE_SECONDS,
+} from '../validation/drain-ips';
+
+// --- drain (issue 17.1) ---
+@ApiSchema({ name: 'NATGatewayDrainIP' })
+export class DrainIPDto {
+  @ApiProperty({
+    description:
+      "A public IP the gateway holds (one of status.ips). It takes no new slot; the network interfaces with a slot on it get a new slot on another IP (new connections use it) while their old slot stays reserved for their existing connections until the deadline. Then the old slots' connections are flushed and the IP goes back to the pool.",
+    example: '203.0.113.5',
+  })
+  ip!: string;
+
+  @ApiPropertyOptional({
+    description: `How long existing connections keep the drained IP, in seconds (0..${MAX_DRAIN_DEADLINE_SECONDS}). The deadline is fixed when the drain starts; removing the entry before it cancels the drain.`,
+    default: DEFAULT_DRAIN_DEADLINE_SECONDS,
+    minimum: 0,
+    maximum: MAX_DRAIN_DEADLINE_SECONDS,
+    type: 'integer',
+    format: 'int32',
+  })
+  deadlineSeconds?: number;
+}
+// --- end drain ---
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
@@ -186,6 +215,17 @@ export class NATGatewaySpecDto {
   @IsOptional()
   logging?: NATGatewayLoggingDto;
   // --- end tlog ---
+  // --- drain (issue 17.1) ---
+  @ApiPropertyOptional({
+    description:
+      'Public IPs to drain, each with a deadline (GCP drainNatIps, AWS DisassociateNatGatewayAddress with MaxDrainDurationSeconds). status.ips shows each IP as Active, Draining (with drainDeadline) or Released.',
+    type: [DrainIPDto],
+  })
+  @Satisfies('drainIPs', drainIPsProblems)
+  @IsArrayField()
+  @IsOptional()
+  drainIPs?: DrainIPDto[];
+  // --- end drain ---
 }
 
 /** Applies NATGateway defaults to a validated spec. */
@@ -215,13 +255,34 @@ export function natGatewaySpecFrom(dto: NATGatewaySpecDto): NATGatewaySpec {
         }
       : {}),
     // --- end tlog ---
+    // drain (issue 17.1): absent stays absent, so older objects keep their spec.
+    ...(dto.drainIPs !== undefined ? { drainIPs: drainIPsFrom(dto.drainIPs) } : {}),
   };
 }
 
 @ApiSchema({ name: 'NATGatewayIP' })
 export class NATGatewayIPDto {
-  @ApiProperty({ description: 'The name of the public IP within the gateway.' }) name!: string;
+  @ApiProperty({
+    description:
+      'The name of the public IP within the gateway: ip1, ip2, ... for the IPs it holds, in address order; released1, ... for IPs a drain released.',
+  })
+  name!: string;
   @ApiProperty({ description: 'The public IP address.' }) ip!: string;
+  // --- drain (issue 17.1) ---
+  @ApiProperty({
+    description:
+      'Active: takes new slots. Draining: spec.drainIPs names it; no new slots, existing connections keep it until drainDeadline. Released: the drain ended and the IP went back to the pool (listed while spec.drainIPs names it).',
+    enum: ['Active', 'Draining', 'Released'],
+  })
+  state!: string;
+  @ApiPropertyOptional({
+    description: 'Draining: when the IP and its retiring slots are released.',
+    format: 'date-time',
+  })
+  drainDeadline?: string;
+  @ApiPropertyOptional({ description: 'Released: when the drain ended.', format: 'date-time' })
+  releasedAt?: string;
+  // --- end drain ---
 }
 
 @ApiSchema({ name: 'Condition' })
@@ -280,7 +341,8 @@ export class NATGatewayStatusDto {
   @ApiProperty({ description: 'Slots handed out: one per served NIC.', type: 'integer' })
   usedSlots!: number;
   @ApiProperty({
-    description: 'Slots the IPs offer: #IPs x floor(64512 / portsPerNetworkInterface).',
+    description:
+      'Slots the IPs that take new slots offer: #active IPs x floor(64512 / portsPerNetworkInterface).',
     type: 'integer',
   })
   totalSlots!: number;
@@ -298,4 +360,12 @@ export class NATGatewayStatusDto {
   })
   portUsage?: NATGatewayPortUsageDto;
   // --- end port usage ---
+  // --- drain (issue 17.1) ---
+  @ApiPropertyOptional({
+    description:
+      'Retiring slots: slots on draining IPs that only carry existing connections until the drain deadline.',
+    type: 'integer',
+  })
+  retiringSlots?: number;
+  // --- end drain ---
 }
