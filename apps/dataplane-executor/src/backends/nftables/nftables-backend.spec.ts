@@ -4,6 +4,7 @@ import handEditedRules from './fixtures/hand-edited-rules.json';
 import healthy from './fixtures/healthy.json';
 import { NftablesBackend, NftablesConfigError } from './nftables-backend';
 import type { NftResult, NftRunner } from './nft-runner';
+import { ROUTING_READ } from './routing-read';
 
 const rule: NatRule = {
   nicUid: 'nic-1',
@@ -160,17 +161,14 @@ describe('NftablesBackend', () => {
     const ipCalls: { args: readonly string[]; stdin?: string }[] = [];
     const ip: NftRunner = async (args, stdin) => {
       ipCalls.push({ args, stdin });
-      if (args.includes('link')) {
-        return {
-          code: 0,
-          stdout: JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]),
-          stderr: '',
-        };
+      if (stdin === ROUTING_READ) {
+        // An empty namespace's routing: ip stops the batch at the table that does not exist.
+        const links = JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]);
+        const rules = JSON.stringify([{ priority: 0, src: 'all', table: 'local' }]);
+        const stderr = 'Error: ipv4: FIB table does not exist.\nCommand failed -:3\n';
+        return { code: 1, stdout: `${links}\n${rules}\n[`, stderr };
       }
-      if (args.includes('route') && args.includes('show')) {
-        return { code: 2, stdout: '[', stderr: 'Error: ipv4: FIB table does not exist.\n' };
-      }
-      return { code: 0, stdout: args.includes('show') ? '[]' : '', stderr: '' };
+      return { code: 0, stdout: '', stderr: '' };
     };
     const backend = new NftablesBackend(
       { uplinks: ['eth0'], networkInterface: 'vni{vni}' },
@@ -182,7 +180,13 @@ describe('NftablesBackend', () => {
     const { rejected } = await backend.apply([inNet7, inNet8]);
     expect(rejected.map((r) => r.reason)).toEqual(['NetworkInterfaceMissing']);
     expect(nft.writes()[0]?.stdin).toContain('1 . 10.0.0.2 comment "nic=nic-1 gw=gw-1 vni=7"');
-    const batches = ipCalls.filter((c) => c.args.includes('-batch'));
+    // One read per family (interfaces, rules and routes), then one write per family.
+    expect(ipCalls.filter((c) => c.stdin === ROUTING_READ).map((c) => c.args[0])).toEqual([
+      '-4',
+      '-6',
+    ]);
+    expect(ipCalls).toHaveLength(4);
+    const batches = ipCalls.filter((c) => c.stdin !== ROUTING_READ);
     expect(batches.map((c) => [c.args[0], c.stdin])).toEqual([
       [
         '-4',

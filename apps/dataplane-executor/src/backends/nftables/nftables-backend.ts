@@ -14,7 +14,7 @@ import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../data
 import { natElementCommentFits } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
-  NETWORK_ROUTE_TABLE,
+  type RouteFamily,
   type RoutingDump,
   ROUTE_FAMILIES,
   renderRoutingChanges,
@@ -35,6 +35,13 @@ import {
   parseNatRuleset,
 } from './parse-nat-ruleset';
 import { bookUsage, renderNatChanges, renderNatDelta } from './render-nat-changes';
+import {
+  type FamilyRouting,
+  interfaceNames,
+  listInterfaces,
+  readFamilyRouting,
+  routingDump,
+} from './routing-read';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
@@ -256,12 +263,20 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
-    // Interfaces first: the partition waits for them. Routing that must be read to be repaired
-    // is read after, while the table is worked on (started together, the five `ip` processes
-    // delayed the interface list on a busy node).
-    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
-    const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
-    routing?.catch(() => undefined);
+    // Network mode: interfaces first, as the partition waits for them. When routing must be read
+    // to be repaired, the IPv4 read lists the interfaces too, and the IPv6 read runs while the
+    // table is worked on (one `ip` process per family, see ROUTING_READ).
+    let present: Set<string> | undefined;
+    let routing: Promise<RoutingDump> | undefined;
+    if (this.mode === 'network') {
+      if (this.knownRouting) present = await listInterfaces(this.ip, this.name, this.interfaces);
+      else {
+        const ipv4 = await this.readFamilyRouting('IPv4');
+        present = interfaceNames(ipv4.links);
+        routing = this.readFamilyRouting('IPv6').then((ipv6) => routingDump(ipv4, ipv6));
+        routing.catch(() => undefined);
+      }
+    }
     if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
@@ -617,43 +632,19 @@ export class NftablesBackend implements DataplaneBackend {
     return true;
   }
 
+  /** Both families' rules and routes (two `ip` processes at once). */
   private async readRouting(): Promise<RoutingDump> {
-    const where = `routing of ${this.target}`;
-    const dump = async (args: string[]) => {
-      const result = await this.ip(['-j', ...args]);
-      // A table without routes does not exist for the kernel: that is an empty table.
-      if (result.code !== 0 && /FIB table does not exist/.test(result.stderr)) return [];
-      if (result.code !== 0) {
-        throw new DataplaneReadError(this.name, where, result.stderr || `exit ${result.code}`);
-      }
-      try {
-        return JSON.parse(result.stdout || '[]') as unknown;
-      } catch (error) {
-        throw new DataplaneReadError(this.name, where, `ip -j printed no JSON: ${String(error)}`);
-      }
-    };
-    const table = String(NETWORK_ROUTE_TABLE);
-    const [rules4, rules6, routes4, routes6] = await Promise.all([
-      dump(['-4', 'rule', 'show']),
-      dump(['-6', 'rule', 'show']),
-      dump(['-4', 'route', 'show', 'table', table]),
-      dump(['-6', 'route', 'show', 'table', table]),
-    ]);
-    return { rules: { IPv4: rules4, IPv6: rules6 }, routes: { IPv4: routes4, IPv6: routes6 } };
+    const [ipv4, ipv6] = await Promise.all(ROUTE_FAMILIES.map((f) => this.readFamilyRouting(f)));
+    return routingDump(ipv4 as FamilyRouting, ipv6 as FamilyRouting);
   }
 
-  /** The names of the interfaces in the namespace. */
-  private async listInterfaces(): Promise<Set<string>> {
-    const result = await this.ip(['-j', 'link', 'show']);
-    if (result.code !== 0) {
-      throw new DataplaneReadError(
-        this.name,
-        `interfaces of ${this.target}`,
-        result.stderr || `exit ${result.code}`,
-      );
-    }
-    const links = JSON.parse(result.stdout || '[]') as { ifname?: unknown }[];
-    return new Set(links.map((l) => l.ifname).filter((n): n is string => typeof n === 'string'));
+  private readFamilyRouting(family: RouteFamily): Promise<FamilyRouting> {
+    return readFamilyRouting(this.ip, family, this.name, `routing of ${this.target}`);
+  }
+
+  /** "interfaces of table inet natgw (netns gw)", for messages. */
+  private get interfaces(): string {
+    return `interfaces of ${this.target}`;
   }
 
   /**
