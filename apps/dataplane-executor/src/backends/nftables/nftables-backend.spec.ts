@@ -262,4 +262,58 @@ describe('NftablesBackend', () => {
       expect(nft.writes()).toHaveLength(4);
     });
   });
+
+  describe('full sync with a streaming nft', () => {
+    /** A stand-in streaming nft that logs when it starts and when its input comes. */
+    function streamingNft(log: string[]) {
+      const plain = fakeNft();
+      const stream = async (
+        args: readonly string[],
+        stdin: Iterable<string> | Promise<Iterable<string>>,
+      ) => {
+        log.push('nft started');
+        const text = [...(await stdin)].join('');
+        log.push('nft got its input');
+        return plain.runner(args, text);
+      };
+      return { ...plain, runner: Object.assign(plain.runner, { stream }) };
+    }
+    const links = JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]);
+
+    it('starts nft before the reads it waits for, and gives it the whole table', async () => {
+      const log: string[] = [];
+      const nft = streamingNft(log);
+      const ip: NftRunner = async (args, stdin) => {
+        if (stdin === ROUTING_READ) log.push(`ip read ${args[0] ?? ''}`);
+        const listing = `${links}\n[]\n[]\n`;
+        return { code: 0, stdout: stdin === ROUTING_READ ? listing : '', stderr: '' };
+      };
+      const opts = { uplinks: ['eth0'], networkInterface: 'vni{vni}' };
+      const backend = new NftablesBackend(opts, nft.runner, ip);
+      await backend.apply([{ ...rule, vni: 7 }]);
+      log.length = 0;
+      await backend.applyFull([{ ...rule, vni: 7 }]);
+      expect(log).toEqual(['nft started', 'ip read -4', 'ip read -6', 'nft got its input']);
+      expect(nft.writes().at(-1)?.stdin).toMatch(FULL);
+    });
+
+    it('kills the early nft unrun when a read fails, and runs no transaction', async () => {
+      const log: string[] = [];
+      const nft = streamingNft(log);
+      let failing = false;
+      const ip: NftRunner = async (_args, stdin) =>
+        failing
+          ? { code: 1, stdout: '', stderr: 'Cannot open network namespace' }
+          : { code: 0, stdout: stdin === ROUTING_READ ? `${links}\n[]\n[]\n` : '', stderr: '' };
+      const opts = { uplinks: ['eth0'], networkInterface: 'vni{vni}' };
+      const backend = new NftablesBackend(opts, nft.runner, ip);
+      await backend.apply([{ ...rule, vni: 7 }]);
+      const before = nft.writes().length;
+      failing = true;
+      log.length = 0;
+      await expect(backend.applyFull([{ ...rule, vni: 7 }])).rejects.toThrow(DataplaneReadError);
+      expect(log).toEqual(['nft started']);
+      expect(nft.writes()).toHaveLength(before);
+    });
+  });
 });

@@ -22,8 +22,11 @@ import {
   routingProblems,
 } from './network-routing';
 import {
+  type NftResult,
   type NftRunner,
+  type PendingStream,
   type StreamingRunner,
+  pendingStream,
   processIpRunner,
   processNftRunner,
 } from './nft-runner';
@@ -263,6 +266,24 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
+    // With the table unknown (a full sync, or after a failure), this apply redefines it for
+    // sure: nft starts now and waits for its input, so its start-up overlaps the reads and the
+    // partition below. A failure before the input is given kills it unrun.
+    const early =
+      !this.known && !this.firstApply && 'stream' in this.run
+        ? pendingStream(this.run as StreamingRunner, ['-f', '-'])
+        : undefined;
+    try {
+      return await this.applyNowWith(desired, early);
+    } finally {
+      early?.cancel();
+    }
+  }
+
+  private async applyNowWith(
+    desired: readonly NatRule[],
+    early: PendingStream | undefined,
+  ): Promise<NatApplyResult> {
     // Network mode: interfaces first, as the partition waits for them. When routing must be read
     // to be repaired, the IPv4 read lists the interfaces too, and the IPv6 read runs while the
     // table is worked on (one `ip` process per family, see ROUTING_READ).
@@ -277,7 +298,7 @@ export class NftablesBackend implements DataplaneBackend {
         routing.catch(() => undefined);
       }
     }
-    if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
+    if (this.firstApply) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
     }
@@ -310,11 +331,16 @@ export class NftablesBackend implements DataplaneBackend {
       keep = rejected.length === partition.rejected.length;
     }
     this.partitioned = undefined;
-    await this.applyTable(rules, layout);
+    await this.applyTable(rules, layout, early);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
     if (keep) this.partitioned = rules;
     return { rejected };
+  }
+
+  /** No apply or read since start: the table's incumbents and network ids are not known yet. */
+  private get firstApply(): boolean {
+    return this.incumbents === undefined || (this.mode === 'network' && !this.networks);
   }
 
   /**
@@ -537,7 +563,15 @@ export class NftablesBackend implements DataplaneBackend {
     if (inspection.present || !this.networks) this.networks = new Map(inspection.networks);
   }
 
-  private async applyTable(rules: NatRule[], layout: NatTableLayout): Promise<void> {
+  /**
+   * Makes the table hold `rules`: element edits when they are known to apply, else the whole
+   * table redefined (through `early`, an nft already started, when given).
+   */
+  private async applyTable(
+    rules: NatRule[],
+    layout: NatTableLayout,
+    early?: PendingStream,
+  ): Promise<void> {
     const known = this.known;
     if (
       this.incremental &&
@@ -568,11 +602,14 @@ export class NftablesBackend implements DataplaneBackend {
     this.watch?.stop();
     try {
       // A real nft gets the text as it is rendered, and parses while the rest is made.
-      await this.transact(
-        'stream' in this.run
-          ? renderNatRulesetChunks(rules, target, layout)
-          : renderNatRuleset(rules, target, layout),
-      );
+      if (early) this.check(await early.send(renderNatRulesetChunks(rules, target, layout)));
+      else {
+        await this.transact(
+          'stream' in this.run
+            ? renderNatRulesetChunks(rules, target, layout)
+            : renderNatRuleset(rules, target, layout),
+        );
+      }
     } finally {
       if (watching) this.watch?.start();
     }
@@ -702,6 +739,11 @@ export class NftablesBackend implements DataplaneBackend {
       typeof ruleset === 'string'
         ? await this.run(args, ruleset)
         : await (this.run as StreamingRunner).stream(args, ruleset);
+    this.check(result);
+  }
+
+  /** Throws when a transaction failed. */
+  private check(result: NftResult): void {
     if (result.code !== 0) {
       throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
     }
