@@ -20,11 +20,11 @@ export type NftRunner = (args: readonly string[], stdin?: string) => Promise<Nft
  * other work. If the promise rejects or making a piece throws, the process is killed before its
  * input ends, so a half-written input is never run.
  */
+/** Standard input in pieces: text, or bytes already encoded. */
+export type StreamInput = Iterable<string | Uint8Array>;
+
 export interface StreamingRunner extends NftRunner {
-  stream(
-    args: readonly string[],
-    stdin: Iterable<string> | Promise<Iterable<string>>,
-  ): Promise<NftResult>;
+  stream(args: readonly string[], stdin: StreamInput | Promise<StreamInput>): Promise<NftResult>;
 }
 
 /** How nft is run: where, and for how long at most. */
@@ -102,10 +102,7 @@ function processRunner(
     child.stdin.end(stdin ?? '');
     return result;
   };
-  const stream = async (
-    args: readonly string[],
-    stdin: Iterable<string> | Promise<Iterable<string>>,
-  ) => {
+  const stream = async (args: readonly string[], stdin: StreamInput | Promise<StreamInput>) => {
     const { child, result } = start(args);
     result.catch(() => undefined);
     try {
@@ -141,16 +138,16 @@ function writable(stream: Writable): Promise<void> {
 /** A streamed run whose process is already started and waits for its input. */
 export interface PendingStream {
   /** Gives the input; resolves when the process has run it. */
-  send(input: Iterable<string>): Promise<NftResult>;
+  send(input: StreamInput): Promise<NftResult>;
   /** Kills the process before it gets any input (nothing is run); no-op once sent. */
   cancel(): void;
 }
 
 /** Starts `runner.stream(args, …)` now, with the input given later by send(). */
 export function pendingStream(runner: StreamingRunner, args: readonly string[]): PendingStream {
-  let give: (input: Iterable<string>) => void = () => undefined;
+  let give: (input: StreamInput) => void = () => undefined;
   let fail: (reason: Error) => void = () => undefined;
-  const input = new Promise<Iterable<string>>((resolve, reject) => {
+  const input = new Promise<StreamInput>((resolve, reject) => {
     give = resolve;
     fail = reject;
   });

@@ -3,7 +3,7 @@ import { DataplaneApplyError, DataplaneReadError } from '../dataplane-errors';
 import handEditedRules from './fixtures/hand-edited-rules.json';
 import healthy from './fixtures/healthy.json';
 import { NftablesBackend, NftablesConfigError } from './nftables-backend';
-import type { NftResult, NftRunner } from './nft-runner';
+import type { NftResult, NftRunner, StreamInput } from './nft-runner';
 import { ROUTING_READ } from './routing-read';
 
 const rule: NatRule = {
@@ -267,10 +267,7 @@ describe('NftablesBackend', () => {
     /** A stand-in streaming nft that logs when it starts and when its input comes. */
     function streamingNft(log: string[]) {
       const plain = fakeNft();
-      const stream = async (
-        args: readonly string[],
-        stdin: Iterable<string> | Promise<Iterable<string>>,
-      ) => {
+      const stream = async (args: readonly string[], stdin: StreamInput | Promise<StreamInput>) => {
         log.push('nft started');
         const text = [...(await stdin)].join('');
         log.push('nft got its input');

@@ -25,6 +25,7 @@ import {
   type NftResult,
   type NftRunner,
   type PendingStream,
+  type StreamInput,
   type StreamingRunner,
   pendingStream,
   processIpRunner,
@@ -45,13 +46,13 @@ import {
   readFamilyRouting,
   routingDump,
 } from './routing-read';
+import { RenderedTable } from './rendered-table';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
   type NatTableLayout,
   SHARED_LAYOUT,
   renderNatRuleset,
-  renderNatRulesetChunks,
   renderRemoveTable,
 } from './render-nat-ruleset';
 
@@ -209,6 +210,8 @@ export class NftablesBackend implements DataplaneBackend {
    */
   private readonly partitions = new IncrementalNatPartition();
   private partitioned: NatRule[] | undefined;
+  /** The last whole-table text sent, for a full sync of the same table. */
+  private readonly rendered = new RenderedTable();
   /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
   private readonly watch: RulesetWatch | undefined;
 
@@ -601,12 +604,13 @@ export class NftablesBackend implements DataplaneBackend {
     const watching = this.watch?.running === true;
     this.watch?.stop();
     try {
-      // A real nft gets the text as it is rendered, and parses while the rest is made.
-      if (early) this.check(await early.send(renderNatRulesetChunks(rules, target, layout)));
+      // A real nft gets the text as it is rendered, and parses while the rest is made; the
+      // text of an unchanged table is sent again as it was (RenderedTable).
+      if (early) this.check(await early.send(this.rendered.chunks(rules, target, layout)));
       else {
         await this.transact(
           'stream' in this.run
-            ? renderNatRulesetChunks(rules, target, layout)
+            ? this.rendered.chunks(rules, target, layout)
             : renderNatRuleset(rules, target, layout),
         );
       }
@@ -733,7 +737,7 @@ export class NftablesBackend implements DataplaneBackend {
     return { inspection, routingClean: withRouting ? routingFound.length === 0 : undefined };
   }
 
-  private async transact(ruleset: string | Iterable<string>): Promise<void> {
+  private async transact(ruleset: string | StreamInput): Promise<void> {
     const args = ['-f', '-'];
     const result =
       typeof ruleset === 'string'
