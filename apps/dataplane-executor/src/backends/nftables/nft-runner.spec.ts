@@ -38,4 +38,29 @@ describe('processNftRunner stream', () => {
     await sh.stream(['-c', `cat > /dev/null && touch ${marker}`], ['ok\n']);
     expect(existsSync(marker)).toBe(true);
   });
+
+  it('starts the process before a promised input, and runs it once the input comes', async () => {
+    const marker = join(dir, 'started');
+    let give: (input: string[]) => void = () => undefined;
+    const input = new Promise<string[]>((resolve) => {
+      give = resolve;
+    });
+    const result = sh.stream(['-c', `touch ${marker}; cat`], input);
+    // The process runs (and waits for its input) before the input exists.
+    for (let i = 0; i < 200 && !existsSync(marker); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(existsSync(marker)).toBe(true);
+    give(['late ', 'input\n']);
+    expect((await result).stdout).toBe('late input\n');
+  });
+
+  it('kills the process before its input ends when the promised input fails', async () => {
+    const marker = join(dir, 'ran');
+    const input = Promise.reject(new Error('read failed'));
+    await expect(sh.stream(['-c', `cat > /dev/null && touch ${marker}`], input)).rejects.toThrow(
+      'read failed',
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
 });

@@ -15,11 +15,16 @@ export type NftRunner = (args: readonly string[], stdin?: string) => Promise<Nft
 
 /**
  * A runner that can also take standard input in pieces, writing each while the next is made
- * (the tool starts reading, e.g. nft parsing, before the whole input exists). If making a piece
- * throws, the process is killed before its input ends, so a half-written input is never run.
+ * (the tool starts reading, e.g. nft parsing, before the whole input exists). The input may be
+ * promised: the process starts at once and waits for it, so its start-up overlaps the caller's
+ * other work. If the promise rejects or making a piece throws, the process is killed before its
+ * input ends, so a half-written input is never run.
  */
+/** Standard input in pieces: text, or bytes already encoded. */
+export type StreamInput = Iterable<string | Uint8Array>;
+
 export interface StreamingRunner extends NftRunner {
-  stream(args: readonly string[], stdin: Iterable<string>): Promise<NftResult>;
+  stream(args: readonly string[], stdin: StreamInput | Promise<StreamInput>): Promise<NftResult>;
 }
 
 /** How nft is run: where, and for how long at most. */
@@ -97,11 +102,11 @@ function processRunner(
     child.stdin.end(stdin ?? '');
     return result;
   };
-  const stream = async (args: readonly string[], stdin: Iterable<string>) => {
+  const stream = async (args: readonly string[], stdin: StreamInput | Promise<StreamInput>) => {
     const { child, result } = start(args);
     result.catch(() => undefined);
     try {
-      for (const piece of stdin) {
+      for (const piece of await stdin) {
         if (child.stdin.destroyed) break;
         if (!child.stdin.write(piece)) await writable(child.stdin);
       }
@@ -128,4 +133,31 @@ function writable(stream: Writable): Promise<void> {
     stream.on('drain', done);
     stream.on('close', done);
   });
+}
+
+/** A streamed run whose process is already started and waits for its input. */
+export interface PendingStream {
+  /** Gives the input; resolves when the process has run it. */
+  send(input: StreamInput): Promise<NftResult>;
+  /** Kills the process before it gets any input (nothing is run); no-op once sent. */
+  cancel(): void;
+}
+
+/** Starts `runner.stream(args, …)` now, with the input given later by send(). */
+export function pendingStream(runner: StreamingRunner, args: readonly string[]): PendingStream {
+  let give: (input: StreamInput) => void = () => undefined;
+  let fail: (reason: Error) => void = () => undefined;
+  const input = new Promise<StreamInput>((resolve, reject) => {
+    give = resolve;
+    fail = reject;
+  });
+  const result = runner.stream(args, input);
+  result.catch(() => undefined);
+  return {
+    send: (ruleset) => {
+      give(ruleset);
+      return result;
+    },
+    cancel: () => fail(new Error('not needed')),
+  };
 }

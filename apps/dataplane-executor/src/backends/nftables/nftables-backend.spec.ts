@@ -3,7 +3,8 @@ import { DataplaneApplyError, DataplaneReadError } from '../dataplane-errors';
 import handEditedRules from './fixtures/hand-edited-rules.json';
 import healthy from './fixtures/healthy.json';
 import { NftablesBackend, NftablesConfigError } from './nftables-backend';
-import type { NftResult, NftRunner } from './nft-runner';
+import type { NftResult, NftRunner, StreamInput } from './nft-runner';
+import { ROUTING_READ } from './routing-read';
 
 const rule: NatRule = {
   nicUid: 'nic-1',
@@ -160,17 +161,14 @@ describe('NftablesBackend', () => {
     const ipCalls: { args: readonly string[]; stdin?: string }[] = [];
     const ip: NftRunner = async (args, stdin) => {
       ipCalls.push({ args, stdin });
-      if (args.includes('link')) {
-        return {
-          code: 0,
-          stdout: JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]),
-          stderr: '',
-        };
+      if (stdin === ROUTING_READ) {
+        // An empty namespace's routing: ip stops the batch at the table that does not exist.
+        const links = JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]);
+        const rules = JSON.stringify([{ priority: 0, src: 'all', table: 'local' }]);
+        const stderr = 'Error: ipv4: FIB table does not exist.\nCommand failed -:3\n';
+        return { code: 1, stdout: `${links}\n${rules}\n[`, stderr };
       }
-      if (args.includes('route') && args.includes('show')) {
-        return { code: 2, stdout: '[', stderr: 'Error: ipv4: FIB table does not exist.\n' };
-      }
-      return { code: 0, stdout: args.includes('show') ? '[]' : '', stderr: '' };
+      return { code: 0, stdout: '', stderr: '' };
     };
     const backend = new NftablesBackend(
       { uplinks: ['eth0'], networkInterface: 'vni{vni}' },
@@ -182,7 +180,13 @@ describe('NftablesBackend', () => {
     const { rejected } = await backend.apply([inNet7, inNet8]);
     expect(rejected.map((r) => r.reason)).toEqual(['NetworkInterfaceMissing']);
     expect(nft.writes()[0]?.stdin).toContain('1 . 10.0.0.2 comment "nic=nic-1 gw=gw-1 vni=7"');
-    const batches = ipCalls.filter((c) => c.args.includes('-batch'));
+    // One read per family (interfaces, rules and routes), then one write per family.
+    expect(ipCalls.filter((c) => c.stdin === ROUTING_READ).map((c) => c.args[0])).toEqual([
+      '-4',
+      '-6',
+    ]);
+    expect(ipCalls).toHaveLength(4);
+    const batches = ipCalls.filter((c) => c.stdin !== ROUTING_READ);
     expect(batches.map((c) => [c.args[0], c.stdin])).toEqual([
       [
         '-4',
@@ -256,6 +260,57 @@ describe('NftablesBackend', () => {
       await plain.apply([rule, other]);
       expect(nft.writes().every((c) => FULL.test(c.stdin ?? ''))).toBe(true);
       expect(nft.writes()).toHaveLength(4);
+    });
+  });
+
+  describe('full sync with a streaming nft', () => {
+    /** A stand-in streaming nft that logs when it starts and when its input comes. */
+    function streamingNft(log: string[]) {
+      const plain = fakeNft();
+      const stream = async (args: readonly string[], stdin: StreamInput | Promise<StreamInput>) => {
+        log.push('nft started');
+        const text = [...(await stdin)].join('');
+        log.push('nft got its input');
+        return plain.runner(args, text);
+      };
+      return { ...plain, runner: Object.assign(plain.runner, { stream }) };
+    }
+    const links = JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]);
+
+    it('starts nft before the reads it waits for, and gives it the whole table', async () => {
+      const log: string[] = [];
+      const nft = streamingNft(log);
+      const ip: NftRunner = async (args, stdin) => {
+        if (stdin === ROUTING_READ) log.push(`ip read ${args[0] ?? ''}`);
+        const listing = `${links}\n[]\n[]\n`;
+        return { code: 0, stdout: stdin === ROUTING_READ ? listing : '', stderr: '' };
+      };
+      const opts = { uplinks: ['eth0'], networkInterface: 'vni{vni}' };
+      const backend = new NftablesBackend(opts, nft.runner, ip);
+      await backend.apply([{ ...rule, vni: 7 }]);
+      log.length = 0;
+      await backend.applyFull([{ ...rule, vni: 7 }]);
+      expect(log).toEqual(['nft started', 'ip read -4', 'ip read -6', 'nft got its input']);
+      expect(nft.writes().at(-1)?.stdin).toMatch(FULL);
+    });
+
+    it('kills the early nft unrun when a read fails, and runs no transaction', async () => {
+      const log: string[] = [];
+      const nft = streamingNft(log);
+      let failing = false;
+      const ip: NftRunner = async (_args, stdin) =>
+        failing
+          ? { code: 1, stdout: '', stderr: 'Cannot open network namespace' }
+          : { code: 0, stdout: stdin === ROUTING_READ ? `${links}\n[]\n[]\n` : '', stderr: '' };
+      const opts = { uplinks: ['eth0'], networkInterface: 'vni{vni}' };
+      const backend = new NftablesBackend(opts, nft.runner, ip);
+      await backend.apply([{ ...rule, vni: 7 }]);
+      const before = nft.writes().length;
+      failing = true;
+      log.length = 0;
+      await expect(backend.applyFull([{ ...rule, vni: 7 }])).rejects.toThrow(DataplaneReadError);
+      expect(log).toEqual(['nft started']);
+      expect(nft.writes()).toHaveLength(before);
     });
   });
 });

@@ -14,7 +14,7 @@ import { DataplaneApplyError, DataplaneError, DataplaneReadError } from '../data
 import { natElementCommentFits } from './nat-element-comment';
 import type { NatTableMode, NftJson } from './nat-table-layout';
 import {
-  NETWORK_ROUTE_TABLE,
+  type RouteFamily,
   type RoutingDump,
   ROUTE_FAMILIES,
   renderRoutingChanges,
@@ -22,8 +22,12 @@ import {
   routingProblems,
 } from './network-routing';
 import {
+  type NftResult,
   type NftRunner,
+  type PendingStream,
+  type StreamInput,
   type StreamingRunner,
+  pendingStream,
   processIpRunner,
   processNftRunner,
 } from './nft-runner';
@@ -41,13 +45,20 @@ import {
   timeoutProfileChange,
 } from './render-nat-changes';
 import { timeoutProfileKeys } from './nat-timeouts-layout';
+import {
+  type FamilyRouting,
+  interfaceNames,
+  listInterfaces,
+  readFamilyRouting,
+  routingDump,
+} from './routing-read';
+import { RenderedTable } from './rendered-table';
 import { RulesetWatch, type StartMonitor, nftMonitorProcess } from './ruleset-watch';
 import {
   type NatNetwork,
   type NatTableLayout,
   SHARED_LAYOUT,
   renderNatRuleset,
-  renderNatRulesetChunks,
   renderRemoveTable,
 } from './render-nat-ruleset';
 
@@ -205,6 +216,8 @@ export class NftablesBackend implements DataplaneBackend {
    */
   private readonly partitions = new IncrementalNatPartition();
   private partitioned: NatRule[] | undefined;
+  /** The last whole-table text sent, for a full sync of the same table. */
+  private readonly rendered = new RenderedTable();
   /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
   private readonly watch: RulesetWatch | undefined;
 
@@ -262,13 +275,39 @@ export class NftablesBackend implements DataplaneBackend {
   }
 
   private async applyNow(desired: readonly NatRule[]): Promise<NatApplyResult> {
-    // Interfaces first: the partition waits for them. Routing that must be read to be repaired
-    // is read after, while the table is worked on (started together, the five `ip` processes
-    // delayed the interface list on a busy node).
-    const present = this.mode === 'network' ? await this.listInterfaces() : undefined;
-    const routing = this.mode === 'network' && !this.knownRouting ? this.readRouting() : undefined;
-    routing?.catch(() => undefined);
-    if (this.incumbents === undefined || (this.mode === 'network' && !this.networks)) {
+    // With the table unknown (a full sync, or after a failure), this apply redefines it for
+    // sure: nft starts now and waits for its input, so its start-up overlaps the reads and the
+    // partition below. A failure before the input is given kills it unrun.
+    const early =
+      !this.known && !this.firstApply && 'stream' in this.run
+        ? pendingStream(this.run as StreamingRunner, ['-f', '-'])
+        : undefined;
+    try {
+      return await this.applyNowWith(desired, early);
+    } finally {
+      early?.cancel();
+    }
+  }
+
+  private async applyNowWith(
+    desired: readonly NatRule[],
+    early: PendingStream | undefined,
+  ): Promise<NatApplyResult> {
+    // Network mode: interfaces first, as the partition waits for them. When routing must be read
+    // to be repaired, the IPv4 read lists the interfaces too, and the IPv6 read runs while the
+    // table is worked on (one `ip` process per family, see ROUTING_READ).
+    let present: Set<string> | undefined;
+    let routing: Promise<RoutingDump> | undefined;
+    if (this.mode === 'network') {
+      if (this.knownRouting) present = await listInterfaces(this.ip, this.name, this.interfaces);
+      else {
+        const ipv4 = await this.readFamilyRouting('IPv4');
+        present = interfaceNames(ipv4.links);
+        routing = this.readFamilyRouting('IPv6').then((ipv6) => routingDump(ipv4, ipv6));
+        routing.catch(() => undefined);
+      }
+    }
+    if (this.firstApply) {
       // First apply since start: what is in effect keeps its place, networks keep their ids.
       this.remember((await this.readTable(false)).inspection, false);
     }
@@ -301,11 +340,16 @@ export class NftablesBackend implements DataplaneBackend {
       keep = rejected.length === partition.rejected.length;
     }
     this.partitioned = undefined;
-    await this.applyTable(rules, layout);
+    await this.applyTable(rules, layout, early);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
     if (keep) this.partitioned = rules;
     return { rejected };
+  }
+
+  /** No apply or read since start: the table's incumbents and network ids are not known yet. */
+  private get firstApply(): boolean {
+    return this.incumbents === undefined || (this.mode === 'network' && !this.networks);
   }
 
   /**
@@ -540,7 +584,15 @@ export class NftablesBackend implements DataplaneBackend {
     if (inspection.present || !this.networks) this.networks = new Map(inspection.networks);
   }
 
-  private async applyTable(rules: NatRule[], layout: NatTableLayout): Promise<void> {
+  /**
+   * Makes the table hold `rules`: element edits when they are known to apply, else the whole
+   * table redefined (through `early`, an nft already started, when given).
+   */
+  private async applyTable(
+    rules: NatRule[],
+    layout: NatTableLayout,
+    early?: PendingStream,
+  ): Promise<void> {
     const known = this.known;
     if (
       this.incremental &&
@@ -570,12 +622,16 @@ export class NftablesBackend implements DataplaneBackend {
     const watching = this.watch?.running === true;
     this.watch?.stop();
     try {
-      // A real nft gets the text as it is rendered, and parses while the rest is made.
-      await this.transact(
-        'stream' in this.run
-          ? renderNatRulesetChunks(rules, target, layout)
-          : renderNatRuleset(rules, target, layout),
-      );
+      // A real nft gets the text as it is rendered, and parses while the rest is made; the
+      // text of an unchanged table is sent again as it was (RenderedTable).
+      if (early) this.check(await early.send(this.rendered.chunks(rules, target, layout)));
+      else {
+        await this.transact(
+          'stream' in this.run
+            ? this.rendered.chunks(rules, target, layout)
+            : renderNatRuleset(rules, target, layout),
+        );
+      }
     } finally {
       if (watching) this.watch?.start();
     }
@@ -635,43 +691,19 @@ export class NftablesBackend implements DataplaneBackend {
     return true;
   }
 
+  /** Both families' rules and routes (two `ip` processes at once). */
   private async readRouting(): Promise<RoutingDump> {
-    const where = `routing of ${this.target}`;
-    const dump = async (args: string[]) => {
-      const result = await this.ip(['-j', ...args]);
-      // A table without routes does not exist for the kernel: that is an empty table.
-      if (result.code !== 0 && /FIB table does not exist/.test(result.stderr)) return [];
-      if (result.code !== 0) {
-        throw new DataplaneReadError(this.name, where, result.stderr || `exit ${result.code}`);
-      }
-      try {
-        return JSON.parse(result.stdout || '[]') as unknown;
-      } catch (error) {
-        throw new DataplaneReadError(this.name, where, `ip -j printed no JSON: ${String(error)}`);
-      }
-    };
-    const table = String(NETWORK_ROUTE_TABLE);
-    const [rules4, rules6, routes4, routes6] = await Promise.all([
-      dump(['-4', 'rule', 'show']),
-      dump(['-6', 'rule', 'show']),
-      dump(['-4', 'route', 'show', 'table', table]),
-      dump(['-6', 'route', 'show', 'table', table]),
-    ]);
-    return { rules: { IPv4: rules4, IPv6: rules6 }, routes: { IPv4: routes4, IPv6: routes6 } };
+    const [ipv4, ipv6] = await Promise.all(ROUTE_FAMILIES.map((f) => this.readFamilyRouting(f)));
+    return routingDump(ipv4 as FamilyRouting, ipv6 as FamilyRouting);
   }
 
-  /** The names of the interfaces in the namespace. */
-  private async listInterfaces(): Promise<Set<string>> {
-    const result = await this.ip(['-j', 'link', 'show']);
-    if (result.code !== 0) {
-      throw new DataplaneReadError(
-        this.name,
-        `interfaces of ${this.target}`,
-        result.stderr || `exit ${result.code}`,
-      );
-    }
-    const links = JSON.parse(result.stdout || '[]') as { ifname?: unknown }[];
-    return new Set(links.map((l) => l.ifname).filter((n): n is string => typeof n === 'string'));
+  private readFamilyRouting(family: RouteFamily): Promise<FamilyRouting> {
+    return readFamilyRouting(this.ip, family, this.name, `routing of ${this.target}`);
+  }
+
+  /** "interfaces of table inet natgw (netns gw)", for messages. */
+  private get interfaces(): string {
+    return `interfaces of ${this.target}`;
   }
 
   /**
@@ -723,12 +755,17 @@ export class NftablesBackend implements DataplaneBackend {
     return { inspection, routingClean: withRouting ? routingFound.length === 0 : undefined };
   }
 
-  private async transact(ruleset: string | Iterable<string>): Promise<void> {
+  private async transact(ruleset: string | StreamInput): Promise<void> {
     const args = ['-f', '-'];
     const result =
       typeof ruleset === 'string'
         ? await this.run(args, ruleset)
         : await (this.run as StreamingRunner).stream(args, ruleset);
+    this.check(result);
+  }
+
+  /** Throws when a transaction failed. */
+  private check(result: NftResult): void {
     if (result.code !== 0) {
       throw new DataplaneApplyError(this.name, this.target, result.code, result.stderr);
     }
