@@ -170,7 +170,8 @@ export async function pruneLog(
           );
           return n;
         }
-        const rows: EventRow[] = await m.query(
+        // TypeORM answers a DELETE ... RETURNING with [rows, count].
+        const [rows]: [EventRow[], number] = await m.query(
           `DELETE FROM natgw_events d WHERE d.global_position IN (SELECT e.global_position ${where})
            RETURNING ${EVENT_COLUMNS.replace(/\be\./g, 'd.')}`,
           bounds,
