@@ -248,6 +248,20 @@ describe('log retention (log:prune)', () => {
     }
   });
 
+  it('a reader still at the start of the log holds everything: nothing goes, no horizon', async () => {
+    await store.storeCheckpoint('consumer:new', LOG_START);
+    const report = await pruneLog(ds, store, projections(), { retainedSince: WINDOW });
+    expect(report).toMatchObject({ pruned: 0, heldBy: 'consumer:new', remaining: appended });
+    expect(await readLogRetention(ds)).toBeUndefined();
+    const early = await new NatLookup(new AllocationHistoryReader(ds)).execute({
+      ip: ipOf(0),
+      port: 1024,
+      at: new Date(OLD + 3_600_000),
+    });
+    expect(early.found).toBe(true);
+    await ds.query(`DELETE FROM natgw_checkpoints WHERE name = 'consumer:new'`);
+  });
+
   it("a reader's checkpoint holds the prune back; the reader continues without a gap", async () => {
     // Everyone else is at the end; one consumer is still inside the old era.
     await store.storeCheckpoint('relay:test', await end());

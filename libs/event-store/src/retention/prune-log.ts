@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { RecordedEvent, RESOURCE_KINDS } from '@natgw/contracts';
-import { Checkpoint, compareCheckpoints } from '../checkpoint';
+import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { EVENT_COLUMNS, EventRow, PostgresEventStore, toRecorded } from '../postgres-event-store';
 import { Projection } from '../projections/projection';
 import { snapshotProjections } from '../projections/rebuild-projection';
@@ -150,7 +150,9 @@ export async function pruneLog(
     [since],
   );
   let pruned = 0;
-  if (range.lo !== null && range.hi !== null) {
+  // A reader at the start of the log (a checkpoint never advanced) holds everything.
+  const held = compareCheckpoints(boundary, LOG_START) === 0;
+  if (range.lo !== null && range.hi !== null && !held) {
     if (!options.dryRun) await storeHorizon(dataSource, since, boundary);
     const lo = BigInt(range.lo);
     const hi = BigInt(range.hi);
