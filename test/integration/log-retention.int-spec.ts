@@ -35,6 +35,7 @@ import {
 import { ApiError } from '../../apps/api-gateway/src/http/api-error';
 import { GetNatTableAt } from '../../apps/api-gateway/src/audit/nat-table-at';
 import { NatLookup } from '../../apps/api-gateway/src/audit/nat-lookup';
+import { readModels } from './read-models';
 
 jest.setTimeout(180_000);
 
@@ -49,26 +50,6 @@ const SHAPE = { nics: 6, updates: 3, deletes: 2 };
 
 const projections = () => [new ResourceProjection(), new NatSlotsProjection()];
 const ipOf = (c: number) => [24, 16, 8, 0].map((s) => ((0x0b000000 + c) >>> s) & 255).join('.');
-
-/** The read models without resourceVersions (a rebuild hands out new ones). */
-async function readModels(ds: DataSource) {
-  return {
-    resources: await ds.query(
-      `SELECT kind, namespace, name, uid::text AS uid, stream_version, labels,
-              (object #- '{metadata,resourceVersion}') AS object, subresources
-         FROM natgw_resources ORDER BY kind, namespace, name`,
-    ),
-    slots: await ds.query(
-      `SELECT gateway_uid::text AS gateway_uid, nic_uid::text AS nic_uid, nic_name, namespace,
-              node_name, family, private_ip, nat_ip, port, end_port, vni
-         FROM natgw_nat_slots ORDER BY gateway_uid, nic_uid`,
-    ),
-    versions: await ds.query(
-      `SELECT gateway_uid::text AS gateway_uid, version, closed FROM natgw_allocation_versions
-        ORDER BY gateway_uid`,
-    ),
-  };
-}
 
 /** The events that delete a tenant's gateway: its remaining slots released, the allocation closed. */
 function gatewayDeletion(history: SyntheticEvent[]): SyntheticEvent[] {
