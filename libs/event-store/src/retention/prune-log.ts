@@ -45,7 +45,9 @@ const LAST_EVENT_ONLY = ['vni:', 'networkaddress:', 'dataplane:'];
  * (natgw_streams): $1 the retention instant, $2/$3 the boundary; $4 resource
  * categories, $5 lifecycle types, $6 Deleted types, $7 last-event-only categories.
  * Never a stream's last event (stream versions, name reuse and the node list read
- * it); only what no reader can need at or after the instant:
+ * it), nor the newest transaction's (a restore into another cluster detects that it
+ * must re-base the commit order by the highest id stored, natgw_rebase_commit_order);
+ * only what no reader can need at or after the instant:
  * - a resource stream: its updates, status requests and deletion requests (the
  *   snapshot holds the object; `nattable?at=` needs only Created and Deleted); once
  *   its last incarnation was deleted before the instant, everything but that
@@ -58,6 +60,7 @@ const LAST_EVENT_ONLY = ['vni:', 'networkaddress:', 'dataplane:'];
 const PRUNABLE = `
   e.recorded_at < $1
   AND (e.transaction_id, e.global_position) <= ($2::text::xid8, $3::bigint)
+  AND e.transaction_id < (SELECT max(m.transaction_id) FROM natgw_events m)
   AND e.version < s.version
   AND (
     (split_part(e.stream_id, ':', 1) || ':' = ANY($7::text[]))
