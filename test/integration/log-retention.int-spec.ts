@@ -5,6 +5,9 @@
 // questions must get the same answers; instants before the window get 410 Expired;
 // a rebuild or a reader that would need a pruned event refuses instead of
 // answering from a log with holes; a reader's checkpoint holds the prune back.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { RecordedEvent, Status } from '@natgw/contracts';
 import {
@@ -35,6 +38,7 @@ import {
 import { ApiError } from '../../apps/api-gateway/src/http/api-error';
 import { GetNatTableAt } from '../../apps/api-gateway/src/audit/nat-table-at';
 import { NatLookup } from '../../apps/api-gateway/src/audit/nat-lookup';
+import { formatPrune, runPrune } from '../../apps/cli/src/log-prune';
 import { readModels } from './read-models';
 
 jest.setTimeout(180_000);
@@ -126,11 +130,11 @@ describe('log retention (log:prune)', () => {
     // Committed, but a transaction open elsewhere on the server can hold them back.
     await eventually(
       async () => {
-        const [{ n }]: Array<{ n: number }> = await ds.query(
-          `SELECT count(*)::int AS n FROM natgw_events
-            WHERE transaction_id < natgw_visible_horizon()`,
+        const [{ held }]: Array<{ held: boolean }> = await ds.query(
+          `SELECT EXISTS (SELECT 1 FROM natgw_events
+                           WHERE transaction_id >= natgw_visible_horizon()) AS held`,
         );
-        return n === appended;
+        return !held;
       },
       { what: 'every appended event visible' },
     );
@@ -351,6 +355,45 @@ describe('log retention (log:prune)', () => {
     const results = await rebuildProjections(ds, store, projections());
     expect(results.every((r) => r.fromSnapshot > 0)).toBe(true);
     expect(await readModels(ds)).toEqual(modelsBefore);
+  });
+
+  it('log:prune writes what goes to a new archive file, one event a line, and never overwrites one', async () => {
+    // Node reports recorded (by a clock set back) before the window, after every reader.
+    clock = OLD + 86_400_000;
+    const report = (rules: number): SyntheticEvent => ({
+      stream: 'dataplane:node-0',
+      type: 'NATTableProgrammed',
+      data: { node: 'node-0', rules, gateways: {} },
+      metadata: {},
+    });
+    await append([report(1), report(2), report(3)]);
+    await append([{ ...report(4), stream: 'dataplane:node-1' }]);
+    const at = await end();
+    for (const name of [
+      'relay:test',
+      'consumer:slow',
+      'projection:resources',
+      'projection:nat-slots',
+    ])
+      await store.storeCheckpoint(name, at);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'natgw-prune-'));
+    const file = path.join(dir, 'pruned.ndjson');
+    try {
+      const args = { retentionMs: 3_600_000, retentionText: '1h', archive: file, dryRun: false };
+      const now = new Date(WINDOW.getTime() + 3_600_000);
+      const result = await runPrune(ds, projections(), args, undefined, now);
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      const events = lines.map((l) => JSON.parse(l) as { type: string; streamId: string });
+      // node-0's reports but its last, node-1's earlier report (the new one is its last).
+      expect(result.pruned).toBe(4);
+      expect(events).toHaveLength(4);
+      expect(events.every((e) => e.type === 'NATTableProgrammed')).toBe(true);
+      expect(formatPrune(result, args)).toContain(`archived the removed events to ${file}`);
+      await expect(runPrune(ds, projections(), args, undefined, now)).rejects.toThrow(/EEXIST/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await answers()).toEqual(answersBefore);
   });
 
   it('refuses what would read across the pruned range instead of answering from a log with holes', async () => {
