@@ -1,6 +1,7 @@
 // The audit endpoints over HTTP: natlookup (query checks, "nobody", a holder),
 // nattable?at next to the live nattable, and authorization (natlookup spans
-// namespaces). The history is appended with a controlled clock.
+// namespaces), 410 Expired before the log's retention window. The history is
+// appended with a controlled clock.
 import { NewEvent } from '@natgw/contracts';
 import { PostgresEventStore } from '@natgw/event-store';
 import { startTestApi, TestApi } from './api-test-app';
@@ -156,5 +157,33 @@ describe('audit endpoints', () => {
     const bad = await get(`${TABLE}?at=soon`);
     expect(bad.status).toBe(400);
     expect((await get(`${TABLE}?at=2026-11-26T09:00:00Z`)).status).toBe(404);
+  });
+
+  it('answers 410 Expired for an instant before the retention window, exactly inside it', async () => {
+    // The horizon as `log:prune` stores it (what it removes: log-retention.int-spec.ts).
+    await api.dataSource.query(
+      `INSERT INTO natgw_log_retention (retained_since, transaction_id, global_position)
+       VALUES ('2026-11-26T10:40:00Z', '0'::xid8, 0)`,
+    );
+    try {
+      const inside = await get(`${LOOKUP}?ip=${IP}&port=40123&at=2026-11-26T10:42:00Z`);
+      expect(inside).toMatchObject({ status: 200, body: { found: true } });
+      for (const path of [
+        `${LOOKUP}?ip=${IP}&port=40123&at=2026-11-26T10:35:00Z`,
+        `${TABLE}?at=2026-11-26T10:35:00Z`,
+      ]) {
+        const before = await get(path);
+        expect(before.status).toBe(410);
+        expect(before.body).toMatchObject({
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+          details: { causes: [{ field: 'at', reason: 'FieldValueInvalid' }] },
+        });
+        expect(before.body.message).toContain('2026-11-26T10:40:00.000Z');
+      }
+    } finally {
+      await api.dataSource.query('DELETE FROM natgw_log_retention');
+    }
   });
 });

@@ -141,6 +141,11 @@ describe('database roles', () => {
          VALUES ('forged:1', 1, gen_random_uuid(), 'Forged', '{}', 1)`,
       );
       await failsWith('DROP FUNCTION natgw_commit_order_base()');
+      // Only log:prune (the schema's owner) moves the retention horizon.
+      await failsWith(
+        `INSERT INTO natgw_log_retention (retained_since, transaction_id, global_position)
+         VALUES (now(), '0'::xid8, 0)`,
+      );
       expect(await owner.query('SELECT count(*)::int AS n FROM natgw_events')).toEqual(before);
     });
 
@@ -194,13 +199,14 @@ describe('database roles', () => {
     );
     // The log and its bookkeeping every role uses as the grants say; the migrations table
     // only the migrator writes, the commit-order re-bases only natgw_rebase_commit_order()
-    // (SECURITY DEFINER, as the owner). Every other table must be some role's read model.
+    // (SECURITY DEFINER, as the owner), the retention horizon only log:prune (as the owner). Every other table must be some role's read model.
     const known = new Set([
       'natgw_events',
       'natgw_streams',
       'natgw_checkpoints',
       'natgw_migrations',
       'natgw_commit_order_rebases',
+      'natgw_log_retention',
       ...NATGW_SERVICE_ROLES.flatMap((r) => r.writes),
     ]);
     expect(tables.map((t) => t.table_name).filter((t) => !known.has(t))).toEqual([]);

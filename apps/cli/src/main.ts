@@ -10,6 +10,7 @@ import {
 import { parseRfc3339 } from '@natgw/contracts';
 import { allProjections } from './projections';
 import { formatReplay, replayNatTables } from './replay';
+import { formatPrune, PruneArgs, pruneArgs, runPrune } from './log-prune';
 import { NATGW_SCHEMA } from '@natgw/schema';
 
 const USAGE = `usage: natgw-cli <command>
@@ -20,7 +21,10 @@ const USAGE = `usage: natgw-cli <command>
                                    (--from-log: from the whole log, ignoring snapshots)
   projections:snapshot [<name>|--all]
                                    store each projection's folded state as its snapshot
-  replay --at <RFC3339> [--json]   print every gateway's NAT table as it was at that instant`;
+  replay --at <RFC3339> [--json]   print every gateway's NAT table as it was at that instant
+  log:prune --retention <N>d|h|m [--archive <file.ndjson>] [--dry-run]
+                                   snapshot every projection, then remove the events nothing
+                                   needs inside the window (run as the schema's owner)`;
 
 /** Reads `--at <RFC3339>` (or `--at=<RFC3339>`) and `--json`; undefined with a message on error. */
 function replayArgs(args: string[]): { at: Date; json: boolean } | string {
@@ -52,7 +56,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let replay: { at: Date; json: boolean } | undefined;
-  if (command === 'replay') {
+  let prune: PruneArgs | undefined;
+  if (command === 'log:prune') {
+    const parsed = pruneArgs(args);
+    if (typeof parsed === 'string') {
+      process.stderr.write(`${parsed}\n${USAGE}\n`);
+      return 2;
+    }
+    prune = parsed;
+  } else if (command === 'replay') {
     const parsed = replayArgs(args);
     if (typeof parsed === 'string') {
       process.stderr.write(`${parsed}\n${USAGE}\n`);
@@ -111,6 +123,13 @@ async function main(argv: string[]): Promise<number> {
           ? `${JSON.stringify({ at: replay.at.toISOString(), gateways }, null, 2)}\n`
           : formatReplay(replay.at, gateways),
       );
+      return 0;
+    }
+    if (prune) {
+      const pruning = createProgress({ label: 'log:prune', unit: 'positions' });
+      const report = await runPrune(ds, projections, prune, pruning.onProgress);
+      pruning.finish();
+      process.stdout.write(`${formatPrune(report, prune)}\n`);
       return 0;
     }
     if (command === 'migrate') {

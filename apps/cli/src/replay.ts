@@ -14,7 +14,8 @@ export interface ReplayedGateway {
 /**
  * The NAT table of every gateway whose allocation was open at `at`, folded from
  * the allocation streams recorded up to then; sorted by namespace and name.
- * `onProgress` hears how many events were read.
+ * `onProgress` hears how many events were read. An instant before the log's
+ * retention window (`log:prune`) is refused.
  */
 export async function replayNatTables(
   ds: DataSource,
@@ -22,6 +23,11 @@ export async function replayNatTables(
   onProgress?: ProgressCallback,
 ): Promise<ReplayedGateway[]> {
   const reader = new AllocationHistoryReader(ds);
+  const since = await reader.retainedSince();
+  if (since && at.getTime() < since.getTime())
+    throw new Error(
+      `--at ${at.toISOString()} is before the event log's retention window, which starts at ${since.toISOString()} (older events were pruned)`,
+    );
   // One read today: progress says when it starts and how many events it brought.
   onProgress?.(0, 1);
   const events = await reader.allGatewayEvents(at);

@@ -9,3 +9,4 @@ export * from './postgres-event-store';
 export * from './projections';
 export * from './service-roles';
 export * from './event-store.module';
+export * from './retention';

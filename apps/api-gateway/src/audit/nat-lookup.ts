@@ -8,11 +8,13 @@ import {
 import { canonicalIp, slotHolderAt } from '@natgw/domain';
 import { AllocationHistoryReader } from '@natgw/projections';
 import { NatLookupQuery } from './audit-query';
+import { assertWithinRetention } from './retention-window';
 
 /**
  * GET natlookup: which NIC held a public IP and source port at an instant. The
  * answer is folded from the allocation events recorded up to that instant, so
- * it is exact; nobody is a normal answer (200, `found: false`). A slot covers
+ * it is exact; nobody is a normal answer (200, `found: false`). An instant before
+ * the log's retention window is 410 Expired. A slot covers
  * TCP and UDP alike, so `protocol` never changes the answer.
  */
 @Injectable()
@@ -20,6 +22,7 @@ export class NatLookup {
   constructor(private readonly history: AllocationHistoryReader) {}
 
   async execute(query: NatLookupQuery): Promise<NatLookupResult> {
+    await assertWithinRetention(this.history, query.at);
     const ip = canonicalIp(query.ip);
     const events = await this.history.eventsForPublicIp(ip, query.at);
     const held = slotHolderAt(events, { ip, port: query.port }, query.at);

@@ -3,6 +3,7 @@ import { API_GROUP, API_VERSION, failureStatus, NATTable } from '@natgw/contract
 import { incarnationAt, natTablesAt } from '@natgw/domain';
 import { AllocationHistoryReader } from '@natgw/projections';
 import { ApiError } from '../http/api-error';
+import { assertWithinRetention } from './retention-window';
 
 /** A NAT table as it was at an instant, with the gateway incarnation it belonged to. */
 export type HistoricNatTable = NATTable & {
@@ -13,13 +14,15 @@ export type HistoricNatTable = NATTable & {
  * GET natgateways/{name}/nattable?at=<RFC 3339>: the gateway's NAT table as it
  * was at that instant, folded from its allocation stream. The gateway is the
  * incarnation that existed then (a later one of the same name is another
- * object); a name with no gateway at that instant is 404.
+ * object); a name with no gateway at that instant is 404, an instant before the
+ * log's retention window 410 Expired.
  */
 @Injectable()
 export class GetNatTableAt {
   constructor(private readonly history: AllocationHistoryReader) {}
 
   async execute(namespace: string, name: string, at: Date): Promise<HistoricNatTable> {
+    await assertWithinRetention(this.history, at);
     const uid = incarnationAt(await this.history.lifecycle('NATGateway', namespace, name, at), at);
     if (uid === undefined) {
       throw new ApiError(

@@ -4,6 +4,7 @@ import { LogNotifier } from '../log-notifier';
 import { PostgresEventStore } from '../postgres-event-store';
 import { applyEvents, Projection, projectionCheckpointName } from './projection';
 import { rebuildProjections } from './rebuild-projection';
+import { assertLogReadableFrom } from '../retention/log-retention';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
@@ -49,6 +50,7 @@ export class ProjectionRunner {
   /** The last read found nothing visible, but committed events behind an older transaction. */
   private heldBack = false;
   private startChecked = false;
+  private retentionChecked = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -100,6 +102,16 @@ export class ProjectionRunner {
         total += done.applied;
         this.advance(done.checkpoint);
       }
+    }
+    if (!this.retentionChecked) {
+      // Once per runner: a checkpoint before a pruned log's boundary (a new read model
+      // that cannot fold from a snapshot) would apply a log with holes.
+      await assertLogReadableFrom(
+        this.dataSource,
+        await this.store.loadCheckpoint(projectionCheckpointName(this.projection)),
+        `projection ${this.projection.name}`,
+      );
+      this.retentionChecked = true;
     }
     for (;;) {
       const applied = await this.processBatch();

@@ -4,6 +4,7 @@ import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { PostgresEventStore, ReadAllResult } from '../postgres-event-store';
 import { applyEvents, Projection, ProjectionFold, projectionCheckpointName } from './projection';
 import { loadFoldStart, saveSnapshot } from './projection-snapshots';
+import { assertLogReadableFrom } from '../retention/log-retention';
 
 /** Reports how far a long rebuild got: events read so far, of about `total`. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -114,6 +115,14 @@ async function feed(
   const from = targets
     .map((t) => t.start)
     .reduce((a, b) => (compareCheckpoints(a, b) <= 0 ? a : b), targets[0]?.start ?? LOG_START);
+  // A pruned log holds only what comes after its boundary whole: a fold must start
+  // from a snapshot at or after it, never from the start of the log.
+  for (const t of targets)
+    await assertLogReadableFrom(
+      manager ?? applyManager,
+      t.start,
+      `projection ${t.projection.name}`,
+    );
   const total = options.onProgress ? await countAfter(manager ?? applyManager, from) : 0;
   let done = 0;
   options.onProgress?.(0, total);

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { parseResourceEventType, ResourceKind, resourceStreamId } from '@natgw/contracts';
 import type { AllocationEvent, TimedAllocationEvent, TimedLifecycleEvent } from '@natgw/domain';
+import { readLogRetention } from '@natgw/event-store';
 
 interface EventRow {
   stream_id: string;
@@ -34,6 +35,15 @@ export interface GatewayIdentity {
  */
 export class AllocationHistoryReader {
   constructor(private readonly db: DataSource | EntityManager) {}
+
+  /**
+   * The earliest instant the lookups are exact for: undefined while the log was
+   * never pruned (every instant), else the retention horizon `npm run log:prune`
+   * stored (events recorded before it may be gone).
+   */
+  async retainedSince(): Promise<Date | undefined> {
+    return (await readLogRetention(this.db))?.retainedSince;
+  }
 
   private query(sql: string, params: unknown[]): Promise<EventRow[]> {
     return this.db.query(sql, params);

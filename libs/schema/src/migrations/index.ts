@@ -3,6 +3,7 @@ import { EventLog1700000000000 } from './1700000000000-event-log';
 import { StreamPrefixIndex1700000000002 } from './1700000000002-stream-prefix-index';
 import { ProjectionSnapshots1700000000003 } from './1700000000003-projection-snapshots';
 import { AppendWithoutNotify1700000000005 } from './1700000000005-append-without-notify';
+import { LogRetention1700000000006 } from './1700000000006-log-retention';
 import { CommitOrderBase1700000000010 } from './1700000000010-commit-order-base';
 import { MessagingInbox1700000100000 } from './1700000100000-messaging-inbox';
 import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
@@ -18,6 +19,7 @@ export const EVENT_LOG_MIGRATIONS = [
   StreamPrefixIndex1700000000002,
   ProjectionSnapshots1700000000003,
   AppendWithoutNotify1700000000005,
+  LogRetention1700000000006,
   CommitOrderBase1700000000010,
 ];
 
