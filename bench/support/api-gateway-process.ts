@@ -16,6 +16,8 @@ const ROOT = join(__dirname, '..', '..');
  * stream of its own (its relay publishes every event there), once /readyz answers 200; stops it
  * and removes both afterwards. The per-client rate limit is off: a bench measures the service,
  * and all its requests come from one client. `work` gets the base URL and the process id.
+ * With BENCH_CPU_PROF_DIR set, the api-gateway runs under `node --cpu-prof` and writes its
+ * profile there when it stops (open it in Chrome DevTools or speedscope).
  */
 export async function withApiGateway<T>(
   name: string,
@@ -24,7 +26,10 @@ export async function withApiGateway<T>(
   const databaseUrl = await createTestDatabase(name);
   const nats = testNatsNames(name);
   const port = await freePort();
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const script = ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'];
+  const child = spawn(process.execPath, [...profile, ...script], {
     cwd: ROOT,
     env: {
       ...process.env,
