@@ -1,30 +1,32 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  dropTestDatabase,
-  eventually,
-  freePort,
-  testNatsNames,
-} from '@natgw/testing';
+import { deleteTestStream, eventually, freePort, testNatsNames } from '@natgw/testing';
+import { benchPostgres } from './private-postgres';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Runs `work` against an api-gateway started from the sources with a database and a JetStream
- * stream of its own (its relay publishes every event there), once /readyz answers 200; stops it
+ * Runs `work` against an api-gateway started from the sources with a database (on a PostgreSQL
+ * server of its own when its binaries are installed: benchPostgres) and a JetStream stream of
+ * its own (its relay publishes every event there), once /readyz answers 200; stops it
  * and removes both afterwards. The per-client rate limit is off: a bench measures the service,
  * and all its requests come from one client. `work` gets the base URL and the process id.
+ * With BENCH_CPU_PROF_DIR set, the api-gateway runs under `node --cpu-prof` and writes its
+ * profile there when it stops (open it in Chrome DevTools or speedscope).
  */
 export async function withApiGateway<T>(
   name: string,
   work: (base: string, pid: number) => Promise<T>,
 ): Promise<T> {
-  const databaseUrl = await createTestDatabase(name);
+  const pg = await benchPostgres(name);
+  console.log(`api-gateway on ${pg.description}`);
+  const databaseUrl = pg.url(name);
   const nats = testNatsNames(name);
   const port = await freePort();
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'], {
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const script = ['scripts/run-ts.js', 'apps/api-gateway/src/main.ts'];
+  const child = spawn(process.execPath, [...profile, ...script], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -49,7 +51,7 @@ export async function withApiGateway<T>(
   } finally {
     child.kill('SIGTERM');
     await exited;
-    await dropTestDatabase(databaseUrl);
+    await pg.cleanup();
     await deleteTestStream(nats.stream);
   }
 }

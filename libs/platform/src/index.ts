@@ -4,3 +4,4 @@ export * from './health';
 export * from './logging';
 export * from './metrics';
 export * from './progress';
+export * from './http';

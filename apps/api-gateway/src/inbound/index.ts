@@ -5,6 +5,7 @@ import { QuotaAdmission } from '../quotas/quota-admission';
 import { ResourceClaims } from '../resources/claims/resource-claims';
 import { Clock, CLOCK } from '../resources/clock';
 import { ResourceUpdater } from '../resources/resource-updater';
+import { ReadCache } from '../read-cache/read-cache';
 import { CreateResource } from '../resources/use-cases/create-resource';
 import { DeleteResource } from '../resources/use-cases/delete-resource';
 import { GetResource } from '../resources/use-cases/get-resource';
@@ -38,6 +39,7 @@ export const INBOUND_PROVIDERS: Provider[] = [
       ResourceClaims,
       CLOCK,
       QuotaAdmission,
+      ReadCache,
     ],
     useFactory: (
       log: InboundResourceLog,
@@ -46,9 +48,10 @@ export const INBOUND_PROVIDERS: Provider[] = [
       claims: ResourceClaims,
       clock: Clock,
       quotas: QuotaAdmission,
+      cache: ReadCache,
     ) =>
       new InboundUseCases(
-        new CreateResource(log, reader, claims, clock, quotas),
+        new CreateResource(log, reader, claims, clock, quotas, cache),
         new UpdateResource(log, get, new ResourceUpdater(log, reader, claims, quotas, clock)),
         new DeleteResource(log, reader, get, claims, clock),
         get,

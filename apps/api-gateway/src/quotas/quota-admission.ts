@@ -4,6 +4,7 @@ import { API_GROUP, ResourceInput, ResourceKindInfo } from '@natgw/contracts';
 import { describeExceeded, exceededQuota, QuotaExceeded } from '@natgw/domain';
 import { ApiError, apiErrors } from '../http/api-error';
 import { RequestContext } from '../resources/request-context';
+import { StoredQuota } from '@natgw/projections';
 import { QuotaBook } from './quota-book';
 import { COUNTED_KINDS, QuotaUsage } from './quota-usage';
 
@@ -28,6 +29,8 @@ function exceeded(info: ResourceKindInfo, name: string, e: QuotaExceeded): ApiEr
  */
 @Injectable()
 export class QuotaAdmission {
+  private readonly readIn = new WeakMap<EntityManager, Map<string, Promise<StoredQuota[]>>>();
+
   constructor(
     private readonly book: QuotaBook,
     private readonly usage: QuotaUsage,
@@ -39,7 +42,7 @@ export class QuotaAdmission {
     if (resource === undefined) return undefined;
     const { info, namespace } = ctx;
     return async (manager) => {
-      const quotas = (await this.book.list(namespace, manager)).map((q) => ({
+      const quotas = (await this.quotasIn(namespace, manager)).map((q) => ({
         name: q.name,
         hard: q.state.hard,
       }));
@@ -51,6 +54,26 @@ export class QuotaAdmission {
       const refused = exceededQuota(quotas, resource, 1, used);
       if (refused) throw exceeded(info, name, refused);
     };
+  }
+
+  /**
+   * The namespace's quotas as read in this transaction: read once per transaction, so the
+   * creates a group commit puts in one transaction (GroupCommit) share the read. They were
+   * all made before the transaction began, so that read is a valid moment for each of them;
+   * the count of live objects under the lock is still made for every create.
+   */
+  private quotasIn(namespace: string, manager: EntityManager): Promise<StoredQuota[]> {
+    let read = this.readIn.get(manager);
+    if (!read) {
+      read = new Map();
+      this.readIn.set(manager, read);
+    }
+    let quotas = read.get(namespace);
+    if (!quotas) {
+      quotas = this.book.list(namespace, manager);
+      read.set(namespace, quotas);
+    }
+    return quotas;
   }
 
   /**

@@ -11,9 +11,9 @@ import {
 } from '@natgw/event-store';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { ApiError, apiErrors } from '../http/api-error';
+import { Admission, GroupCommit } from './group-commit';
 
-/** A check run first in a write's transaction (e.g. a quota); it throws to refuse the write. */
-export type Admission = (manager: EntityManager) => Promise<void>;
+export type { Admission } from './group-commit';
 
 /** How long a write waits for the read model to show it before answering 503 (Retry-After). */
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
@@ -25,11 +25,15 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class ResourceLog {
+  private readonly group: GroupCommit;
+
   constructor(
     private readonly store: PostgresEventStore,
     private readonly projections: ProjectionHost,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.group = GroupCommit.for(dataSource, store);
+  }
 
   /**
    * Appends events to a stream (ConcurrencyError on a version mismatch) and waits for the
@@ -49,7 +53,9 @@ export class ResourceLog {
    * first, then claim streams sorted by id: see PostgresEventStore.appendToStreams), and waits
    * for the projection. A version mismatch on any stream (ConcurrencyError naming it) appends
    * nothing. With `admit`, the transaction runs it first (a quota check that throws to refuse),
-   * so the check and the write commit together.
+   * so the check and the write commit together. Such writes (an admission, or several
+   * streams) share transactions with the writes beside them (GroupCommit); a single append
+   * without one is its own statement.
    */
   async appendAll(appends: StreamAppend[], admit?: Admission): Promise<RecordedEvent[]> {
     const [only] = appends;
@@ -60,10 +66,7 @@ export class ResourceLog {
               expectedVersion: only.expectedVersion,
             }),
           ]
-        : await this.dataSource.transaction(async (manager) => {
-            await admit?.(manager);
-            return this.store.appendToStreams(appends, manager);
-          });
+        : await this.group.write(appends, admit);
     const events = results.flatMap((r) => r.events);
     const last = events[events.length - 1];
     if (last) await this.waitFor(last);

@@ -1,4 +1,4 @@
-export * from './http-metrics.middleware';
+export * from './http-metrics.hook';
 export * from './metrics';
 export * from './metrics.controller';
 export * from './metrics.module';

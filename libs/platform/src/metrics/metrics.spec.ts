@@ -1,23 +1,8 @@
-import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpMetricsMiddleware, routeLabelOf, UNMATCHED_ROUTE } from './http-metrics.middleware';
 import { MetricConflictError, Metrics } from './metrics';
 import { allNatgwMetricDefinitions, NATGW_METRICS } from './natgw-metrics';
 
 function newMetrics(): Metrics {
   return new Metrics({ service: 'test-service', defaultMetrics: false });
-}
-
-function fakeExchange(
-  method: string,
-  route?: string,
-): { req: IncomingMessage; res: ServerResponse & EventEmitter } {
-  const req = { method, route: route === undefined ? undefined : { path: route }, baseUrl: '' };
-  const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: false });
-  return {
-    req: req as unknown as IncomingMessage,
-    res: res as unknown as ServerResponse & EventEmitter,
-  };
 }
 
 /** The value of the sample with exactly these labels in a text exposition, if present. */
@@ -131,55 +116,5 @@ describe('Metrics', () => {
       expect(def.name.endsWith('_total')).toBe(def.type === 'counter');
       expect(def.help.length).toBeGreaterThan(10);
     }
-  });
-});
-
-describe('HttpMetricsMiddleware', () => {
-  it('observes one sample per request with the route pattern and the status', async () => {
-    const metrics = newMetrics();
-    const middleware = new HttpMetricsMiddleware(metrics);
-    const { req, res } = fakeExchange('GET', '/apis/x/namespaces/:namespace/natgateways/:name');
-    let nextCalled = false;
-    middleware.use(req, res, () => {
-      nextCalled = true;
-    });
-    expect(nextCalled).toBe(true);
-
-    res.statusCode = 404;
-    Object.assign(res, { writableFinished: true });
-    res.emit('finish');
-    res.emit('close');
-
-    const text = await metrics.render();
-    expect(
-      sample(text, 'natgw_http_request_duration_seconds_count', {
-        method: 'GET',
-        route: '/apis/x/namespaces/:namespace/natgateways/:name',
-        status: '404',
-        service: 'test-service',
-      }),
-    ).toBe(1);
-  });
-
-  it('labels requests that matched no route as unmatched, and aborted ones as aborted', async () => {
-    const metrics = newMetrics();
-    const middleware = new HttpMetricsMiddleware(metrics);
-    const { req, res } = fakeExchange('POST');
-    middleware.use(req, res, () => undefined);
-    res.emit('close');
-
-    expect(
-      sample(await metrics.render(), 'natgw_http_request_duration_seconds_count', {
-        method: 'POST',
-        route: UNMATCHED_ROUTE,
-        status: 'aborted',
-        service: 'test-service',
-      }),
-    ).toBe(1);
-  });
-
-  it('prefixes the pattern with the router mount point', () => {
-    const req = { route: { path: '/:id' }, baseUrl: '/v1/things' } as unknown as IncomingMessage;
-    expect(routeLabelOf(req)).toBe('/v1/things/:id');
   });
 });

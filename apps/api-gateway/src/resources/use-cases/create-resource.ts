@@ -11,6 +11,7 @@ import {
 } from '@natgw/contracts';
 import { ConcurrencyError } from '@natgw/event-store';
 import { objectFromCreated, ResourceReader } from '@natgw/projections';
+import { ReadCache } from '../../read-cache/read-cache';
 import { ApiError, apiErrors } from '../../http/api-error';
 import { ApiResponse } from '../api-response';
 import { QuotaAdmission } from '../../quotas/quota-admission';
@@ -37,6 +38,7 @@ export class CreateResource {
     private readonly claims: ResourceClaims,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly quotas: QuotaAdmission,
+    private readonly cache: ReadCache,
   ) {}
 
   /**
@@ -122,10 +124,9 @@ export class CreateResource {
             return d;
           },
         );
-        const stored = await this.reader.get({ kind: info.kind, namespace, name: input.name });
-        // Only a delete racing right behind this create can make the stored object another one.
         const object =
-          stored?.uid === data.uid ? stored.object : objectFromCreated(info.kind, data);
+          (await this.storedObject(ctx, input.name, data.uid)) ??
+          objectFromCreated(info.kind, data);
         return { code: 201, body: object, warnings };
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
@@ -133,6 +134,22 @@ export class CreateResource {
         expected = await this.freeVersion(ctx, stream, input.name);
       }
     }
+  }
+
+  /**
+   * The created object as the read model shows it (the write waited for that), from the read
+   * cache when it is on: its catch-up query is shared by the reads and creates beside it.
+   * Undefined when the object there is another one: only a delete racing right behind this
+   * create can cause that.
+   */
+  private async storedObject(ctx: RequestContext, name: string, uid: string) {
+    const { info, namespace } = ctx;
+    if (this.cache.enabled) {
+      const cached = await this.cache.get(info.kind, namespace, name);
+      return cached?.metadata.uid === uid ? cached : undefined;
+    }
+    const stored = await this.reader.get({ kind: info.kind, namespace, name });
+    return stored?.uid === uid ? stored.object : undefined;
   }
 
   /**

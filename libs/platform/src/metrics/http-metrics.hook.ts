@@ -1,5 +1,7 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { onEveryRequest } from '../http/request-hook';
 import { Metrics } from './metrics';
 
 /** The route label of requests that matched no route: raw paths would explode the label set. */
@@ -21,21 +23,29 @@ export function routeLabelOf(req: RoutedRequest): string {
 }
 
 /**
- * Times every HTTP request into natgw_http_request_duration_seconds. A middleware
- * rather than an interceptor, so that requests rejected by guards or matching no
- * route are counted too.
+ * Times every HTTP request into natgw_http_request_duration_seconds, at the HTTP server
+ * (onEveryRequest) rather than in a Nest middleware: requests rejected by guards or matching
+ * no route are counted too, and no router layer is paid for it. The route label is read when
+ * the response ends, once the router has matched it.
  */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: Metrics) {}
+export class HttpMetricsHook implements OnApplicationBootstrap {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
-  use(req: RoutedRequest, res: ServerResponse, next: () => void): void {
+  onApplicationBootstrap(): void {
+    onEveryRequest(this.adapterHost, (req, res) => this.observe(req, res));
+  }
+
+  /**
+   * Starts timing one request; the sample is recorded when the response closes, which Node
+   * signals once for every response: after it was sent, or when the connection went first.
+   */
+  observe(req: RoutedRequest, res: ServerResponse): void {
     const started = process.hrtime.bigint();
-    let recorded = false;
-    const record = (): void => {
-      // 'finish' and 'close' both fire for a completed response; count it once.
-      if (recorded) return;
-      recorded = true;
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // A connection closed before the response finished has no real status.
       const status = res.writableFinished ? String(res.statusCode) : ABORTED_STATUS;
@@ -43,9 +53,6 @@ export class HttpMetricsMiddleware implements NestMiddleware {
         { method: req.method ?? 'UNKNOWN', route: routeLabelOf(req), status },
         seconds,
       );
-    };
-    res.once('finish', record);
-    res.once('close', record);
-    next();
+    });
   }
 }
