@@ -26,7 +26,7 @@ import {
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { machine, quantile, writeResult } from './support/bench-output';
-import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
+import { analyze, BenchPostgres, benchPostgres, topStatements } from './support/private-postgres';
 import { createProgress } from '@natgw/platform';
 import { profileArgs } from './support/profile-args';
 
@@ -421,6 +421,7 @@ async function runBackend(
     } finally {
       watch.stop();
     }
+    for (const line of await topStatements(url)) process.stdout.write(`${backend}: ${line}\n`);
     return {
       backend,
       gateways: GATEWAYS,
