@@ -80,10 +80,11 @@ export async function topStatements(url: string, limit = 12): Promise<string[]> 
   try {
     await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const { rows } = await c.query<{ calls: string; ms: string; query: string }>(
-      `SELECT calls::text, round(total_exec_time)::text AS ms,
-              left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
-         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-        ORDER BY calls DESC LIMIT $1`,
+      `SELECT s.calls::text AS calls, round(s.total_exec_time)::text AS ms,
+              left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110) AS query
+         FROM pg_stat_statements s
+        WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY s.calls DESC LIMIT $1`,
       [limit],
     );
     return rows.map((r) => `${r.calls.padStart(8)} calls ${r.ms.padStart(7)} ms  ${r.query}`);
