@@ -8,14 +8,16 @@
 // is Ready (observed through one WATCH): first BENCH_READY_SERIAL units one at a
 // time, then BENCH_READY_GATEWAYS units, BENCH_READY_CONCURRENCY in flight.
 // gateways/s counts whole units, so it includes the NIC creates. The latency is
-// from the gateway's create request. From the log's recorded times it also prints
-// where the time went: create to the allocation's append, and allocation to the
-// executor's NATTableProgrammed (medians).
+// from the gateway's create request. From the log's recorded times, the consumers'
+// inbox rows and the WATCH it also prints where the time went (medians): create to
+// the allocation's append, allocation to the executor's NATTableProgrammed, and the
+// hops through both consumers (see hops()).
 // Prints a table and writes bench/results/ready.json. Run: npm run bench:ready
 // (root, for nftables). Settings: BENCH_READY_GATEWAYS (1000), BENCH_READY_NICS
 // (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20),
 // BENCH_READY_BACKENDS (memory,nftables), BENCH_CPU_PROF_DIR (CPU profiles of the
-// services).
+// services), BENCH_PG_STATEMENTS=1 (each backend's most frequent statements, from
+// pg_stat_statements in the bench's own PostgreSQL).
 import {
   assertNetnsPrerequisites,
   deleteTestStream,
