@@ -291,7 +291,8 @@ async function main(): Promise<void> {
       `${JSON.stringify({ gateways: GATEWAYS, nicsPerGateway: NICS_PER_GATEWAY, seedSeconds, projectionSeconds, allocSeconds, decisions, pure, rows }, null, 2)}\n`,
     );
   } finally {
-    await allocator.kill('SIGTERM');
+    // A profiled process writes its profile only when it exits by itself: give it time.
+    await allocator.kill('SIGTERM', profileArgs().length > 0 ? 180_000 : 15_000);
     await ds.destroy();
     await dropTestDatabase(url);
     await deleteTestStream(nats.stream);

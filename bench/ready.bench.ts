@@ -8,14 +8,16 @@
 // is Ready (observed through one WATCH): first BENCH_READY_SERIAL units one at a
 // time, then BENCH_READY_GATEWAYS units, BENCH_READY_CONCURRENCY in flight.
 // gateways/s counts whole units, so it includes the NIC creates. The latency is
-// from the gateway's create request. From the log's recorded times it also prints
-// where the time went: create to the allocation's append, and allocation to the
-// executor's NATTableProgrammed (medians).
+// from the gateway's create request. From the log's recorded times, the consumers'
+// inbox rows and the WATCH it also prints where the time went (medians): create to
+// the allocation's append, allocation to the executor's NATTableProgrammed, and the
+// hops through both consumers (see hops()).
 // Prints a table and writes bench/results/ready.json. Run: npm run bench:ready
 // (root, for nftables). Settings: BENCH_READY_GATEWAYS (1000), BENCH_READY_NICS
 // (10), BENCH_READY_CONCURRENCY (50), BENCH_READY_SERIAL (20),
 // BENCH_READY_BACKENDS (memory,nftables), BENCH_CPU_PROF_DIR (CPU profiles of the
-// services).
+// services), BENCH_PG_STATEMENTS=1 (each backend's most frequent statements, from
+// pg_stat_statements in the bench's own PostgreSQL).
 import {
   assertNetnsPrerequisites,
   deleteTestStream,
@@ -26,7 +28,7 @@ import {
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { machine, quantile, writeResult } from './support/bench-output';
-import { analyze, BenchPostgres, benchPostgres } from './support/private-postgres';
+import { analyze, BenchPostgres, benchPostgres, topStatements } from './support/private-postgres';
 import { createProgress } from '@natgw/platform';
 import { profileArgs } from './support/profile-args';
 
@@ -61,12 +63,26 @@ interface Phase {
   hopsMs: Hops;
 }
 
-/** Where a gateway's create-to-Ready time went (medians over the phase's gateways). */
+/**
+ * Where a gateway's create-to-Ready time went (medians over the phase's gateways), from the
+ * log's recorded times, the consumers' inbox rows (handled_at: when a consumer's transaction
+ * for the event began) and the bench's own clock when the WATCH showed Ready (one machine).
+ */
 interface Hops {
   /** Create request to the allocator's first allocation append (API, relay, allocator). */
   toAllocation: number;
   /** That to the executor's NATTableProgrammed append (relay, executor, apply). */
   toProgrammed: number;
+  /** The create's append to the allocator consumer's handling of it (relay and JetStream). */
+  createToAllocatorConsumer: number;
+  /** That to the allocation's append (the resources wait, the queue, the reconcile). */
+  allocatorConsumerToAllocation: number;
+  /** The allocation's append to the executor consumer's handling of it (relay and JetStream). */
+  allocationToExecutorConsumer: number;
+  /** That to NATTableProgrammed (the nat-slots wait, the loop, the pass). */
+  executorConsumerToProgrammed: number;
+  /** NATTableProgrammed to the WATCH showing Ready (resources projection, change log, watch). */
+  programmedToReady: number;
 }
 
 interface BackendResult {
@@ -222,28 +238,40 @@ function latencies(values: number[]): Latencies {
 /**
  * Where each gateway's time went, from the log: the recorded time of its create, of
  * the first append to its allocation stream and of the first NATTableProgrammed that
- * lists it (all on this machine's clock).
+ * lists it, the inbox rows of the allocator's and the executor's consumers for the
+ * create and the first allocation event, and `readyAt` (epoch ms, when the WATCH
+ * showed Ready). All on this machine's clock.
  */
-async function hops(url: string, names: string[]): Promise<Hops> {
+async function hops(url: string, names: string[], readyAt: Map<string, number>): Promise<Hops> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
     const { rows } = await c.query<{
       name: string;
       created: Date;
+      allocator_inbox: Date | null;
       allocated: Date | null;
+      executor_inbox: Date | null;
       programmed: Date | null;
     }>(
       `WITH gw AS (
-         SELECT split_part(e.stream_id, '/', 2) AS name, e.data->>'uid' AS uid, e.recorded_at AS created
+         SELECT split_part(e.stream_id, '/', 2) AS name, e.data->>'uid' AS uid,
+                e.event_id, e.recorded_at AS created
            FROM natgw_events e
-          WHERE e.type = 'NATGatewayCreated' AND e.stream_id = ANY($1::text[]))
-       SELECT gw.name, gw.created,
-              (SELECT min(a.recorded_at) FROM natgw_events a
-                WHERE a.stream_id = 'allocation:' || gw.uid) AS allocated,
+          WHERE e.type = 'NATGatewayCreated' AND e.stream_id = ANY($1::text[])),
+       alloc AS (
+         SELECT gw.*, first.event_id AS alloc_event, first.recorded_at AS allocated
+           FROM gw LEFT JOIN LATERAL (
+             SELECT a.event_id, a.recorded_at FROM natgw_events a
+              WHERE a.stream_id = 'allocation:' || gw.uid ORDER BY a.version LIMIT 1) first ON true)
+       SELECT alloc.name, alloc.created, alloc.allocated,
+              (SELECT i.handled_at FROM natgw_inbox i
+                WHERE i.consumer = 'allocator' AND i.event_id = alloc.event_id) AS allocator_inbox,
+              (SELECT min(i.handled_at) FROM natgw_inbox i
+                WHERE i.consumer LIKE 'dataplane-executor-%' AND i.event_id = alloc.alloc_event) AS executor_inbox,
               (SELECT min(p.recorded_at) FROM natgw_events p
-                WHERE p.type = 'NATTableProgrammed' AND p.data->'gateways' ? gw.uid) AS programmed
-         FROM gw`,
+                WHERE p.type = 'NATTableProgrammed' AND p.data->'gateways' ? alloc.uid) AS programmed
+         FROM alloc`,
       [names.map((n) => `natgateway:bench/${n}`)],
     );
     const median = (xs: number[]) =>
@@ -253,17 +281,34 @@ async function hops(url: string, names: string[]): Promise<Hops> {
           0.5,
         ),
       );
-    const toAllocation: number[] = [];
-    const toProgrammed: number[] = [];
+    const spans: Record<keyof Hops, number[]> = {
+      toAllocation: [],
+      toProgrammed: [],
+      createToAllocatorConsumer: [],
+      allocatorConsumerToAllocation: [],
+      allocationToExecutorConsumer: [],
+      executorConsumerToProgrammed: [],
+      programmedToReady: [],
+    };
     for (const r of rows) {
       if (!r.allocated || !r.programmed) continue;
-      toAllocation.push(r.allocated.getTime() - r.created.getTime());
-      toProgrammed.push(r.programmed.getTime() - r.allocated.getTime());
+      const t = (d: Date) => d.getTime();
+      spans.toAllocation.push(t(r.allocated) - t(r.created));
+      spans.toProgrammed.push(t(r.programmed) - t(r.allocated));
+      if (r.allocator_inbox) {
+        spans.createToAllocatorConsumer.push(t(r.allocator_inbox) - t(r.created));
+        spans.allocatorConsumerToAllocation.push(t(r.allocated) - t(r.allocator_inbox));
+      }
+      if (r.executor_inbox) {
+        spans.allocationToExecutorConsumer.push(t(r.executor_inbox) - t(r.allocated));
+        spans.executorConsumerToProgrammed.push(t(r.programmed) - t(r.executor_inbox));
+      }
+      const ready = readyAt.get(r.name);
+      if (ready !== undefined) spans.programmedToReady.push(ready - t(r.programmed));
     }
-    return {
-      toAllocation: median(toAllocation),
-      toProgrammed: median(toProgrammed),
-    };
+    return Object.fromEntries(
+      Object.entries(spans).map(([k, xs]) => [k, median(xs)]),
+    ) as unknown as Hops;
   } finally {
     await c.end();
   }
@@ -315,8 +360,11 @@ async function runBackend(
     );
     const waiting = new Map<string, () => void>();
     const readyAt = new Map<string, number>();
+    /** Wall-clock time of each Ready, for hops(). */
+    const readyEpoch = new Map<string, number>();
     const watch = watchReady(base, (name) => {
       readyAt.set(name, performance.now());
+      readyEpoch.set(name, Date.now());
       waiting.get(name)?.();
     });
     /** Creates the NICs of net-<g>, then gw-<g>; resolves with the time from its create until Ready. */
@@ -364,7 +412,7 @@ async function runBackend(
         gateways: count,
         latenciesMs: latencies(values),
         gatewaysPerSecond: Number((count / seconds).toFixed(1)),
-        hopsMs: await hops(url, names),
+        hopsMs: await hops(url, names, readyEpoch),
       };
     };
     let serial: Phase;
@@ -375,6 +423,7 @@ async function runBackend(
     } finally {
       watch.stop();
     }
+    for (const line of await topStatements(url)) process.stdout.write(`${backend}: ${line}\n`);
     return {
       backend,
       gateways: GATEWAYS,
@@ -439,6 +488,17 @@ function report(results: BackendResult[], load: string): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ');
   process.stdout.write(`${line(header)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write(
+    'hops (medians, ms): create>allocator consumer>allocation>executor consumer>programmed>Ready seen\n',
+  );
+  for (const r of results) {
+    for (const p of [r.serial, r.concurrent]) {
+      const h = p.hopsMs;
+      process.stdout.write(
+        `  ${r.backend}, ${p.inFlight} in flight: ${h.createToAllocatorConsumer} > ${h.allocatorConsumerToAllocation} > ${h.allocationToExecutorConsumer} > ${h.executorConsumerToProgrammed} > ${h.programmedToReady}\n`,
+      );
+    }
+  }
   const goal = (what: string, goalText: string, measured: number, ok: boolean) =>
     process.stdout.write(
       `goal: ${what.padEnd(44)} ${goalText.padEnd(12)} now ${String(measured).padEnd(8)} ${ok ? 'met' : 'missed'}\n`,

@@ -14,6 +14,9 @@ export interface BenchPostgres {
   cleanup(): Promise<void>;
 }
 
+/** BENCH_PG_STATEMENTS=1: the private server loads pg_stat_statements (see topStatements). */
+export const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
+
 /**
  * A private PostgreSQL when its binaries are installed (set BENCH_SHARED_DATABASE=1
  * to use the shared one at TEST_DATABASE_ADMIN_URL or 127.0.0.1:5432 instead).
@@ -21,7 +24,9 @@ export interface BenchPostgres {
 export async function benchPostgres(label: string): Promise<BenchPostgres> {
   const own =
     process.env.BENCH_SHARED_DATABASE !== '1' && PrivatePostgresServer.available()
-      ? await PrivatePostgresServer.start()
+      ? await PrivatePostgresServer.start(
+          PG_STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements' } : {},
+        )
       : undefined;
   if (own) {
     return {
@@ -59,6 +64,30 @@ export async function analyze(url: string): Promise<void> {
   await c.connect();
   try {
     await c.query('ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * With BENCH_PG_STATEMENTS=1 on a private server: the statements of a database that ran most
+ * often and longest (pg_stat_statements), as lines to print; empty otherwise.
+ */
+export async function topStatements(url: string, limit = 12): Promise<string[]> {
+  if (!PG_STATEMENTS) return [];
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const { rows } = await c.query<{ calls: string; ms: string; query: string }>(
+      `SELECT s.calls::text AS calls, round(s.total_exec_time)::text AS ms,
+              left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110) AS query
+         FROM pg_stat_statements s
+        WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY s.calls DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => `${r.calls.padStart(8)} calls ${r.ms.padStart(7)} ms  ${r.query}`);
   } finally {
     await c.end();
   }

@@ -327,6 +327,67 @@ describe('DurableEventConsumer', () => {
     expect(c.stats.ignored).toBe(2);
   });
 
+  it('handles a burst in few transactions, exactly once, and isolates a poison message in a batch', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const transactions = new Set<string>();
+    let held = false;
+    const c = await startConsumer({
+      durable: 'burst',
+      filterSubject: subject('burst'),
+      types: ['Burst'],
+      handler: async (event, ctx) => {
+        if ((event.data as { n: number }).n === 0) {
+          held = true;
+          await gate;
+        }
+        if ((event.data as { bad?: boolean }).bad) {
+          throw new InvalidMessageError('field "bad" must not be set');
+        }
+        const [{ txid }] = (await ctx.manager.query(
+          `SELECT txid_current()::text AS txid`,
+        )) as Array<{
+          txid: string;
+        }>;
+        transactions.add(txid);
+        await recordEffect(event, ctx);
+      },
+    });
+    const [first] = (await store.append('burst:0', [{ type: 'Burst', data: { n: 0 } }])).events;
+    await eventually(() => held, { what: 'the first message to be held' });
+    // While the first is held, a burst arrives: 60 events, a poison one among them, and
+    // events the handler does not select.
+    const burst = await store.append(
+      'burst:1',
+      Array.from({ length: 60 }, (_, i) =>
+        i === 30
+          ? { type: 'Burst', data: { n: i + 1, bad: true } }
+          : i % 10 === 5
+            ? { type: 'Other', data: {} }
+            : { type: 'Burst', data: { n: i + 1 } },
+      ),
+    );
+    release();
+    const wanted = [first, ...burst.events].filter(
+      (e) => e.type === 'Burst' && !(e.data as { bad?: boolean }).bad,
+    );
+    await eventually(async () => (await effects('burst')).length === wanted.length, {
+      what: 'every valid event of the burst',
+    });
+    await eventually(() => c.stats.deadLettered === 1, { what: 'the poison event dead-lettered' });
+    expect((await effects('burst')).sort()).toEqual(wanted.map((e) => e.id).sort());
+    expect(c.stats.handled).toBe(wanted.length);
+    expect(c.stats.ignored).toBe(6);
+    // The 48 valid events after the first came in a handful of transactions, not 48 (the
+    // batch with the poison event was rolled back and redone one at a time).
+    expect(transactions.size).toBeLessThanOrEqual(10);
+    const [letter] = await store.readStream(deadLetterStreamId('burst'));
+    expect((letter.data as MessageDeadLetteredData).eventId).toBe(burst.events[30].id);
+    const info = await jsm.consumers.info(names.stream, 'burst');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
   it('stops gracefully: the message in flight commits and is acked before stop() returns', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

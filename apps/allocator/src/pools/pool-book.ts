@@ -33,11 +33,23 @@ export class PoolBook {
     cache: FoldedStreamCache<IpPoolState, IpPoolEvent>,
     manager: EntityManager,
   ): Promise<PoolBook> {
-    const rows: Array<{ stream_id: string }> = await manager.query(
-      `SELECT stream_id FROM natgw_streams WHERE stream_id LIKE 'ippool:%' ORDER BY stream_id`,
+    return PoolBook.loadRows(
+      cache,
+      manager,
+      await manager.query(
+        `SELECT stream_id, version FROM natgw_streams WHERE stream_id LIKE 'ippool:%' ORDER BY stream_id`,
+      ),
     );
+  }
+
+  /** The pools of these stream rows; a pool whose cached state has the row's version is not read. */
+  private static async loadRows(
+    cache: FoldedStreamCache<IpPoolState, IpPoolEvent>,
+    manager: EntityManager,
+    rows: Array<{ stream_id: string; version: number }>,
+  ): Promise<PoolBook> {
     const pools: Folded<IpPoolState>[] = [];
-    for (const row of rows) pools.push(await cache.load(row.stream_id, manager));
+    for (const row of rows) pools.push(await cache.load(row.stream_id, manager, row.version));
     return new PoolBook(pools);
   }
 
@@ -51,10 +63,16 @@ export class PoolBook {
     cache: FoldedStreamCache<IpPoolState, IpPoolEvent>,
     manager: EntityManager,
   ): Promise<PoolBook> {
-    await manager.query(
-      `SELECT stream_id FROM natgw_streams WHERE stream_id LIKE 'ippool:%' ORDER BY stream_id FOR UPDATE`,
+    // One round trip while the lock is held: the locked rows' versions tell which cached
+    // pools are current.
+    return PoolBook.loadRows(
+      cache,
+      manager,
+      await manager.query(
+        `SELECT stream_id, version FROM natgw_streams WHERE stream_id LIKE 'ippool:%'
+          ORDER BY stream_id FOR UPDATE`,
+      ),
     );
-    return PoolBook.load(store, cache, manager);
   }
 
   hasFamily(family: IpFamily): boolean {

@@ -23,9 +23,14 @@ export class FoldedStreamCache<S, E> {
     private readonly maxEntries = 50_000,
   ) {}
 
-  /** The stream's state as of now (inside the caller's transaction when given). */
-  async load(streamId: string, manager?: EntityManager): Promise<Folded<S>> {
+  /**
+   * The stream's state as of now (inside the caller's transaction when given). With
+   * `version`, the stream's current version read in that transaction, a cached state
+   * that is up to date is returned without a read.
+   */
+  async load(streamId: string, manager?: EntityManager, version?: number): Promise<Folded<S>> {
     const cached = this.cache.get(streamId) ?? { streamId, version: 0, state: this.initial() };
+    if (version !== undefined && cached.version === version) return cached;
     const events = await this.store.readStream(streamId, {
       fromVersion: cached.version + 1,
       manager,

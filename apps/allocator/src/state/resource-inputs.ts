@@ -129,9 +129,11 @@ export class ResourceInputs {
   /** NATGateways and NetworkInterfaces of one network, and the bounds of each gateway. */
   async network(namespace: string, network: string) {
     const rows: Row[] = await this.manager.query(
+      // The expression of natgw_resources_network_ref_idx: the network's objects, not every
+      // gateway and NIC of the namespace (a scan that grew with the namespace).
       `SELECT ${COLUMNS} FROM natgw_resources
-        WHERE namespace = $1 AND kind IN ('NATGateway', 'NetworkInterface')
-          AND object->'spec'->'networkRef'->>'name' = $2`,
+        WHERE namespace = $1 AND (object #>> '{spec,networkRef,name}') = $2
+          AND kind IN ('NATGateway', 'NetworkInterface')`,
       [namespace, network],
     );
     return {

@@ -19,7 +19,8 @@ import {
   MessageDeadLetteredData,
 } from './dead-letter';
 import { ensureDurableConsumer } from './ensure-durable-consumer';
-import { claimInbox } from './inbox';
+import { claimInbox, claimInboxBatch } from './inbox';
+import { WakeSignal } from '../wake-signal';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -76,6 +77,14 @@ export interface DurableEventConsumerOptions {
   nakBackoff?: BackoffPolicy;
   /** Messages pulled per request. Default 100. */
   batchSize?: number;
+  /**
+   * At most this many messages that are already waiting are handled in one transaction
+   * (one inbox insert, one commit, their acks in parallel): group commit under load,
+   * no added wait when idle. Should one of them fail, the batch rolls back and its
+   * messages are handled one at a time (naks and dead letters as usual). Default 100;
+   * 1 handles every message in a transaction of its own.
+   */
+  handleBatchSize?: number;
   /** CloudEvents-style source recorded on dead-letter events. */
   source?: string;
   logger?: MessagingLogger;
@@ -103,6 +112,12 @@ export interface ConsumerStats {
 }
 
 type Outcome = 'handled' | 'duplicate';
+
+/** A pulled message and the event it carries. */
+interface Delivery {
+  msg: JsMsg;
+  event: RecordedEvent;
+}
 
 /**
  * A durable JetStream pull consumer that runs a handler exactly once per event:
@@ -201,15 +216,9 @@ export class DurableEventConsumer {
         this.watch(messages);
         if (!this.running) messages.stop();
         this.consuming = true;
-        for await (const msg of messages) {
+        await this.drain(messages, () => {
           attempt = 0;
-          if (!this.running) {
-            // Pulled but not started: hand it back for another instance now.
-            msg.nak();
-            continue;
-          }
-          await this.process(msg);
-        }
+        });
       } catch (err) {
         if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) {
           // Nothing can be pulled or acknowledged any more; unacknowledged messages are redelivered.
@@ -254,24 +263,159 @@ export class DurableEventConsumer {
     })().catch(() => undefined);
   }
 
-  /** Processes one message; never throws. */
-  private async process(msg: JsMsg): Promise<void> {
-    const deliveryCount = msg.info.deliveryCount;
-    let event: RecordedEvent;
+  /**
+   * Reads the pulled messages and handles them in order: whatever has arrived while the
+   * previous batch was handled (up to handleBatchSize) is the next batch. Returns when the
+   * message iterator ends (stop, or a vanished consumer); rethrows its error.
+   */
+  private async drain(messages: ConsumerMessages, onMessage: () => void): Promise<void> {
+    const max = Math.max(1, this.options.handleBatchSize ?? 100);
+    const queue: JsMsg[] = [];
+    const arrived = new WakeSignal();
+    const taken = new WakeSignal();
+    let ended = false;
+    let failure: unknown;
+    const reader = (async () => {
+      try {
+        for await (const msg of messages) {
+          queue.push(msg);
+          arrived.wake();
+          // Back-pressure: the pull client asks for more only as fast as batches are taken.
+          while (queue.length >= max && this.running) await taken.wait(1_000);
+        }
+      } catch (err) {
+        failure = err;
+      } finally {
+        ended = true;
+        arrived.wake();
+      }
+    })();
+    for (;;) {
+      if (queue.length === 0) {
+        if (ended) break;
+        await arrived.wait(60_000);
+        continue;
+      }
+      const batch = queue.splice(0, max);
+      taken.wake();
+      onMessage();
+      if (!this.running) {
+        // Pulled but not started: hand them back for another instance now.
+        for (const msg of batch) msg.nak();
+        continue;
+      }
+      await this.processBatch(batch);
+    }
+    await reader;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Parses a message; dead-letters it and returns undefined when it is not a natgw event. */
+  private async parse(msg: JsMsg): Promise<RecordedEvent | undefined> {
     try {
-      event = fromCloudEvent(msg.data);
+      const event = fromCloudEvent(msg.data);
       if (!UUID.test(event.id)) {
         throw new InvalidMessageError(`CloudEvent "id" ${JSON.stringify(event.id)} is not a UUID`);
       }
+      return event;
     } catch (err) {
       const reason = err instanceof InvalidMessageError ? err.reason : errorMessage(err);
       await this.deadLetter(msg, undefined, `unparseable: ${reason}`);
+      return undefined;
+    }
+  }
+
+  /** True for messages the handler never sees: our own dead letters and unselected types. */
+  private ignores(event: RecordedEvent): boolean {
+    return (
+      event.streamId === deadLetterStreamId(this.options.durable) ||
+      (this.typeFilter !== undefined && !this.typeFilter.has(event.type))
+    );
+  }
+
+  /** Handles pulled messages in delivery order (see handleInOne); never throws. */
+  private async processBatch(batch: JsMsg[]): Promise<void> {
+    if (batch.length === 1) return this.process(batch[0]);
+    const work: Delivery[] = [];
+    const ignored: JsMsg[] = [];
+    for (const msg of batch) {
+      const event = await this.parse(msg);
+      if (!event) continue;
+      if (this.ignores(event)) ignored.push(msg);
+      else work.push({ msg, event });
+    }
+    this.counters.ignored += ignored.length;
+    await Promise.all([...ignored.map((m) => this.ack(m)), this.handleInOne(work)]);
+  }
+
+  /**
+   * Handles deliveries in one transaction with one inbox insert, then acks them; never
+   * throws. When the handler fails on one of them, the batch rolls back and is handled
+   * again as three parts: the deliveries before it (a batch), that one alone (a nak or a
+   * dead letter, as for any message) and the ones after it (a batch). When the
+   * transaction itself fails, each delivery is handled on its own.
+   */
+  private async handleInOne(work: Delivery[]): Promise<void> {
+    if (work.length === 0) return;
+    if (work.length === 1) return this.process(work[0].msg, work[0].event);
+    const heartbeats = work.map((w) => this.keepAlive(w.msg));
+    let failedAt: number | undefined;
+    let handled: boolean[];
+    try {
+      handled = await this.deps.dataSource.transaction(async (manager) => {
+        const claimed = await claimInboxBatch(
+          manager,
+          this.options.durable,
+          work.map((w) => w.event.id),
+        );
+        const outcomes: boolean[] = [];
+        for (const [i, { msg, event }] of work.entries()) {
+          // An id delivered twice in one batch is handled once.
+          const mine = claimed.delete(event.id.toLowerCase());
+          outcomes.push(mine);
+          if (!mine) continue;
+          failedAt = i;
+          await this.options.handler(event, {
+            manager,
+            subject: msg.subject,
+            deliveryCount: msg.info.deliveryCount,
+            streamSequence: msg.seq,
+            consumer: this.options.durable,
+          });
+          failedAt = undefined;
+        }
+        return outcomes;
+      });
+    } catch {
+      for (const h of heartbeats) clearInterval(h);
+      if (failedAt === undefined) {
+        for (const w of work) await this.process(w.msg, w.event);
+        return;
+      }
+      await this.handleInOne(work.slice(0, failedAt));
+      await this.process(work[failedAt].msg, work[failedAt].event);
+      await this.handleInOne(work.slice(failedAt + 1));
       return;
     }
-    if (
-      event.streamId === deadLetterStreamId(this.options.durable) ||
-      (this.typeFilter && !this.typeFilter.has(event.type))
-    ) {
+    for (const h of heartbeats) clearInterval(h);
+    for (const [i, { msg, event }] of work.entries()) {
+      this.counters[handled[i] ? 'handled' : 'duplicates']++;
+      if (handled[i]) this.options.hooks?.handled?.(event);
+      try {
+        await this.options.hooks?.beforeAck?.(msg);
+      } catch (err) {
+        this.logger.warn({ err: errorMessage(err) }, 'beforeAck hook failed');
+      }
+    }
+    await Promise.all(work.map((w) => this.ack(w.msg)));
+  }
+
+  /** Processes one message (parsed already when `parsed` is given); never throws. */
+  private async process(msg: JsMsg, parsed?: RecordedEvent): Promise<void> {
+    const deliveryCount = msg.info.deliveryCount;
+    const event = parsed ?? (await this.parse(msg));
+    if (!event) return;
+    if (this.ignores(event)) {
       // Our own dead letters never reach our handler: a handler that rejects them would loop.
       this.counters.ignored++;
       await this.ack(msg);

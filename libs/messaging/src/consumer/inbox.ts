@@ -17,3 +17,22 @@ export async function claimInbox(
   );
   return rows.length > 0;
 }
+
+/**
+ * Records, in the caller's transaction, that `consumer` handles each of `eventIds` (one
+ * statement). Returns the ids it claimed now; an id already in the inbox is not returned
+ * (its handler must be skipped), and an id listed twice is claimed once.
+ */
+export async function claimInboxBatch(
+  manager: EntityManager,
+  consumer: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  const rows: Array<{ event_id: string }> = await manager.query(
+    `INSERT INTO natgw_inbox (consumer, event_id)
+     SELECT $1, id FROM unnest($2::uuid[]) AS t(id)
+     ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id::text AS event_id`,
+    [consumer, eventIds],
+  );
+  return new Set(rows.map((r) => r.event_id.toLowerCase()));
+}
