@@ -2,14 +2,17 @@
 // connections through the gateway namespace, which natgw's nftables backend programs with a
 // 4-port slot, to an "internet" namespace that holds them open. The meter counts them per slot;
 // filling the slot makes the next connection fail, the slot exhausted and the kernel's
-// insert_failed grow.
+// insert_failed grow. In network mode, two networks whose NICs share a private address are
+// counted each in its own slot.
 import type { NatRule } from '@natgw/domain';
 import {
   assertNetnsPrerequisites,
   buildNatTopology,
+  buildNetworkTopology,
   holdConnections,
   LabProcess,
   NatTopology,
+  NetworkTopology,
   serveHeldConnections,
 } from '@natgw/testing';
 import { NftablesBackend } from '../../apps/dataplane-executor/src/backends';
@@ -122,5 +125,55 @@ describe('port usage from conntrack, with real packets', () => {
     expect(idle.count.bySlot.get(idle.index.slots[0])?.inUse ?? 0).toBeLessThanOrEqual(1);
     tracker.observe(2000, idle.index, idle.count);
     expect(tracker.current()[0]).toMatchObject({ peak: 4, exhausted: false });
+  });
+});
+
+// Network mode: two networks whose VMs are both 10.77.0.2 hold connections to the same server at
+// the same time. Conntrack zones keep their original tuples apart; the reply tuples name each
+// NIC's own slot, so each is counted in its slot and nowhere else.
+describe('port usage in network mode (overlapping private addresses), with real packets', () => {
+  let topo: NetworkTopology;
+  let backend: NftablesBackend;
+  const rules: NatRule[] = [100, 200].map((vni, i) => ({
+    nicUid: `nic-${vni}`,
+    nicName: `vm-${vni}`,
+    gatewayUid: 'gw-net',
+    family: 'IPv4',
+    vni,
+    privateIp: '10.77.0.2',
+    natIp: '203.0.113.9',
+    port: 4096 + i * 8,
+    endPort: 4096 + i * 8 + 7,
+  }));
+
+  beforeAll(async () => {
+    assertNetnsPrerequisites();
+    topo = await buildNetworkTopology([100, 200]);
+    await serveHeldConnections(topo.lab, topo.internet.ns, topo.internet.ipv4, HOLD_PORT, UDP_PORT);
+    backend = new NftablesBackend({
+      netns: topo.gateway.ns,
+      uplinks: [topo.gateway.uplink],
+      networkInterface: 'vni{vni}',
+    });
+    expect((await backend.apply(rules)).rejected).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await backend?.close?.();
+    await topo?.lab.destroy();
+  });
+
+  it('counts each network NIC in its own slot', async () => {
+    const [first, second] = topo.networks;
+    const a = await holdConnections(topo.lab, first.vm.ns, topo.internet.ipv4, HOLD_PORT, 3);
+    const b = await holdConnections(topo.lab, second.vm.ns, topo.internet.ipv4, HOLD_PORT, 2);
+    expect([a.opened, b.opened]).toEqual([3, 2]);
+    const sample = await new PortUsageMeter({ netns: topo.gateway.ns }).sample(rules);
+    const byNic = Object.fromEntries(
+      sample.index.slots.map((s) => [s.rule.nicUid, sample.count.bySlot.get(s)?.inUse ?? 0]),
+    );
+    expect(byNic).toEqual({ 'nic-100': 3, 'nic-200': 2 });
+    await a.process.stop();
+    await b.process.stop();
   });
 });

@@ -1,8 +1,10 @@
 import {
   BeforeApplicationShutdown,
+  Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@natgw/event-store';
@@ -12,10 +14,18 @@ import { ExecutorConfig } from '../executor.config';
 import { DataplaneService } from '../reconciler/dataplane.service';
 import { dataplaneStreamId, EXECUTOR_SOURCE } from '../reconciler/dataplane-reconciler';
 import { GatewayNameCache } from './gateway-names';
-import { PortUsageMeter } from './port-usage-meter';
+import { type PortUsageSample, PortUsageMeter } from './port-usage-meter';
 import { PortUsageMetrics } from './port-usage-metrics';
 import { portUsageReports } from './port-usage-report';
 import { UsageTracker } from './usage-tracker';
+
+/** Injection token of what counts conntrack (tests provide a stand-in); PortUsageMeter by default. */
+export const PORT_USAGE_METER = Symbol('PORT_USAGE_METER');
+
+/** What the service needs of a meter. */
+export interface PortUsageSampler {
+  sample(rules: Parameters<PortUsageMeter['sample']>[0]): Promise<PortUsageSample>;
+}
 
 /**
  * Measures the node's port usage from conntrack every PORT_USAGE_INTERVAL_SECONDS (nftables
@@ -28,12 +38,12 @@ export class PortUsageService implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger('PortUsage');
   private readonly node: string;
   private readonly tracker: UsageTracker;
-  private readonly meter: PortUsageMeter;
+  private readonly meter: PortUsageSampler;
   private readonly exported: PortUsageMetrics;
   private readonly names: GatewayNameCache;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private lastReportAt = 0;
+  private lastReportAt = Number.NEGATIVE_INFINITY;
   private lastInsertFailed?: number;
   private lastError?: string;
   /** Passes completed (for tests and logs). */
@@ -45,12 +55,12 @@ export class PortUsageService implements OnApplicationBootstrap, BeforeApplicati
     private readonly store: PostgresEventStore,
     dataSource: DataSource,
     metrics: Metrics,
+    @Optional() @Inject(PORT_USAGE_METER) meter?: PortUsageSampler,
   ) {
     this.node = config.NODE_NAME ?? ALL_NODES;
     this.tracker = new UsageTracker(config.PORT_USAGE_PEAK_WINDOW_SECONDS * 1000);
-    this.meter = new PortUsageMeter(
-      config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {},
-    );
+    this.meter =
+      meter ?? new PortUsageMeter(config.DATAPLANE_NETNS ? { netns: config.DATAPLANE_NETNS } : {});
     this.exported = new PortUsageMetrics(metrics, this.node);
     this.names = new GatewayNameCache(dataSource);
   }
