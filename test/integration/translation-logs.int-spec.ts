@@ -206,4 +206,17 @@ describe('translation logs with real packets', () => {
     await service.beforeApplicationShutdown();
     expect(service.reading).toBe(false);
   });
+
+  it('reads conntrack only while a gateway on the node logs', async () => {
+    const service = startService(1000, new Metrics({ service: 'test', defaultMetrics: false }));
+    await until(() => service.reading);
+    for (const g of Object.values(gateways)) g.logging = { enabled: false, filter: 'All' };
+    service.sync();
+    await until(() => !service.reading);
+    received.length = 0;
+    await flow(0, 'IPv4', 'udp', 'off1');
+    await sleep(1_000);
+    expect(received).toEqual([]);
+    await service.beforeApplicationShutdown();
+  });
 });

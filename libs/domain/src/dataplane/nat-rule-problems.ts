@@ -49,7 +49,9 @@ export function natRuleShapeProblems(rule: NatRule): string[] {
     problems.push(`vni ${String(rule.vni)} is not an integer in 1..${MAX_VNI}`);
   }
   if (rule.timeouts !== undefined && parseNatTimeoutsProfile(String(rule.timeouts)) === undefined) {
-    problems.push(`timeouts "${String(rule.timeouts)}" is not a timeout profile (<tcpEstablished>-<tcpTransitory>-<tcpTimeWait>-<udp> seconds)`);
+    problems.push(
+      `timeouts "${String(rule.timeouts)}" is not a timeout profile (<tcpEstablished>-<tcpTransitory>-<tcpTimeWait>-<udp> seconds)`,
+    );
   }
   return problems;
 }
