@@ -258,6 +258,8 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       ['Age', 0],
       ['IP Family', 1],
       ['Slots', 1],
+      ['Ports Near/Exhausted', 1],
+      ['Extra IPs Needed', 1],
       ['Drain', 0],
     ]);
     expect(table.rows).toHaveLength(1);
@@ -271,6 +273,8 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       expect.stringMatching(/^[0-9]+s$/),
       'IPv4',
       '0/0',
+      '0/0',
+      0,
       'None',
     ]);
     expect(table.rows[0].object).toMatchObject({
@@ -338,7 +342,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
     const [added, modified] = events as Array<WatchEvent<TableObject>>;
     expect(added.type).toBe('ADDED');
     expect(added.object.kind).toBe('Table');
-    expect(added.object.columnDefinitions).toHaveLength(10);
+    expect(added.object.columnDefinitions).toHaveLength(12);
     expect(added.object.rows[0].cells[0]).toBe('natgateway-sample');
     expect(modified.type).toBe('MODIFIED');
     expect(modified.object.columnDefinitions).toBeUndefined();
