@@ -21,12 +21,20 @@ import { http, manifests, NatgwSystem } from './support/natgw-system';
 jest.setTimeout(300_000);
 
 // Every type the code emits, except what only an executor's own dataplane can cause
-// (the integration contract test records those from the real reconciler).
+// (the integration contract test records those from the real reconciler), and the port-usage
+// report, which needs the nftables backend's conntrack table (the integration contract test
+// validates the payload the executor builds; port-usage.e2e-spec.ts has it from real packets).
 const EXPECTED_TYPES = emittedEventTypes()
   .map((t) => t.type)
   .filter(
     (t) =>
-      !['DriftDetected', 'DriftRepaired', 'DataplaneApplyFailed', 'NATRulesRejected'].includes(t),
+      ![
+        'DriftDetected',
+        'DriftRepaired',
+        'DataplaneApplyFailed',
+        'NATRulesRejected',
+        'NATPortUsageReported',
+      ].includes(t),
   );
 
 describe('published events against docs/asyncapi.yaml (real processes)', () => {
