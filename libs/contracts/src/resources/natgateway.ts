@@ -96,7 +96,6 @@ export interface NATGatewayLogging {
 export const DEFAULT_NATGATEWAY_LOG_FILTER: NATGatewayLogFilter = 'All';
 // --- end tlog ---
 
-
 /** A public IP the gateway holds (or, Released, one a drain gave back). */
 export interface NATGatewayIP {
   name: string;
