@@ -32,6 +32,8 @@ interface World {
   bounds: PublicIpBounds;
   /** Addresses claimed by other gateways. */
   taken: Set<string>;
+  /** NICs that still exist but no longer ask this gateway for a slot. */
+  ineligible: string[];
   log: AllocationEvent[];
 }
 
@@ -43,6 +45,7 @@ function world(nics: number, bounds: PublicIpBounds = { minPublicIPs: 1, maxPubl
     now: T0,
     bounds,
     taken: new Set(),
+    ineligible: [],
     log: [],
   };
 }
@@ -55,7 +58,7 @@ function reconcile(w: World): AllocationEvent[] {
     current: w.state,
     bounds: w.bounds,
     freeIps: POOL.filter((ip) => !w.state.ips.includes(ip) && !w.taken.has(ip)),
-    existingNicUids: new Set(w.nics.map((n) => n.uid)),
+    existingNicUids: new Set([...w.nics.map((n) => n.uid), ...w.ineligible]),
     drainIPs: w.drainIPs,
     now: w.now,
   });
@@ -207,6 +210,50 @@ describe('drain (spec.drainIPs)', () => {
         .filter((e) => e.type === 'NATRetiringSlotReleased')
         .map((e) => [e.data.nicUid, (e.data as { reason: string }).reason]),
     ).toEqual([['nic-2', 'NetworkInterfaceDeleted']]);
+  });
+
+  it('releases a retiring slot as NoLongerEligible when its NIC still exists but asks for no slot', () => {
+    const w = world(2);
+    reconcile(w);
+    w.drainIPs = [{ ip: '203.0.113.1', deadlineSeconds: 100 }];
+    reconcile(w);
+    w.nics = [nic(1)];
+    w.ineligible = ['nic-2'];
+    const events = reconcile(w);
+    expect(
+      events
+        .filter((e) => e.type === 'NATRetiringSlotReleased')
+        .map((e) => [e.data.nicUid, (e.data as { reason: string }).reason]),
+    ).toEqual([['nic-2', 'NoLongerEligible']]);
+  });
+
+  it('starts no drain for a request that names no valid address', () => {
+    const w = world(2);
+    reconcile(w);
+    w.drainIPs = [{ ip: 'not-an-ip', deadlineSeconds: 100 }];
+    expect(types(reconcile(w))).toEqual([]);
+    expect(w.state.draining?.size ?? 0).toBe(0);
+  });
+
+  it('arms the timer at the earliest deadline, whichever IP or slot holds it', () => {
+    for (const [first, second] of [
+      [50, 100],
+      [100, 50],
+    ] as const) {
+      const w = world(4);
+      reconcile(w);
+      expect(w.state.ips).toEqual(['203.0.113.1', '203.0.113.2']);
+      w.drainIPs = [
+        { ip: '203.0.113.1', deadlineSeconds: first },
+        { ip: '203.0.113.2', deadlineSeconds: second },
+      ];
+      reconcile(w);
+      expect({ first, second, next: nextDrainDeadline(w.state) }).toEqual({
+        first,
+        second,
+        next: T0 + Math.min(first, second) * 1000,
+      });
+    }
   });
 
   it('a drain with deadline 0 is recorded first and ends at the next reconcile', () => {

@@ -30,6 +30,15 @@ describe('timeout profiles of NAT rules', () => {
     });
   });
 
+  it('reads the smallest accepted value, 1 s (spec.timeouts.tcpTimeWaitSeconds may be 1)', () => {
+    expect(parseNatTimeoutsProfile('1200-30-1-30')).toEqual({
+      tcpEstablished: 1200,
+      tcpTransitory: 30,
+      tcpTimeWait: 1,
+      udp: 30,
+    });
+  });
+
   it.each(['', '1200-30-120', '1200-30-120-30-30', '0-30-120-30', 'a-b-c-d', '1234567-1-1-1'])(
     'refuses %j',
     (text) => {

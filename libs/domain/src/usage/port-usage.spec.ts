@@ -16,6 +16,12 @@ describe('minExtraPublicIPsNeeded', () => {
     expect(minExtraPublicIPsNeeded(0, 2048)).toBe(0);
   });
 
+  it('is 0 for a count that is no count of NICs (negative, fractional, NaN)', () => {
+    for (const waiting of [-3, -0.5, 2.5, Number.NaN]) {
+      expect({ waiting, ips: minExtraPublicIPsNeeded(waiting, 2048) }).toEqual({ waiting, ips: 0 });
+    }
+  });
+
   it('is the fewest IPs whose slots hold every waiting NIC (oracle: add IPs until they fit)', () => {
     for (const ppni of [1, 64, 1024, 2048, 32768]) {
       for (const waiting of [1, 2, 31, 32, 33, 1000, 64512, 70000]) {
