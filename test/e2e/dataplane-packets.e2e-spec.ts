@@ -119,13 +119,7 @@ describe('natgw end to end with nftables and real packets', () => {
         PUBLIC_PREFIXES: '203.0.113.0/28,2001:db8:100::/124',
         RECONCILE_INTERVAL_SECONDS: '1',
       });
-      await system.start('api-gateway');
-      await system.start('allocator');
-      executor = await system.start('dataplane-executor', {
-        DATAPLANE_BACKEND: 'nftables',
-        DATAPLANE_NETNS: topo.gateway.ns,
-        DATAPLANE_UPLINK: topo.gateway.uplink,
-      });
+      executor = await system.startOnGateway(topo.gateway);
       const base = await api();
       await http('POST', `${base}/networks`, manifests.network('net'));
       for (const i of [0, 1]) {

@@ -63,13 +63,7 @@ describe('drain end to end with nftables and real packets', () => {
         PUBLIC_PREFIXES: '203.0.113.0/28',
         RECONCILE_INTERVAL_SECONDS: '1',
       });
-      await system.start('api-gateway');
-      await system.start('allocator');
-      await system.start('dataplane-executor', {
-        DATAPLANE_BACKEND: 'nftables',
-        DATAPLANE_NETNS: topo.gateway.ns,
-        DATAPLANE_UPLINK: topo.gateway.uplink,
-      });
+      await system.startOnGateway(topo.gateway);
       const base = await api();
       await http('POST', `${base}/networks`, manifests.network('net'));
       await http(

@@ -48,13 +48,7 @@ describe('spec.timeouts and spec.logging end to end with nftables and real packe
       void (async () => {
         for await (const m of sub) received.push(m.json<TranslationLogCloudEvent>());
       })();
-      await system.start('api-gateway');
-      await system.start('allocator');
-      await system.start('dataplane-executor', {
-        DATAPLANE_BACKEND: 'nftables',
-        DATAPLANE_NETNS: topo.gateway.ns,
-        DATAPLANE_UPLINK: topo.gateway.uplink,
-      });
+      await system.startOnGateway(topo.gateway);
       const base = await api();
       await http('POST', `${base}/networks`, manifests.network('net'));
       await http(

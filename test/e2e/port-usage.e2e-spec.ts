@@ -87,12 +87,7 @@ describe('port usage end to end, with nftables and real packets', () => {
         PUBLIC_PREFIXES: '203.0.113.0/28',
         RECONCILE_INTERVAL_SECONDS: '1',
       });
-      await system.start('api-gateway');
-      await system.start('allocator');
-      executor = await system.start('dataplane-executor', {
-        DATAPLANE_BACKEND: 'nftables',
-        DATAPLANE_NETNS: topo.gateway.ns,
-        DATAPLANE_UPLINK: topo.gateway.uplink,
+      executor = await system.startOnGateway(topo.gateway, {
         PORT_USAGE_INTERVAL_SECONDS: '1',
         PORT_USAGE_REPORT_SECONDS: '1',
       });

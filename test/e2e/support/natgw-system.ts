@@ -56,6 +56,24 @@ export class NatgwSystem {
     return this.prepare(service, env).start();
   }
 
+  /**
+   * Starts the api-gateway, the allocator and an nftables executor that programs a lab's
+   * gateway namespace (`buildNatTopology`'s `gateway`); returns the executor.
+   */
+  async startOnGateway(
+    gateway: { readonly ns: string; readonly uplink: string },
+    executorEnv: Record<string, string> = {},
+  ): Promise<ServiceProcess> {
+    await this.start('api-gateway');
+    await this.start('allocator');
+    return this.start('dataplane-executor', {
+      DATAPLANE_BACKEND: 'nftables',
+      DATAPLANE_NETNS: gateway.ns,
+      DATAPLANE_UPLINK: gateway.uplink,
+      ...executorEnv,
+    });
+  }
+
   /** The first api-gateway's base URL for a namespace. */
   async api(namespace = 'default'): Promise<string> {
     const gw = this.services.find((s) => s.service === 'api-gateway');
