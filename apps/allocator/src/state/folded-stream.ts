@@ -1,5 +1,4 @@
 import { EntityManager } from 'typeorm';
-import type { RecordedEvent } from '@natgw/contracts';
 import { PostgresEventStore, StreamSnapshotStore } from '@natgw/event-store';
 import { SnapshotCodec } from './snapshot-codec';
 
@@ -23,23 +22,6 @@ export interface StreamSnapshotting<S> {
   every: number;
   /** Told when a stored snapshot is ignored or a snapshot write failed. */
   warn?: (message: string) => void;
-}
-
-/**
- * Events at the start of a stream are gone (pruned by `log:prune`) and no snapshot this
- * cache can read covers them: the stream cannot be folded.
- */
-export class StreamHistoryPrunedError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly firstKept: number,
-    readonly foldedTo: number,
-  ) {
-    super(
-      `stream ${streamId} starts at version ${firstKept} (the events before were pruned) and no readable snapshot at version ${firstKept - 1} or later exists, so it cannot be folded from version ${foldedTo}: restore natgw_stream_snapshots or the archived events (log:prune --archive)`,
-    );
-    this.name = 'StreamHistoryPrunedError';
-  }
 }
 
 /**
@@ -72,21 +54,17 @@ export class FoldedStreamCache<S, E> {
   async load(streamId: string, manager?: EntityManager, version?: number): Promise<Folded<S>> {
     const cached = this.cache.get(streamId);
     if (cached && version !== undefined && cached.version === version) return cached;
-    let base = cached ?? (await this.fromSnapshot(streamId, manager)) ?? this.empty(streamId);
+    const base = cached ?? (await this.fromSnapshot(streamId, manager)) ?? this.empty(streamId);
     if (!cached && version !== undefined && base.version === version) {
       this.remember(base);
       return base;
     }
-    let events = await this.store.readStream(streamId, { fromVersion: base.version + 1, manager });
-    if (events.length > 0 && events[0].version !== base.version + 1) {
-      // The events before events[0] were pruned: only a snapshot can stand for them.
-      const snapshot = await this.fromSnapshot(streamId, manager);
-      if (!snapshot || snapshot.version < events[0].version - 1)
-        throw new StreamHistoryPrunedError(streamId, events[0].version, base.version);
-      base = snapshot;
-      events = events.filter((e) => e.version > snapshot.version);
-    }
-    checkContiguous(streamId, base.version, events);
+    // `log:prune` may have removed events before the snapshot's version, only ones whose removal
+    // leaves the fold unchanged (compactableVersions): versions may jump, the state does not.
+    const events = await this.store.readStream(streamId, {
+      fromVersion: base.version + 1,
+      manager,
+    });
     if (events.length === 0) {
       if (base !== cached) this.remember(base);
       return base;
@@ -181,11 +159,4 @@ export class FoldedStreamCache<S, E> {
       }
     });
   }
-}
-
-/** The events must follow `from` one by one: a hole means a prune the fold cannot bridge. */
-function checkContiguous(streamId: string, from: number, events: readonly RecordedEvent[]): void {
-  events.forEach((e, i) => {
-    if (e.version !== from + i + 1) throw new StreamHistoryPrunedError(streamId, e.version, from);
-  });
 }

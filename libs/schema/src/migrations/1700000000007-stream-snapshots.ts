@@ -8,8 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the events). `last_event_id`, `global_position`, `transaction_id` and `recorded_at`
  * are those of the stream's event at `stream_version`: the snapshot is only written when
  * that event is committed with that id, and `log:prune` removes a stream's events only
- * up to its snapshot's version. A cache: deleting rows is always safe for a stream whose
- * events were never pruned; a pruned stream needs its snapshot (see docs/operations.md).
+ * up to its snapshot's version (and only events whose removal leaves every fold of the
+ * stream unchanged). A cache: deleting rows is always safe, the log stays the truth.
  */
 export class StreamSnapshots1700000000007 implements MigrationInterface {
   name = 'StreamSnapshots1700000000007';
