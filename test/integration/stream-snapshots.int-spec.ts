@@ -44,6 +44,11 @@ const POOL = '198.51.100.0/28';
 const POOL_IPS = Array.from({ length: 16 }, (_, i) => `198.51.100.${i}`);
 const OLD_CYCLES = 30;
 const SNAPSHOT_EVERY = 20;
+/**
+ * How long a wait for the read model may take: a transaction left open elsewhere on a shared
+ * server holds the log's visibility horizon (and so every projection) back meanwhile.
+ */
+const PATIENCE = { timeoutMs: 180_000, intervalMs: 100 };
 
 /** Maps as ordered entries, bigints as text: two folds are the same state when these are equal. */
 function ordered(state: unknown): string {
@@ -92,7 +97,7 @@ describe('stream snapshots and log:prune of pool and allocation streams', () => 
         const again = await request(api.url).get(url(plural, body.metadata.name));
         return again.status === 200 ? (again.body as Body) : undefined;
       },
-      { what: `${plural}/${body.metadata.name} after a 503` },
+      { ...PATIENCE, what: `${plural}/${body.metadata.name} after a 503` },
     );
   }
 
@@ -120,7 +125,7 @@ describe('stream snapshots and log:prune of pool and allocation streams', () => 
         await allocator(c).run(KEY);
         return (await slotted()).includes(name);
       },
-      { what: `a slot for ${name}` },
+      { ...PATIENCE, what: `a slot for ${name}` },
     );
   }
 
@@ -134,7 +139,7 @@ describe('stream snapshots and log:prune of pool and allocation streams', () => 
         const gone = (await request(api.url).get(url('networkinterfaces', name))).status === 404;
         return gone && !(await slotted()).includes(name);
       },
-      { what: `${name} released and finalized` },
+      { ...PATIENCE, what: `${name} released and finalized` },
     );
   }
 
@@ -177,7 +182,7 @@ describe('stream snapshots and log:prune of pool and allocation streams', () => 
         const net = await request(api.url).get(url('networks', 'net'));
         return net.body.status?.vni !== undefined;
       },
-      { what: 'the network VNI' },
+      { ...PATIENCE, what: 'the network VNI' },
     );
     await addNic('keep-1', '10.0.0.1');
     await addNic('keep-2', '10.0.0.2');
