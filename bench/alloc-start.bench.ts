@@ -12,7 +12,6 @@
 // time) and from the first event (the baseline), in BENCH_ALLOC_START_ROUNDS rounds alternating
 // between the logs so that load drifting during the run weighs on both; medians compared.
 // Prints a table and writes bench/results/alloc-start.json. Run: npm run bench:alloc-start
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { NewEvent } from '@natgw/contracts';
 import {
