@@ -217,9 +217,22 @@ describe('stream snapshots and log:prune of pool and allocation streams', () => 
 
   it('the audit answers before the prune name the NICs this test left in place at each instant', async () => {
     for (const [i, { nics }] of instants.entries()) {
-      const table = answersBefore[(i + 1) * (POOL_IPS.length + 1) - 1];
-      const names = [...JSON.stringify(table).matchAll(/"nicName":"([^"]+)"/g)].map((m) => m[1]);
-      expect([...new Set(names)].sort()).toEqual(nics);
+      const table = answersBefore[(i + 1) * (POOL_IPS.length + 1) - 1] as {
+        ips: Array<{ sections: Array<{ targetRef: { name: string } }> }>;
+      };
+      const names = table.ips.flatMap((e) => e.sections.map((s) => s.targetRef.name));
+      expect(names.sort()).toEqual(nics);
+      // natlookup agrees: each of those NICs is found on its address at that instant.
+      const found = (
+        answersBefore.slice(
+          i * (POOL_IPS.length + 1),
+          (i + 1) * (POOL_IPS.length + 1) - 1,
+        ) as Body[]
+      )
+        .filter((a) => a.found)
+        .map((a) => JSON.stringify(a));
+      expect(found).toHaveLength(nics.length);
+      for (const nic of nics) expect(found.some((a) => a.includes(`"${nic}"`))).toBe(true);
     }
   });
 
