@@ -24,6 +24,7 @@ const ORDER = [
   'ready',
   'replay',
   'snapshot',
+  'alloc-start',
   'soak',
 ];
 /** Run only when named. */

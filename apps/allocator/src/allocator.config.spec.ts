@@ -15,6 +15,21 @@ describe('AllocatorConfig', () => {
     }
   });
 
+  it('snapshots pool and allocation streams every 500 events by default, 0 (none) to 1000000', () => {
+    expect(loadConfig(AllocatorConfig, {}).ALLOCATOR_SNAPSHOT_EVERY).toBe(500);
+    expect(
+      loadConfig(AllocatorConfig, { ALLOCATOR_SNAPSHOT_EVERY: '0' }).ALLOCATOR_SNAPSHOT_EVERY,
+    ).toBe(0);
+    expect(
+      loadConfig(AllocatorConfig, { ALLOCATOR_SNAPSHOT_EVERY: '1000000' }).ALLOCATOR_SNAPSHOT_EVERY,
+    ).toBe(1_000_000);
+    for (const value of ['-1', '1000001', '2.5', 'often']) {
+      expect(() => loadConfig(AllocatorConfig, { ALLOCATOR_SNAPSHOT_EVERY: value })).toThrow(
+        /ALLOCATOR_SNAPSHOT_EVERY must be/,
+      );
+    }
+  });
+
   it('refuses a default maximum above the cap', () => {
     const config = loadConfig(AllocatorConfig, {
       DEFAULT_MAX_PUBLIC_IPS: '100',

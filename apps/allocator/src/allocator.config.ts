@@ -92,6 +92,18 @@ export class AllocatorConfig extends BaseConfig {
   @Type(() => Number)
   ALLOCATOR_RESYNC_SECONDS = 30;
 
+  /**
+   * A snapshot of a pool or allocation stream is written every this many events (0: none;
+   * stored snapshots are still read). Starts and cache misses fold the snapshot and the
+   * events after it; `log:prune` removes only events a snapshot covers.
+   */
+  @Expose()
+  @Max(1_000_000, { message: 'ALLOCATOR_SNAPSHOT_EVERY must be at most 1000000' })
+  @Min(0, { message: 'ALLOCATOR_SNAPSHOT_EVERY must be at least 0 (0 writes no snapshots)' })
+  @IsInt({ message: 'ALLOCATOR_SNAPSHOT_EVERY must be an integer' })
+  @Type(() => Number)
+  ALLOCATOR_SNAPSHOT_EVERY = 500;
+
   /** The prefixes of PUBLIC_PREFIXES, trimmed. */
   get publicPrefixes(): string[] {
     return this.PUBLIC_PREFIXES.split(',')

@@ -78,7 +78,7 @@ export function formatPrune(report: PruneReport, args: PruneArgs): string {
   const verb = args.dryRun ? 'would remove' : 'removed';
   return [
     `retention ${args.retentionText}: audit lookups stay exact from ${report.retainedSince.toISOString()} on`,
-    `${verb} ${report.pruned} events; ${report.remaining} remain`,
+    `${verb} ${report.pruned} events (${report.compacted} of pool and allocation streams, below their snapshots); ${report.remaining} remain`,
     `boundary ${report.boundary.transactionId}/${report.boundary.globalPosition}, held by ${report.heldBy}`,
     ...(args.archive && !args.dryRun ? [`archived the removed events to ${args.archive}`] : []),
   ].join('\n');

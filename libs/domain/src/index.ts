@@ -4,3 +4,4 @@ export * from './audit';
 export * from './quota';
 export * from './claims';
 export * from './usage';
+export * from './retention';

@@ -10,3 +10,4 @@ export * from './projections';
 export * from './service-roles';
 export * from './event-store.module';
 export * from './retention';
+export * from './stream-snapshots';

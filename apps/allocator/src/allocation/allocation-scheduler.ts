@@ -7,24 +7,20 @@ import {
   parseResourceStreamId,
   RecordedEvent,
 } from '@natgw/contracts';
+import { IpPoolEvent, IpPoolState, poolUsage, QUOTA_EVENT_TYPES, QuotaEvent } from '@natgw/domain';
 import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-  poolUsage,
-  QUOTA_EVENT_TYPES,
-  QuotaEvent,
-} from '@natgw/domain';
-import { checkpointOf, PostgresEventStore, ProjectionHost } from '@natgw/event-store';
+  checkpointOf,
+  PostgresEventStore,
+  ProjectionHost,
+  StreamSnapshotStore,
+} from '@natgw/event-store';
 import { Metrics } from '@natgw/platform';
 import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { AllocatorConfig } from '../allocator.config';
-import { foldPoolEvents, initialIpPoolState, PoolBook } from '../pools/pool-book';
+import { PoolBook } from '../pools/pool-book';
 import { seedDefaultPool } from '../pools/seed-pools';
 import { DrainDeadlines } from '../drain/drain-deadlines';
+import { allocatorCaches } from '../state/allocator-caches';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
 import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
@@ -76,16 +72,12 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
     private readonly config: AllocatorConfig,
     private readonly metrics: Metrics,
   ) {
-    this.pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-      store,
-      initialIpPoolState,
-      foldPoolEvents,
-    );
-    const allocations = new FoldedStreamCache<AllocationState, AllocationEvent>(
-      store,
-      initialAllocationState,
-      foldAllocation,
-    );
+    const { pools, allocations } = allocatorCaches(store, {
+      store: new StreamSnapshotStore(dataSource),
+      every: config.ALLOCATOR_SNAPSHOT_EVERY,
+      warn: (message) => this.logger.warn(message),
+    });
+    this.pools = pools;
     this.reconciler = new ReconcileNetwork(
       dataSource,
       store,

@@ -427,6 +427,7 @@ export class ReconcileNetwork {
       streamId: current.streamId,
       version: result.nextExpectedVersion,
       state: foldPool(current.state, events),
+      lastEventId: result.events[result.events.length - 1]?.id,
     };
     written.pools = [...written.pools.filter((p) => p.streamId !== current.streamId), next];
     return events.length;
@@ -449,6 +450,7 @@ export class ReconcileNetwork {
       streamId: allocation.streamId,
       version: result.nextExpectedVersion,
       state: foldAllocation(allocation.state, events),
+      lastEventId: result.events[result.events.length - 1]?.id,
     };
     return events.length;
   }

@@ -1,2 +1,3 @@
 export * from './log-retention';
 export * from './prune-log';
+export * from './compact-streams';

@@ -4,6 +4,7 @@ import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { EVENT_COLUMNS, EventRow, PostgresEventStore, toRecorded } from '../postgres-event-store';
 import { Projection } from '../projections/projection';
 import { snapshotProjections } from '../projections/rebuild-projection';
+import { compactWriteStreams } from './compact-streams';
 import { readLogRetention } from './log-retention';
 
 export interface PruneOptions {
@@ -27,8 +28,10 @@ export interface PruneReport {
   boundary: Checkpoint;
   /** What holds the boundary where it is: `snapshot:<projection>` or a checkpoint's name. */
   heldBy: string;
-  /** Events removed (or, for a dry run, that would be). */
+  /** Events removed (or, for a dry run, that would be), compacted ones included. */
   pruned: number;
+  /** Of those, events of pool and allocation streams below their snapshots (compactWriteStreams). */
+  compacted: number;
   /** Events left in the log. */
   remaining: number;
 }
@@ -55,7 +58,8 @@ const LAST_EVENT_ONLY = ['vni:', 'networkaddress:', 'dataplane:'];
  *   gateway's name in natlookup answers);
  * - a claim stream and a node's `dataplane:` stream: everything but the last event;
  * - an allocation stream closed before the instant: everything but AllocationClosed;
- * - anything else (pools, quotas, live allocations: the allocator folds them whole): nothing.
+ * - anything else: nothing here (quotas are folded whole; pools and live allocations are
+ *   compacted below their stream snapshots by compactWriteStreams).
  */
 const PRUNABLE = `
   e.recorded_at < $1
@@ -114,7 +118,8 @@ function checkFoldable(projections: readonly Projection[]): void {
 }
 
 /**
- * Removes the events of the log that nothing can need any more (see PRUNABLE): only
+ * Removes the events of the log that nothing can need any more (see PRUNABLE, and
+ * compactWriteStreams for pools and live allocations): only
  * events recorded before `retainedSince` and at or before the boundary — the
  * earliest of the projections' snapshots (taken fresh first) and of every reader's
  * checkpoint (the relay, the projections, any other) — so every reader continues
@@ -153,6 +158,7 @@ export async function pruneLog(
     [since],
   );
   let pruned = 0;
+  let compacted = 0;
   // A reader at the start of the log (a checkpoint never advanced) holds everything.
   const held = compareCheckpoints(boundary, LOG_START) === 0;
   if (range.lo !== null && range.hi !== null && !held) {
@@ -192,11 +198,18 @@ export async function pruneLog(
       });
       options.onProgress?.(Math.min(total, Number(to - lo)), total);
     }
+    compacted = await compactWriteStreams(dataSource, {
+      retainedSince: since,
+      boundary,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.archive ? { archive: options.archive } : {}),
+    });
+    pruned += compacted;
   }
   const [{ n }]: Array<{ n: number }> = await dataSource.query(
     'SELECT count(*)::int AS n FROM natgw_events',
   );
-  return { retainedSince: since, boundary, heldBy, pruned, remaining: n };
+  return { retainedSince: since, boundary, heldBy, pruned, compacted, remaining: n };
 }
 
 /**

@@ -4,6 +4,7 @@ import { StreamPrefixIndex1700000000002 } from './1700000000002-stream-prefix-in
 import { ProjectionSnapshots1700000000003 } from './1700000000003-projection-snapshots';
 import { AppendWithoutNotify1700000000005 } from './1700000000005-append-without-notify';
 import { LogRetention1700000000006 } from './1700000000006-log-retention';
+import { StreamSnapshots1700000000007 } from './1700000000007-stream-snapshots';
 import { CommitOrderBase1700000000010 } from './1700000000010-commit-order-base';
 import { MessagingInbox1700000100000 } from './1700000100000-messaging-inbox';
 import { ResourceProjection1700000100000 } from './1700000100000-resource-projection';
@@ -20,6 +21,7 @@ export const EVENT_LOG_MIGRATIONS = [
   ProjectionSnapshots1700000000003,
   AppendWithoutNotify1700000000005,
   LogRetention1700000000006,
+  StreamSnapshots1700000000007,
   CommitOrderBase1700000000010,
 ];
 
