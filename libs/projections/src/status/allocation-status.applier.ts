@@ -305,7 +305,9 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
       // The section stays (its connections keep their mapping), marked until when.
       const d = event.data;
       const entry = ownEntry(table, d.ip);
-      const at = entry?.sections.findIndex((s) => s.targetRef.uid === d.nicUid && s.port === d.port);
+      const at = entry?.sections.findIndex(
+        (s) => s.targetRef.uid === d.nicUid && s.port === d.port,
+      );
       if (entry && at !== undefined && at >= 0)
         entry.sections[at] = { ...entry.sections[at], retiringUntil: d.deadline };
       break;
