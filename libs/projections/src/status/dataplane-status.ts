@@ -49,7 +49,18 @@ export interface DataplaneProgress {
  */
 function copyRecord<T>(record: Readonly<Record<string, T>> | undefined): Record<string, T> {
   const copy: Record<string, T> = {};
-  if (record) for (const key of Object.keys(record)) copy[key] = record[key];
+  if (!record) return copy;
+  for (const key of Object.keys(record)) {
+    // An own `__proto__` key (a spread keeps it) would set the prototype if assigned.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: record[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = record[key];
+  }
   return copy;
 }
 
