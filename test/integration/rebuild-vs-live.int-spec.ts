@@ -30,6 +30,7 @@ import {
 } from '@natgw/testing';
 import { NATGW_SCHEMA } from '@natgw/schema';
 import { readModels } from './read-models';
+import { appendVisible } from './synthetic-append';
 
 jest.setTimeout(600_000);
 
@@ -107,21 +108,8 @@ describe('rebuild vs live apply of a varied log', () => {
   const projections = (): Projection[] => [new ResourceProjection(), new NatSlotsProjection()];
 
   async function append(events: SyntheticEvent[]): Promise<void> {
-    for (const e of events)
-      await store.append(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], {
-        expectedVersion: 'any',
-      });
     appended += events.length;
-    await eventually(
-      async () => {
-        const [{ n }]: Array<{ n: number }> = await ds.query(
-          `SELECT count(*)::int AS n FROM natgw_events
-            WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
-        );
-        return n === appended;
-      },
-      { what: 'every appended event visible', timeoutMs: VISIBLE_WITHIN_MS },
-    );
+    await appendVisible(ds, store, events, appended, VISIBLE_WITHIN_MS);
   }
 
   /** One allocation event of a tenant's gateway. */
