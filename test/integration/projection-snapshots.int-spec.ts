@@ -23,6 +23,7 @@ import {
   syntheticTenantHistory,
 } from '@natgw/testing';
 import { readModels } from './read-models';
+import { appendVisible } from './synthetic-append';
 
 jest.setTimeout(120_000);
 
@@ -40,23 +41,8 @@ describe('projection snapshots', () => {
   let appended = 0;
 
   async function append(events: SyntheticEvent[]): Promise<void> {
-    for (const e of events)
-      await store.append(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], {
-        expectedVersion: 'any',
-      });
     appended += events.length;
-    // Committed, but a transaction open elsewhere on the server can hold them back
-    // from readers (the log's visibility horizon) for a moment.
-    await eventually(
-      async () => {
-        const [{ n }]: Array<{ n: number }> = await ds.query(
-          `SELECT count(*)::int AS n FROM natgw_events
-            WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
-        );
-        return n === appended;
-      },
-      { what: 'every appended event visible' },
-    );
+    await appendVisible(ds, store, events, appended);
   }
 
   beforeAll(async () => {

@@ -81,6 +81,23 @@ export function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/**
+ * readAll's condition and order: the events after the checkpoint ($1 transaction id,
+ * $2 position) that every older transaction has committed before, in commit order.
+ */
+const VISIBLE_AFTER = `(e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+    AND e.transaction_id < natgw_visible_horizon()
+  ORDER BY e.transaction_id, e.global_position`;
+
+/** Where a read continues after these events: the last one's position, or `after` if none. */
+function checkpointAfter(events: readonly RecordedEvent[], after: Checkpoint): Checkpoint {
+  const last = events[events.length - 1];
+  return last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : after;
+}
+
+/** Numbers the cursors of readAllPages (unique names within a session). */
+let cursors = 0;
+
 /** A clock, injected so tests control recorded times. */
 export type Clock = () => Date;
 
@@ -260,21 +277,50 @@ export class PostgresEventStore {
     const after = options.after ?? LOG_START;
     const limit = options.limit ?? 1000;
     const rows: EventRow[] = await (options.manager ?? this.dataSource.manager).query(
-      `SELECT ${EVENT_COLUMNS} FROM natgw_events e
-        WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-          AND e.transaction_id < natgw_visible_horizon()
-        ORDER BY e.transaction_id, e.global_position
-        LIMIT $3`,
+      `SELECT ${EVENT_COLUMNS} FROM natgw_events e WHERE ${VISIBLE_AFTER} LIMIT $3`,
       [after.transactionId, after.globalPosition, limit],
     );
     const events = rows.map(toRecorded);
-    const last = events[events.length - 1];
-    return {
-      events,
-      checkpoint: last
-        ? { transactionId: last.transactionId, globalPosition: last.globalPosition }
-        : after,
-    };
+    return { events, checkpoint: checkpointAfter(events, after) };
+  }
+
+  /**
+   * Reads every event after `after` that readAll would return, in the same order,
+   * `pageSize` at a time, through a cursor in the caller's transaction: one plan and
+   * one snapshot (the horizon as the read starts) for the whole read instead of a
+   * planned query per page (bench:replay's 1M-event log: 38.8 s paged, 27.8 s for a
+   * cursor's read of the table). The next page is fetched while `onPage` handles this one.
+   * Returns the checkpoint of the last event read (`after` when none).
+   */
+  async readAllPages(
+    manager: EntityManager,
+    after: Checkpoint,
+    pageSize: number,
+    onPage: (events: RecordedEvent[]) => Promise<void>,
+  ): Promise<Checkpoint> {
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    const cursor = `natgw_read_all_${(cursors += 1)}`;
+    await manager.query(
+      `DECLARE ${cursor} NO SCROLL CURSOR FOR
+         SELECT ${EVENT_COLUMNS} FROM natgw_events e WHERE ${VISIBLE_AFTER}`,
+      [after.transactionId, after.globalPosition],
+    );
+    const fetch = (): Promise<EventRow[]> => manager.query(`FETCH ${pageSize} FROM ${cursor}`);
+    let next = fetch();
+    let checkpoint = after;
+    for (;;) {
+      const rows = await next;
+      if (rows.length === 0) break;
+      // PostgreSQL reads and sends the next page while this one is handled.
+      next = fetch();
+      next.catch(() => undefined);
+      const events = rows.map(toRecorded);
+      checkpoint = checkpointAfter(events, checkpoint);
+      await onPage(events);
+    }
+    await manager.query(`CLOSE ${cursor}`);
+    return checkpoint;
   }
 
   /**

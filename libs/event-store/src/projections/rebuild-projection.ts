@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { RecordedEvent } from '@natgw/contracts';
 import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
-import { PostgresEventStore, ReadAllResult } from '../postgres-event-store';
+import { PostgresEventStore } from '../postgres-event-store';
 import { applyEvents, Projection, ProjectionFold, projectionCheckpointName } from './projection';
 import { loadFoldStart, saveSnapshot } from './projection-snapshots';
 import { assertLogReadableFrom } from '../retention/log-retention';
@@ -42,15 +42,20 @@ interface Target {
   applied: number;
 }
 
-/** Reads the log from `after` in pages, one page ahead of the caller, until the end. */
+/**
+ * Reads the log from `after` in pages, one page ahead of the caller, until the end:
+ * through one cursor inside a transaction (a rebuild), else page by page without
+ * holding a transaction open (a snapshot, which must not hold back readers' horizon).
+ */
 async function readPages(
   store: PostgresEventStore,
   after: Checkpoint,
   limit: number,
   manager: EntityManager | undefined,
-  onPage: (page: ReadAllResult) => Promise<void>,
+  onPage: (events: readonly RecordedEvent[]) => Promise<void>,
 ): Promise<Checkpoint> {
-  const read = (from: Checkpoint) => store.readAll({ after: from, limit, manager });
+  if (manager) return store.readAllPages(manager, after, limit, onPage);
+  const read = (from: Checkpoint) => store.readAll({ after: from, limit });
   let next = read(after);
   for (;;) {
     const page = await next;
@@ -59,7 +64,7 @@ async function readPages(
     // PostgreSQL reads and sends the next page while this one is folded.
     next = read(after);
     next.catch(() => undefined);
-    await onPage(page);
+    await onPage(page.events);
   }
 }
 
@@ -128,13 +133,13 @@ async function feed(
   options.onProgress?.(0, total);
   const end = await readPages(store, from, options.batchSize ?? 5000, manager, async (page) => {
     for (const t of targets) {
-      const events = eventsAfter(page.events, t.start);
+      const events = eventsAfter(page, t.start);
       if (events.length === 0) continue;
       if (t.fold) await t.fold.apply(events);
       else await applyEvents(t.projection, events, applyManager);
       t.applied += events.length;
     }
-    done += page.events.length;
+    done += page.length;
     options.onProgress?.(done, Math.max(total, done));
   });
   return end;

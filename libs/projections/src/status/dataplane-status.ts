@@ -42,17 +42,46 @@ export interface DataplaneProgress {
   rejected: Record<string, Record<string, NatRuleRejection>>;
 }
 
-/** The recorded progress of a gateway (empty when nothing was reported). */
+/**
+ * A shallow copy of a record. The progress records are keyed by uid and lose keys
+ * (`delete`), so V8 keeps them as dictionaries, which a spread copies about four
+ * times slower than this loop (it was the top function of a rebuild's profile).
+ */
+function copyRecord<T>(record: Readonly<Record<string, T>> | undefined): Record<string, T> {
+  const copy: Record<string, T> = {};
+  if (!record) return copy;
+  for (const key of Object.keys(record)) {
+    // An own `__proto__` key (a spread keeps it) would set the prototype if assigned.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: record[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = record[key];
+  }
+  return copy;
+}
+
+/** The recorded progress of a gateway (empty when nothing was reported), as a copy to change. */
 export function dataplaneProgress(gateway: StoredResource): DataplaneProgress {
   const p = gateway.subresources[DATAPLANE_SUBRESOURCE] as Partial<DataplaneProgress> | undefined;
+  const rejected: Record<string, Record<string, NatRuleRejection>> = {};
+  if (p?.rejected)
+    for (const node of Object.keys(p.rejected)) rejected[node] = copyRecord(p.rejected[node]);
   return {
     allocationVersion: p?.allocationVersion ?? 0,
-    programmed: { ...(p?.programmed ?? {}) },
-    slots: { ...(p?.slots ?? {}) },
-    rejected: Object.fromEntries(
-      Object.entries(p?.rejected ?? {}).map(([node, nics]) => [node, { ...nics }]),
-    ),
+    programmed: copyRecord(p?.programmed),
+    slots: copyRecord(p?.slots),
+    rejected,
   };
+}
+
+/** The NICs the gateway's recorded progress holds a slot for (read only: not a copy). */
+export function recordedSlotNics(gateway: StoredResource): string[] {
+  const p = gateway.subresources[DATAPLANE_SUBRESOURCE] as Partial<DataplaneProgress> | undefined;
+  return Object.keys(p?.slots ?? {});
 }
 
 /** True when a report of `reporter` covers a slot served by `node` (a single-node executor serves all). */
