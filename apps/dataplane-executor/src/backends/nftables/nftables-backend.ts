@@ -312,7 +312,7 @@ export class NftablesBackend implements DataplaneBackend {
       this.remember((await this.readTable(false)).inspection, false);
     }
     const kept = this.keptPartition(desired, present);
-    if (kept && this.known) {
+    if (kept?.small && this.known) {
       if (await this.applyDelta(kept)) {
         if (kept.layout.mode === 'network') await this.syncRouting(kept.layout.networks, routing);
         this.incumbents = kept.change.partition.accepted;
@@ -354,14 +354,15 @@ export class NftablesBackend implements DataplaneBackend {
 
   /**
    * The partition of `desired` from the one kept since the last apply, in time proportional to
-   * what changed, with its layout; undefined when it cannot be (no kept partition: the last apply
-   * failed or a read replaced the incumbents; a big change; in network mode an interface of a
-   * network with rules gone, or no id left for a new network): then the caller partitions in full.
+   * what changed, with its layout and whether the change is small enough for element edits;
+   * undefined when it cannot be (no kept partition: the last apply failed or a read replaced the
+   * incumbents; a big change other than renames; in network mode an interface of a network with
+   * rules gone, or no id left for a new network): then the caller partitions in full.
    */
   private keptPartition(
     desired: readonly NatRule[],
     present: ReadonlySet<string> | undefined,
-  ): { change: NatPartitionChange; layout: NatTableLayout } | undefined {
+  ): { change: NatPartitionChange; layout: NatTableLayout; small: boolean } | undefined {
     const incumbents = this.incumbents;
     if (!this.incremental || !incumbents || incumbents !== this.partitioned) return undefined;
     // The kept partition changes from here on: valid again only once applied.
@@ -376,13 +377,16 @@ export class NftablesBackend implements DataplaneBackend {
     const change = this.partitions.update(desired, this.partitionOptions(present), limit);
     const book = this.partitions.current;
     if (!change || !book) return undefined;
-    if (template === undefined) return { change, layout: SHARED_LAYOUT };
+    // Renames are not placed again, so update() takes any number of them; as element edits a
+    // big change is not worth it (the table is redefined).
+    const small = change.added.length + change.removed.length <= 2 * limit;
+    if (template === undefined) return { change, layout: SHARED_LAYOUT, small };
     const wanted = new Set<number>();
     for (const vni of before.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
     for (const rule of change.added) wanted.add(rule.vni as number);
     const networks = this.networkIds([...wanted].sort((a, b) => a - b));
     if (networks.size < wanted.size) return undefined;
-    return { change, layout: { mode: 'network', networks } };
+    return { change, layout: { mode: 'network', networks }, small };
   }
 
   /**
