@@ -250,6 +250,40 @@ describe('NftablesBackend', () => {
       expect(nft.calls[3]?.stdin).toMatch(FULL);
     });
 
+    it('renames one NIC with element edits, and every NIC (past the limit) by redefining', async () => {
+      const nft = fakeNft();
+      const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+      // 300 NICs: more than the 256 that element edits are limited to.
+      const many = Array.from({ length: 300 }, (_, i): NatRule => {
+        const port = 1024 + (i % 30) * 2048;
+        return {
+          ...rule,
+          nicUid: `nic-${i}`,
+          nicName: `vm-${i}`,
+          privateIp: `10.0.${i >> 8}.${i & 255}`,
+          natIp: `203.0.113.${1 + Math.floor(i / 30)}`,
+          port,
+          endPort: port + 2047,
+        };
+      });
+      await backend.apply(many);
+      const oneRenamed = many.map((r, i) => (i === 7 ? { ...r, nicName: 'renamed' } : r));
+      await backend.apply(oneRenamed);
+      expect(nft.writes()[1]?.stdin).toBe(
+        'delete element inet natgw snat4 { 10.0.0.7 }\n' +
+          'add element inet natgw snat4 { 10.0.0.7 comment "nic=nic-7 gw=gw-1 name=renamed" : 203.0.113.1 . 15360-17407 }\n',
+      );
+      const allRenamed = many.map((r) => ({ ...r, nicName: `${r.nicName ?? ''}-b` }));
+      const { rejected } = await backend.apply(allRenamed);
+      expect(rejected).toEqual([]);
+      // What is sent is exactly the table of the renamed NICs, whole.
+      expect(nft.writes()[2]?.stdin).toMatch(FULL);
+      expect(nft.writes()[2]?.stdin).toBe(
+        new NftablesBackend({ uplinks: ['eth0'] }, fakeNft().runner).render(allRenamed),
+      );
+      expect(nft.writes()).toHaveLength(3);
+    });
+
     it('applyFull always redefines, and incremental: false never edits elements', async () => {
       const nft = fakeNft();
       const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
