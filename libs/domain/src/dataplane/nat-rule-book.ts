@@ -72,6 +72,12 @@ class PortRanges {
     const index = this.firstEndingFrom(rule.port);
     if (this.rules[index] === rule) this.rules.splice(index, 1);
   }
+
+  /** Puts `next`, with the same ports, in the place of `rule`. */
+  replace(rule: NatRule, next: NatRule): void {
+    const index = this.firstEndingFrom(rule.port);
+    if (this.rules[index] === rule) this.rules[index] = next;
+  }
 }
 
 /** A count per key; the key is gone at zero. */
@@ -230,6 +236,45 @@ export class NatRuleBook {
       this.sorted.splice(index, 1);
       this.natKeys.splice(index, 1);
     }
+  }
+
+  /**
+   * Puts each rule of `next` in the place of the rule of `old` at the same index when that very
+   * object is accepted here; returns the new rules put in, in order, and the indexes of the ones
+   * that were not. A new rule must equal its old one in everything the book indexes and orders by
+   * (family, NIC uid, addresses, ports, vni, gateway), so differ only in its name (or timeouts):
+   * the book stays conflict-free and in order. Looks up only by the old rules' strings (hashed
+   * before, unlike a new rule's), in one pass over the rules.
+   */
+  relabel(
+    old: readonly NatRule[],
+    next: readonly NatRule[],
+  ): { relabelled: NatRule[]; skipped: number[] } {
+    const skipped: number[] = [];
+    for (let i = 0; i < old.length; i += 1) {
+      const from = old[i] as NatRule;
+      const to = next[i] as NatRule;
+      const family = from.family;
+      const uids = this.byUid[family];
+      if (uids?.get(from.nicUid) !== from) {
+        skipped.push(i);
+        continue;
+      }
+      uids.set(from.nicUid, to);
+      this.byAddress[family].get(this.space(from))?.set(from.privateIp, to);
+      this.slots[family].get(from.natIp)?.replace(from, to);
+    }
+    const changed = old.length - skipped.length;
+    const relabelled: NatRule[] = [];
+    for (let i = 0; i < this.sorted.length && relabelled.length < changed; i += 1) {
+      const rule = this.sorted[i] as NatRule;
+      const now = this.byUid[rule.family].get(rule.nicUid) as NatRule;
+      if (now !== rule) {
+        this.sorted[i] = now;
+        relabelled.push(now);
+      }
+    }
+    return { relabelled, skipped };
   }
 
   private space(rule: NatRule): number {

@@ -72,6 +72,8 @@ const tables = fc
     return steps;
   });
 
+const byKey = (a: NatRule, b: NatRule) => (natRuleKey(a) < natRuleKey(b) ? -1 : 1);
+
 /** The accepted set as comparable keys and values. */
 const shape = (rules: readonly NatRule[]) => rules.map((r) => JSON.stringify(r));
 
@@ -113,6 +115,61 @@ describe('IncrementalNatPartition', () => {
           }
           expect(updates).toBe(steps.length - 1);
         }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
+  for (const addressSpace of ['node', 'network'] as NatAddressSpace[]) {
+    it(`renames, however many, are an update that gives what partitionNatRules gives (${addressSpace})`, () => {
+      fc.assert(
+        fc.property(
+          tables,
+          fc.array(fc.option(fc.constantFrom('vm1', 'vm3', ''), { nil: undefined }), {
+            minLength: 10,
+            maxLength: 10,
+          }),
+          (steps, names) => {
+            const options = { addressSpace };
+            const partition = new IncrementalNatPartition();
+            let incumbents: NatRule[] = [];
+            let rejectedBefore = 0;
+            for (const [i, table] of steps.entries()) {
+              // Each table, then the same table with NICs renamed (a name per uid, or none).
+              const renamed = table.map((r): NatRule => {
+                const name = names[r.nicUid.charCodeAt(0) - 97];
+                const { nicName: _, ...rest } = r;
+                return name === undefined ? rest : { ...rest, nicName: `${name}-${i}` };
+              });
+              for (const desired of [table, renamed]) {
+                const expected = partitionNatRules(desired, { ...options, incumbents });
+                // The limit counts only rules placed again: for a rename, those rejected before.
+                const change =
+                  i === 0 && desired === table
+                    ? undefined
+                    : partition.update(desired, options, desired === renamed ? rejectedBefore : 0);
+                if (desired === renamed) expect(change).toBeDefined();
+                const actual =
+                  change?.partition ?? partition.full(desired, { ...options, incumbents });
+                expect(shape(actual.accepted)).toEqual(shape(expected.accepted));
+                expect(actual.rejected).toEqual(expected.rejected);
+                if (change && desired === renamed) {
+                  // The change names every rule whose text differs, and only those.
+                  const before = new Map(incumbents.map((r) => [natRuleKey(r), r]));
+                  const differs = expected.accepted.filter(
+                    (r) => JSON.stringify(before.get(natRuleKey(r))) !== JSON.stringify(r),
+                  );
+                  expect(shape(change.added)).toEqual(shape(differs));
+                  expect(shape([...change.removed].sort(byKey))).toEqual(
+                    shape(differs.map((r) => before.get(natRuleKey(r)) as NatRule).sort(byKey)),
+                  );
+                }
+                incumbents = actual.accepted;
+                rejectedBefore = actual.rejected.length;
+              }
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     });

@@ -209,10 +209,16 @@ function keyed(
   return maps;
 }
 
-/** What changed between two desired tables: rules new or different, and rules gone. */
+/**
+ * What changed between two desired tables: rules new or different, rules gone, and rules that
+ * differ only in their NIC's name (the name is rendered, but never moves a rule's placement).
+ */
 interface InputDiff {
   readonly changed: NatRule[];
   readonly gone: NatRule[];
+  /** Renamed rules as they are now, and as they were (same index). */
+  readonly renamed: NatRule[];
+  readonly renamedFrom: NatRule[];
 }
 
 /** Orders desired rules by family, then NIC uid (the order the node's table is read in). */
@@ -230,7 +236,8 @@ function compareKeys(a: NatRule, b: NatRule): number {
 
 /**
  * The diff of two tables that are both strictly in compareKeys order, in one merge walk with no
- * allocation per rule; undefined when either is not (then diffKeyed), or past `limit` changes.
+ * allocation per rule; undefined when either is not (then diffKeyed), or past `limit` changes
+ * (renames not counted).
  */
 function diffSorted(
   before: readonly NatRule[],
@@ -239,6 +246,8 @@ function diffSorted(
 ): InputDiff | undefined | 'over' {
   const changed: NatRule[] = [];
   const gone: NatRule[] = [];
+  const renamed: NatRule[] = [];
+  const renamedFrom: NatRule[] = [];
   let i = 0;
   let j = 0;
   while (i < now.length || j < before.length) {
@@ -248,7 +257,11 @@ function diffSorted(
     if (old && j > 0 && compareKeys(before[j - 1] as NatRule, old) >= 0) return undefined;
     const order = !next ? 1 : !old ? -1 : compareKeys(next, old);
     if (order === 0) {
-      if (!sameInput(old as NatRule, next as NatRule)) changed.push(next as NatRule);
+      if (!samePlacement(old as NatRule, next as NatRule)) changed.push(next as NatRule);
+      else if (old?.nicName !== next?.nicName) {
+        renamed.push(next as NatRule);
+        renamedFrom.push(old as NatRule);
+      }
       i += 1;
       j += 1;
     } else if (order < 0) {
@@ -260,10 +273,13 @@ function diffSorted(
     }
     if (changed.length + gone.length > limit) return 'over';
   }
-  return { changed, gone };
+  return { changed, gone, renamed, renamedFrom };
 }
 
-/** The diff of two tables in any order; undefined for a NIC twice or past `limit` changes. */
+/**
+ * The diff of two tables in any order; undefined for a NIC twice or past `limit` changes (renames
+ * not counted).
+ */
 function diffKeyed(
   before: readonly NatRule[],
   now: readonly NatRule[],
@@ -274,18 +290,27 @@ function diffKeyed(
   if (!old || !next) return undefined;
   const changed: NatRule[] = [];
   const gone: NatRule[] = [];
+  const renamed: NatRule[] = [];
+  const renamedFrom: NatRule[] = [];
   for (const family of ['IPv4', 'IPv6'] as const) {
     for (const [uid, rule] of next[family]) {
       const previous = old[family].get(uid);
-      if (!previous || !sameInput(previous, rule)) changed.push(rule);
+      if (!previous || !samePlacement(previous, rule)) changed.push(rule);
+      else if (previous.nicName !== rule.nicName) {
+        renamed.push(rule);
+        renamedFrom.push(previous);
+      }
     }
     for (const [uid, rule] of old[family]) if (!next[family].has(uid)) gone.push(rule);
   }
-  return changed.length + gone.length > limit ? undefined : { changed, gone };
+  return changed.length + gone.length > limit ? undefined : { changed, gone, renamed, renamedFrom };
 }
 
-/** Whether two desired rules are the same input (nicName included: it is rendered). */
-function sameInput(a: NatRule, b: NatRule): boolean {
+/**
+ * Whether two desired rules of one NIC and family are the same input in everything but the NIC's
+ * name (which is rendered, so a rename is a change too, but never moves the rule).
+ */
+function samePlacement(a: NatRule, b: NatRule): boolean {
   return (
     a.privateIp === b.privateIp &&
     a.natIp === b.natIp &&
@@ -293,8 +318,7 @@ function sameInput(a: NatRule, b: NatRule): boolean {
     a.endPort === b.endPort &&
     a.gatewayUid === b.gatewayUid &&
     a.vni === b.vni &&
-    a.timeouts === b.timeouts &&
-    a.nicName === b.nicName
+    a.timeouts === b.timeouts
   );
 }
 
@@ -362,11 +386,25 @@ export class IncrementalNatPartition {
     if (this.rejected.length > 0) {
       // Rules rejected last time and still wanted as they were are placed again: the clash may
       // be gone.
-      const handled = new Set([...toPlace, ...gone].map(natRuleKey));
+      const handled = new Set([...toPlace, ...gone, ...diff.renamed].map(natRuleKey));
       for (const { rule } of this.rejected) if (!handled.has(natRuleKey(rule))) toPlace.push(rule);
     }
-    // From here on the book changes.
-    const removed: NatRule[] = [];
+    // From here on the book changes. A rule renamed and accepted last time is accepted again,
+    // where it was: with every other unchanged rule it is one of the conflict-free incumbents
+    // placed first (rank 0). It only takes its new name, however many there are. An accepted
+    // rule given canonical is in the book as given, and the renamed one is canonical too (unless
+    // its name is empty); the rest are placed again (a rule rejected last time, and any other).
+    const renamedTo = diff.renamed.map((rule) =>
+      rule.nicName === '' ? canonicalNatRule(rule) : rule,
+    );
+    const { relabelled, skipped } = book.relabel(diff.renamedFrom, renamedTo);
+    const skippedFrom = new Set(skipped);
+    const renamedFrom =
+      skipped.length === 0
+        ? diff.renamedFrom
+        : diff.renamedFrom.filter((_, i) => !skippedFrom.has(i));
+    for (const i of skipped) toPlace.push(diff.renamed[i] as NatRule);
+    const removed: NatRule[] = renamedFrom;
     const incumbentOf = byFamily<NatRule>();
     for (const rule of [...gone, ...toPlace]) {
       const old = book.get(rule.family, rule.nicUid);
@@ -379,9 +417,12 @@ export class IncrementalNatPartition {
       const incumbent = incumbentOf[rule.family]?.get(rule.nicUid);
       return !incumbent ? 2 : sameValues(incumbent, rule) ? 0 : 1;
     });
+    const all = book.rules();
+    // Renamed rules are neither gone nor placed again (their keys are in neither list).
+    const added = mergeInOrder(relabelled, accepted);
     this.input = desired.slice();
     this.rejected = rejected;
-    return { partition: { accepted: book.rules(), rejected }, added: accepted, removed };
+    return { partition: { accepted: all, rejected }, added, removed };
   }
 
   /** Forgets the last partition: the next must be full(). */
@@ -390,6 +431,27 @@ export class IncrementalNatPartition {
     this.input = undefined;
     this.rejected = [];
   }
+}
+
+/** Two lists of canonical rules, each in order, as one list in order. */
+function mergeInOrder(a: readonly NatRule[], b: readonly NatRule[]): NatRule[] {
+  if (a.length === 0) return b.slice();
+  if (b.length === 0) return a.slice();
+  const merged: NatRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as NatRule;
+    const y = b[j] as NatRule;
+    if (compareNatRulesInOrder(x, natIpOrderKey(x), y, natIpOrderKey(y)) <= 0) {
+      merged.push(x);
+      i += 1;
+    } else {
+      merged.push(y);
+      j += 1;
+    }
+  }
+  return merged.concat(a.slice(i), b.slice(j));
 }
 
 /** One map per family (undefined for a family that is neither, as a malformed rule may have). */

@@ -20,8 +20,11 @@ export type NftRunner = (args: readonly string[], stdin?: string) => Promise<Nft
  * other work. If the promise rejects or making a piece throws, the process is killed before its
  * input ends, so a half-written input is never run.
  */
-/** Standard input in pieces: text, or bytes already encoded. */
-export type StreamInput = Iterable<string | Uint8Array>;
+/**
+ * Standard input in pieces: text, or bytes already encoded; an async iterable may wait between
+ * pieces (and, by throwing, kill the process before its input ends).
+ */
+export type StreamInput = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 export interface StreamingRunner extends NftRunner {
   stream(args: readonly string[], stdin: StreamInput | Promise<StreamInput>): Promise<NftResult>;
@@ -106,7 +109,7 @@ function processRunner(
     const { child, result } = start(args);
     result.catch(() => undefined);
     try {
-      for (const piece of await stdin) {
+      for await (const piece of await stdin) {
         if (child.stdin.destroyed) break;
         if (!child.stdin.write(piece)) await writable(child.stdin);
       }

@@ -250,6 +250,40 @@ describe('NftablesBackend', () => {
       expect(nft.calls[3]?.stdin).toMatch(FULL);
     });
 
+    it('renames one NIC with element edits, and every NIC (past the limit) by redefining', async () => {
+      const nft = fakeNft();
+      const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
+      // 300 NICs: more than the 256 that element edits are limited to.
+      const many = Array.from({ length: 300 }, (_, i): NatRule => {
+        const port = 1024 + (i % 30) * 2048;
+        return {
+          ...rule,
+          nicUid: `nic-${i}`,
+          nicName: `vm-${i}`,
+          privateIp: `10.0.${i >> 8}.${i & 255}`,
+          natIp: `203.0.113.${1 + Math.floor(i / 30)}`,
+          port,
+          endPort: port + 2047,
+        };
+      });
+      await backend.apply(many);
+      const oneRenamed = many.map((r, i) => (i === 7 ? { ...r, nicName: 'renamed' } : r));
+      await backend.apply(oneRenamed);
+      expect(nft.writes()[1]?.stdin).toBe(
+        'delete element inet natgw snat4 { 10.0.0.7 }\n' +
+          'add element inet natgw snat4 { 10.0.0.7 comment "nic=nic-7 gw=gw-1 name=renamed" : 203.0.113.1 . 15360-17407 }\n',
+      );
+      const allRenamed = many.map((r) => ({ ...r, nicName: `${r.nicName ?? ''}-b` }));
+      const { rejected } = await backend.apply(allRenamed);
+      expect(rejected).toEqual([]);
+      // What is sent is exactly the table of the renamed NICs, whole.
+      expect(nft.writes()[2]?.stdin).toMatch(FULL);
+      expect(nft.writes()[2]?.stdin).toBe(
+        new NftablesBackend({ uplinks: ['eth0'] }, fakeNft().runner).render(allRenamed),
+      );
+      expect(nft.writes()).toHaveLength(3);
+    });
+
     it('applyFull always redefines, and incremental: false never edits elements', async () => {
       const nft = fakeNft();
       const backend = new NftablesBackend({ uplinks: ['eth0'] }, nft.runner);
@@ -269,7 +303,12 @@ describe('NftablesBackend', () => {
       const plain = fakeNft();
       const stream = async (args: readonly string[], stdin: StreamInput | Promise<StreamInput>) => {
         log.push('nft started');
-        const text = [...(await stdin)].join('');
+        const pieces: (string | Uint8Array)[] = [];
+        for await (const piece of await stdin) {
+          if (pieces.length === 0) log.push('nft reads its input');
+          pieces.push(piece);
+        }
+        const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p))).join('');
         log.push('nft got its input');
         return plain.runner(args, text);
       };
@@ -277,11 +316,22 @@ describe('NftablesBackend', () => {
     }
     const links = JSON.stringify([{ ifname: 'vni7' }, { ifname: 'eth0' }]);
 
-    it('starts nft before the reads it waits for, and gives it the whole table', async () => {
+    it('starts nft before the reads, gives it the table at once, and ends it once the interfaces are confirmed', async () => {
       const log: string[] = [];
       const nft = streamingNft(log);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let hold = false;
       const ip: NftRunner = async (args, stdin) => {
-        if (stdin === ROUTING_READ) log.push(`ip read ${args[0] ?? ''}`);
+        if (stdin === ROUTING_READ) {
+          log.push(`ip read ${args[0] ?? ''}`);
+          if (hold && args[0] === '-4') {
+            await gate;
+            log.push('ip read -4 done');
+          }
+        }
         const listing = `${links}\n[]\n[]\n`;
         return { code: 0, stdout: stdin === ROUTING_READ ? listing : '', stderr: '' };
       };
@@ -289,9 +339,53 @@ describe('NftablesBackend', () => {
       const backend = new NftablesBackend(opts, nft.runner, ip);
       await backend.apply([{ ...rule, vni: 7 }]);
       log.length = 0;
-      await backend.applyFull([{ ...rule, vni: 7 }]);
-      expect(log).toEqual(['nft started', 'ip read -4', 'ip read -6', 'nft got its input']);
+      hold = true;
+      const sync = backend.applyFull([{ ...rule, vni: 7 }]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // nft reads the table while the IPv4 read (the interfaces) is still out.
+      expect(log).toEqual(['nft started', 'ip read -4', 'nft reads its input']);
+      release();
+      await sync;
+      expect(log).toEqual([
+        'nft started',
+        'ip read -4',
+        'nft reads its input',
+        'ip read -4 done',
+        'ip read -6',
+        'nft got its input',
+      ]);
       expect(nft.writes().at(-1)?.stdin).toMatch(FULL);
+    });
+
+    it('kills the nft unrun when the interfaces changed, and applies again with them', async () => {
+      const log: string[] = [];
+      const nft = streamingNft(log);
+      let names = ['vni7', 'eth0'];
+      const ip: NftRunner = async (_args, stdin) => {
+        const listing = `${JSON.stringify(names.map((ifname) => ({ ifname })))}\n[]\n[]\n`;
+        return { code: 0, stdout: stdin === ROUTING_READ ? listing : '', stderr: '' };
+      };
+      const opts = { uplinks: ['eth0'], networkInterface: 'vni{vni}' };
+      const backend = new NftablesBackend(opts, nft.runner, ip);
+      const seven = { ...rule, vni: 7 };
+      const eight = { ...rule, nicUid: 'nic-8', vni: 8, port: 4096, endPort: 5119 };
+      const first = await backend.applyFull([seven, eight]);
+      expect(first.rejected.map((r) => r.reason)).toEqual(['NetworkInterfaceMissing']);
+      const before = nft.writes().length;
+      names = ['vni7', 'vni8', 'eth0'];
+      log.length = 0;
+      const second = await backend.applyFull([seven, eight]);
+      expect(second.rejected).toEqual([]);
+      // The first nft read a table without network 8 and never got the end of it.
+      expect(log).toEqual([
+        'nft started',
+        'nft reads its input',
+        'nft started',
+        'nft reads its input',
+        'nft got its input',
+      ]);
+      expect(nft.writes()).toHaveLength(before + 1);
+      expect(nft.writes().at(-1)?.stdin).toMatch(/"vni8" : \d+/);
     });
 
     it('kills the early nft unrun when a read fails, and runs no transaction', async () => {
@@ -309,7 +403,8 @@ describe('NftablesBackend', () => {
       failing = true;
       log.length = 0;
       await expect(backend.applyFull([{ ...rule, vni: 7 }])).rejects.toThrow(DataplaneReadError);
-      expect(log).toEqual(['nft started']);
+      // It may have read the table, but its input never ended.
+      expect(log).toEqual(['nft started', 'nft reads its input']);
       expect(nft.writes()).toHaveLength(before);
     });
   });

@@ -218,6 +218,8 @@ export class NftablesBackend implements DataplaneBackend {
   private partitioned: NatRule[] | undefined;
   /** The last whole-table text sent, for a full sync of the same table. */
   private readonly rendered = new RenderedTable();
+  /** Network mode: the namespace's interfaces as last read; undefined before the first read. */
+  private interfacesSeen: ReadonlySet<string> | undefined;
   /** Other processes' transactions in the namespace's ruleset; undefined without a watch. */
   private readonly watch: RulesetWatch | undefined;
 
@@ -278,33 +280,64 @@ export class NftablesBackend implements DataplaneBackend {
     // With the table unknown (a full sync, or after a failure), this apply redefines it for
     // sure: nft starts now and waits for its input, so its start-up overlaps the reads and the
     // partition below. A failure before the input is given kills it unrun.
-    const early =
+    const early = () =>
       !this.known && !this.firstApply && 'stream' in this.run
         ? pendingStream(this.run as StreamingRunner, ['-f', '-'])
         : undefined;
+    const first = early();
     try {
-      return await this.applyNowWith(desired, early);
+      return await this.applyNowWith(desired, first, true);
+    } catch (error) {
+      if (!(error instanceof InterfacesChanged)) throw error;
+      // The interfaces were not those the partition assumed: nothing ran; again, with the ones
+      // just read, from a full partition.
+      this.partitions.reset();
+      this.partitioned = undefined;
+      const again = early();
+      try {
+        return await this.applyNowWith(desired, again, false);
+      } finally {
+        again?.cancel();
+      }
     } finally {
-      early?.cancel();
+      first?.cancel();
     }
   }
 
   private async applyNowWith(
     desired: readonly NatRule[],
     early: PendingStream | undefined,
+    speculate: boolean,
   ): Promise<NatApplyResult> {
     // Network mode: interfaces first, as the partition waits for them. When routing must be read
     // to be repaired, the IPv4 read lists the interfaces too, and the IPv6 read runs while the
-    // table is worked on (one `ip` process per family, see ROUTING_READ).
-    let present: Set<string> | undefined;
+    // table is worked on (one `ip` process per family, see ROUTING_READ). When the table is
+    // redefined through an early nft anyway, the partition does not wait for the IPv4 read: it
+    // assumes the interfaces last read, nft gets the text at once, and its input ends only once
+    // the read has confirmed them (else nft is killed unrun and applyNow starts again).
+    let present: ReadonlySet<string> | undefined;
     let routing: Promise<RoutingDump> | undefined;
+    let confirmed: Promise<void> | undefined;
     if (this.mode === 'network') {
-      if (this.knownRouting) present = await listInterfaces(this.ip, this.name, this.interfaces);
-      else {
-        const ipv4 = await this.readFamilyRouting('IPv4');
-        present = interfaceNames(ipv4.links);
-        routing = this.readFamilyRouting('IPv6').then((ipv6) => routingDump(ipv4, ipv6));
+      if (this.knownRouting) {
+        present = await listInterfaces(this.ip, this.name, this.interfaces);
+        this.interfacesSeen = present;
+      } else {
+        const ipv4 = this.readFamilyRouting('IPv4');
+        routing = ipv4.then(async (v4) => routingDump(v4, await this.readFamilyRouting('IPv6')));
         routing.catch(() => undefined);
+        const assumed = this.interfacesSeen;
+        const read = ipv4.then((v4) => {
+          this.interfacesSeen = interfaceNames(v4.links);
+          return this.interfacesSeen;
+        });
+        if (speculate && early && assumed && !this.firstApply) {
+          present = assumed;
+          confirmed = read.then((found) => {
+            if (!sameSet(found, assumed)) throw new InterfacesChanged();
+          });
+          confirmed.catch(() => undefined);
+        } else present = await read;
       }
     }
     if (this.firstApply) {
@@ -312,7 +345,7 @@ export class NftablesBackend implements DataplaneBackend {
       this.remember((await this.readTable(false)).inspection, false);
     }
     const kept = this.keptPartition(desired, present);
-    if (kept && this.known) {
+    if (kept?.small && this.known) {
       if (await this.applyDelta(kept)) {
         if (kept.layout.mode === 'network') await this.syncRouting(kept.layout.networks, routing);
         this.incumbents = kept.change.partition.accepted;
@@ -340,7 +373,7 @@ export class NftablesBackend implements DataplaneBackend {
       keep = rejected.length === partition.rejected.length;
     }
     this.partitioned = undefined;
-    await this.applyTable(rules, layout, early);
+    await this.applyTable(rules, layout, early, confirmed);
     if (layout.mode === 'network') await this.syncRouting(layout.networks, routing);
     this.incumbents = rules;
     if (keep) this.partitioned = rules;
@@ -354,14 +387,15 @@ export class NftablesBackend implements DataplaneBackend {
 
   /**
    * The partition of `desired` from the one kept since the last apply, in time proportional to
-   * what changed, with its layout; undefined when it cannot be (no kept partition: the last apply
-   * failed or a read replaced the incumbents; a big change; in network mode an interface of a
-   * network with rules gone, or no id left for a new network): then the caller partitions in full.
+   * what changed, with its layout and whether the change is small enough for element edits;
+   * undefined when it cannot be (no kept partition: the last apply failed or a read replaced the
+   * incumbents; a big change other than renames; in network mode an interface of a network with
+   * rules gone, or no id left for a new network): then the caller partitions in full.
    */
   private keptPartition(
     desired: readonly NatRule[],
     present: ReadonlySet<string> | undefined,
-  ): { change: NatPartitionChange; layout: NatTableLayout } | undefined {
+  ): { change: NatPartitionChange; layout: NatTableLayout; small: boolean } | undefined {
     const incumbents = this.incumbents;
     if (!this.incremental || !incumbents || incumbents !== this.partitioned) return undefined;
     // The kept partition changes from here on: valid again only once applied.
@@ -376,13 +410,16 @@ export class NftablesBackend implements DataplaneBackend {
     const change = this.partitions.update(desired, this.partitionOptions(present), limit);
     const book = this.partitions.current;
     if (!change || !book) return undefined;
-    if (template === undefined) return { change, layout: SHARED_LAYOUT };
+    // Renames are not placed again, so update() takes any number of them; as element edits a
+    // big change is not worth it (the table is redefined).
+    const small = change.added.length + change.removed.length <= 2 * limit;
+    if (template === undefined) return { change, layout: SHARED_LAYOUT, small };
     const wanted = new Set<number>();
     for (const vni of before.keys()) if (book.vniCount(vni) > 0) wanted.add(vni);
     for (const rule of change.added) wanted.add(rule.vni as number);
     const networks = this.networkIds([...wanted].sort((a, b) => a - b));
     if (networks.size < wanted.size) return undefined;
-    return { change, layout: { mode: 'network', networks } };
+    return { change, layout: { mode: 'network', networks }, small };
   }
 
   /**
@@ -592,6 +629,7 @@ export class NftablesBackend implements DataplaneBackend {
     rules: NatRule[],
     layout: NatTableLayout,
     early?: PendingStream,
+    confirmed?: Promise<void>,
   ): Promise<void> {
     const known = this.known;
     if (
@@ -624,8 +662,10 @@ export class NftablesBackend implements DataplaneBackend {
     try {
       // A real nft gets the text as it is rendered, and parses while the rest is made; the
       // text of an unchanged table is sent again as it was (RenderedTable).
-      if (early) this.check(await early.send(this.rendered.chunks(rules, target, layout)));
-      else {
+      if (early) {
+        const chunks = this.rendered.chunks(rules, target, layout);
+        this.check(await early.send(confirmed ? endingOnceConfirmed(chunks, confirmed) : chunks));
+      } else {
         await this.transact(
           'stream' in this.run
             ? this.rendered.chunks(rules, target, layout)
@@ -776,6 +816,28 @@ export class NftablesBackend implements DataplaneBackend {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The interfaces a partition assumed were not those found: the apply starts again. */
+class InterfacesChanged extends Error {
+  constructor() {
+    super('the network interfaces changed while the table was being applied');
+  }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}
+
+/** The chunks, then a wait for `confirmed`: nft's input ends only if it resolves. */
+async function* endingOnceConfirmed(
+  chunks: Iterable<Buffer>,
+  confirmed: Promise<void>,
+): AsyncGenerator<Buffer> {
+  yield* chunks;
+  await confirmed;
 }
 
 function layoutNetworks(layout: NatTableLayout): ReadonlyMap<number, NatNetwork> {

@@ -145,23 +145,6 @@ function* namedSet(
   out.push('\t}');
 }
 
-/**
- * The text of rules' commented elements, by rule object and network id: a table's rules are kept
- * between applies (IncrementalNatPartition), so a full sync of an unchanged table writes the same
- * elements again; made once, they are looked up (profiled: the comments were a third of
- * rendering). Entries die with their rules.
- */
-const elementTexts = new WeakMap<NatRule, { id: number; text: string }>();
-
-function remembered(rule: NatRule, layout: NatTableLayout, make: () => string): string {
-  const id = networkId(layout, rule);
-  const known = elementTexts.get(rule);
-  if (known && known.id === id) return known.text;
-  const text = make();
-  elementTexts.set(rule, { id, text });
-  return text;
-}
-
 function commented(key: string, rule: NatRule): string {
   const comment = encodeNatElementComment(rule);
   // Callers validate first (NftablesBackend.render); a rule without a comment would read back as
@@ -172,10 +155,8 @@ function commented(key: string, rule: NatRule): string {
 
 /** The snat4 map element of an IPv4 rule. */
 export function snat4Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
-  return remembered(rule, layout, () => {
-    const key = commented(natElementKey(layout, rule), rule);
-    return `${key} : ${rule.natIp} . ${rule.port}-${rule.endPort}`;
-  });
+  const key = commented(natElementKey(layout, rule), rule);
+  return `${key} : ${rule.natIp} . ${rule.port}-${rule.endPort}`;
 }
 
 /** The natip6 map element of an IPv6 rule. */
@@ -185,10 +166,8 @@ export function natip6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAY
 
 /** The snat6 verdict-map element of an IPv6 rule. */
 export function snat6Element(rule: NatRule, layout: NatTableLayout = SHARED_LAYOUT): string {
-  return remembered(rule, layout, () => {
-    const key = commented(natElementKey(layout, rule), rule);
-    return `${key} : jump ${snat6RangeChainName(rule.port, rule.endPort)}`;
-  });
+  const key = commented(natElementKey(layout, rule), rule);
+  return `${key} : jump ${snat6RangeChainName(rule.port, rule.endPort)}`;
 }
 
 /** The timeouts4 / timeouts6 element of a rule with a timeout profile (issue 17.2). */
