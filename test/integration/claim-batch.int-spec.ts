@@ -3,7 +3,8 @@
 // oracle replays the raw log in commit order by the allocation rules: an address is claimed by
 // one gateway at a time; a gateway uses (NATGatewayIPAssigned, NATSlotAssigned) only addresses
 // it has claimed before; no two live slots on an address overlap; every NIC ends with a slot.
-// A gateway whose every append fails (a trigger refuses its allocation stream) fails alone:
+// New gateways below their minimum go to a batch at once; one at its minimum that needs
+// another address finds that in a transaction of its own first. A gateway whose every append fails (a trigger refuses its allocation stream) fails alone:
 // the batch it shared is redone gateway by gateway and the others are allocated.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -149,6 +150,42 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
     );
   }
 
+  /** NIC creates of network n, numbered from `first`, and their stream appends. */
+  function nicsOf(n: number, first: number, count: number) {
+    const namespace = `ns-${n % 3}`;
+    const name = `net-${n}`;
+    const nics = Array.from({ length: count }, (_, k) => {
+      const i = first + k;
+      return {
+        streamId: `networkinterface:${namespace}/nic-${n}-${i}`,
+        ...created('NetworkInterface', namespace, `nic-${n}-${i}`, {
+          networkRef: { name },
+          ips: [`10.0.${n}.${i + 1}`],
+          nodeName: 'node-1',
+        }),
+      };
+    });
+    return {
+      uids: nics.map((nic) => nic.uid),
+      appends: nics.map((nic) => ({
+        streamId: nic.streamId,
+        events: [nic.event],
+        expectedVersion: 'no-stream' as const,
+      })),
+    };
+  }
+
+  /** Applies the log to the `resources` read model until it holds `objects` objects. */
+  async function catchUpReadModel(objects: number): Promise<void> {
+    const runner = new ProjectionRunner(ds, store, new ResourceProjection());
+    while (
+      (await runner.catchUp()) > 0 ||
+      (await ds.query(`SELECT count(*)::int AS n FROM natgw_resources`))[0].n < objects
+    ) {
+      /* loop until every object is in the read model */
+    }
+  }
+
   beforeAll(async () => {
     url = await createTestDatabase('claim_batch');
     ds = await openDatabase({ url, ...NATGW_SCHEMA, poolSize: 24 });
@@ -170,13 +207,7 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
         portsPerNetworkInterface: PPNI,
         networkRef: { name },
       });
-      const nics = Array.from({ length: NICS }, (_, i) =>
-        created('NetworkInterface', namespace, `nic-${n}-${i}`, {
-          networkRef: { name },
-          ips: [`10.0.${n}.${i + 1}`],
-          nodeName: 'node-1',
-        }),
-      );
+      const nics = nicsOf(n, 0, NICS);
       await ds.transaction((manager) =>
         store.appendToStreams(
           [
@@ -195,11 +226,7 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
               events: [gateway.event],
               expectedVersion: 'no-stream',
             },
-            ...nics.map((nic, i) => ({
-              streamId: `networkinterface:${namespace}/nic-${n}-${i}`,
-              events: [nic.event],
-              expectedVersion: 'no-stream' as const,
-            })),
+            ...nics.appends,
           ],
           manager,
         ),
@@ -207,17 +234,10 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
       networks.push({
         key: { namespace, network: name },
         gatewayUid: gateway.uid,
-        nicUids: nics.map((nic) => nic.uid),
+        nicUids: nics.uids,
       });
     }
-    const runner = new ProjectionRunner(ds, store, new ResourceProjection());
-    const expected = NETWORKS * (2 + NICS);
-    while (
-      (await runner.catchUp()) > 0 ||
-      (await ds.query(`SELECT count(*)::int AS n FROM natgw_resources`))[0].n < expected
-    ) {
-      /* loop until every object is in the read model */
-    }
+    await catchUpReadModel(NETWORKS * (2 + NICS));
   });
 
   afterAll(async () => {
@@ -284,5 +304,33 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
     // Only the once-refused gateway was allocated now.
     expect(after.slice(before).every((r) => r.data.gatewayUid === bad.gatewayUid)).toBe(true);
     expect([...(again.slots.get(bad.gatewayUid) ?? [])].sort()).toEqual([...bad.nicUids].sort());
+
+    // Two more NICs in every network: each gateway, at its minimum already, needs a third
+    // address; its reconcile finds that in its own transaction first and then joins a batch.
+    for (let n = 0; n < NETWORKS; n++) {
+      const more = nicsOf(n, NICS, 2);
+      await ds.transaction((manager) => store.appendToStreams(more.appends, manager));
+      networks[n].nicUids.push(...more.uids);
+    }
+    await catchUpReadModel(NETWORKS * (2 + NICS + 2));
+    const outcomes = await Promise.all([
+      reconcileAll(allocator(), 8),
+      reconcileAll(allocator(), 8),
+    ]);
+    for (const o of outcomes)
+      expect([...o.values()].filter((r) => r.status === 'rejected')).toEqual([]);
+    const grown = await log();
+    const third = replay(grown);
+    expect(third.problems).toEqual([]);
+    for (const n of networks)
+      expect([...(third.slots.get(n.gatewayUid) ?? [])].sort()).toEqual([...n.nicUids].sort());
+    const claimsIn = new Map<string, Set<unknown>>();
+    for (const r of grown.slice(after.length))
+      if (r.type === 'PublicIPClaimed')
+        claimsIn.set(
+          r.transaction_id,
+          (claimsIn.get(r.transaction_id) ?? new Set()).add(r.data.gatewayUid),
+        );
+    expect([...claimsIn.values()].some((gateways) => gateways.size > 1)).toBe(true);
   });
 });

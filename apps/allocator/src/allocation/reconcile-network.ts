@@ -271,10 +271,13 @@ export class ReconcileNetwork {
    */
   private async reconcileGateway(inputs: GatewayInputs): Promise<GatewayResult> {
     if (!inputs.gateway.deleting) {
-      try {
-        return await this.retry.run(() => this.reconcileAlone(inputs, 'join-batch'));
-      } catch (err) {
-        if (!(err instanceof MustClaim)) throw err;
+      // One below its minimum must claim: straight to the batch, without a trial transaction.
+      if (!(await this.belowMinimum(inputs))) {
+        try {
+          return await this.retry.run(() => this.reconcileAlone(inputs, 'join-batch'));
+        } catch (err) {
+          if (!(err instanceof MustClaim)) throw err;
+        }
       }
       try {
         return await this.claimBatch.submit(inputs);
@@ -283,6 +286,16 @@ export class ReconcileNetwork {
       }
     }
     return this.retry.run(() => this.reconcileAlone(inputs, 'lock-pools'));
+  }
+
+  /**
+   * True when the gateway (its allocation as last read, open) holds fewer IPs than its minimum and
+   * its network has a VNI. Only a hint for where to reconcile it: the batch decides on the log.
+   */
+  private async belowMinimum(inputs: GatewayInputs): Promise<boolean> {
+    if (inputs.vni === undefined) return false;
+    const { state } = await this.allocations.load(allocationStreamId(inputs.gateway.uid));
+    return state.status === 'open' && state.ips.length < inputs.bounds.minPublicIPs;
   }
 
   /** One gateway in its own transaction; `join-batch` gives up (MustClaim) when it must claim. */
