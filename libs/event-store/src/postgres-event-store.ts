@@ -370,6 +370,24 @@ export class PostgresEventStore {
     return this.loadCheckpoint(name, manager, true);
   }
 
+  /**
+   * Like lockCheckpoint, but without waiting: undefined when another transaction holds the
+   * row (another process is applying a batch of the same projection right now).
+   */
+  async tryLockCheckpoint(name: string, manager: EntityManager): Promise<Checkpoint | undefined> {
+    // Not an insert-if-missing first: its conflict check waits for the holder's update.
+    const rows: Array<{ transaction_id: string; global_position: string }> = await manager.query(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position
+         FROM natgw_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      [name],
+    );
+    if (rows.length > 0)
+      return { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position };
+    const exists = await manager.query(`SELECT 1 FROM natgw_checkpoints WHERE name = $1`, [name]);
+    // No row yet (the projection's first batch): create it and lock it, as lockCheckpoint does.
+    return exists.length > 0 ? undefined : this.lockCheckpoint(name, manager);
+  }
+
   /** Stores a named checkpoint (in the caller's transaction when a manager is given). */
   async storeCheckpoint(
     name: string,

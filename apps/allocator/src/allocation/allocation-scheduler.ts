@@ -86,7 +86,9 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       { minPublicIPs: config.DEFAULT_MIN_PUBLIC_IPS, maxPublicIPs: config.DEFAULT_MAX_PUBLIC_IPS },
       config.MAX_PUBLIC_IPS_PER_GATEWAY,
     );
-    this.queue = new ReconcileQueue((key, cause) => this.reconcile(key, cause));
+    // 16 networks at a time: a reconcile waiting for its claim batch holds no connection, and
+    // more reconciles waiting means larger batches (one pool lock for all of them).
+    this.queue = new ReconcileQueue((key, cause) => this.reconcile(key, cause), 16);
     // Exported from the start (0), so dashboards and increase() see the first failure.
     metrics.allocationFailures.inc(0);
     metrics.gatewaysShortOfCapacity.set(0);

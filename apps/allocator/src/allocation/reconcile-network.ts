@@ -21,6 +21,7 @@ import {
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
 import { ClaimStreams } from '@natgw/projections';
 import { PublicIpQuota } from './public-ip-quota';
+import { ClaimBatch } from './claim-batch';
 import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
 import { Folded, FoldedStreamCache } from '../state/folded-stream';
@@ -71,10 +72,48 @@ export interface ReconcileOutcome {
   removed: Array<{ namespace: string; name: string }>;
 }
 
+/** One gateway of a network, with what its reconcile plans from (read once per network). */
+interface GatewayInputs {
+  gateway: GatewayRecord;
+  gateways: GatewayRecord[];
+  nics: NicRecord[];
+  vni: number | undefined;
+  bounds: PublicIpBounds;
+  metadata: EventMetadata;
+}
+
+/** What one gateway's reconcile decided: pool claims first, then its allocation, then pool releases. */
+interface GatewayDecision {
+  inputs: GatewayInputs;
+  allocation: Folded<AllocationState>;
+  /** Pool events by pool stream, in the order they were decided. */
+  claims: Map<string, IpPoolEvent[]>;
+  allocationEvents: AllocationEvent[];
+  /** The allocation with allocationEvents folded in. */
+  next: AllocationState;
+  releases: Map<string, IpPoolEvent[]>;
+  usage: Usage;
+}
+
+type Usage = Omit<GatewayUsage, 'namespace' | 'name' | 'uid'>;
+
+/** What one gateway's reconcile appended, and its usage (none when its allocation is closed). */
+interface GatewayResult {
+  appended: number;
+  usage?: Usage;
+}
+
+/** The streams a transaction appended to: the caches learn them after the commit, or forget them. */
 interface Written {
-  pools: Folded<IpPoolState>[];
-  allocation?: Folded<AllocationState>;
-  usage?: Omit<GatewayUsage, 'namespace' | 'name' | 'uid'>;
+  pools: Map<string, Folded<IpPoolState>>;
+  allocations: Folded<AllocationState>[];
+}
+
+/** Thrown out of a reconcile's transaction (nothing appended yet) when its gateway must claim. */
+class MustClaim extends Error {
+  constructor() {
+    super('the gateway must claim pool addresses: it joins a claim batch');
+  }
 }
 
 /**
@@ -84,12 +123,20 @@ interface Written {
  * Deleted gateways and NICs are released and then finalized (`<Kind>Deleted`, a NIC
  * together with the release of its private addresses). Slots carry the network's VNI;
  * a Network older than VNIs is given one first.
+ *
+ * Gateways that must claim pool addresses are group-committed (ClaimBatch): the
+ * reconciles of several networks that arrive while a batch commits share the next
+ * transaction, which locks the pool streams once, plans each gateway against the pools
+ * folded with the claims decided before it, and appends every claim, then each gateway's
+ * allocation, then the releases. A batch that fails in any way (a lost race, one bad
+ * gateway) is redone gateway by gateway, each locking the pools alone.
  */
 export class ReconcileNetwork {
   /** Retries lost races; races for a pool stream retry one at a time in this process. */
   private readonly retry = new LostRaceRetry();
   private readonly quota: PublicIpQuota;
   private readonly claims: ClaimStreams;
+  private readonly claimBatch: ClaimBatch<GatewayInputs, GatewayResult>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -101,9 +148,16 @@ export class ReconcileNetwork {
     private readonly maxPublicIPsPerGateway: number,
     /** The clock drains start and end by (tests set it). */
     private readonly now: () => number = Date.now,
+    /** The most gateways one claim batch commits together. */
+    maxClaimBatch = 64,
   ) {
     this.quota = new PublicIpQuota(store);
     this.claims = new ClaimStreams(store);
+    this.claimBatch = new ClaimBatch(
+      (batch) => this.commitClaimBatch(batch),
+      (inputs) => inputs.gateway.uid,
+      maxClaimBatch,
+    );
   }
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
@@ -125,19 +179,17 @@ export class ReconcileNetwork {
     const usage: GatewayUsage[] = [];
     const removed: Array<{ namespace: string; name: string }> = [];
     for (const gateway of ordered) {
-      const result = await this.retry.run(() =>
-        this.reconcileGateway(
-          gateway,
-          gateways,
-          nics,
-          vni,
-          capPublicIpBounds(
-            bounds.get(gateway.name) ?? this.defaultBounds,
-            this.maxPublicIPsPerGateway,
-          ),
-          metadata,
+      const result = await this.reconcileGateway({
+        gateway,
+        gateways,
+        nics,
+        vni,
+        bounds: capPublicIpBounds(
+          bounds.get(gateway.name) ?? this.defaultBounds,
+          this.maxPublicIPsPerGateway,
         ),
-      );
+        metadata,
+      });
       appended += result.appended;
       if (result.usage)
         usage.push({
@@ -213,129 +265,249 @@ export class ReconcileNetwork {
     }
   }
 
-  private async reconcileGateway(
-    gateway: GatewayRecord,
-    gateways: GatewayRecord[],
-    nics: NicRecord[],
-    vni: number | undefined,
-    bounds: PublicIpBounds,
-    metadata: EventMetadata,
-  ): Promise<{ appended: number; usage?: Written['usage'] }> {
+  /**
+   * Reconciles one gateway. One that must claim pool addresses joins a claim batch; when the
+   * batch fails, it is redone alone (locking the pools itself), as every gateway once was.
+   */
+  private async reconcileGateway(inputs: GatewayInputs): Promise<GatewayResult> {
+    if (!inputs.gateway.deleting) {
+      // One below its minimum must claim: straight to the batch, without a trial transaction.
+      if (!(await this.belowMinimum(inputs))) {
+        try {
+          return await this.retry.run(() => this.reconcileAlone(inputs, 'join-batch'));
+        } catch (err) {
+          if (!(err instanceof MustClaim)) throw err;
+        }
+      }
+      try {
+        return await this.claimBatch.submit(inputs);
+      } catch {
+        // A lost race or any failure in the batch: this gateway alone, below.
+      }
+    }
+    return this.retry.run(() => this.reconcileAlone(inputs, 'lock-pools'));
+  }
+
+  /**
+   * True when the gateway (its allocation as last read, open) holds fewer IPs than its minimum and
+   * its network has a VNI. Only a hint for where to reconcile it: the batch decides on the log.
+   */
+  private async belowMinimum(inputs: GatewayInputs): Promise<boolean> {
+    if (inputs.vni === undefined) return false;
+    const { state } = await this.allocations.load(allocationStreamId(inputs.gateway.uid));
+    return state.status === 'open' && state.ips.length < inputs.bounds.minPublicIPs;
+  }
+
+  /** One gateway in its own transaction; `join-batch` gives up (MustClaim) when it must claim. */
+  private async reconcileAlone(
+    inputs: GatewayInputs,
+    claiming: 'join-batch' | 'lock-pools',
+  ): Promise<GatewayResult> {
+    const { gateway } = inputs;
     const allocationId = allocationStreamId(gateway.uid);
-    const written: Written = { pools: [] };
-    let count = 0;
+    const written: Written = { pools: new Map(), allocations: [] };
+    let result: GatewayResult;
     try {
-      count = await this.dataSource.transaction(async (manager) => {
+      result = await this.dataSource.transaction(async (manager) => {
         // Before the pools are read: the quota's lock makes the namespace's claims current.
         const quota = gateway.deleting
           ? undefined
           : await this.quota.lockLimit(gateway.namespace, manager);
         const book = await PoolBook.load(this.store, this.pools, manager);
         const allocation = await this.allocations.load(allocationId, manager);
-        return gateway.deleting
-          ? this.close(gateway, book, allocation, manager, metadata, written)
-          : this.allocate(
+        if (gateway.deleting)
+          return {
+            appended: await this.close(
               gateway,
-              gateways,
-              nics,
-              vni,
-              bounds,
-              quota === undefined
-                ? undefined
-                : await this.quota.budget(quota, gateway, book, manager),
               book,
               allocation,
               manager,
-              metadata,
+              inputs.metadata,
               written,
-            );
+            ),
+          };
+        if (allocation.state.status === 'closed') return { appended: 0 };
+        const budget =
+          quota === undefined ? undefined : await this.quota.budget(quota, gateway, book, manager);
+        let decision = this.decide(inputs, book, allocation, budget);
+        let locked = book;
+        if (decision.claims.size > 0) {
+          if (claiming === 'join-batch') throw new MustClaim();
+          // Every gateway claims from the same pool streams. Lock them now and plan again on
+          // their current state: concurrent claims then wait their turn for a few ms instead
+          // of losing the race at the append and redoing the whole transaction.
+          locked = await PoolBook.lockAndLoad(this.store, this.pools, manager);
+          decision = this.decide(inputs, locked, allocation, budget);
+        }
+        await this.appendDecisions([decision], locked, manager, written);
+        return { appended: eventCount(decision), usage: decision.usage };
       });
     } catch (err) {
-      for (const p of written.pools) this.pools.forget(p.streamId);
-      this.allocations.forget(allocationId);
+      // A gateway that gave up to join a batch appended nothing: the cached states are right.
+      if (!(err instanceof MustClaim)) {
+        this.forget(written);
+        this.allocations.forget(allocationId);
+      }
       throw err;
     }
-    for (const p of written.pools) this.pools.remember(p);
-    if (written.allocation) this.allocations.remember(written.allocation);
-    return { appended: count, usage: written.usage };
+    this.remember(written);
+    return result;
   }
 
-  private async allocate(
-    gateway: GatewayRecord,
-    gateways: GatewayRecord[],
-    nics: NicRecord[],
-    vni: number | undefined,
-    bounds: PublicIpBounds,
-    ipBudget: number | undefined,
+  /**
+   * Commits a claim batch in one transaction: the namespaces' quota locks (in order, as every
+   * reconcile takes them before the pools), the pool streams' rows, then each gateway planned
+   * against the pools with the batch's earlier claims folded in (not its releases: an address
+   * is free again only once its release is in the log, after every claim of the batch).
+   */
+  private async commitClaimBatch(batch: GatewayInputs[]): Promise<GatewayResult[]> {
+    const written: Written = { pools: new Map(), allocations: [] };
+    let results: GatewayResult[];
+    try {
+      results = await this.dataSource.transaction(async (manager) => {
+        const limits = new Map<string, number | undefined>();
+        for (const namespace of [...new Set(batch.map((i) => i.gateway.namespace))].sort())
+          limits.set(namespace, await this.quota.lockLimit(namespace, manager));
+        const locked = await PoolBook.lockAndLoad(this.store, this.pools, manager);
+        let planning = locked;
+        const decisions: GatewayDecision[] = [];
+        const outcome: GatewayResult[] = [];
+        for (const inputs of batch) {
+          const { gateway } = inputs;
+          const allocation = await this.allocations.load(allocationStreamId(gateway.uid), manager);
+          if (allocation.state.status === 'closed') {
+            outcome.push({ appended: 0 });
+            continue;
+          }
+          const limit = limits.get(gateway.namespace);
+          const budget =
+            limit === undefined
+              ? undefined
+              : await this.quota.budget(limit, gateway, planning, manager);
+          const decision = this.decide(inputs, planning, allocation, budget);
+          decisions.push(decision);
+          outcome.push({ appended: eventCount(decision), usage: decision.usage });
+          planning = withClaims(planning, decision.claims);
+        }
+        await this.appendDecisions(decisions, locked, manager, written);
+        return outcome;
+      });
+    } catch (err) {
+      this.forget(written);
+      for (const inputs of batch) this.allocations.forget(allocationStreamId(inputs.gateway.uid));
+      throw err;
+    }
+    this.remember(written);
+    return results;
+  }
+
+  /** Plans a gateway on these pools and decides the pool and allocation events (no I/O). */
+  private decide(
+    inputs: GatewayInputs,
     book: PoolBook,
     allocation: Folded<AllocationState>,
-    manager: EntityManager,
-    metadata: EventMetadata,
-    written: Written,
-  ): Promise<number> {
-    if (allocation.state.status === 'closed') return 0;
+    ipBudget: number | undefined,
+  ): GatewayDecision {
+    const { gateway, gateways, nics, vni, bounds } = inputs;
     // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
     const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
-    const now = this.now();
-    const planWith = (pools: PoolBook) =>
-      planAllocation({
-        gateway,
-        nics: eligible,
-        ...(vni !== undefined ? { vni } : {}),
-        current: allocation.state,
-        bounds,
-        freeIps: pools.freeIps(gateway.ipFamily),
-        existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
-        ...(ipBudget !== undefined ? { ipBudget } : {}),
-        drainIPs: gateway.drainIPs,
-        now,
-      });
-    let plan = planWith(book);
-    if (plan.claimIps.length > 0) {
-      // Every gateway claims from the same pool streams. Lock them now and plan again on
-      // their current state: concurrent claims then wait their turn for a few ms instead
-      // of losing the race at the append and redoing the whole transaction.
-      book = await PoolBook.lockAndLoad(this.store, this.pools, manager);
-      plan = planWith(book);
-    }
-    written.usage = {
-      slotsUsed: plan.usage.slotsUsed,
-      slotsRequested: plan.usage.nicsRequesting,
-      slotsTotal: plan.usage.slotsTotal,
-    };
-    let count = 0;
+    const plan = planAllocation({
+      gateway,
+      nics: eligible,
+      ...(vni !== undefined ? { vni } : {}),
+      current: allocation.state,
+      bounds,
+      freeIps: book.freeIps(gateway.ipFamily),
+      existingNicUids: new Set(nics.filter((n) => !n.deleting).map((n) => n.uid)),
+      ...(ipBudget !== undefined ? { ipBudget } : {}),
+      drainIPs: gateway.drainIPs,
+      now: this.now(),
+    });
     // Claim in the pool before assigning: an address is never held without a claim.
-    const claims = new Map<Folded<IpPoolState>, IpPoolEvent[]>();
+    const claims = new Map<string, IpPoolEvent[]>();
     for (const ip of plan.claimIps) {
       const pool = book.ownerOf(ip);
       if (!pool) continue;
-      const state = foldPool(pool.state, claims.get(pool) ?? []);
-      const events = decidePool(
-        { type: 'ClaimIp', gatewayUid: gateway.uid, family: gateway.ipFamily, ip },
-        state,
+      const events = claims.get(pool.streamId) ?? [];
+      events.push(
+        ...decidePool(
+          { type: 'ClaimIp', gatewayUid: gateway.uid, family: gateway.ipFamily, ip },
+          foldPool(pool.state, events),
+        ),
       );
-      claims.set(pool, [...(claims.get(pool) ?? []), ...events]);
+      claims.set(pool.streamId, events);
     }
-    for (const [pool, events] of claims)
-      count += await this.appendPool(pool, events, manager, metadata, written);
-    const events = decideAllocation({ type: 'ApplyAllocationPlan', plan }, allocation.state);
-    count += await this.appendAllocation(allocation, events, manager, metadata, written);
+    const allocationEvents = decideAllocation(
+      { type: 'ApplyAllocationPlan', plan },
+      allocation.state,
+    );
+    const next = foldAllocation(allocation.state, allocationEvents);
     // Release from the gateway first, then in the pool.
-    const releases = new Map<Folded<IpPoolState>, IpPoolEvent[]>();
+    const releases = new Map<string, IpPoolEvent[]>();
     for (const ip of plan.releaseIps) {
-      const pool =
-        written.pools.find((p) => book.ownerOf(ip)?.streamId === p.streamId) ?? book.ownerOf(ip);
+      const pool = book.ownerOf(ip);
       if (!pool) continue;
-      const state = foldPool(pool.state, releases.get(pool) ?? []);
-      const released = decidePool({ type: 'ReleaseIp', gatewayUid: gateway.uid, ip }, state);
-      releases.set(pool, [...(releases.get(pool) ?? []), ...released]);
+      const events = releases.get(pool.streamId) ?? [];
+      const state = foldPool(pool.state, [...(claims.get(pool.streamId) ?? []), ...events]);
+      events.push(...decidePool({ type: 'ReleaseIp', gatewayUid: gateway.uid, ip }, state));
+      releases.set(pool.streamId, events);
     }
-    for (const [pool, released] of releases)
-      count += await this.appendPool(pool, released, manager, metadata, written);
-    const next = nextDrainDeadline(written.allocation?.state ?? allocation.state);
-    if (next !== undefined && written.usage)
-      written.usage = { ...written.usage, nextDrainDeadline: next };
-    return count;
+    const deadline = nextDrainDeadline(next);
+    return {
+      inputs,
+      allocation,
+      claims,
+      allocationEvents,
+      next,
+      releases,
+      usage: {
+        slotsUsed: plan.usage.slotsUsed,
+        slotsRequested: plan.usage.nicsRequesting,
+        slotsTotal: plan.usage.slotsTotal,
+        ...(deadline !== undefined ? { nextDrainDeadline: deadline } : {}),
+      },
+    };
+  }
+
+  /**
+   * Appends decisions in the log's order: every pool claim (one append per pool stream), then
+   * each gateway's allocation events, then every pool release. `book` holds the pools' versions.
+   */
+  private async appendDecisions(
+    decisions: GatewayDecision[],
+    book: PoolBook,
+    manager: EntityManager,
+    written: Written,
+  ): Promise<void> {
+    const pools = new Map(book.pools.map((p) => [p.streamId, p]));
+    const appendPools = async (pick: (d: GatewayDecision) => Map<string, IpPoolEvent[]>) => {
+      const byPool = new Map<string, Array<IpPoolEvent & { metadata: EventMetadata }>>();
+      for (const d of decisions)
+        for (const [streamId, events] of pick(d))
+          byPool.set(streamId, [
+            ...(byPool.get(streamId) ?? []),
+            ...events.map((e) => ({ ...e, metadata: d.inputs.metadata })),
+          ]);
+      for (const streamId of [...byPool.keys()].sort()) {
+        const pool = pools.get(streamId);
+        if (pool)
+          pools.set(
+            streamId,
+            await this.appendPool(pool, byPool.get(streamId) ?? [], manager, written),
+          );
+      }
+    };
+    await appendPools((d) => d.claims);
+    for (const d of decisions)
+      await this.appendAllocation(
+        d.allocation,
+        d.allocationEvents,
+        d.inputs.metadata,
+        manager,
+        written,
+        d.next,
+      );
+    await appendPools((d) => d.releases);
   }
 
   private async close(
@@ -352,11 +524,18 @@ export class ReconcileNetwork {
         { type: 'CloseAllocation', gatewayUid: gateway.uid, reason: 'GatewayDeleted' },
         allocation.state,
       );
-      count += await this.appendAllocation(allocation, events, manager, metadata, written);
+      await this.appendAllocation(allocation, events, metadata, manager, written);
+      count += events.length;
     }
     for (const pool of book.poolsClaimedBy(gateway.uid)) {
       const events = decidePool({ type: 'ReleaseGatewayIps', gatewayUid: gateway.uid }, pool.state);
-      count += await this.appendPool(pool, events, manager, metadata, written);
+      await this.appendPool(
+        pool,
+        events.map((e) => ({ ...e, metadata })),
+        manager,
+        written,
+      );
+      count += events.length;
     }
     if (gateway.finalizers.includes(ALLOCATION_FINALIZER)) {
       await this.store.append(
@@ -409,49 +588,78 @@ export class ReconcileNetwork {
     }
   }
 
+  /** Appends to a pool stream at the version it was read at; returns the pool after. */
   private async appendPool(
     pool: Folded<IpPoolState>,
-    events: IpPoolEvent[],
+    events: Array<IpPoolEvent & { metadata: EventMetadata }>,
     manager: EntityManager,
-    metadata: EventMetadata,
     written: Written,
-  ): Promise<number> {
-    if (events.length === 0) return 0;
-    const current = written.pools.find((p) => p.streamId === pool.streamId) ?? pool;
-    const result = await this.store.append(
-      current.streamId,
-      events.map((e) => ({ ...e, metadata })),
-      { expectedVersion: current.version, manager },
-    );
+  ): Promise<Folded<IpPoolState>> {
+    if (events.length === 0) return pool;
+    const result = await this.store.append(pool.streamId, events, {
+      expectedVersion: pool.version,
+      manager,
+    });
     const next = {
-      streamId: current.streamId,
+      streamId: pool.streamId,
       version: result.nextExpectedVersion,
-      state: foldPool(current.state, events),
+      state: foldPool(pool.state, events),
       lastEventId: result.events[result.events.length - 1]?.id,
     };
-    written.pools = [...written.pools.filter((p) => p.streamId !== current.streamId), next];
-    return events.length;
+    written.pools.set(pool.streamId, next);
+    return next;
   }
 
   private async appendAllocation(
     allocation: Folded<AllocationState>,
     events: AllocationEvent[],
-    manager: EntityManager,
     metadata: EventMetadata,
+    manager: EntityManager,
     written: Written,
-  ): Promise<number> {
-    if (events.length === 0) return 0;
+    next: AllocationState = foldAllocation(allocation.state, events),
+  ): Promise<void> {
+    if (events.length === 0) return;
     const result = await this.store.append(
       allocation.streamId,
       events.map((e) => ({ ...e, metadata })),
       { expectedVersion: allocation.version, manager },
     );
-    written.allocation = {
+    written.allocations.push({
       streamId: allocation.streamId,
       version: result.nextExpectedVersion,
-      state: foldAllocation(allocation.state, events),
+      state: next,
       lastEventId: result.events[result.events.length - 1]?.id,
-    };
-    return events.length;
+    });
   }
+
+  /** After a commit: the caches hold what the transaction appended. */
+  private remember(written: Written): void {
+    for (const p of written.pools.values()) this.pools.remember(p);
+    for (const a of written.allocations) this.allocations.remember(a);
+  }
+
+  /** After a failed transaction: the cached states may be ahead of the log. */
+  private forget(written: Written): void {
+    for (const streamId of written.pools.keys()) this.pools.forget(streamId);
+    for (const a of written.allocations) this.allocations.forget(a.streamId);
+  }
+}
+
+/** The events a decision appends. */
+function eventCount(decision: GatewayDecision): number {
+  let count = decision.allocationEvents.length;
+  for (const events of [...decision.claims.values(), ...decision.releases.values()])
+    count += events.length;
+  return count;
+}
+
+/** The pools with these claims folded in (for planning only: the versions stay the locked ones). */
+function withClaims(book: PoolBook, claims: Map<string, IpPoolEvent[]>): PoolBook {
+  if (claims.size === 0) return book;
+  return new PoolBook(
+    book.pools.map((p) => {
+      const events = claims.get(p.streamId);
+      return events ? { ...p, state: foldPool(p.state, events) } : p;
+    }),
+  );
 }

@@ -90,6 +90,16 @@ export class ProjectionRunner {
    * its snapshot when it has one, instead of batch by batch.
    */
   async catchUp(): Promise<number> {
+    return this.catchUpWith('wait');
+  }
+
+  /**
+   * `skip`: when another process is applying a batch of this projection (it holds the
+   * checkpoint's row), do not queue behind it: stop, and look again shortly (its commit moves
+   * the stored checkpoint, which waitFor's callers are then released by). The run loop skips;
+   * an explicit catchUp waits, so everything visible is applied when it returns.
+   */
+  private async catchUpWith(contended: 'wait' | 'skip'): Promise<number> {
     let total = 0;
     if (this.options.foldNewReadModel && this.projection.fold && !this.startChecked) {
       this.startChecked = true;
@@ -114,7 +124,7 @@ export class ProjectionRunner {
       this.retentionChecked = true;
     }
     for (;;) {
-      const applied = await this.processBatch();
+      const applied = await this.processBatch(contended);
       total += applied;
       if (applied === 0) return total;
     }
@@ -144,7 +154,7 @@ export class ProjectionRunner {
     });
   }
 
-  private async processBatch(): Promise<number> {
+  private async processBatch(contended: 'wait' | 'skip'): Promise<number> {
     const name = projectionCheckpointName(this.projection);
     const limit = this.options.batchSize ?? 500;
     // Look before locking: a transaction that locks the checkpoint row gets a
@@ -158,15 +168,24 @@ export class ProjectionRunner {
       return 0;
     }
     this.heldBack = false;
-    const { applied, checkpoint } = await this.dataSource.transaction(async (manager) => {
-      const from = await this.store.lockCheckpoint(name, manager);
+    const batch = await this.dataSource.transaction(async (manager) => {
+      const from =
+        contended === 'skip'
+          ? await this.store.tryLockCheckpoint(name, manager)
+          : await this.store.lockCheckpoint(name, manager);
+      if (!from) return undefined;
       const read = await this.store.readAll({ after: from, limit, manager });
       await applyEvents(this.projection, read.events, manager);
       if (read.events.length > 0) await this.store.storeCheckpoint(name, read.checkpoint, manager);
       return { applied: read.events.length, checkpoint: read.checkpoint };
     });
-    this.advance(checkpoint);
-    return applied;
+    if (!batch) {
+      // Another process is applying these events: look again as soon as it may have committed.
+      this.heldBack = true;
+      return 0;
+    }
+    this.advance(batch.checkpoint);
+    return batch.applied;
   }
 
   private advance(to: Checkpoint): void {
@@ -187,7 +206,7 @@ export class ProjectionRunner {
       this.notified = false;
       this.heldBack = false;
       try {
-        await this.catchUp();
+        await this.catchUpWith('skip');
         backoff = poll;
       } catch (err) {
         this.options.onError?.(err as Error, this.projection);
