@@ -9,6 +9,7 @@ import {
 } from './allocation-state';
 import { AllocationClosedError, InvalidAllocationPlanError } from './errors';
 import type { AllocationPlan } from './plan-allocation';
+import { dynamicSlotUnits } from './dynamic-ports';
 import { slotIndexOf } from './port-slots';
 import { sameSlot } from './stale-slot';
 
@@ -186,7 +187,14 @@ function assertValidPlan(plan: ReturnType<typeof withDrainDefaults>): void {
         `ports ${slot.ip}:${slot.port}..${slot.endPort} overlap NIC ${overlapping.nicUid}'s retiring slot`,
       );
     if (!ips.has(slot.ip)) fail(`NIC ${slot.nicUid} has a slot on ${slot.ip}, an IP not held`);
-    if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
+    const dynamic = plan.dynamicPorts;
+    if (dynamic !== undefined) {
+      if (dynamicSlotUnits(slot, dynamic) === undefined)
+        fail(
+          `NIC ${slot.nicUid} has ports ${slot.port}..${slot.endPort}, not an aligned block of ` +
+            `${dynamic.minPorts}..${dynamic.maxPorts} ports`,
+        );
+    } else if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
       fail(
         `NIC ${slot.nicUid} has ports ${slot.port}..${slot.endPort}, not a slot of ` +
           `portsPerNetworkInterface ${plan.portsPerNetworkInterface}`,
@@ -197,6 +205,13 @@ function assertValidPlan(plan: ReturnType<typeof withDrainDefaults>): void {
     const key = `${slot.ip} ${slot.port}`;
     if (ranges.has(key)) fail(`ports ${slot.ip}:${slot.port}..${slot.endPort} given to two NICs`);
     ranges.add(key);
+  }
+  // Slots of different sizes (DPA) may overlap without sharing a first port.
+  const sorted = sortSlots(plan.slots);
+  for (let i = 1; i < sorted.length; i++) {
+    const [before, after] = [sorted[i - 1] as NatSlot, sorted[i] as NatSlot];
+    if (before.ip === after.ip && after.port <= before.endPort)
+      fail(`ports ${after.ip}:${after.port}..${after.endPort} overlap NIC ${before.nicUid}'s slot`);
   }
 }
 

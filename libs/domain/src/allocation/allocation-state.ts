@@ -38,7 +38,12 @@ export type SlotReleaseReason =
   /** Repair only: two NICs held the same ports in the recorded state; never expected. */
   | 'SlotConflict'
   /** The slot's public IP was drained (spec.drainIPs) and its deadline passed. */
-  | 'Drained';
+  | 'Drained'
+  // dynamic port allocation (issue 17.4): the same NIC's next slot follows at once
+  /** DPA: the NIC's usage reached growAtPercent; its next slot is the aligned block of twice the size holding this one. */
+  | 'PortsGrown'
+  /** DPA: the NIC was idle for shrinkAfterSeconds; its next slot is the lower half of this one. */
+  | 'PortsShrunk';
 
 // --- drain (issue 17.1): draining IPs and retiring slots --------------------------------------
 
