@@ -15,12 +15,14 @@ import {
   IpPoolEvent,
   IpPoolState,
   nextDrainDeadline,
+  nextShrinkDue,
   planAllocation,
   PublicIpBounds,
 } from '@natgw/domain';
 import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
 import { ClaimStreams } from '@natgw/projections';
 import { PublicIpQuota } from './public-ip-quota';
+import { dynamicPortsInput } from './dynamic-port-inputs';
 import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
 import { Folded, FoldedStreamCache } from '../state/folded-stream';
@@ -277,6 +279,7 @@ export class ReconcileNetwork {
     // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
     const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
     const now = this.now();
+    const dynamicPorts = dynamicPortsInput(gateway, nics);
     const planWith = (pools: PoolBook) =>
       planAllocation({
         gateway,
@@ -289,6 +292,7 @@ export class ReconcileNetwork {
         ...(ipBudget !== undefined ? { ipBudget } : {}),
         drainIPs: gateway.drainIPs,
         now,
+        ...(dynamicPorts !== undefined ? { dynamicPorts } : {}),
       });
     let plan = planWith(book);
     if (plan.claimIps.length > 0) {
@@ -332,7 +336,14 @@ export class ReconcileNetwork {
     }
     for (const [pool, released] of releases)
       count += await this.appendPool(pool, released, manager, metadata, written);
-    const next = nextDrainDeadline(written.allocation?.state ?? allocation.state);
+    const after = written.allocation?.state ?? allocation.state;
+    // DPA: an idle slot shrinks at its due time with no other trigger (reports come on change).
+    const shrink =
+      dynamicPorts === undefined
+        ? undefined
+        : nextShrinkDue(after.slots.values(), dynamicPorts.usage ?? new Map(), dynamicPorts.config);
+    const drain = nextDrainDeadline(after);
+    const next = drain === undefined || (shrink !== undefined && shrink < drain) ? shrink : drain;
     if (next !== undefined && written.usage)
       written.usage = { ...written.usage, nextDrainDeadline: next };
     return count;

@@ -141,3 +141,25 @@ export function alignedBlockAt(port: number, size: number): PortRange {
   return { port: start, endPort: start + size - 1 };
 }
 // --- end dynamic port allocation ------------------------------------------------------------
+
+/**
+ * When a slot of these becomes due to shrink with no further report (ms), or undefined: the
+ * earliest idleSince + shrinkAfterSeconds of a slot above minPorts whose usage was measured on
+ * it and is idle. The allocator looks at the gateway again then (reports come only on change).
+ */
+export function nextShrinkDue(
+  slots: Iterable<{ readonly nicUid: string; readonly ip: string } & PortRange>,
+  usage: ReadonlyMap<string, SlotUsage>,
+  config: DynamicPortAllocation,
+): number | undefined {
+  let next: number | undefined;
+  for (const slot of slots) {
+    const u = usage.get(slot.nicUid);
+    if (u?.idleSince === undefined || u.peak !== 0) continue;
+    if (u.ip !== slot.ip || u.port !== slot.port || u.endPort !== slot.endPort) continue;
+    if (slot.endPort - slot.port + 1 <= config.minPorts) continue;
+    const due = u.idleSince + config.shrinkAfterSeconds * 1000;
+    if (next === undefined || due < next) next = due;
+  }
+  return next;
+}

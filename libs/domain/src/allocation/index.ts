@@ -209,6 +209,7 @@ export {
   DPA_SHRINK_AFTER_SECONDS_BOUNDS,
   alignedBlockAt,
   dynamicSlotUnits,
+  nextShrinkDue,
   resizeWish,
   validateDynamicPortAllocation,
   type DynamicPortAllocation,
