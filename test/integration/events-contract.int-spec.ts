@@ -28,7 +28,9 @@ import {
   IpPoolState,
   NatGatewayInput,
   NetworkInterfaceInput,
+  NatSlot,
   planAllocation,
+  PlanAllocationInput,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import { ClaimStreams, NAT_PORT_USAGE_REPORTED, NatSlotsProjection } from '@natgw/projections';
@@ -252,7 +254,11 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       let allocation: AllocationState = initialAllocationState();
       const allocate = async (
         nics: NetworkInterfaceInput[],
-        drain: { drainIPs: DrainRequest[]; now: number } = { drainIPs: [], now: Date.now() },
+        drain: {
+          drainIPs: DrainRequest[];
+          now: number;
+          dynamicPorts?: PlanAllocationInput['dynamicPorts'];
+        } = { drainIPs: [], now: Date.now() },
       ) => {
         const plan = planAllocation({
           ...drain,
@@ -284,6 +290,35 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       const second = allocation.ips[0] as string;
       await allocate([nic(2)], { drainIPs: [{ ip: second, deadlineSeconds: 600 }], now });
       await allocate([nic(2)], { drainIPs: [], now });
+      // Dynamic port allocation (issue 17.4): the 32768-port slot is a valid block of 16384..32768
+      // and stays; idle for shrinkAfterSeconds it halves (PortsShrunk), then a full report grows
+      // it back in place (PortsGrown).
+      const config = {
+        minPorts: 16384,
+        maxPorts: 32768,
+        growAtPercent: 80,
+        shrinkAfterSeconds: 10,
+      };
+      const held = [...allocation.slots.values()][0] as NatSlot;
+      await allocate([nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: {
+          config,
+          usage: new Map([[held.nicUid, { ...held, peak: 0, idleSince: now }]]),
+        },
+      });
+      const half = [...allocation.slots.values()][0] as NatSlot;
+      expect(half.endPort - half.port + 1).toBe(16384);
+      await allocate([nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config, usage: new Map([[half.nicUid, { ...half, peak: 16384 }]]) },
+      });
+      expect([...allocation.slots.values()][0]).toMatchObject({
+        port: held.port,
+        endPort: held.endPort,
+      });
 
       // A NIC of another gateway on node-1 with nic-2's private address: in shared mode the
       // node rejects one of the two rules (NATRulesRejected, NATTableProgrammed.rejected).
