@@ -1,0 +1,191 @@
+// Dynamic port allocation end to end (issue 17.4): the whole system with the nftables backend,
+// driven through the REST API, with real packets. A NIC behind a gateway with
+// spec.dynamicPortAllocation {min 4, max 16, growAtPercent 75} starts with 4 ports; it holds 3
+// TCP connections open, the executor reports them (NATPortUsageReported), the allocator grants 8
+// ports in place (NATSlotReleased PortsGrown + NATSlotAssigned), the executor widens the rule,
+// and 4 more connections — beyond the minimum — succeed, every one leaving as the gateway's IP
+// within the NIC's current range (seen by the server). natlookup is exact across the grow.
+import {
+  assertNetnsPrerequisites,
+  buildNatTopology,
+  eventually,
+  holdConnections,
+  LabProcess,
+  NatTopology,
+  serveHeldConnections,
+} from '@natgw/testing';
+import { http, manifests, NatgwSystem } from './support/natgw-system';
+
+jest.setTimeout(300_000);
+
+const HOLD_PORT = 8092;
+const UDP_PORT = 8093;
+const LOOKUP = '/apis/natgw.ironcore.dev/v1alpha1/natlookup';
+
+interface Nat {
+  ip: string;
+  port: number;
+  endPort: number;
+  inUse?: number;
+}
+
+describe('dynamic port allocation end to end, with nftables and real packets', () => {
+  let topo: NatTopology;
+  let system: NatgwSystem;
+  const clients: LabProcess[] = [];
+  const api = () => system.api('default');
+
+  async function slot(): Promise<Nat | undefined> {
+    const res = await http('GET', `${await api()}/networkinterfaces/vm1`);
+    return ((res.body.status ?? {}) as { nat?: Nat[] }).nat?.[0];
+  }
+
+  async function hold(count: number) {
+    const held = await holdConnections(
+      topo.lab,
+      topo.vms[0].ns,
+      topo.internet.ipv4,
+      HOLD_PORT,
+      count,
+    );
+    clients.push(held.process);
+    return { opened: held.opened, failed: held.failed };
+  }
+
+  /** The source address:port of every connection the server holds, as the internet sees it. */
+  async function peers(): Promise<Array<{ ip: string; port: number }>> {
+    const out = await topo.lab.exec(topo.internet.ns, 'ss', [
+      '-Htn',
+      'state',
+      'established',
+      `( sport = :${HOLD_PORT} )`,
+    ]);
+    return out.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).pop() ?? '')
+      .filter((peer) => peer.includes(':'))
+      .map((peer) => {
+        const at = peer.lastIndexOf(':');
+        return { ip: peer.slice(0, at), port: Number(peer.slice(at + 1)) };
+      });
+  }
+
+  beforeAll(async () => {
+    assertNetnsPrerequisites();
+    topo = await buildNatTopology(1);
+    try {
+      await serveHeldConnections(
+        topo.lab,
+        topo.internet.ns,
+        topo.internet.ipv4,
+        HOLD_PORT,
+        UDP_PORT,
+      );
+      system = await NatgwSystem.create('dpa_packets', {
+        PUBLIC_PREFIXES: '203.0.113.0/28',
+        RECONCILE_INTERVAL_SECONDS: '1',
+      });
+      await system.startOnGateway(topo.gateway, {
+        PORT_USAGE_INTERVAL_SECONDS: '1',
+        PORT_USAGE_REPORT_SECONDS: '1',
+      });
+      const base = await api();
+      await http('POST', `${base}/networks`, manifests.network('net'));
+      await http(
+        'POST',
+        `${base}/networkinterfaces`,
+        manifests.nic('vm1', 'net', [topo.vms[0].ipv4]),
+      );
+      const gateway = manifests.gateway('gw4', 'net', 4, 'IPv4');
+      const { portsPerNetworkInterface: _fixed, ...spec } = gateway.spec;
+      const created = await http('POST', `${base}/natgateways`, {
+        ...gateway,
+        spec: {
+          ...spec,
+          dynamicPortAllocation: {
+            enabled: true,
+            minPortsPerNetworkInterface: 4,
+            maxPortsPerNetworkInterface: 16,
+            growAtPercent: 75,
+          },
+        },
+      });
+      expect(created.status).toBe(201);
+      await eventually(async () => (await slot())?.endPort !== undefined, {
+        what: 'vm1 slot',
+        timeoutMs: 60_000,
+      });
+    } catch (err) {
+      await system?.destroy();
+      await topo.lab.destroy();
+      throw err;
+    }
+  });
+
+  afterAll(async () => {
+    for (const c of clients.splice(0)) await c.stop();
+    await system?.destroy();
+    await topo?.lab.destroy();
+  });
+
+  it('grants more ports when usage crosses the threshold; connections beyond the minimum leave within the new range', async () => {
+    const first = (await slot()) as Nat;
+    expect(first.endPort - first.port + 1).toBe(4);
+    const beforeGrow = new Date().toISOString();
+
+    // 3 of 4 in use (75%): the executor reports it, the allocator doubles the slot in place.
+    expect(await hold(3)).toEqual({ opened: 3, failed: 0 });
+    const grown = await eventually(
+      async () => {
+        const s = await slot();
+        return s && s.endPort - s.port + 1 === 8 ? s : undefined;
+      },
+      { what: 'an 8-port slot in status.nat', timeoutMs: 60_000 },
+    );
+    expect(grown.ip).toBe(first.ip);
+    expect(grown.port <= first.port && first.endPort <= grown.endPort).toBe(true);
+    const reasons = await system.query<{ reason: string }>(
+      `SELECT data->>'reason' AS reason FROM natgw_events
+        WHERE type = 'NATSlotReleased' AND stream_id LIKE 'allocation:%'`,
+    );
+    expect(reasons.map((r) => r.reason)).toContain('PortsGrown');
+
+    // The executor widens the NIC's entry of the snat map to the new range.
+    await eventually(
+      async () => {
+        const nft = await topo.lab.exec(topo.gateway.ns, 'nft', ['list', 'ruleset']);
+        return nft.stdout.includes(`${grown.ip} . ${grown.port}-${grown.endPort}`)
+          ? true
+          : undefined;
+      },
+      { what: 'the widened snat map entry', timeoutMs: 60_000 },
+    );
+    // 4 more: 7 connections in all, more than the minimum of 4.
+    expect(await hold(4)).toEqual({ opened: 4, failed: 0 });
+    const seen = await peers();
+    expect(seen.length).toBeGreaterThan(4);
+    for (const peer of seen) {
+      expect(peer.ip).toBe(grown.ip);
+      expect(peer.port).toBeGreaterThanOrEqual(grown.port);
+    }
+    // The latest slot may have grown again (7 of 8 is above 75%): every port is within it.
+    const current = (await slot()) as Nat;
+    for (const peer of seen) expect(peer.port).toBeLessThanOrEqual(current.endPort);
+    const beyond = seen.find((p) => p.port < first.port || p.port > first.endPort);
+    expect(beyond).toBeDefined();
+
+    // natlookup: the port outside the first range was nobody's before the grow, vm1's now.
+    const lookup = async (port: number, at: string) =>
+      (
+        await http(
+          'GET',
+          `${(await api()).split('/apis/')[0]}${LOOKUP}?ip=${grown.ip}&port=${port}&at=${at}`,
+        )
+      ).body as { found: boolean; holder?: { networkInterface?: { name?: string } } };
+    const port = (beyond as { port: number }).port;
+    expect((await lookup(port, beforeGrow)).found).toBe(false);
+    expect((await lookup(port, new Date().toISOString())).holder?.networkInterface?.name).toBe(
+      'vm1',
+    );
+  });
+});
