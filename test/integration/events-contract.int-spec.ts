@@ -41,6 +41,7 @@ import { portUsageReports } from '../../apps/dataplane-executor/src/usage/port-u
 import { SlotIndex } from '../../apps/dataplane-executor/src/usage/slot-index';
 import { parseConntrackLine } from '../../apps/dataplane-executor/src/conntrack';
 import { translationRecord } from '../../apps/dataplane-executor/src/translation-log/translation-record';
+import { exhaustionRecord } from '../../apps/dataplane-executor/src/translation-log/exhaustion-record';
 import { UsageTracker } from '../../apps/dataplane-executor/src/usage/usage-tracker';
 import {
   contractProblems,
@@ -138,6 +139,36 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
     const broken = event as { data: Record<string, unknown> };
     expect(validate?.({ ...broken, data: { ...broken.data, publicPort: undefined } })).toBe(false);
     expect(validate?.({ ...broken, data: { ...broken.data, kind: 'Other' } })).toBe(false);
+    // Error records (ErrorsOnly, All): an exhaustion episode as the executor builds it.
+    const usage = {
+      rule,
+      size: 1024,
+      connections: 1024,
+      inUse: 1024,
+      peak: 1024,
+      exhausted: true,
+      destination: { protocolNumber: 6, ip: '198.51.100.2', port: 443 },
+    };
+    const gateways = {
+      [rule.gatewayUid]: {
+        namespace: 'default',
+        name: 'gw',
+        logging: { enabled: true, filter: 'ErrorsOnly' as const },
+      },
+    };
+    const error = exhaustionRecord(usage, gateways, 'node-1', Date.now());
+    expect(error).toBeDefined();
+    const errorEvent = JSON.parse(
+      JSON.stringify(toTranslationLogCloudEvent(randomUUID(), error as TranslationLogRecord)),
+    ) as { data: Record<string, unknown> };
+    expect(validate?.(errorEvent)).toBe(true);
+    // Not vacuous: an Error record without its slot, or a Translation record without ports.
+    expect(validate?.({ ...errorEvent, data: { ...errorEvent.data, slot: undefined } })).toBe(
+      false,
+    );
+    expect(validate?.({ ...errorEvent, data: { ...errorEvent.data, kind: 'Translation' } })).toBe(
+      false,
+    );
   });
 
   it('documents the inbound request subjects', () => {
