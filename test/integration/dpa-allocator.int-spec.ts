@@ -7,23 +7,13 @@
 // the allocator's own timer.
 import request from 'supertest';
 import type { RecordedEvent } from '@natgw/contracts';
-import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-} from '@natgw/domain';
 import { eventually } from '@natgw/testing';
 import {
   allocationStreamId,
   ReconcileNetwork,
 } from '../../apps/allocator/src/allocation/reconcile-network';
-import { foldPoolEvents, initialIpPoolState } from '../../apps/allocator/src/pools/pool-book';
-import { seedDefaultPool } from '../../apps/allocator/src/pools/seed-pools';
-import { FoldedStreamCache } from '../../apps/allocator/src/state/folded-stream';
-import { API, startTestApi, TestApi } from './api-test-app';
+import { createObject, objectUrl, seedTestPool, testAllocator } from './allocator-test-kit';
+import { startTestApi, TestApi } from './api-test-app';
 
 jest.setTimeout(180_000);
 
@@ -46,47 +36,16 @@ describe('dynamic port allocation through the API and the allocator', () => {
   let nicUid: string;
   let clock = Date.now();
 
-  const url = (plural: string, name = '') =>
-    `${API}/namespaces/${NS}/${plural}${name ? `/${name}` : ''}`;
+  const url = (plural: string, name = '') => objectUrl(NS, plural, name);
   const get = async (plural: string, name: string) =>
     (await request(api.url).get(url(plural, name))).body as Body;
   const stream = async () =>
     (await api.store.readStream(allocationStreamId(gwUid))) as RecordedEvent[];
-  const post = async (plural: string, body: Body) => {
-    const res = await request(api.url)
-      .post(url(plural))
-      .send({ apiVersion: 'networking.ironcore.dev/v1alpha1', ...body });
-    if (res.status !== 503) return res;
-    const created = await eventually(
-      async () => {
-        const again = await request(api.url).get(url(plural, body.metadata.name));
-        return again.status === 200 ? again.body : undefined;
-      },
-      { what: `${plural}/${body.metadata.name} after a 503` },
-    );
-    return { status: 201, body: created };
-  };
+  const post = (plural: string, body: Body) => createObject(api, NS, plural, body);
 
   /** One allocator replica, on the test's clock. */
-  function allocator(): ReconcileNetwork {
-    return new ReconcileNetwork(
-      api.dataSource,
-      api.store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      ),
-      new FoldedStreamCache<AllocationState, AllocationEvent>(
-        api.store,
-        initialAllocationState,
-        foldAllocation,
-      ),
-      { minPublicIPs: 1, maxPublicIPs: 2 },
-      64,
-      () => clock,
-    );
-  }
+  const allocator = (): ReconcileNetwork =>
+    testAllocator(api, { minPublicIPs: 1, maxPublicIPs: 2 }, () => clock);
 
   /** Records what a node's executor measured of the NIC's slot, and waits for status.nat to show it. */
   async function report(slot: Body, inUse: number, peak: number, observedAt: number) {
@@ -126,6 +85,16 @@ describe('dynamic port allocation through the API and the allocator', () => {
     );
   }
 
+  /** The stream ends with a resize for `reason`: a release, then the new slot (returned). */
+  const lastResize = async (reason: string): Promise<Body> => {
+    const resize = (await stream()).slice(-2);
+    expect(resize.map((e) => [e.type, (e.data as Body).reason])).toEqual([
+      ['NATSlotReleased', reason],
+      ['NATSlotAssigned', undefined],
+    ]);
+    return resize[1]?.data as Body;
+  };
+
   const natOf = async (size: number) =>
     eventually(
       async () => {
@@ -137,16 +106,7 @@ describe('dynamic port allocation through the API and the allocator', () => {
 
   beforeAll(async () => {
     api = await startTestApi('dpa_allocator');
-    await seedDefaultPool(
-      api.dataSource,
-      api.store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      ),
-      ['198.51.100.0/29'],
-    );
+    await seedTestPool(api, ['198.51.100.0/29']);
     expect((await post('networks', { kind: 'Network', metadata: { name: 'net' } })).status).toBe(
       201,
     );
@@ -247,13 +207,7 @@ describe('dynamic port allocation through the API and the allocator', () => {
     // 16 of 32: the allocator grants 64 ports, in place.
     await report(first, 16, 16, clock);
     expect((await allocator().run(KEY)).appended).toBe(2);
-    const events = await stream();
-    const resize = events.slice(-2);
-    expect(resize.map((e) => [e.type, (e.data as Body).reason])).toEqual([
-      ['NATSlotReleased', 'PortsGrown'],
-      ['NATSlotAssigned', undefined],
-    ]);
-    const grown = resize[1]?.data as Body;
+    const grown = await lastResize('PortsGrown');
     expect(grown.endPort - grown.port + 1).toBe(64);
     expect(grown.port <= first.port && first.endPort <= grown.endPort).toBe(true);
     expect(grown.ip).toBe(first.ip);
@@ -293,11 +247,7 @@ describe('dynamic port allocation through the API and the allocator', () => {
     expect(due).toBe(clock + DPA.shrinkAfterSeconds * 1000);
     clock = due as number;
     expect((await allocator().run(KEY)).appended).toBe(2);
-    const resize = (await stream()).slice(-2);
-    expect(resize.map((e) => [e.type, (e.data as Body).reason])).toEqual([
-      ['NATSlotReleased', 'PortsShrunk'],
-      ['NATSlotAssigned', undefined],
-    ]);
+    await lastResize('PortsShrunk');
     const shrunk = await natOf(32);
     expect([shrunk.ip, shrunk.port]).toEqual([slot.ip, slot.port]);
   });

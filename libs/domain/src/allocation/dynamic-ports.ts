@@ -47,24 +47,14 @@ export function validateDynamicPortAllocation(config: DynamicPortAllocation): st
   }
   if (problems.length === 0 && config.minPorts > config.maxPorts)
     problems.push(`minPorts ${config.minPorts} must not exceed maxPorts ${config.maxPorts}`);
-  const grow = DPA_GROW_AT_PERCENT_BOUNDS;
-  if (
-    !Number.isInteger(config.growAtPercent) ||
-    config.growAtPercent < grow.min ||
-    config.growAtPercent > grow.max
-  )
-    problems.push(
-      `growAtPercent ${config.growAtPercent} must be an integer in ${grow.min}..${grow.max}`,
-    );
-  const shrink = DPA_SHRINK_AFTER_SECONDS_BOUNDS;
-  if (
-    !Number.isInteger(config.shrinkAfterSeconds) ||
-    config.shrinkAfterSeconds < shrink.min ||
-    config.shrinkAfterSeconds > shrink.max
-  )
-    problems.push(
-      `shrinkAfterSeconds ${config.shrinkAfterSeconds} must be an integer in ${shrink.min}..${shrink.max}`,
-    );
+  for (const [name, bounds] of [
+    ['growAtPercent', DPA_GROW_AT_PERCENT_BOUNDS],
+    ['shrinkAfterSeconds', DPA_SHRINK_AFTER_SECONDS_BOUNDS],
+  ] as const) {
+    const value = config[name];
+    if (!Number.isInteger(value) || value < bounds.min || value > bounds.max)
+      problems.push(`${name} ${value} must be an integer in ${bounds.min}..${bounds.max}`);
+  }
   return problems;
 }
 
