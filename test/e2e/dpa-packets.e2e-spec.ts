@@ -5,16 +5,9 @@
 // ports in place (NATSlotReleased PortsGrown + NATSlotAssigned), the executor widens the rule,
 // and 4 more connections — beyond the minimum — succeed, every one leaving as the gateway's IP
 // within the NIC's current range (seen by the server). natlookup is exact across the grow.
-import {
-  assertNetnsPrerequisites,
-  buildNatTopology,
-  eventually,
-  holdConnections,
-  LabProcess,
-  NatTopology,
-  serveHeldConnections,
-} from '@natgw/testing';
-import { http, manifests, NatgwSystem } from './support/natgw-system';
+import { eventually } from '@natgw/testing';
+import { http, manifests } from './support/natgw-system';
+import { HeldConnectionsLab } from './support/held-connections-lab';
 
 jest.setTimeout(300_000);
 
@@ -30,31 +23,18 @@ interface Nat {
 }
 
 describe('dynamic port allocation end to end, with nftables and real packets', () => {
-  let topo: NatTopology;
-  let system: NatgwSystem;
-  const clients: LabProcess[] = [];
-  const api = () => system.api('default');
+  let lab: HeldConnectionsLab;
+  const api = () => lab.api();
+  const hold = (count: number) => lab.hold(count);
 
   async function slot(): Promise<Nat | undefined> {
     const res = await http('GET', `${await api()}/networkinterfaces/vm1`);
     return ((res.body.status ?? {}) as { nat?: Nat[] }).nat?.[0];
   }
 
-  async function hold(count: number) {
-    const held = await holdConnections(
-      topo.lab,
-      topo.vms[0].ns,
-      topo.internet.ipv4,
-      HOLD_PORT,
-      count,
-    );
-    clients.push(held.process);
-    return { opened: held.opened, failed: held.failed };
-  }
-
   /** The source address:port of every connection the server holds, as the internet sees it. */
   async function peers(): Promise<Array<{ ip: string; port: number }>> {
-    const out = await topo.lab.exec(topo.internet.ns, 'ss', [
+    const out = await lab.topo.lab.exec(lab.topo.internet.ns, 'ss', [
       '-Htn',
       'state',
       'established',
@@ -71,34 +51,11 @@ describe('dynamic port allocation end to end, with nftables and real packets', (
   }
 
   beforeAll(async () => {
-    assertNetnsPrerequisites();
-    topo = await buildNatTopology(1);
+    lab = await HeldConnectionsLab.start('dpa_packets', { tcp: HOLD_PORT, udp: UDP_PORT });
     try {
-      await serveHeldConnections(
-        topo.lab,
-        topo.internet.ns,
-        topo.internet.ipv4,
-        HOLD_PORT,
-        UDP_PORT,
-      );
-      system = await NatgwSystem.create('dpa_packets', {
-        PUBLIC_PREFIXES: '203.0.113.0/28',
-        RECONCILE_INTERVAL_SECONDS: '1',
-      });
-      await system.startOnGateway(topo.gateway, {
-        PORT_USAGE_INTERVAL_SECONDS: '1',
-        PORT_USAGE_REPORT_SECONDS: '1',
-      });
-      const base = await api();
-      await http('POST', `${base}/networks`, manifests.network('net'));
-      await http(
-        'POST',
-        `${base}/networkinterfaces`,
-        manifests.nic('vm1', 'net', [topo.vms[0].ipv4]),
-      );
       const gateway = manifests.gateway('gw4', 'net', 4, 'IPv4');
       const { portsPerNetworkInterface: _fixed, ...spec } = gateway.spec;
-      const created = await http('POST', `${base}/natgateways`, {
+      const created = await http('POST', `${await api()}/natgateways`, {
         ...gateway,
         spec: {
           ...spec,
@@ -117,16 +74,13 @@ describe('dynamic port allocation end to end, with nftables and real packets', (
         timeoutMs: 60_000,
       });
     } catch (err) {
-      await system?.destroy();
-      await topo.lab.destroy();
+      await lab.destroy();
       throw err;
     }
   });
 
   afterAll(async () => {
-    for (const c of clients.splice(0)) await c.stop();
-    await system?.destroy();
-    await topo?.lab.destroy();
+    await lab?.destroy();
   });
 
   it('grants more ports when usage crosses the threshold; connections beyond the minimum leave within the new range', async () => {
@@ -145,7 +99,7 @@ describe('dynamic port allocation end to end, with nftables and real packets', (
     );
     expect(grown.ip).toBe(first.ip);
     expect(grown.port <= first.port && first.endPort <= grown.endPort).toBe(true);
-    const reasons = await system.query<{ reason: string }>(
+    const reasons = await lab.system.query<{ reason: string }>(
       `SELECT data->>'reason' AS reason FROM natgw_events
         WHERE type = 'NATSlotReleased' AND stream_id LIKE 'allocation:%'`,
     );
@@ -154,7 +108,7 @@ describe('dynamic port allocation end to end, with nftables and real packets', (
     // The executor widens the NIC's entry of the snat map to the new range.
     await eventually(
       async () => {
-        const nft = await topo.lab.exec(topo.gateway.ns, 'nft', ['list', 'ruleset']);
+        const nft = await lab.topo.lab.exec(lab.topo.gateway.ns, 'nft', ['list', 'ruleset']);
         return nft.stdout.includes(`${grown.ip} . ${grown.port}-${grown.endPort}`)
           ? true
           : undefined;

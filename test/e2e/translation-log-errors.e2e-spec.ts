@@ -8,16 +8,9 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { TranslationLogCloudEvent } from '@natgw/contracts';
 import { connectNats } from '@natgw/messaging';
-import {
-  assertNetnsPrerequisites,
-  buildNatTopology,
-  eventually,
-  holdConnections,
-  LabProcess,
-  NatTopology,
-  serveHeldConnections,
-} from '@natgw/testing';
-import { http, manifests, NatgwSystem } from './support/natgw-system';
+import { eventually } from '@natgw/testing';
+import { http, manifests } from './support/natgw-system';
+import { HeldConnectionsLab } from './support/held-connections-lab';
 
 jest.setTimeout(240_000);
 
@@ -25,44 +18,20 @@ const HOLD_PORT = 8094;
 const UDP_PORT = 8095;
 
 describe('translation-log Error records (ErrorsOnly), with nftables and real packets', () => {
-  let topo: NatTopology;
-  let system: NatgwSystem;
+  let lab: HeldConnectionsLab;
   let nc: NatsConnection | undefined;
-  const clients: LabProcess[] = [];
   const received: TranslationLogCloudEvent[] = [];
-  const api = () => system.api('default');
+  const api = () => lab.api();
 
   beforeAll(async () => {
-    assertNetnsPrerequisites();
-    topo = await buildNatTopology(1);
+    lab = await HeldConnectionsLab.start('tlog_errors', { tcp: HOLD_PORT, udp: UDP_PORT });
     try {
-      await serveHeldConnections(
-        topo.lab,
-        topo.internet.ns,
-        topo.internet.ipv4,
-        HOLD_PORT,
-        UDP_PORT,
-      );
-      system = await NatgwSystem.create('tlog_errors', {
-        PUBLIC_PREFIXES: '203.0.113.0/28',
-        RECONCILE_INTERVAL_SECONDS: '1',
-      });
       nc = await connectNats({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-      const sub = nc.subscribe(`${system.nats.prefix}.translationlogs.>`);
+      const sub = nc.subscribe(`${lab.system.nats.prefix}.translationlogs.>`);
       void (async () => {
         for await (const m of sub) received.push(m.json<TranslationLogCloudEvent>());
       })();
-      await system.startOnGateway(topo.gateway, {
-        PORT_USAGE_INTERVAL_SECONDS: '1',
-        PORT_USAGE_REPORT_SECONDS: '1',
-      });
       const base = await api();
-      await http('POST', `${base}/networks`, manifests.network('net'));
-      await http(
-        'POST',
-        `${base}/networkinterfaces`,
-        manifests.nic('vm1', 'net', [topo.vms[0].ipv4]),
-      );
       const gateway = manifests.gateway('gw4', 'net', 4, 'IPv4');
       const created = await http('POST', `${base}/natgateways`, {
         ...gateway,
@@ -74,29 +43,26 @@ describe('translation-log Error records (ErrorsOnly), with nftables and real pac
         async () => {
           const res = await http('GET', `${base}/networkinterfaces/vm1`);
           const status = (res.body.status ?? {}) as { conditions?: Array<Record<string, string>> };
-          const conditions = status.conditions ?? [];
-          return conditions.some((c) => c.type === 'NATProgrammed' && c.status === 'True');
+          return (status.conditions ?? []).some(
+            (c) => c.type === 'NATProgrammed' && c.status === 'True',
+          );
         },
         { what: 'vm1 NATProgrammed', timeoutMs: 60_000 },
       );
     } catch (err) {
-      await system?.destroy();
-      await topo.lab.destroy();
+      await nc?.drain();
+      await lab.destroy();
       throw err;
     }
   });
 
   afterAll(async () => {
-    for (const c of clients.splice(0)) await c.stop();
     await nc?.drain();
-    await system?.destroy();
-    await topo?.lab.destroy();
+    await lab?.destroy();
   });
 
   it('publishes one Error record when the slot runs out of ports, and no translation record', async () => {
-    const held = await holdConnections(topo.lab, topo.vms[0].ns, topo.internet.ipv4, HOLD_PORT, 5);
-    clients.push(held.process);
-    expect({ opened: held.opened, failed: held.failed }).toEqual({ opened: 4, failed: 1 });
+    expect(await lab.hold(5)).toEqual({ opened: 4, failed: 1 });
     const errors = () => received.filter((e) => e.data.kind === 'Error');
     await eventually(async () => (errors().length > 0 ? true : undefined), {
       what: 'an Error record on NATS',
@@ -118,11 +84,11 @@ describe('translation-log Error records (ErrorsOnly), with nftables and real pac
         gateway: { namespace: 'default', name: 'gw4' },
         networkInterface: { name: expect.any(String) },
         protocol: 'tcp',
-        privateIP: topo.vms[0].ipv4,
+        privateIP: lab.topo.vms[0].ipv4,
         publicIP: nat.ip,
         slot: { port: nat.port, endPort: nat.endPort },
         inUse: 4,
-        destinationIP: topo.internet.ipv4,
+        destinationIP: lab.topo.internet.ipv4,
         destinationPort: HOLD_PORT,
       },
     });
