@@ -36,6 +36,7 @@ interface NatStatusEntry {
   inUse?: unknown;
   peak?: unknown;
   observedAt?: unknown;
+  retiringUntil?: unknown;
 }
 
 /**
@@ -53,6 +54,7 @@ export function slotUsageByNic(
     for (const entry of nic.nat as NatStatusEntry[]) {
       if (entry?.natGatewayRef?.name !== gateway.name || entry.ipFamily !== gateway.ipFamily)
         continue;
+      if (entry.retiringUntil !== undefined) continue; // a retiring slot takes no new connection
       const { ip, port, endPort, inUse, peak, observedAt } = entry;
       if (typeof ip !== 'string' || typeof port !== 'number' || typeof endPort !== 'number')
         continue;

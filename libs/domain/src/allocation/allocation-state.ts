@@ -62,7 +62,8 @@ export interface DrainingIp {
  */
 export interface RetiringSlot extends NatSlot {
   readonly deadline: string;
-  readonly reason: 'Drained';
+  /** Drained: its IP drains. PortsGrown (dynamic port allocation): its NIC moved to a larger block. */
+  readonly reason: 'Drained' | 'PortsGrown';
 }
 
 /** Why a retiring slot was released. */

@@ -215,6 +215,47 @@ describe('planAllocation with dynamic port allocation', () => {
     expect(decideAllocation({ type: 'ApplyAllocationPlan', plan }, state)).toEqual([]);
   });
 
+  it('moves when the buddy is taken and another IP has room, retiring the old block', () => {
+    // Blocks of 16384 and 32768 ports: an IP has one 32768 block (1024..33791) and a 16384 one.
+    const config = dpa({ minPorts: 16384, maxPorts: 32768 });
+    const bounds = { minPublicIPs: 2, maxPublicIPs: 2 };
+    // Spread: nic-1 and nic-2 take the two IPs' 32768 blocks; nic-3 and nic-4 what is left, so
+    // nic-1's buddy (1024+16384) is taken on the first IP.
+    const four = [1, 2, 3, 4].map(nicN);
+    let state = initialAllocationState();
+    for (let n = 1; n <= 4; n++)
+      state = apply(state, planStep(config, state, { nics: four.slice(0, n), bounds }));
+    const slot = state.slots.get('nic-1') as NatSlot;
+    expect([slot.port, slot.endPort]).toEqual([1024, 17407]);
+    const buddy = [...state.slots.values()].find((s) => s.ip === slot.ip && s.port === 17408);
+    expect(buddy).toBeDefined();
+    // nic-2 leaves the second IP: its 32768 block is free (nobody else is in it), nic-1 moves there.
+    const second = state.slots.get('nic-2') as NatSlot;
+    expect([second.ip !== slot.ip, second.port, second.endPort]).toEqual([true, 1024, 17407]);
+    expect(
+      [...state.slots.values()].filter((s) => s.ip === second.ip && s.port < 33792),
+    ).toHaveLength(1);
+    const withoutNic2 = four.filter((n) => n.uid !== 'nic-2');
+    state = apply(state, planStep(config, state, { nics: withoutNic2, bounds }));
+    const plan = planStep(config, state, {
+      nics: withoutNic2,
+      bounds,
+      usage: new Map([['nic-1', usageOf(slot, 16384)]]),
+    });
+    const events = decideAllocation({ type: 'ApplyAllocationPlan', plan }, state);
+    expect(events.map((e) => e.type)).toEqual(['NATSlotRetiring', 'NATSlotAssigned']);
+    expect(events[0]?.data).toMatchObject({
+      nicUid: 'nic-1',
+      ip: slot.ip,
+      port: 1024,
+      endPort: 17407,
+      reason: 'PortsGrown',
+      deadline: new Date(T0 + 350_000).toISOString(),
+    });
+    expect(events[1]?.data).toMatchObject({ nicUid: 'nic-1', port: 1024, endPort: 33791 });
+    expect((events[1]?.data as NatSlot).ip).toBe(second.ip);
+  });
+
   it('shrinks to the lower half after the idle time, not below minPorts', () => {
     const config = dpa({ maxPorts: 128 });
     let state = apply(
@@ -277,24 +318,31 @@ interface Model {
 type Op =
   | { kind: 'add'; n: number }
   | { kind: 'remove'; pick: number }
-  | { kind: 'report'; pick: number; peakShare: number; idleFor: number | undefined }
+  | { kind: 'report'; pick: number; peakPercent: number; idleFor: number | undefined }
   | { kind: 'wait'; seconds: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('add' as const), n: fc.integer({ min: 1, max: 60 }) }),
-  fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }),
-  fc.record({
-    kind: fc.constant('report' as const),
-    pick: fc.nat(),
-    peakShare: fc.double({ min: 0, max: 1, noNaN: true }),
-    idleFor: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: undefined }),
-  }),
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('add' as const), n: fc.integer({ min: 1, max: 12 }) }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('report' as const),
+      pick: fc.nat(),
+      peakPercent: fc.integer({ min: 0, max: 100 }),
+      // Half the reports are busy ones (a peak), half idle ones (since idleFor seconds).
+      idleFor: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: undefined, freq: 2 }),
+    }),
+  },
   fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 1200 }) }),
 );
 
-const configArb: fc.Arbitrary<DynamicPortAllocation> = fc
+const anyConfigArb: fc.Arbitrary<DynamicPortAllocation> = fc
   .record({
-    minExp: fc.integer({ min: 10, max: 13 }),
+    minExp: fc.integer({ min: 10, max: 14 }),
     span: fc.integer({ min: 0, max: 3 }),
     growAtPercent: fc.integer({ min: 1, max: 100 }),
     shrinkAfterSeconds: fc.integer({ min: 10, max: 1200 }),
@@ -305,6 +353,19 @@ const configArb: fc.Arbitrary<DynamicPortAllocation> = fc
     growAtPercent,
     shrinkAfterSeconds,
   }));
+/**
+ * Also a crowded grid: 3 blocks of 16384 per IP and one of 32768, so buddies are taken, NICs
+ * move to another IP and grants are refused often.
+ */
+const configArb: fc.Arbitrary<DynamicPortAllocation> = fc.oneof(
+  anyConfigArb,
+  fc.record({
+    minPorts: fc.constant(16384),
+    maxPorts: fc.constant(32768),
+    growAtPercent: fc.integer({ min: 1, max: 100 }),
+    shrinkAfterSeconds: fc.integer({ min: 10, max: 1200 }),
+  }),
+);
 
 const overlaps = (a: NatSlot, b: NatSlot) =>
   a.ip === b.ip && a.port <= b.endPort && b.port <= a.endPort;
@@ -328,12 +389,36 @@ function checkPlan(
     expect((slot.port - 1024) % s).toBe(0);
     expect(slot.endPort).toBeLessThanOrEqual(65535);
     for (const other of plan.slots) if (other !== slot) expect(overlaps(slot, other)).toBe(false);
+    for (const retired of plan.retiring?.values() ?? [])
+      expect(overlaps(slot, retired)).toBe(false);
   }
+  const retiring = [...(plan.retiring?.values() ?? [])];
+  /** A free aligned block of `s` ports at `port` on `ip`: no slot and no retiring slot on it. */
+  const blockFree = (ip: string, port: number, s: number, except?: string) => {
+    const block = { ip, port, endPort: port + s - 1 } as NatSlot;
+    return (
+      block.endPort <= 65535 &&
+      ![...plan.slots, ...retiring].some((o) => o.nicUid !== except && overlaps(block, o))
+    );
+  };
   for (const slot of plan.slots) {
     const old = before.slots.get(slot.nicUid);
-    if (old === undefined || old.ip !== slot.ip) {
-      // A newcomer (or a moved NIC) starts at the minimum.
-      if (old === undefined) expect(size(slot)).toBe(config.minPorts);
+    if (old === undefined) {
+      // A newcomer starts at the minimum.
+      expect(size(slot)).toBe(config.minPorts);
+      continue;
+    }
+    if (old.ip !== slot.ip) {
+      // Moved: only by a grow whose buddy was taken; the old block retires.
+      const moved = plan.retiring?.get(`${old.nicUid}|${old.ip}|${old.port}`);
+      if (moved === undefined) continue; // the old IP left the gateway (maxPublicIPs)
+      expect(moved.reason).toBe('PortsGrown');
+      expect(size(slot)).toBe(size(old) * 2);
+      const u = usage.get(slot.nicUid);
+      expect(u?.port === old.port && u.endPort === old.endPort && u.ip === old.ip).toBe(true);
+      expect((u?.peak ?? 0) >= Math.ceil((size(old) * config.growAtPercent) / 100)).toBe(true);
+      const parent = 1024 + Math.floor((old.port - 1024) / (size(old) * 2)) * size(old) * 2;
+      expect(blockFree(old.ip, parent, size(old) * 2, old.nicUid)).toBe(false);
       continue;
     }
     const u = usage.get(slot.nicUid);
@@ -371,9 +456,18 @@ function checkPlan(
         const parent = { ...old, port: parentStart, endPort: parentStart + oldSize * 2 - 1 };
         const blocked =
           parent.endPort > 65535 ||
-          plan.slots.some((other) => other.nicUid !== slot.nicUid && overlaps(parent, other));
+          [...plan.slots, ...retiring].some(
+            (other) => other.nicUid !== slot.nicUid && overlaps(parent, other),
+          );
         expect(blocked).toBe(true);
         expect(plan.dynamicPorts?.refusedGrants.get(slot.nicUid)).toBe(oldSize * 2);
+        // ... and no other IP (where the NIC retires nothing) had a free block of twice the size.
+        const avoid = new Set(retiring.filter((r) => r.nicUid === slot.nicUid).map((r) => r.ip));
+        for (const ip of plan.ips) {
+          if (ip === old.ip || avoid.has(ip)) continue;
+          for (let port = 1024; port + oldSize * 2 - 1 <= 65535; port += oldSize * 2)
+            expect(blockFree(ip, port, oldSize * 2)).toBe(false);
+        }
       }
     }
   }
@@ -397,10 +491,11 @@ describe('planAllocation with dynamic port allocation (property)', () => {
     fc.assert(
       fc.property(
         configArb,
-        fc.integer({ min: 1, max: 3 }),
-        fc.array(opArb, { minLength: 1, maxLength: 40 }),
-        (config, maxPublicIPs, ops) => {
-          const bounds = { minPublicIPs: 1, maxPublicIPs };
+        fc
+          .record({ min: fc.integer({ min: 1, max: 3 }), extra: fc.integer({ min: 0, max: 2 }) })
+          .map(({ min, extra }) => ({ minPublicIPs: min, maxPublicIPs: min + extra })),
+        fc.array(opArb, { minLength: 1, maxLength: 80 }),
+        (config, bounds, ops) => {
           let state = initialAllocationState();
           const model: Model = { nics: [], now: T0 };
           let usage = new Map<string, SlotUsage>();
@@ -412,7 +507,8 @@ describe('planAllocation with dynamic port allocation (property)', () => {
             if (op.kind === 'report' && state.slots.size > 0) {
               const slots = [...state.slots.values()];
               const slot = slots[op.pick % slots.length] as NatSlot;
-              const peak = op.idleFor !== undefined ? 0 : Math.round(op.peakShare * size(slot));
+              const peak =
+                op.idleFor !== undefined ? 0 : Math.round((op.peakPercent * size(slot)) / 100);
               usage = new Map(usage);
               usage.set(
                 slot.nicUid,

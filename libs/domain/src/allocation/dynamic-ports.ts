@@ -23,6 +23,11 @@ export const DEFAULT_DPA_MAX_PORTS = MAX_PORTS_PER_NETWORK_INTERFACE;
 export const DEFAULT_DPA_GROW_AT_PERCENT = 80;
 /** A slot shrinks after this long without a connection in use. */
 export const DEFAULT_DPA_SHRINK_AFTER_SECONDS = 600;
+/**
+ * How long the old block of a NIC that grew by moving (its buddy was taken) stays reserved for
+ * its existing connections: AWS's default drain (MaxDrainDurationSeconds), as for a drained IP.
+ */
+export const DPA_MOVED_BLOCK_RETIRE_SECONDS = 350;
 /** Bounds of growAtPercent and shrinkAfterSeconds (inclusive). */
 export const DPA_GROW_AT_PERCENT_BOUNDS = { min: 1, max: 100 } as const;
 export const DPA_SHRINK_AFTER_SECONDS_BOUNDS = { min: 10, max: 86_400 } as const;

@@ -18,6 +18,7 @@ import {
 } from './errors';
 import {
   alignedBlockAt,
+  DPA_MOVED_BLOCK_RETIRE_SECONDS,
   dynamicSlotUnits,
   resizeWish,
   validateDynamicPortAllocation,
@@ -380,9 +381,23 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
       : keptSlots.map((slot) => {
           if (releaseReasons.has(slot.nicUid)) return slot;
           const usage = input.dynamicPorts?.usage?.get(slot.nicUid);
-          const resized = resize(slot, resizeWish(slot, usage, dpa, input.now), units, dpa);
+          const wish = resizeWish(slot, usage, dpa, input.now);
+          const avoid = retiringIpsOf.get(slot.nicUid);
+          // A move needs the clock: its old block retires until a deadline.
+          const movable = (ip: string) => input.now !== undefined && avoid?.has(ip) !== true;
+          const resized = resize(slot, wish, units, dpa, movable);
           if (resized.refused !== undefined) refusedGrants.set(slot.nicUid, resized.refused);
           if (resized.reason !== undefined) releaseReasons.set(slot.nicUid, resized.reason);
+          if (resized.moved && input.now !== undefined) {
+            // The old block retires: reserved for its connections, then flushed and free.
+            const deadline = new Date(input.now + DPA_MOVED_BLOCK_RETIRE_SECONDS * 1000);
+            const old = {
+              ...slot,
+              deadline: deadline.toISOString(),
+              reason: 'PortsGrown' as const,
+            };
+            retiring.set(retiringSlotKey(old), old);
+          }
           return resized.slot;
         });
   const slots = [...resizedSlots, ...placed].sort(compareSlots);
@@ -446,16 +461,20 @@ function portUnitsOf(
 /**
  * A kept DPA slot after its usage's wish. Grow: the aligned block of twice the size that
  * contains the slot (its buddy-style parent), when the other half is free; the new range holds
- * the old one, so the node widens the rule and no connection moves. Otherwise the grant is
- * refused (visible in the plan) and asked again on the next report. Shrink: the lower half (the
- * upper half is given back; the slot was idle, so no connection holds its ports).
+ * the old one, so the node widens the rule and no connection moves. Else a free aligned block of
+ * twice the size on another IP (`fits`: not one where the NIC retires a slot), lowest first:
+ * the NIC moves there and its old block retires (`moved`), so its connections keep working and
+ * the node can flush them by private address and IP at the deadline. Else the grant is refused
+ * (visible in the plan) and asked again on the next report. Shrink: the lower half (the upper
+ * half is given back; the slot was idle, so no connection holds its ports).
  */
 function resize(
   slot: NatSlot,
   wish: 'Grow' | 'Shrink' | undefined,
   units: PortUnits,
   dpa: DynamicPortAllocation,
-): { slot: NatSlot; reason?: SlotReleaseReason; refused?: number } {
+  fits: (ip: string) => boolean,
+): { slot: NatSlot; reason?: SlotReleaseReason; refused?: number; moved?: boolean } {
   const size = slot.endPort - slot.port + 1;
   if (wish === 'Shrink') {
     const half = alignedBlockAt(slot.port, size / 2);
@@ -465,7 +484,12 @@ function resize(
   const parent = alignedBlockAt(slot.port, size * 2);
   const buddyPort = parent.port === slot.port ? slot.endPort + 1 : parent.port;
   const buddyUnit = (buddyPort - FIRST_NAT_PORT) / dpa.minPorts;
-  if (!units.isFree(slot.ip, buddyUnit, size / dpa.minPorts)) return { slot, refused: size * 2 };
+  if (!units.isFree(slot.ip, buddyUnit, size / dpa.minPorts)) {
+    const block = units.takeBlock((size * 2) / dpa.minPorts, (ip) => ip !== slot.ip && fits(ip));
+    if (block === undefined) return { slot, refused: size * 2 };
+    const port = FIRST_NAT_PORT + block.index * dpa.minPorts;
+    return { slot: { ...slot, ip: block.ip, port, endPort: port + size * 2 - 1 }, moved: true };
+  }
   units.occupy(slot.ip, buddyUnit, size / dpa.minPorts);
   return { slot: { ...slot, port: parent.port, endPort: parent.endPort }, reason: 'PortsGrown' };
 }

@@ -54,6 +54,16 @@ export class PortUnits {
   }
 
   /**
+   * Takes the first free aligned block of `size` units (lowest IP, then port) on an IP `fits`
+   * accepts; undefined when there is none.
+   */
+  takeBlock(size: number, fits: (ip: string) => boolean): FreeUnit | undefined {
+    const found = this.findBlock(size, fits);
+    if (found !== undefined) this.occupy(found.ip, found.index, size);
+    return found;
+  }
+
+  /**
    * The first free aligned block of `size` units on an IP that fits. Blocks only ever get taken
    * while a plan places NICs, so the blocks before the cursor stay taken: the scan resumes there.
    */
