@@ -350,6 +350,27 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
         port: held.port,
         endPort: held.endPort,
       });
+      // nic 1 comes back into the lone 16384 block (33792..50175), which cannot grow in place,
+      // and max 1 IP leaves it nowhere to move: its grant is refused, then withdrawn.
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config },
+      });
+      const lone = allocation.slots.get(nic(1).uid) as NatSlot;
+      expect([lone.port, lone.endPort]).toEqual([33792, 50175]);
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config, usage: new Map([[lone.nicUid, { ...lone, peak: 16384 }]]) },
+      });
+      expect(allocation.refusedGrants).toEqual(new Map([[lone.nicUid, 32768]]));
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config },
+      });
+      expect(allocation.refusedGrants).toBeUndefined();
 
       // A NIC of another gateway on node-1 with nic-2's private address: in shared mode the
       // node rejects one of the two rules (NATRulesRejected, NATTableProgrammed.rejected).
@@ -407,6 +428,7 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           'NATGatewayIPReleased',
           'NATIPDrainCancelled',
           'NATIPDrainStarted',
+          'NATPortGrantsRefused',
           'NATRetiringSlotReleased',
           'NATRulesRejected',
           'NATSlotRetiring',

@@ -129,6 +129,8 @@ export interface NATGatewayStatus {
   // --- end port usage ---
   /** Slots on draining IPs that carry only existing connections until the deadline. */
   retiringSlots?: number;
+  /** Dynamic port allocation: NICs whose grant of more ports is refused for now (no free block). */
+  portGrantsRefused?: number;
 }
 
 export type NATGateway = ResourceObject<'NATGateway', NATGatewaySpec, NATGatewayStatus>;

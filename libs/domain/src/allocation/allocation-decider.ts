@@ -111,6 +111,20 @@ function decideApplyPlan(given: AllocationPlan, state: AllocationState): Allocat
     if (held !== undefined && sameSlot(held, slot)) continue;
     events.push({ type: 'NATSlotAssigned', data: { gatewayUid, ...slot } });
   }
+  // Dynamic port allocation: the refused grants, when they changed.
+  const refused = plan.dynamicPorts?.refusedGrants ?? new Map<string, number>();
+  const recorded = state.refusedGrants ?? new Map<string, number>();
+  if (refused.size !== recorded.size || [...refused].some(([nic, n]) => recorded.get(nic) !== n)) {
+    events.push({
+      type: 'NATPortGrantsRefused',
+      data: {
+        gatewayUid,
+        refused: [...refused]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([nicUid, ports]) => ({ nicUid, ports })),
+      },
+    });
+  }
   if (!samePending(state.pending, plan.pending)) {
     events.push(
       plan.pending

@@ -212,7 +212,24 @@ describe('planAllocation with dynamic port allocation', () => {
       bounds: { minPublicIPs: 1, maxPublicIPs: 1 },
     });
     expect(plan.dynamicPorts?.refusedGrants).toEqual(new Map([['nic-0', 64]]));
-    expect(decideAllocation({ type: 'ApplyAllocationPlan', plan }, state)).toEqual([]);
+    // The slot stays; the refusal is recorded once (and not again while it lasts).
+    const events = decideAllocation({ type: 'ApplyAllocationPlan', plan }, state);
+    expect(events).toEqual([
+      {
+        type: 'NATPortGrantsRefused',
+        data: { gatewayUid: 'gw', refused: [{ nicUid: 'nic-0', ports: 64 }] },
+      },
+    ]);
+    const after = events.reduce(evolveAllocation, state);
+    expect(decideAllocation({ type: 'ApplyAllocationPlan', plan }, after)).toEqual([]);
+    // The usage is withdrawn: an empty list says no grant is refused any more.
+    const calm = planStep(config, after, {
+      nics: many,
+      bounds: { minPublicIPs: 1, maxPublicIPs: 1 },
+    });
+    expect(decideAllocation({ type: 'ApplyAllocationPlan', plan: calm }, after)).toEqual([
+      { type: 'NATPortGrantsRefused', data: { gatewayUid: 'gw', refused: [] } },
+    ]);
   });
 
   it('moves when the buddy is taken and another IP has room, retiring the old block', () => {
@@ -523,6 +540,8 @@ describe('planAllocation with dynamic port allocation (property)', () => {
             const plan = planStep(config, state, step);
             checkPlan(config, state, plan, usage, model.now, bounds);
             state = apply(state, plan);
+            // The refused grants are recorded (NATPortGrantsRefused) whenever they change.
+            expect(state.refusedGrants ?? new Map()).toEqual(plan.dynamicPorts?.refusedGrants);
           }
         },
       ),

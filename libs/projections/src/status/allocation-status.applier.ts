@@ -208,6 +208,12 @@ function gatewayStatus(
       status.usedSlots = 0;
       status.waitingNICs = 0;
       delete status.retiringSlots;
+      delete status.portGrantsRefused;
+      break;
+    // Dynamic port allocation (issue 17.4): NICs whose grant of more ports was refused.
+    case 'NATPortGrantsRefused':
+      if (event.data.refused.length > 0) status.portGrantsRefused = event.data.refused.length;
+      else delete status.portGrantsRefused;
       break;
     default: {
       const never: never = event;
@@ -308,6 +314,7 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
     case 'AllocationSatisfied':
     case 'NATIPDrainStarted':
     case 'NATIPDrainCancelled':
+    case 'NATPortGrantsRefused':
       break;
     default: {
       const never: never = event;

@@ -437,4 +437,10 @@ export class NATGatewayStatusDto {
   })
   retiringSlots?: number;
   // --- end drain ---
+  @ApiPropertyOptional({
+    description:
+      'Dynamic port allocation: network interfaces whose grant of more ports is refused for now (the block of twice their size is taken and no other public IP has one free); asked again on their next usage report. Absent when none.',
+    type: 'integer',
+  })
+  portGrantsRefused?: number;
 }
