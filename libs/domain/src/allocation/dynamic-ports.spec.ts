@@ -8,6 +8,7 @@ import {
 } from './allocation-state';
 import {
   dynamicSlotUnits,
+  nextShrinkDue,
   resizeWish,
   validateDynamicPortAllocation,
   type DynamicPortAllocation,
@@ -547,5 +548,35 @@ describe('planAllocation with dynamic port allocation (property)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('nextShrinkDue', () => {
+  const config = dpa({ minPorts: 32, shrinkAfterSeconds: 600 });
+  const big = { nicUid: 'a', ip: '203.0.113.1', port: 1024, endPort: 1087 };
+  const small = { nicUid: 'b', ip: '203.0.113.1', port: 2048, endPort: 2079 };
+  const idle = (slot: typeof big, since: number, peak = 0): SlotUsage => ({
+    ...slot,
+    peak,
+    idleSince: since,
+  });
+  it('is the earliest idleSince + shrinkAfterSeconds of an idle slot above the minimum', () => {
+    const other = { ...big, nicUid: 'c', port: 4096, endPort: 4159 };
+    const usage = new Map([
+      ['a', idle(big, T0 + 5000)],
+      ['c', idle(other, T0)],
+    ]);
+    expect(nextShrinkDue([big, other], usage, config)).toBe(T0 + 600_000);
+  });
+  it('is undefined for busy, unreported, minimum-size or re-measured slots', () => {
+    expect(nextShrinkDue([big], new Map(), config)).toBeUndefined();
+    expect(nextShrinkDue([big], new Map([['a', idle(big, T0, 3)]]), config)).toBeUndefined();
+    expect(nextShrinkDue([small], new Map([['b', idle(small, T0)]]), config)).toBeUndefined();
+    const busy = new Map([['a', { ...big, peak: 0 }]]);
+    expect(nextShrinkDue([big], busy, config)).toBeUndefined();
+    for (const moved of [{ ip: '203.0.113.2' }, { port: 1088 }, { endPort: 1055 }]) {
+      const stale = new Map([['a', { ...idle(big, T0), ...moved }]]);
+      expect(nextShrinkDue([big], stale, config)).toBeUndefined();
+    }
   });
 });
