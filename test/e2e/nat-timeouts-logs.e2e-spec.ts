@@ -140,12 +140,14 @@ describe('spec.timeouts and spec.logging end to end with nftables and real packe
         received.some(
           (e) =>
             e.data.publicIP === seen?.address &&
-            e.data.publicPort === seen?.port &&
+            (e.data.kind === 'Translation' ? e.data.publicPort : undefined) === seen?.port &&
             e.data.protocol === 'udp',
         ),
       { what: 'the translation record on NATS', timeoutMs: 15_000 },
     );
-    const record = received.find((e) => e.data.publicPort === seen?.port);
+    const record = received.find(
+      (e) => (e.data.kind === 'Translation' ? e.data.publicPort : undefined) === seen?.port,
+    );
     expect(record).toMatchObject({
       subject: 'default/gw4',
       data: { networkInterface: { name: 'vm1' }, privateIP: topo.vms[0]?.ipv4, event: 'Opened' },

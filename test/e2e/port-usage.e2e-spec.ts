@@ -5,17 +5,9 @@
 // slot drops the next connection, sets PortsExhausted, the gateway's portUsage and the
 // natgw_ports_exhausted_total counter; once the connections are gone the condition clears and
 // the peak remains.
-import {
-  assertNetnsPrerequisites,
-  buildNatTopology,
-  eventually,
-  holdConnections,
-  LabProcess,
-  NatTopology,
-  serveHeldConnections,
-  ServiceProcess,
-} from '@natgw/testing';
-import { http, manifests, NatgwSystem } from './support/natgw-system';
+import { eventually } from '@natgw/testing';
+import { http, manifests } from './support/natgw-system';
+import { HeldConnectionsLab } from './support/held-connections-lab';
 
 jest.setTimeout(240_000);
 
@@ -37,11 +29,8 @@ interface Condition {
 }
 
 describe('port usage end to end, with nftables and real packets', () => {
-  let topo: NatTopology;
-  let system: NatgwSystem;
-  let executor: ServiceProcess;
-  const clients: LabProcess[] = [];
-  const api = () => system.api('default');
+  let lab: HeldConnectionsLab;
+  const api = () => lab.api();
 
   async function nic(): Promise<{ nat: Nat[]; conditions: Condition[] }> {
     const res = await http('GET', `${await api()}/networkinterfaces/vm1`);
@@ -55,65 +44,30 @@ describe('port usage end to end, with nftables and real packets', () => {
   }
 
   async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`${await executor.url}/metrics`)).text();
+    const text = await (await fetch(`${await lab.executor.url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(name) && l.includes('gateway="gw4"'));
     return line ? Number(line.split(' ').pop()) : NaN;
   }
 
-  async function hold(count: number) {
-    const held = await holdConnections(
-      topo.lab,
-      topo.vms[0].ns,
-      topo.internet.ipv4,
-      HOLD_PORT,
-      count,
-    );
-    clients.push(held.process);
-    return { opened: held.opened, failed: held.failed };
-  }
+  const hold = (count: number) => lab.hold(count);
 
   beforeAll(async () => {
-    assertNetnsPrerequisites();
-    topo = await buildNatTopology(1);
+    lab = await HeldConnectionsLab.start('port_usage', { tcp: HOLD_PORT, udp: UDP_PORT });
     try {
-      await serveHeldConnections(
-        topo.lab,
-        topo.internet.ns,
-        topo.internet.ipv4,
-        HOLD_PORT,
-        UDP_PORT,
-      );
-      system = await NatgwSystem.create('port_usage', {
-        PUBLIC_PREFIXES: '203.0.113.0/28',
-        RECONCILE_INTERVAL_SECONDS: '1',
-      });
-      executor = await system.startOnGateway(topo.gateway, {
-        PORT_USAGE_INTERVAL_SECONDS: '1',
-        PORT_USAGE_REPORT_SECONDS: '1',
-      });
-      const base = await api();
-      await http('POST', `${base}/networks`, manifests.network('net'));
-      await http(
-        'POST',
-        `${base}/networkinterfaces`,
-        manifests.nic('vm1', 'net', [topo.vms[0].ipv4]),
-      );
-      await http('POST', `${base}/natgateways`, manifests.gateway('gw4', 'net', 4, 'IPv4'));
+      await http('POST', `${await api()}/natgateways`, manifests.gateway('gw4', 'net', 4, 'IPv4'));
       await eventually(
         async () =>
           (await nic()).conditions.some((c) => c.type === 'NATProgrammed' && c.status === 'True'),
         { what: 'vm1 NATProgrammed', timeoutMs: 60_000 },
       );
     } catch (err) {
-      await system?.destroy();
-      await topo.lab.destroy();
+      await lab.destroy();
       throw err;
     }
   });
 
   afterAll(async () => {
-    await system?.destroy();
-    await topo?.lab.destroy();
+    await lab?.destroy();
   });
 
   it('shows the connections a NIC holds as inUse and peak of its slot', async () => {
@@ -130,7 +84,7 @@ describe('port usage end to end, with nftables and real packets', () => {
       status: 'False',
       reason: 'PortsAvailable',
     });
-    const events = await system.query<{ data: { slots: Array<{ inUse: number }> } }>(
+    const events = await lab.system.query<{ data: { slots: Array<{ inUse: number }> } }>(
       `SELECT data FROM natgw_events WHERE stream_id LIKE 'dataplane:%' AND type = 'NATPortUsageReported'`,
     );
     expect(events.some((e) => e.data.slots.some((s) => s.inUse === 2))).toBe(true);
@@ -148,7 +102,7 @@ describe('port usage end to end, with nftables and real packets', () => {
     expect((await gatewayStatus()).portUsage).toMatchObject({ exhausted: 1, nearExhaustion: 0 });
     expect(await metric('natgw_ports_exhausted_total')).toBe(1);
     expect(await metric('natgw_nat_slots_exhausted')).toBe(1);
-    const text = await (await fetch(`${await executor.url}/metrics`)).text();
+    const text = await (await fetch(`${await lab.executor.url}/metrics`)).text();
     const insertFailed = text
       .split('\n')
       .find((l) => l.startsWith('natgw_conntrack_insert_failed_total'));
@@ -158,14 +112,14 @@ describe('port usage end to end, with nftables and real packets', () => {
   });
 
   it('clears PortsExhausted when the connections are gone, and keeps the peak', async () => {
-    for (const c of clients.splice(0)) await c.stop();
+    await lab.release();
     // Closed connections linger in conntrack (TIME_WAIT); delete them as their timeout would.
-    await topo.lab.exec(topo.gateway.ns, 'conntrack', [
+    await lab.topo.lab.exec(lab.topo.gateway.ns, 'conntrack', [
       '-D',
       '-p',
       'tcp',
       '--orig-src',
-      topo.vms[0].ipv4,
+      lab.topo.vms[0].ipv4,
     ]);
     await eventually(
       async () =>

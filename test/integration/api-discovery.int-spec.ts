@@ -267,7 +267,7 @@ describe('api-gateway discovery, OpenAPI v3 and Table output', () => {
       'natgateway-sample',
       'network-sample',
       'None',
-      64,
+      '64',
       '0/0',
       'False',
       expect.stringMatching(/^[0-9]+s$/),

@@ -5,24 +5,14 @@
 // append the release once, and a restarted allocator arms the same deadline from the log.
 import request from 'supertest';
 import type { RecordedEvent } from '@natgw/contracts';
-import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-} from '@natgw/domain';
 import { eventually } from '@natgw/testing';
 import {
   allocationStreamId,
   ReconcileNetwork,
 } from '../../apps/allocator/src/allocation/reconcile-network';
 import { DrainDeadlines } from '../../apps/allocator/src/drain/drain-deadlines';
-import { foldPoolEvents, initialIpPoolState } from '../../apps/allocator/src/pools/pool-book';
-import { seedDefaultPool } from '../../apps/allocator/src/pools/seed-pools';
-import { FoldedStreamCache } from '../../apps/allocator/src/state/folded-stream';
-import { API, startTestApi, TestApi } from './api-test-app';
+import { createObject, objectUrl, seedTestPool, testAllocator } from './allocator-test-kit';
+import { startTestApi, TestApi } from './api-test-app';
 
 jest.setTimeout(180_000);
 
@@ -37,8 +27,7 @@ describe('drain through the API and the allocator', () => {
   let api: TestApi;
   let gwUid: string;
 
-  const url = (plural: string, name = '') =>
-    `${API}/namespaces/${NS}/${plural}${name ? `/${name}` : ''}`;
+  const url = (plural: string, name = '') => objectUrl(NS, plural, name);
   const get = async (plural: string, name: string) =>
     (await request(api.url).get(url(plural, name))).body as Body;
   /** A merge patch of spec.drainIPs; a 503 (recorded, read model behind) reads back until it shows. */
@@ -64,53 +53,13 @@ describe('drain through the API and the allocator', () => {
     (await api.store.readStream(allocationStreamId(gwUid))) as RecordedEvent[];
 
   /** One allocator replica: its own caches, the real clock. */
-  function allocator(): ReconcileNetwork {
-    return new ReconcileNetwork(
-      api.dataSource,
-      api.store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      ),
-      new FoldedStreamCache<AllocationState, AllocationEvent>(
-        api.store,
-        initialAllocationState,
-        foldAllocation,
-      ),
-      { minPublicIPs: 1, maxPublicIPs: 4 },
-      64,
-    );
-  }
+  const allocator = (): ReconcileNetwork =>
+    testAllocator(api, { minPublicIPs: 1, maxPublicIPs: 4 });
 
   beforeAll(async () => {
     api = await startTestApi('drain_allocator');
-    await seedDefaultPool(
-      api.dataSource,
-      api.store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      ),
-      ['198.51.100.0/29'],
-    );
-    // A loaded machine may answer 503 (the read model behind, the create recorded): the object
-    // then shows up in the read model, as a client that re-reads finds.
-    const post = async (plural: string, body: Body) => {
-      const res = await request(api.url)
-        .post(url(plural))
-        .send({ apiVersion: 'networking.ironcore.dev/v1alpha1', ...body });
-      if (res.status !== 503) return res;
-      const created = await eventually(
-        async () => {
-          const again = await request(api.url).get(url(plural, body.metadata.name));
-          return again.status === 200 ? again.body : undefined;
-        },
-        { what: `${plural}/${body.metadata.name} after a 503` },
-      );
-      return { status: 201, body: created };
-    };
+    await seedTestPool(api, ['198.51.100.0/29']);
+    const post = (plural: string, body: Body) => createObject(api, NS, plural, body);
     expect((await post('networks', { kind: 'Network', metadata: { name: 'net' } })).status).toBe(
       201,
     );

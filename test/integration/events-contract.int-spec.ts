@@ -28,7 +28,9 @@ import {
   IpPoolState,
   NatGatewayInput,
   NetworkInterfaceInput,
+  NatSlot,
   planAllocation,
+  PlanAllocationInput,
 } from '@natgw/domain';
 import { openDatabase, PostgresEventStore, rebuildProjection } from '@natgw/event-store';
 import { ClaimStreams, NAT_PORT_USAGE_REPORTED, NatSlotsProjection } from '@natgw/projections';
@@ -39,6 +41,7 @@ import { portUsageReports } from '../../apps/dataplane-executor/src/usage/port-u
 import { SlotIndex } from '../../apps/dataplane-executor/src/usage/slot-index';
 import { parseConntrackLine } from '../../apps/dataplane-executor/src/conntrack';
 import { translationRecord } from '../../apps/dataplane-executor/src/translation-log/translation-record';
+import { exhaustionRecord } from '../../apps/dataplane-executor/src/translation-log/exhaustion-record';
 import { UsageTracker } from '../../apps/dataplane-executor/src/usage/usage-tracker';
 import {
   contractProblems,
@@ -136,6 +139,36 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
     const broken = event as { data: Record<string, unknown> };
     expect(validate?.({ ...broken, data: { ...broken.data, publicPort: undefined } })).toBe(false);
     expect(validate?.({ ...broken, data: { ...broken.data, kind: 'Other' } })).toBe(false);
+    // Error records (ErrorsOnly, All): an exhaustion episode as the executor builds it.
+    const usage = {
+      rule,
+      size: 1024,
+      connections: 1024,
+      inUse: 1024,
+      peak: 1024,
+      exhausted: true,
+      destination: { protocolNumber: 6, ip: '198.51.100.2', port: 443 },
+    };
+    const gateways = {
+      [rule.gatewayUid]: {
+        namespace: 'default',
+        name: 'gw',
+        logging: { enabled: true, filter: 'ErrorsOnly' as const },
+      },
+    };
+    const error = exhaustionRecord(usage, gateways, 'node-1', Date.now());
+    expect(error).toBeDefined();
+    const errorEvent = JSON.parse(
+      JSON.stringify(toTranslationLogCloudEvent(randomUUID(), error as TranslationLogRecord)),
+    ) as { data: Record<string, unknown> };
+    expect(validate?.(errorEvent)).toBe(true);
+    // Not vacuous: an Error record without its slot, or a Translation record without ports.
+    expect(validate?.({ ...errorEvent, data: { ...errorEvent.data, slot: undefined } })).toBe(
+      false,
+    );
+    expect(validate?.({ ...errorEvent, data: { ...errorEvent.data, kind: 'Translation' } })).toBe(
+      false,
+    );
   });
 
   it('documents the inbound request subjects', () => {
@@ -252,7 +285,11 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       let allocation: AllocationState = initialAllocationState();
       const allocate = async (
         nics: NetworkInterfaceInput[],
-        drain: { drainIPs: DrainRequest[]; now: number } = { drainIPs: [], now: Date.now() },
+        drain: {
+          drainIPs: DrainRequest[];
+          now: number;
+          dynamicPorts?: PlanAllocationInput['dynamicPorts'];
+        } = { drainIPs: [], now: Date.now() },
       ) => {
         const plan = planAllocation({
           ...drain,
@@ -284,6 +321,56 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
       const second = allocation.ips[0] as string;
       await allocate([nic(2)], { drainIPs: [{ ip: second, deadlineSeconds: 600 }], now });
       await allocate([nic(2)], { drainIPs: [], now });
+      // Dynamic port allocation (issue 17.4): the 32768-port slot is a valid block of 16384..32768
+      // and stays; idle for shrinkAfterSeconds it halves (PortsShrunk), then a full report grows
+      // it back in place (PortsGrown).
+      const config = {
+        minPorts: 16384,
+        maxPorts: 32768,
+        growAtPercent: 80,
+        shrinkAfterSeconds: 10,
+      };
+      const held = [...allocation.slots.values()][0] as NatSlot;
+      await allocate([nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: {
+          config,
+          usage: new Map([[held.nicUid, { ...held, peak: 0, idleSince: now }]]),
+        },
+      });
+      const half = [...allocation.slots.values()][0] as NatSlot;
+      expect(half.endPort - half.port + 1).toBe(16384);
+      await allocate([nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config, usage: new Map([[half.nicUid, { ...half, peak: 16384 }]]) },
+      });
+      expect([...allocation.slots.values()][0]).toMatchObject({
+        port: held.port,
+        endPort: held.endPort,
+      });
+      // nic 1 comes back into the lone 16384 block (33792..50175), which cannot grow in place,
+      // and max 1 IP leaves it nowhere to move: its grant is refused, then withdrawn.
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config },
+      });
+      const lone = allocation.slots.get(nic(1).uid) as NatSlot;
+      expect([lone.port, lone.endPort]).toEqual([33792, 50175]);
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config, usage: new Map([[lone.nicUid, { ...lone, peak: 16384 }]]) },
+      });
+      expect(allocation.refusedGrants).toEqual(new Map([[lone.nicUid, 32768]]));
+      await allocate([nic(1), nic(2)], {
+        drainIPs: [],
+        now: now + 10_000,
+        dynamicPorts: { config },
+      });
+      expect(allocation.refusedGrants).toBeUndefined();
 
       // A NIC of another gateway on node-1 with nic-2's private address: in shared mode the
       // node rejects one of the two rules (NATRulesRejected, NATTableProgrammed.rejected).
@@ -341,6 +428,7 @@ describe('the event contract (docs/asyncapi.yaml)', () => {
           'NATGatewayIPReleased',
           'NATIPDrainCancelled',
           'NATIPDrainStarted',
+          'NATPortGrantsRefused',
           'NATRetiringSlotReleased',
           'NATRulesRejected',
           'NATSlotRetiring',

@@ -145,6 +145,7 @@ export function replayAllocationByTheRules(events: readonly AllocationEvent[]): 
         return;
       }
       case 'NATRetiringSlotReleased':
+      case 'NATPortGrantsRefused':
         return;
       default: {
         const unknown: never = event;

@@ -24,6 +24,7 @@ import { allocatorCaches } from '../state/allocator-caches';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
 import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
+import { NAT_PORT_USAGE_REPORTED, networksOfUsageReport } from './dynamic-port-inputs';
 import { ReconcileQueue } from './reconcile-queue';
 
 /** Event types after which some network must be reconciled. */
@@ -44,6 +45,8 @@ export const ALLOCATION_TRIGGER_TYPES = [
   'NATGatewayQuotaDeleted',
   // A network got its VNI: its gateways can allocate (slots carry the VNI).
   'NetworkVNIClaimed',
+  // Measured usage: dynamic port allocation grows and shrinks slots with it (issue 17.4).
+  NAT_PORT_USAGE_REPORTED,
 ] as const;
 
 /**
@@ -198,6 +201,8 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
 
   private async networksAffectedBy(event: RecordedEvent): Promise<NetworkKey[]> {
     const inputs = new ResourceInputs(this.dataSource.manager);
+    if (event.type === NAT_PORT_USAGE_REPORTED)
+      return networksOfUsageReport(event, this.dataSource.manager);
     if (event.type === NETWORK_VNI_CLAIMED) {
       const { namespace, name } = event.data as NetworkVniClaimData;
       return [{ namespace, network: name }];

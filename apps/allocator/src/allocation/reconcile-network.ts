@@ -15,6 +15,7 @@ import {
   IpPoolEvent,
   IpPoolState,
   nextDrainDeadline,
+  nextShrinkDue,
   planAllocation,
   PublicIpBounds,
 } from '@natgw/domain';
@@ -22,6 +23,7 @@ import { ConcurrencyError, PostgresEventStore } from '@natgw/event-store';
 import { ClaimStreams } from '@natgw/projections';
 import { PublicIpQuota } from './public-ip-quota';
 import { ClaimBatch } from './claim-batch';
+import { dynamicPortsInput } from './dynamic-port-inputs';
 import { LostRaceRetry } from './lost-race-retry';
 import { PoolBook } from '../pools/pool-book';
 import { Folded, FoldedStreamCache } from '../state/folded-stream';
@@ -411,6 +413,7 @@ export class ReconcileNetwork {
     const { gateway, gateways, nics, vni, bounds } = inputs;
     // Without a VNI (no such Network) no NIC gets a slot: the dataplane keys NAT by network.
     const eligible = vni === undefined ? [] : eligibleNicsForGateway(gateway, gateways, nics);
+    const dynamicPorts = dynamicPortsInput(gateway, nics);
     const plan = planAllocation({
       gateway,
       nics: eligible,
@@ -422,6 +425,7 @@ export class ReconcileNetwork {
       ...(ipBudget !== undefined ? { ipBudget } : {}),
       drainIPs: gateway.drainIPs,
       now: this.now(),
+      ...(dynamicPorts !== undefined ? { dynamicPorts } : {}),
     });
     // Claim in the pool before assigning: an address is never held without a claim.
     const claims = new Map<string, IpPoolEvent[]>();
@@ -452,7 +456,14 @@ export class ReconcileNetwork {
       events.push(...decidePool({ type: 'ReleaseIp', gatewayUid: gateway.uid, ip }, state));
       releases.set(pool.streamId, events);
     }
-    const deadline = nextDrainDeadline(next);
+    // DPA: an idle slot shrinks at its due time with no other trigger (reports come on change).
+    const shrink =
+      dynamicPorts === undefined
+        ? undefined
+        : nextShrinkDue(next.slots.values(), dynamicPorts.usage ?? new Map(), dynamicPorts.config);
+    const drain = nextDrainDeadline(next);
+    const deadline =
+      drain === undefined || (shrink !== undefined && shrink < drain) ? shrink : drain;
     return {
       inputs,
       allocation,

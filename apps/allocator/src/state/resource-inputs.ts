@@ -16,12 +16,16 @@ export interface GatewayRecord extends NatGatewayInput {
   finalizers: string[];
   /** spec.drainIPs (empty when absent). */
   drainIPs: DrainRequest[];
+  /** spec.dynamicPortAllocation as stored (issue 17.4; dynamic-port-inputs.ts reads it). */
+  dynamicPortAllocation?: unknown;
 }
 
 /** A NetworkInterface as the allocator needs it. */
 export interface NicRecord extends NetworkInterfaceInput {
   streamVersion: number;
   finalizers: string[];
+  /** status.nat as stored: its measured usage feeds dynamic port allocation (issue 17.4). */
+  nat?: unknown;
 }
 
 /** A Network as the allocator needs it: its VNI, and what claiming one for it takes. */
@@ -84,6 +88,9 @@ function toGateway(row: Row): GatewayRecord {
         ? spec.portsPerNetworkInterface
         : DEFAULT_PORTS_PER_NETWORK_INTERFACE,
     drainIPs: drainRequests(spec.drainIPs),
+    ...(spec.dynamicPortAllocation !== undefined
+      ? { dynamicPortAllocation: spec.dynamicPortAllocation }
+      : {}),
   };
 }
 
@@ -108,12 +115,14 @@ function drainRequests(value: unknown): DrainRequest[] {
 function toNic(row: Row): NicRecord {
   const spec = row.object.spec as Spec;
   const virtualIp = (spec.virtualIP as { ip?: unknown } | undefined)?.ip;
+  const nat = (row.object.status as { nat?: unknown } | undefined)?.nat;
   return {
     ...meta(row),
     networkName: ref(spec, 'networkRef'),
     ips: Array.isArray(spec.ips) ? (spec.ips as string[]) : [],
     ...(typeof virtualIp === 'string' ? { virtualIp } : {}),
     ...(typeof spec.nodeName === 'string' ? { nodeName: spec.nodeName } : {}),
+    ...(nat !== undefined ? { nat } : {}),
   };
 }
 

@@ -71,7 +71,7 @@ describe('ReadView', () => {
             'gw',
             'net',
             '203.0.113.1,203.0.113.2',
-            64,
+            '64',
             '2/3',
             'True',
             '5m',
@@ -94,7 +94,30 @@ describe('ReadView', () => {
   it('shows None without IPs and Unknown without a Ready condition', () => {
     const bare = { ...gateway, status: {} };
     const table = view().object(bare) as { rows: Array<{ cells: unknown[] }> };
-    expect(table.rows[0].cells.slice(2, 6)).toEqual(['None', 64, '0/0', 'Unknown']);
+    expect(table.rows[0].cells.slice(2, 6)).toEqual(['None', '64', '0/0', 'Unknown']);
+  });
+
+  it('shows min-max ports per NIC with dynamic port allocation (issue 17.4)', () => {
+    const dpa = {
+      ...gateway,
+      spec: {
+        ...gateway.spec,
+        dynamicPortAllocation: {
+          enabled: true,
+          minPortsPerNetworkInterface: 32,
+          maxPortsPerNetworkInterface: 4096,
+        },
+      },
+    };
+    const table = view().object(dpa) as { rows: Array<{ cells: unknown[] }> };
+    expect(table.rows[0].cells[3]).toBe('32-4096');
+    const off = {
+      ...dpa,
+      spec: { ...dpa.spec, dynamicPortAllocation: { enabled: false } },
+    };
+    expect((view().object(off) as { rows: Array<{ cells: unknown[] }> }).rows[0].cells[3]).toBe(
+      '64',
+    );
   });
 
   it('shows a NetworkInterface with its network, IPs, node and NAT slots', () => {

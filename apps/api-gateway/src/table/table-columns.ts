@@ -89,9 +89,13 @@ const NATGATEWAY_COLUMNS: TableColumn[] = [
   ),
   column(
     'Ports/NIC',
-    'Source ports each network interface gets (spec.portsPerNetworkInterface).',
-    (o) => Number(fields(o.spec).portsPerNetworkInterface ?? 0),
-    { type: 'integer' },
+    'Source ports each network interface gets (spec.portsPerNetworkInterface), or min-max with dynamic port allocation (spec.dynamicPortAllocation).',
+    (o) => {
+      const dpa = fields(fields(o.spec).dynamicPortAllocation);
+      if (dpa.enabled === true)
+        return `${text(dpa.minPortsPerNetworkInterface)}-${text(dpa.maxPortsPerNetworkInterface)}`;
+      return text(fields(o.spec).portsPerNetworkInterface);
+    },
   ),
   column(
     'NICs',

@@ -115,7 +115,10 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
         <dd>{g.spec.networkRef.name}</dd>
         <dt>Family, ports per NIC</dt>
         <dd>
-          {g.spec.ipFamily}, {g.spec.portsPerNetworkInterface}
+          {g.spec.ipFamily},{' '}
+          {g.spec.dynamicPortAllocation?.enabled === true
+            ? `${g.spec.dynamicPortAllocation.minPortsPerNetworkInterface}–${g.spec.dynamicPortAllocation.maxPortsPerNetworkInterface} (dynamic)`
+            : g.spec.portsPerNetworkInterface}
         </dd>
         <dt>Public IPs</dt>
         <dd>{(g.status?.ips ?? []).map((i) => ipLabel(i)).join(', ') || '—'}</dd>
@@ -190,7 +193,14 @@ export function Gateway({ namespace, name }: { namespace: string; name: string }
       <Notice error={table.error} />
       {table.data ? (
         <div id="slot-map" data-at={(table.data.metadata as { at?: string }).at ?? 'live'}>
-          <SlotMap table={table.data} portsPerNic={g.spec.portsPerNetworkInterface} />
+          <SlotMap
+            table={table.data}
+            portsPerNic={
+              g.spec.dynamicPortAllocation?.enabled === true
+                ? g.spec.dynamicPortAllocation.minPortsPerNetworkInterface
+                : g.spec.portsPerNetworkInterface
+            }
+          />
           <SectionTable table={table.data} />
         </div>
       ) : null}

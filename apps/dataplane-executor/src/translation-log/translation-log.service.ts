@@ -5,6 +5,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
@@ -20,6 +21,9 @@ import type { ConntrackEntry } from '../conntrack';
 import { ExecutorConfig } from '../executor.config';
 import { DataplaneService } from '../reconciler/dataplane.service';
 import { SlotIndex } from '../usage/slot-index';
+import { PortUsageService } from '../usage/port-usage.service';
+import type { SlotUsage } from '../usage/usage-tracker';
+import { exhaustionRecord } from './exhaustion-record';
 import { ConntrackEventStream } from './conntrack-event-stream';
 import { KeyedRateLimiter } from './rate-limiter';
 import { translationRecord } from './translation-record';
@@ -57,7 +61,10 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
     private readonly dataplane: DataplaneService,
     private readonly metrics: Metrics,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Optional() portUsage?: PortUsageService,
   ) {
+    // Error records (ErrorsOnly, All): the exhaustion episodes the port-usage count finds.
+    portUsage?.exhaustedListeners.push((slots, at) => this.onExhausted(slots, at));
     this.node = config.NODE_NAME ?? ALL_NODES;
     this.limiter = new KeyedRateLimiter(config.TRANSLATION_LOG_RATE_PER_SECOND);
     this.stream = new ConntrackEventStream(
@@ -117,6 +124,15 @@ export class TranslationLogService implements OnApplicationBootstrap, BeforeAppl
     const gateways = this.dataplane.reconciler.desiredGateways;
     const record = translationRecord(entry, this.slotIndex(), gateways, this.node);
     if (record) this.publish(record);
+  }
+
+  /** Publishes the Error record of each slot that became exhausted (gateways that log errors). */
+  onExhausted(slots: readonly SlotUsage[], at: number): void {
+    const gateways = this.dataplane.reconciler.desiredGateways;
+    for (const usage of slots) {
+      const record = exhaustionRecord(usage, gateways, this.node, at);
+      if (record) this.publish(record);
+    }
   }
 
   private publish(record: TranslationLogRecord): void {

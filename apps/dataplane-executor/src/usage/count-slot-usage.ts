@@ -14,6 +14,8 @@ export interface SlotCount {
   inUse: number;
   /** inUse >= size: a new connection to that destination finds no free port. */
   exhausted: boolean;
+  /** The busiest destination (the one inUse counts): protocol number, address, port (not ICMP). */
+  destination?: { protocolNumber: number; ip: string; port?: number };
 }
 
 /** The result of counting a node's conntrack table against its slots. */
@@ -61,6 +63,11 @@ export async function countSlotUsage(
     if (n > count.inUse) {
       count.inUse = n;
       count.exhausted = n >= slot.size;
+      count.destination = {
+        protocolNumber: reply.protocolNumber,
+        ip: reply.src,
+        ...(reply.sport !== undefined ? { port: reply.sport } : {}),
+      };
     }
   }
   return { bySlot, entries: total, foreign };

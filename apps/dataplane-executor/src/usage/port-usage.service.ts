@@ -17,7 +17,7 @@ import { GatewayNameCache } from './gateway-names';
 import { type PortUsageSample, PortUsageMeter } from './port-usage-meter';
 import { PortUsageMetrics } from './port-usage-metrics';
 import { portUsageReports } from './port-usage-report';
-import { UsageTracker } from './usage-tracker';
+import { type SlotUsage, UsageTracker } from './usage-tracker';
 
 /** Injection token of what counts conntrack (tests provide a stand-in); PortUsageMeter by default. */
 export const PORT_USAGE_METER = Symbol('PORT_USAGE_METER');
@@ -48,6 +48,8 @@ export class PortUsageService implements OnApplicationBootstrap, BeforeApplicati
   private lastError?: string;
   /** Passes completed (for tests and logs). */
   passes = 0;
+  /** Told of the slots that became exhausted in a pass, with the pass's time (translation logs). */
+  readonly exhaustedListeners: Array<(slots: readonly SlotUsage[], at: number) => void> = [];
 
   constructor(
     private readonly config: ExecutorConfig,
@@ -92,6 +94,8 @@ export class PortUsageService implements OnApplicationBootstrap, BeforeApplicati
       const names = await this.names.resolve(rules.map((r) => r.gatewayUid));
       const newlyExhausted = this.tracker.observe(now, sample.index, sample.count);
       for (const usage of newlyExhausted) this.exported.exhausted(usage, names);
+      if (newlyExhausted.length > 0)
+        for (const listener of this.exhaustedListeners) listener(newlyExhausted, now);
       this.exported.update(this.tracker.current(), names, sample.index.gatewayUids);
       this.exported.scanned(sample.count.entries, sample.seconds);
       if (this.lastInsertFailed !== undefined)

@@ -11,6 +11,8 @@ export interface SlotUsage {
   /** The highest inUse of the samples in the last window. */
   readonly peak: number;
   readonly exhausted: boolean;
+  /** The destination inUse counts (the count's busiest one), when the slot has connections. */
+  readonly destination?: SlotCount['destination'];
 }
 
 interface Tracked {
@@ -82,6 +84,7 @@ export class UsageTracker {
         inUse,
         peak: t.peaks[0].value,
         exhausted: c?.exhausted ?? false,
+        ...(c?.destination !== undefined ? { destination: c.destination } : {}),
       };
       if (usage.exhausted && !t.current?.exhausted) newlyExhausted.push(usage);
       t.current = usage;

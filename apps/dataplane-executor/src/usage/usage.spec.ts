@@ -73,8 +73,18 @@ describe('countSlotUsage', () => {
     );
     const slotA = index.slots.find((s) => s.rule === a)!;
     const slotB = index.slots.find((s) => s.rule === b)!;
-    expect(count.bySlot.get(slotA)).toEqual({ connections: 4, inUse: 2, exhausted: false });
-    expect(count.bySlot.get(slotB)).toEqual({ connections: 1, inUse: 1, exhausted: false });
+    expect(count.bySlot.get(slotA)).toEqual({
+      connections: 4,
+      inUse: 2,
+      exhausted: false,
+      destination: { protocolNumber: 6, ip: '198.51.100.2', port: 80 },
+    });
+    expect(count.bySlot.get(slotB)).toEqual({
+      connections: 1,
+      inUse: 1,
+      exhausted: false,
+      destination: { protocolNumber: 1, ip: '198.51.100.2' }, // ICMP: no port
+    });
     expect(count).toMatchObject({ entries: 6, foreign: 1 });
   });
 
@@ -88,7 +98,12 @@ describe('countSlotUsage', () => {
       ],
       index,
     );
-    expect(count.bySlot.get(index.slots[0])).toEqual({ connections: 2, inUse: 2, exhausted: true });
+    expect(count.bySlot.get(index.slots[0])).toEqual({
+      connections: 2,
+      inUse: 2,
+      exhausted: true,
+      destination: { protocolNumber: 6, ip: '198.51.100.2', port: 80 },
+    });
   });
 
   it('agrees with an oracle on random tables', async () => {

@@ -12,12 +12,14 @@ export const TRANSLATION_LOG_CLOUD_EVENT_TYPE = `${CLOUD_EVENT_TYPE_PREFIX}.tran
 /** Why a record exists: a translation made, or one that failed (GCP's ERRORS_ONLY records). */
 export type TranslationLogKind = 'Translation' | 'Error';
 
-/** What happened to the connection: conntrack created it (`Opened`) or removed it (`Closed`). */
-export type TranslationLogEvent = 'Opened' | 'Closed';
+/**
+ * What happened: conntrack created the connection (`Opened`) or removed it (`Closed`); or (an
+ * Error record) the NIC's slot ran out of ports toward one destination (`Exhausted`).
+ */
+export type TranslationLogEvent = 'Opened' | 'Closed' | 'Exhausted';
 
-export interface TranslationLogRecord {
-  kind: TranslationLogKind;
-  event: TranslationLogEvent;
+/** What every record holds. */
+interface TranslationLogCommon {
   /** The node whose dataplane translated the connection. */
   node: string;
   gateway: { uid: string; namespace?: string; name?: string };
@@ -27,14 +29,38 @@ export interface TranslationLogRecord {
   /** `tcp` or `udp` (like GCP, ICMP is not logged). */
   protocol: 'tcp' | 'udp';
   privateIP: string;
-  privatePort: number;
   publicIP: string;
-  publicPort: number;
   destinationIP: string;
   destinationPort: number;
   /** When conntrack reported it (RFC 3339, microseconds). */
   time: string;
 }
+
+/** A translation made: one connection, its private and public ports. */
+export interface TranslationMadeRecord extends TranslationLogCommon {
+  kind: 'Translation';
+  event: 'Opened' | 'Closed';
+  privatePort: number;
+  publicPort: number;
+}
+
+/**
+ * A translation that failed (GCP's ERRORS_ONLY): the start of an exhaustion episode of a NIC's
+ * slot, found by the node's port-usage count — every port of the slot is in use toward this
+ * destination, so the next connection to it is dropped (conntrack insert_failed). The failed
+ * connection's own source port is not known: the record names the slot and how many ports it had.
+ */
+export interface TranslationErrorRecord extends TranslationLogCommon {
+  kind: 'Error';
+  event: 'Exhausted';
+  /** The NIC's slot on publicIP, every port of which is in use toward the destination. */
+  slot: { port: number; endPort: number };
+  /** Ports in use toward the destination (= the slot's size when exhausted). */
+  inUse: number;
+}
+
+/** One record of a translation log. */
+export type TranslationLogRecord = TranslationMadeRecord | TranslationErrorRecord;
 
 /** A translation record as CloudEvents 1.0 structured-mode JSON. */
 export interface TranslationLogCloudEvent {

@@ -19,6 +19,7 @@ export * from './dto/network.dto';
 export * from './dto/network-interface.dto';
 export * from './dto/natgateway.dto';
 export * from './validation/drain-ips';
+export * from './validation/dynamic-port-allocation';
 export * from './dto/natgateway-autoscaler.dto';
 export { describeCause, fieldError, renderValue } from './validation/field-errors';
 export { isDns1123Label, isDns1123Subdomain, validateDnsName } from './validation/dns';

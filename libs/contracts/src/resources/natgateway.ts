@@ -1,6 +1,7 @@
 import { Condition, LocalObjectReference, ResourceObject } from './object-meta';
 import { IPFamily } from './network-interface';
 import type { DrainIP } from './validation/drain-ips';
+import type { NATGatewayDynamicPortAllocation } from './validation/dynamic-port-allocation';
 
 /** The only NATGateway type: it allocates and routes stable public IPs. */
 export type NATGatewayType = 'Public';
@@ -36,6 +37,8 @@ export interface NATGatewaySpec {
   /** Public IPs to drain, each with its deadline (validation/drain-ips.ts). */
   drainIPs?: DrainIP[];
   // --- end drain ---
+  /** Dynamic port allocation (issue 17.4, validation/dynamic-port-allocation.ts); absent = fixed slots. */
+  dynamicPortAllocation?: NATGatewayDynamicPortAllocation;
 }
 
 // --- issue 17.2 / 17.5 (tlog): timeouts and translation logs ---
@@ -126,6 +129,8 @@ export interface NATGatewayStatus {
   // --- end port usage ---
   /** Slots on draining IPs that carry only existing connections until the deadline. */
   retiringSlots?: number;
+  /** Dynamic port allocation: NICs whose grant of more ports is refused for now (no free block). */
+  portGrantsRefused?: number;
 }
 
 export type NATGateway = ResourceObject<'NATGateway', NATGatewaySpec, NATGatewayStatus>;

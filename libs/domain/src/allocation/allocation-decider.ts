@@ -9,6 +9,7 @@ import {
 } from './allocation-state';
 import { AllocationClosedError, InvalidAllocationPlanError } from './errors';
 import type { AllocationPlan } from './plan-allocation';
+import { dynamicSlotUnits } from './dynamic-ports';
 import { slotIndexOf } from './port-slots';
 import { sameSlot } from './stale-slot';
 
@@ -110,6 +111,20 @@ function decideApplyPlan(given: AllocationPlan, state: AllocationState): Allocat
     if (held !== undefined && sameSlot(held, slot)) continue;
     events.push({ type: 'NATSlotAssigned', data: { gatewayUid, ...slot } });
   }
+  // Dynamic port allocation: the refused grants, when they changed.
+  const refused = plan.dynamicPorts?.refusedGrants ?? new Map<string, number>();
+  const recorded = state.refusedGrants ?? new Map<string, number>();
+  if (refused.size !== recorded.size || [...refused].some(([nic, n]) => recorded.get(nic) !== n)) {
+    events.push({
+      type: 'NATPortGrantsRefused',
+      data: {
+        gatewayUid,
+        refused: [...refused]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([nicUid, ports]) => ({ nicUid, ports })),
+      },
+    });
+  }
   if (!samePending(state.pending, plan.pending)) {
     events.push(
       plan.pending
@@ -186,7 +201,14 @@ function assertValidPlan(plan: ReturnType<typeof withDrainDefaults>): void {
         `ports ${slot.ip}:${slot.port}..${slot.endPort} overlap NIC ${overlapping.nicUid}'s retiring slot`,
       );
     if (!ips.has(slot.ip)) fail(`NIC ${slot.nicUid} has a slot on ${slot.ip}, an IP not held`);
-    if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
+    const dynamic = plan.dynamicPorts;
+    if (dynamic !== undefined) {
+      if (dynamicSlotUnits(slot, dynamic) === undefined)
+        fail(
+          `NIC ${slot.nicUid} has ports ${slot.port}..${slot.endPort}, not an aligned block of ` +
+            `${dynamic.minPorts}..${dynamic.maxPorts} ports`,
+        );
+    } else if (slotIndexOf(plan.portsPerNetworkInterface, slot) === undefined) {
       fail(
         `NIC ${slot.nicUid} has ports ${slot.port}..${slot.endPort}, not a slot of ` +
           `portsPerNetworkInterface ${plan.portsPerNetworkInterface}`,
@@ -197,6 +219,13 @@ function assertValidPlan(plan: ReturnType<typeof withDrainDefaults>): void {
     const key = `${slot.ip} ${slot.port}`;
     if (ranges.has(key)) fail(`ports ${slot.ip}:${slot.port}..${slot.endPort} given to two NICs`);
     ranges.add(key);
+  }
+  // Slots of different sizes (DPA) may overlap without sharing a first port.
+  const sorted = sortSlots(plan.slots);
+  for (let i = 1; i < sorted.length; i++) {
+    const [before, after] = [sorted[i - 1] as NatSlot, sorted[i] as NatSlot];
+    if (before.ip === after.ip && after.port <= before.endPort)
+      fail(`ports ${after.ip}:${after.port}..${after.endPort} overlap NIC ${before.nicUid}'s slot`);
   }
 }
 

@@ -38,7 +38,12 @@ export type SlotReleaseReason =
   /** Repair only: two NICs held the same ports in the recorded state; never expected. */
   | 'SlotConflict'
   /** The slot's public IP was drained (spec.drainIPs) and its deadline passed. */
-  | 'Drained';
+  | 'Drained'
+  // dynamic port allocation (issue 17.4): the same NIC's next slot follows at once
+  /** DPA: the NIC's usage reached growAtPercent; its next slot is the aligned block of twice the size holding this one. */
+  | 'PortsGrown'
+  /** DPA: the NIC was idle for shrinkAfterSeconds; its next slot is the lower half of this one. */
+  | 'PortsShrunk';
 
 // --- drain (issue 17.1): draining IPs and retiring slots --------------------------------------
 
@@ -57,7 +62,8 @@ export interface DrainingIp {
  */
 export interface RetiringSlot extends NatSlot {
   readonly deadline: string;
-  readonly reason: 'Drained';
+  /** Drained: its IP drains. PortsGrown (dynamic port allocation): its NIC moved to a larger block. */
+  readonly reason: 'Drained' | 'PortsGrown';
 }
 
 /** Why a retiring slot was released. */
@@ -139,6 +145,16 @@ export type AllocationClosed = DecidedEvent<
   { gatewayUid: string; reason: 'GatewayDeleted' }
 >;
 
+/**
+ * Dynamic port allocation: the NICs whose usage asked for more ports than could be granted (the
+ * block of twice their size is taken and no other IP has one free), with the size asked for;
+ * recorded when that set changes, an empty list once every grant went through or was withdrawn.
+ */
+export type NATPortGrantsRefused = DecidedEvent<
+  'NATPortGrantsRefused',
+  { gatewayUid: string; refused: Array<{ nicUid: string; ports: number }> }
+>;
+
 /** Every event of an `allocation:<gateway uid>` stream. */
 export type AllocationEvent =
   | NATGatewayIPAssigned
@@ -151,7 +167,8 @@ export type AllocationEvent =
   | NATIPDrainStarted
   | NATIPDrainCancelled
   | NATSlotRetiring
-  | NATRetiringSlotReleased;
+  | NATRetiringSlotReleased
+  | NATPortGrantsRefused;
 
 /** The event types of an allocation stream, for consumers that filter by type. */
 export const ALLOCATION_EVENT_TYPES: readonly AllocationEvent['type'][] = [
@@ -166,6 +183,7 @@ export const ALLOCATION_EVENT_TYPES: readonly AllocationEvent['type'][] = [
   'NATIPDrainCancelled',
   'NATSlotRetiring',
   'NATRetiringSlotReleased',
+  'NATPortGrantsRefused',
 ];
 
 /** What a gateway holds, folded from its allocation stream. */
@@ -181,6 +199,8 @@ export interface AllocationState {
   readonly draining?: ReadonlyMap<string, DrainingIp>;
   /** Retiring slots by retiringSlotKey (absent: none). */
   readonly retiring?: ReadonlyMap<string, RetiringSlot>;
+  /** DPA: the ports each NIC asked for and was refused, by NIC uid (absent: none). */
+  readonly refusedGrants?: ReadonlyMap<string, number>;
 }
 
 /** The state of an allocation stream before its first event. */
@@ -222,14 +242,16 @@ export function foldAllocation(
     pending: state.pending,
     draining: new Map(state.draining ?? []),
     retiring: new Map(state.retiring ?? []),
+    refusedGrants: new Map(state.refusedGrants ?? []),
   };
   for (const event of events) applyAllocationEvent(draft, event);
-  const { pending, draining, retiring, ...rest } = draft;
+  const { pending, draining, retiring, refusedGrants, ...rest } = draft;
   return {
     ...rest,
     ...(pending === undefined ? {} : { pending }),
     ...(draining.size === 0 ? {} : { draining }),
     ...(retiring.size === 0 ? {} : { retiring }),
+    ...(refusedGrants.size === 0 ? {} : { refusedGrants }),
   };
 }
 
@@ -245,6 +267,7 @@ interface AllocationDraft {
   pending: AllocationPending | undefined;
   draining: Map<string, DrainingIp>;
   retiring: Map<string, RetiringSlot>;
+  refusedGrants: Map<string, number>;
 }
 
 function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): void {
@@ -281,6 +304,7 @@ function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): v
       draft.pending = undefined;
       draft.draining = new Map();
       draft.retiring = new Map();
+      draft.refusedGrants = new Map();
       return;
     case 'NATIPDrainStarted': {
       const { ip, deadline, deadlineSeconds } = event.data;
@@ -304,6 +328,9 @@ function applyAllocationEvent(draft: AllocationDraft, event: AllocationEvent): v
     }
     case 'NATRetiringSlotReleased':
       draft.retiring.delete(retiringSlotKey(event.data));
+      return;
+    case 'NATPortGrantsRefused':
+      draft.refusedGrants = new Map(event.data.refused.map((r) => [r.nicUid, r.ports]));
       return;
     default: {
       const unknown: never = event;

@@ -198,3 +198,22 @@ export {
 
 /** When a kept slot no longer describes its NIC (private IP, node, VNI) and is assigned again. */
 export { sameSlot, staleSlotDetail, type StaleSlotDetail } from './stale-slot';
+
+/** Dynamic port allocation (issue 17.4): aligned power-of-two slots that grow and shrink with usage. */
+export {
+  DEFAULT_DPA_GROW_AT_PERCENT,
+  DEFAULT_DPA_MAX_PORTS,
+  DEFAULT_DPA_MIN_PORTS,
+  DEFAULT_DPA_SHRINK_AFTER_SECONDS,
+  DPA_MOVED_BLOCK_RETIRE_SECONDS,
+  DPA_GROW_AT_PERCENT_BOUNDS,
+  DPA_SHRINK_AFTER_SECONDS_BOUNDS,
+  alignedBlockAt,
+  dynamicSlotUnits,
+  nextShrinkDue,
+  resizeWish,
+  validateDynamicPortAllocation,
+  type DynamicPortAllocation,
+  type ResizeWish,
+  type SlotUsage,
+} from './dynamic-ports';

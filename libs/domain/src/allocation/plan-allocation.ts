@@ -16,7 +16,17 @@ import {
   InvalidAllocationInputError,
   InvalidPublicIpBoundsError,
 } from './errors';
+import {
+  alignedBlockAt,
+  DPA_MOVED_BLOCK_RETIRE_SECONDS,
+  dynamicSlotUnits,
+  resizeWish,
+  validateDynamicPortAllocation,
+  type DynamicPortAllocation,
+  type SlotUsage,
+} from './dynamic-ports';
 import { FIRST_NAT_PORT, slotIndexOf, slotPortRange, slotsPerIp } from './port-slots';
+import { PortUnits } from './port-units';
 import { staleSlotDetail } from './stale-slot';
 
 /** How many public IPs a gateway may hold (NATGatewayAutoscaler minPublicIPs / maxPublicIPs). */
@@ -94,6 +104,15 @@ export interface PlanAllocationInput {
   readonly drainIPs?: readonly DrainRequest[];
   /** The decision's clock (ms since the epoch): starts drains and ends them at their deadline. */
   readonly now?: number;
+  /**
+   * spec.dynamicPortAllocation (absent: fixed slots of gateway.portsPerNetworkInterface). With
+   * it, slots are aligned power-of-two blocks in [minPorts, maxPorts] that grow and shrink with
+   * `usage` (by NIC uid); gateway.portsPerNetworkInterface is not used.
+   */
+  readonly dynamicPorts?: {
+    readonly config: DynamicPortAllocation;
+    readonly usage?: ReadonlyMap<string, SlotUsage>;
+  };
 }
 
 /** Counters for the gateway's status (Ironcore's "requested" and "used"). */
@@ -135,6 +154,17 @@ export interface AllocationPlan {
   readonly retiring?: ReadonlyMap<string, RetiringSlot>;
   /** Why each retiring slot of the current state that is not in `retiring` is released. */
   readonly retiringReleaseReasons?: ReadonlyMap<string, RetiringSlotReleaseReason>;
+  /**
+   * Dynamic port allocation: the slot sizes allowed (`portsPerNetworkInterface` is then
+   * minPorts, the unit every count above is in), and the NICs whose usage asked for more ports
+   * than could be granted (the aligned block of twice their size is taken), by NIC uid with the
+   * size asked for.
+   */
+  readonly dynamicPorts?: {
+    readonly minPorts: number;
+    readonly maxPorts: number;
+    readonly refusedGrants: ReadonlyMap<string, number>;
+  };
 }
 
 interface HeldIp {
@@ -183,7 +213,17 @@ function slotFor(
  */
 export function planAllocation(input: PlanAllocationInput): AllocationPlan {
   const { gateway, current } = input;
-  const ppni = gateway.portsPerNetworkInterface;
+  const dpa = input.dynamicPorts?.config;
+  const dpaProblems = dpa === undefined ? [] : validateDynamicPortAllocation(dpa);
+  if (dpaProblems.length > 0)
+    throw new InvalidAllocationInputError(gateway.uid, dpaProblems.join('; '));
+  // With DPA every count is in units of minPorts ports; a slot spans one or more units.
+  const ppni = dpa?.minPorts ?? gateway.portsPerNetworkInterface;
+  const unitsOf = (range: NatSlot): { first: number; count: number } | undefined => {
+    if (dpa !== undefined) return dynamicSlotUnits(range, dpa);
+    const index = slotIndexOf(ppni, range);
+    return index === undefined ? undefined : { first: index, count: 1 };
+  };
   const family = gateway.ipFamily;
   const bounds = input.bounds ?? DEFAULT_PUBLIC_IP_BOUNDS;
   if (current.status === 'closed') throw new AllocationClosedError(gateway.uid);
@@ -227,7 +267,7 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
       releaseReasons.set(slot.nicUid, 'Drained');
       continue;
     }
-    const reason = departureReason(slot, nic, held, kept, ppni, input.existingNicUids);
+    const reason = departureReason(slot, nic, held, kept, unitsOf, input.existingNicUids);
     if (reason !== undefined) {
       releaseReasons.set(slot.nicUid, reason);
       continue;
@@ -236,10 +276,9 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     if (staleSlotDetail(slot, nic, input.vni) !== undefined)
       releaseReasons.set(nic.uid, 'NetworkInterfaceUpdated');
     const onIp = kept.get(slot.ip) ?? new Map<number, NatSlot>();
-    onIp.set(
-      slotIndexOf(ppni, slot) ?? -1,
-      slotFor(nic, input.vni, slot.ip, slot.port, slot.endPort),
-    );
+    const keptSlot = slotFor(nic, input.vni, slot.ip, slot.port, slot.endPort);
+    const units = unitsOf(slot) ?? { first: -1, count: 1 };
+    for (let unit = units.first; unit < units.first + units.count; unit++) onIp.set(unit, keptSlot);
     kept.set(slot.ip, onIp);
   }
 
@@ -252,7 +291,7 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
         compareNumericIps(b.numeric, a.numeric),
     );
     for (const ip of byLeastUsed.slice(0, inUse.length - bounds.maxPublicIPs)) {
-      for (const slot of kept.get(ip.text)?.values() ?? []) {
+      for (const slot of new Set(kept.get(ip.text)?.values() ?? [])) {
         releaseReasons.set(slot.nicUid, 'IPReleased');
       }
       kept.delete(ip.text);
@@ -321,7 +360,8 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     set.add(slot.ip);
     retiringIpsOf.set(slot.nicUid, set);
   }
-  const freeSlots = new FreeSlots(freeSlotsInOrder(activeIps, kept, reserved, perIp));
+  const units = dpa === undefined ? undefined : portUnitsOf(activeIps, kept, reserved, perIp, dpa);
+  const freeSlots = units ?? new FreeSlots(freeSlotsInOrder(activeIps, kept, reserved, perIp));
   for (const nic of newcomers) {
     const avoid = retiringIpsOf.get(nic.uid);
     const next = freeSlots.take((ip) => avoid?.has(ip) !== true);
@@ -333,9 +373,34 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     const range = slotPortRange(ppni, index);
     placed.push(slotFor(nic, input.vni, ip, range.port, range.endPort));
   }
-  const slots = [...[...kept.values()].flatMap((onIp) => [...onIp.values()]), ...placed].sort(
-    compareSlots,
-  );
+  const keptSlots = [...new Set([...kept.values()].flatMap((onIp) => [...onIp.values()]))];
+  const refusedGrants = new Map<string, number>();
+  const resizedSlots =
+    dpa === undefined || units === undefined
+      ? keptSlots
+      : keptSlots.map((slot) => {
+          if (releaseReasons.has(slot.nicUid)) return slot;
+          const usage = input.dynamicPorts?.usage?.get(slot.nicUid);
+          const wish = resizeWish(slot, usage, dpa, input.now);
+          const avoid = retiringIpsOf.get(slot.nicUid);
+          // A move needs the clock: its old block retires until a deadline.
+          const movable = (ip: string) => input.now !== undefined && avoid?.has(ip) !== true;
+          const resized = resize(slot, wish, units, dpa, movable);
+          if (resized.refused !== undefined) refusedGrants.set(slot.nicUid, resized.refused);
+          if (resized.reason !== undefined) releaseReasons.set(slot.nicUid, resized.reason);
+          if (resized.moved && input.now !== undefined) {
+            // The old block retires: reserved for its connections, then flushed and free.
+            const deadline = new Date(input.now + DPA_MOVED_BLOCK_RETIRE_SECONDS * 1000);
+            const old = {
+              ...slot,
+              deadline: deadline.toISOString(),
+              reason: 'PortsGrown' as const,
+            };
+            retiring.set(retiringSlotKey(old), old);
+          }
+          return resized.slot;
+        });
+  const slots = [...resizedSlots, ...placed].sort(compareSlots);
 
   const missingIps = allowedByBounds - targetIps.size;
   const pending: AllocationPending | undefined =
@@ -373,7 +438,60 @@ export function planAllocation(input: PlanAllocationInput): AllocationPlan {
     drainedIps: drains.expired,
     retiring,
     retiringReleaseReasons: retiringNow.released,
+    ...(dpa !== undefined
+      ? { dynamicPorts: { minPorts: dpa.minPorts, maxPorts: dpa.maxPorts, refusedGrants } }
+      : {}),
   };
+}
+
+/** The units of the IPs that take slots, with the kept slots and the retiring ones taken. */
+function portUnitsOf(
+  activeIps: readonly string[],
+  kept: ReadonlyMap<string, ReadonlyMap<number, NatSlot>>,
+  reserved: ReadonlyMap<string, ReadonlySet<number>>,
+  perIp: number,
+  dpa: DynamicPortAllocation,
+): PortUnits {
+  const units = new PortUnits(activeIps, perIp, dpa.maxPorts / dpa.minPorts);
+  for (const [ip, onIp] of kept) for (const unit of onIp.keys()) units.occupy(ip, unit, 1);
+  for (const [ip, set] of reserved) for (const unit of set) units.occupy(ip, unit, 1);
+  return units;
+}
+
+/**
+ * A kept DPA slot after its usage's wish. Grow: the aligned block of twice the size that
+ * contains the slot (its buddy-style parent), when the other half is free; the new range holds
+ * the old one, so the node widens the rule and no connection moves. Else a free aligned block of
+ * twice the size on another IP (`fits`: not one where the NIC retires a slot), lowest first:
+ * the NIC moves there and its old block retires (`moved`), so its connections keep working and
+ * the node can flush them by private address and IP at the deadline. Else the grant is refused
+ * (visible in the plan) and asked again on the next report. Shrink: the lower half (the upper
+ * half is given back; the slot was idle, so no connection holds its ports).
+ */
+function resize(
+  slot: NatSlot,
+  wish: 'Grow' | 'Shrink' | undefined,
+  units: PortUnits,
+  dpa: DynamicPortAllocation,
+  fits: (ip: string) => boolean,
+): { slot: NatSlot; reason?: SlotReleaseReason; refused?: number; moved?: boolean } {
+  const size = slot.endPort - slot.port + 1;
+  if (wish === 'Shrink') {
+    const half = alignedBlockAt(slot.port, size / 2);
+    return { slot: { ...slot, endPort: half.endPort }, reason: 'PortsShrunk' };
+  }
+  if (wish !== 'Grow') return { slot };
+  const parent = alignedBlockAt(slot.port, size * 2);
+  const buddyPort = parent.port === slot.port ? slot.endPort + 1 : parent.port;
+  const buddyUnit = (buddyPort - FIRST_NAT_PORT) / dpa.minPorts;
+  if (!units.isFree(slot.ip, buddyUnit, size / dpa.minPorts)) {
+    const block = units.takeBlock((size * 2) / dpa.minPorts, (ip) => ip !== slot.ip && fits(ip));
+    if (block === undefined) return { slot, refused: size * 2 };
+    const port = FIRST_NAT_PORT + block.index * dpa.minPorts;
+    return { slot: { ...slot, ip: block.ip, port, endPort: port + size * 2 - 1 }, moved: true };
+  }
+  units.occupy(slot.ip, buddyUnit, size / dpa.minPorts);
+  return { slot: { ...slot, port: parent.port, endPort: parent.endPort }, reason: 'PortsGrown' };
 }
 
 /**
@@ -441,7 +559,7 @@ function departureReason(
   nic: EligibleNic | undefined,
   held: ReadonlyMap<string, HeldIp>,
   kept: ReadonlyMap<string, ReadonlyMap<number, NatSlot>>,
-  ppni: number,
+  unitsOf: (slot: NatSlot) => { first: number; count: number } | undefined,
   existingNicUids: ReadonlySet<string> | undefined,
 ): SlotReleaseReason | undefined {
   if (nic === undefined) {
@@ -450,9 +568,11 @@ function departureReason(
       : 'NoLongerEligible';
   }
   if (!held.has(slot.ip)) return 'IPReleased';
-  const index = slotIndexOf(ppni, slot);
-  if (index === undefined) return 'PortsPerNetworkInterfaceChanged';
-  if (kept.get(slot.ip)?.has(index) === true) return 'SlotConflict';
+  const units = unitsOf(slot);
+  if (units === undefined) return 'PortsPerNetworkInterfaceChanged';
+  const onIp = kept.get(slot.ip);
+  for (let unit = units.first; unit < units.first + units.count; unit++)
+    if (onIp?.has(unit) === true) return 'SlotConflict';
   return undefined;
 }
 

@@ -77,6 +77,7 @@ function slotEffect(recorded: RecordedEvent): SlotEffect | undefined {
     case 'NATIPDrainStarted':
     case 'NATIPDrainCancelled':
     case 'NATRetiringSlotReleased':
+    case 'NATPortGrantsRefused':
       return effect;
     default: {
       const never: never = event;

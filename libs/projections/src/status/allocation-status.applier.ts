@@ -67,12 +67,21 @@ function generationOf(object: ResourceObject): number {
 function specOf(object: ResourceObject): {
   ipFamily?: IpFamily;
   portsPerNetworkInterface?: number;
+  dynamicPortAllocation?: { enabled?: boolean; minPortsPerNetworkInterface?: number };
 } {
-  return object.spec as { ipFamily?: IpFamily; portsPerNetworkInterface?: number };
+  return object.spec as ReturnType<typeof specOf>;
+}
+
+/** The slot size counts are in: ppni, or with dynamic port allocation its minimum (issue 17.4). */
+function countingPpni(object: ResourceObject): number {
+  const spec = specOf(object);
+  const dpa = spec.dynamicPortAllocation;
+  if (dpa?.enabled === true) return dpa.minPortsPerNetworkInterface ?? 32;
+  return spec.portsPerNetworkInterface ?? 2048;
 }
 
 function recount(status: Status, object: ResourceObject): void {
-  const ppni = specOf(object).portsPerNetworkInterface ?? 2048;
+  const ppni = countingPpni(object);
   // Slots are offered by the IPs that take new ones: a draining IP offers none.
   status.totalSlots = activeIps(status).length * slotsPerIp(ppni);
   const waiting = Number(status.waitingNICs ?? 0);
@@ -199,6 +208,12 @@ function gatewayStatus(
       status.usedSlots = 0;
       status.waitingNICs = 0;
       delete status.retiringSlots;
+      delete status.portGrantsRefused;
+      break;
+    // Dynamic port allocation (issue 17.4): NICs whose grant of more ports was refused.
+    case 'NATPortGrantsRefused':
+      if (event.data.refused.length > 0) status.portGrantsRefused = event.data.refused.length;
+      else delete status.portGrantsRefused;
       break;
     default: {
       const never: never = event;
@@ -319,6 +334,7 @@ function updateNatTable(table: NatTable, event: AllocationEvent): NatTable {
     case 'AllocationSatisfied':
     case 'NATIPDrainStarted':
     case 'NATIPDrainCancelled':
+    case 'NATPortGrantsRefused':
       break;
     default: {
       const never: never = event;

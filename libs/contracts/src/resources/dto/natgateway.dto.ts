@@ -34,6 +34,61 @@ import {
   drainIPsProblems,
   MAX_DRAIN_DEADLINE_SECONDS,
 } from '../validation/drain-ips';
+import {
+  DEFAULT_DYNAMIC_PORT_ALLOCATION,
+  DYNAMIC_PORT_ALLOCATION_BOUNDS,
+  dynamicPortAllocationFrom,
+  dynamicPortAllocationProblems,
+} from '../validation/dynamic-port-allocation';
+
+// --- dynamic port allocation (issue 17.4): the schema of spec.dynamicPortAllocation ---
+const dpaBounds = (name: keyof typeof DYNAMIC_PORT_ALLOCATION_BOUNDS) => ({
+  minimum: DYNAMIC_PORT_ALLOCATION_BOUNDS[name].min,
+  maximum: DYNAMIC_PORT_ALLOCATION_BOUNDS[name].max,
+  default: DEFAULT_DYNAMIC_PORT_ALLOCATION[name],
+  type: 'integer' as const,
+  format: 'int32',
+});
+
+/** Documentation only: dynamicPortAllocationProblems validates the object as a whole. */
+@ApiSchema({ name: 'NATGatewayDynamicPortAllocation' })
+export class DynamicPortAllocationDto {
+  @ApiProperty({
+    description:
+      'Whether slots grow and shrink with measured usage. Mutually exclusive with spec.portsPerNetworkInterface (leave it out, or at its default 2048, which is ignored).',
+    type: 'boolean',
+  })
+  enabled!: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'The ports every network interface starts with: a power of 2 (GCP requires at least 32; natgw allows down to 1).',
+    ...dpaBounds('minPortsPerNetworkInterface'),
+  })
+  minPortsPerNetworkInterface?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'The most ports a network interface grows to, in doubling steps: a power of 2, at least minPortsPerNetworkInterface, at most 32768 (the largest slot; GCP: 65536).',
+    ...dpaBounds('maxPortsPerNetworkInterface'),
+  })
+  maxPortsPerNetworkInterface?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "A network interface's slot doubles when its measured peak (ports in use toward its busiest destination, from the node's NATPortUsageReported) reaches this percentage of the slot.",
+    ...dpaBounds('growAtPercent'),
+  })
+  growAtPercent?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'A slot above the minimum halves (keeping its lower half) after this many seconds without any connection in use.',
+    ...dpaBounds('shrinkAfterSeconds'),
+  })
+  shrinkAfterSeconds?: number;
+}
+// --- end dynamic port allocation ---
 
 // --- drain (issue 17.1) ---
 @ApiSchema({ name: 'NATGatewayDrainIP' })
@@ -226,6 +281,16 @@ export class NATGatewaySpecDto {
   @IsOptional()
   drainIPs?: DrainIPDto[];
   // --- end drain ---
+  // --- dynamic port allocation (issue 17.4) ---
+  @ApiPropertyOptional({
+    description:
+      "Dynamic port allocation (GCP Cloud NAT's DPA): every network interface starts with minPortsPerNetworkInterface ports, and its slot doubles in place up to maxPortsPerNetworkInterface when its usage reaches growAtPercent, and halves after shrinkAfterSeconds idle. Mutually exclusive with an explicit portsPerNetworkInterface.",
+    type: () => DynamicPortAllocationDto,
+  })
+  @Satisfies('dynamicPortAllocation', dynamicPortAllocationProblems)
+  @IsOptional()
+  dynamicPortAllocation?: DynamicPortAllocationDto;
+  // --- end dynamic port allocation ---
 }
 
 /** Applies NATGateway defaults to a validated spec. */
@@ -257,6 +322,10 @@ export function natGatewaySpecFrom(dto: NATGatewaySpecDto): NATGatewaySpec {
     // --- end tlog ---
     // drain (issue 17.1): absent stays absent, so older objects keep their spec.
     ...(dto.drainIPs !== undefined ? { drainIPs: drainIPsFrom(dto.drainIPs) } : {}),
+    // dynamic port allocation (issue 17.4): absent stays absent.
+    ...(dto.dynamicPortAllocation !== undefined
+      ? { dynamicPortAllocation: dynamicPortAllocationFrom(dto.dynamicPortAllocation) }
+      : {}),
   };
 }
 
@@ -368,4 +437,10 @@ export class NATGatewayStatusDto {
   })
   retiringSlots?: number;
   // --- end drain ---
+  @ApiPropertyOptional({
+    description:
+      'Dynamic port allocation: network interfaces whose grant of more ports is refused for now (the block of twice their size is taken and no other public IP has one free); asked again on their next usage report. Absent when none.',
+    type: 'integer',
+  })
+  portGrantsRefused?: number;
 }
