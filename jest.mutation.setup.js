@@ -1,0 +1,27 @@
+// Loaded before every test file of a mutation run (jest.mutation.config.js), never by `npm test`.
+// Property tests run fast-check's default 100 cases, some up to 2,000; against each of about
+// 1,800 mutants that is most of the run time, while a mutant that a property catches at all is
+// almost always caught in its first cases. Under mutation every property runs at most
+// MUTATION_PROPERTY_RUNS cases (default 25), both those that name no numRuns (fast-check's
+// global setting) and those that name more (fc.assert is wrapped: an explicit numRuns wins
+// over the global one). Seeds stay random, as in `npm test`.
+const fc = require('fast-check');
+
+const DEFAULT_RUNS = 25;
+const fromEnv = process.env.MUTATION_PROPERTY_RUNS;
+const runs = fromEnv === undefined ? DEFAULT_RUNS : Number(fromEnv);
+if (!Number.isInteger(runs) || runs < 1) {
+  throw new Error(`MUTATION_PROPERTY_RUNS must be a whole number of at least 1, got "${fromEnv}"`);
+}
+
+const assert = fc.assert;
+function assertWithFewerRuns(property, parameters) {
+  const asked = parameters?.numRuns ?? fc.readConfigureGlobal().numRuns ?? 100;
+  return assert(property, { ...parameters, numRuns: Math.min(asked, runs) });
+}
+
+fc.configureGlobal({ ...fc.readConfigureGlobal(), numRuns: runs });
+// Specs import the default export (`import fc from 'fast-check'`), whose members are getters:
+// swap in a copy with the wrapped assert. Named imports read `fc.assert`.
+fc.default = { ...fc.default, assert: assertWithFewerRuns };
+fc.assert = assertWithFewerRuns;
