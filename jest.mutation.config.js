@@ -4,7 +4,7 @@
 // reach its code. A file of its own (not an inline object in stryker.config.js) so that rootDir
 // is the sandbox Stryker copies the mutated sources to, not this checkout.
 // jest.mutation.setup.js caps fast-check's cases per property (MUTATION_PROPERTY_RUNS, default
-// 25) for mutation runs only; `npm test` keeps each spec's own numRuns.
+// 15) for mutation runs only; `npm test` keeps each spec's own numRuns.
 const { projects } = require('./jest.config');
 
 const unit = projects.find((project) => project.displayName === 'unit');

@@ -2,12 +2,12 @@
 // Property tests run fast-check's default 100 cases, some up to 2,000; against each of about
 // 1,800 mutants that is most of the run time, while a mutant that a property catches at all is
 // almost always caught in its first cases. Under mutation every property runs at most
-// MUTATION_PROPERTY_RUNS cases (default 25), both those that name no numRuns (fast-check's
+// MUTATION_PROPERTY_RUNS cases (default 15), both those that name no numRuns (fast-check's
 // global setting) and those that name more (fc.assert is wrapped: an explicit numRuns wins
 // over the global one). Seeds stay random, as in `npm test`.
 const fc = require('fast-check');
 
-const DEFAULT_RUNS = 25;
+const DEFAULT_RUNS = 15;
 const fromEnv = process.env.MUTATION_PROPERTY_RUNS;
 const runs = fromEnv === undefined ? DEFAULT_RUNS : Number(fromEnv);
 if (!Number.isInteger(runs) || runs < 1) {
