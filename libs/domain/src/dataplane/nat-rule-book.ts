@@ -8,6 +8,7 @@ export type NatRuleClash =
   | { readonly kind: 'SlotConflict'; readonly holder: NatRule };
 
 function compareStrings(a: string, b: string): number {
+  // Stryker disable next-line EqualityOperator: equivalent, a <= b is only asked when a !== b
   return a === b ? 0 : a < b ? -1 : 1;
 }
 

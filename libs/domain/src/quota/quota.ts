@@ -87,6 +87,7 @@ export function exceededQuota(
   requested: number,
   used: number,
 ): QuotaExceeded | undefined {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent, names in a namespace are unique and V8's sort only asks whether the result is negative
   const byName = [...quotas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const quota of byName) {
     const limited = quota.hard[resource];

@@ -1,0 +1,62 @@
+// Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
+import { diffNatRules } from './diff-nat-rules';
+import { type NatRule, natRuleKey } from './nat-rule';
+import { compareNatRulesInOrder, natIpOrderKey } from './nat-rule-book';
+
+const rule = (over: Partial<NatRule>): NatRule => ({
+  nicUid: 'nic-a',
+  gatewayUid: 'gw-1',
+  family: 'IPv4',
+  privateIp: '10.0.0.2',
+  natIp: '203.0.113.1',
+  port: 1024,
+  endPort: 2047,
+  ...over,
+});
+
+describe('natIpOrderKey', () => {
+  it('orders NAT IPs that are no address after every address, and among themselves by text', () => {
+    const addresses = ['0.0.0.0', '9.0.0.1', '203.0.113.1', '255.255.255.255'];
+    const others = ['0.0.0.0.0', 'a-name', 'not-an-ip'];
+    const keys = [...addresses, ...others].map((natIp) => natIpOrderKey(rule({ natIp })));
+    const sorted = [...keys].sort();
+    expect(sorted).toEqual(keys);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('compareNatRulesInOrder', () => {
+  it('is 0 only for rules that agree on every field it looks at, and antisymmetric otherwise', () => {
+    const a = rule({});
+    const nat = natIpOrderKey(a);
+    expect(compareNatRulesInOrder(a, nat, { ...a }, nat)).toBe(0);
+    const differing: NatRule[] = [
+      rule({ family: 'IPv6' }),
+      rule({ port: 1025 }),
+      rule({ endPort: 2048 }),
+      rule({ nicUid: 'nic-b' }),
+      rule({ privateIp: '10.0.0.3' }),
+      rule({ vni: 7 }),
+      rule({ gatewayUid: 'gw-2' }),
+      rule({ nicName: 'eth1' }),
+    ];
+    for (const b of differing) {
+      const bNat = natIpOrderKey(b);
+      const ab = compareNatRulesInOrder(a, nat, b, bNat);
+      expect(ab).not.toBe(0);
+      expect(Math.sign(compareNatRulesInOrder(b, bNat, a, nat))).toBe(-Math.sign(ab));
+    }
+  });
+});
+
+describe('diffNatRules with two desired rules for one NIC', () => {
+  it('matches the actual rule once; the other desired rule is missing', () => {
+    const first = rule({ natIp: '203.0.113.1' });
+    const second = rule({ natIp: '203.0.113.2' });
+    const diff = diffNatRules([first, second], [first]);
+    expect(diff.changed).toEqual([]);
+    expect(diff.extra).toEqual([]);
+    expect(diff.missing).toEqual([second]);
+    expect(diff.missing.map(natRuleKey)).toEqual(['IPv4/nic-a']);
+  });
+});
