@@ -60,3 +60,15 @@ describe('diffNatRules with two desired rules for one NIC', () => {
     expect(diff.missing.map(natRuleKey)).toEqual(['IPv4/nic-a']);
   });
 });
+
+describe('compareNatRulesInOrder on nicName', () => {
+  it('puts a rule without a name before the same rule with any name', () => {
+    const nameless = rule({});
+    const nat = natIpOrderKey(nameless);
+    for (const nicName of ['A', 'Z', 'a', 'eth0', '~']) {
+      const named = rule({ nicName });
+      expect(compareNatRulesInOrder(nameless, nat, named, nat)).toBeLessThan(0);
+      expect(compareNatRulesInOrder(named, nat, nameless, nat)).toBeGreaterThan(0);
+    }
+  });
+});
