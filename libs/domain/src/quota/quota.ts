@@ -111,6 +111,7 @@ export function quotaLimit(
   let limit: number | undefined;
   for (const quota of quotas) {
     const hard = quota.hard[resource];
+    // Stryker disable next-line EqualityOperator: equivalent, replacing the limit by an equal one changes nothing
     if (hard !== undefined && (limit === undefined || hard < limit)) limit = hard;
   }
   return limit;
