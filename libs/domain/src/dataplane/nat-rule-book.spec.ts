@@ -155,3 +155,14 @@ describe('NatRuleBook', () => {
     expect(book.natIpCount('IPv6', '2001:db8::1')).toBe(0);
   });
 });
+
+describe('NatRuleBook asked about a family outside the type (an unchecked value)', () => {
+  it('knows no rule and counts none', () => {
+    const book = new NatRuleBook(false);
+    book.add(rule({}));
+    const family = 'IPv5' as NatRule['family'];
+    expect(book.get(family, 'nic-a')).toBeUndefined();
+    expect(book.natIpCount(family, '203.0.113.1')).toBe(0);
+    expect(book.privateIpCount(family, '10.0.0.2')).toBe(0);
+  });
+});
