@@ -65,6 +65,7 @@ class PortRanges {
   add(rule: NatRule): void {
     let index = this.rules.length;
     // Usually appended: rules arrive in canonical (port) order.
+    // Stryker disable next-line EqualityOperator: equivalent, accepted ranges on one NAT IP are disjoint, so no two start at one port
     while (index > 0 && (this.rules[index - 1] as NatRule).port > rule.port) index -= 1;
     this.rules.splice(index, 0, rule);
   }
