@@ -72,6 +72,7 @@ class PortRanges {
 
   delete(rule: NatRule): void {
     const index = this.firstEndingFrom(rule.port);
+    // Stryker disable next-line ConditionalExpression: equivalent, NatRuleBook only deletes a rule it holds, which is at that index
     if (this.rules[index] === rule) this.rules.splice(index, 1);
   }
 }
@@ -80,26 +81,17 @@ class PortRanges {
 class Counts<K> {
   private readonly counts = new Map<K, number>();
 
-  /** Adds one; true when the key is new. */
-  add(key: K): boolean {
-    const n = this.counts.get(key) ?? 0;
-    this.counts.set(key, n + 1);
-    return n === 0;
+  /** Adds one. */
+  add(key: K): void {
+    this.counts.set(key, this.count(key) + 1);
   }
 
-  /** Takes one away; true when the key is gone. */
-  delete(key: K): boolean {
-    const n = this.counts.get(key) ?? 0;
-    if (n <= 1) {
-      this.counts.delete(key);
-      return n === 1;
-    }
-    this.counts.set(key, n - 1);
-    return false;
-  }
-
-  has(key: K): boolean {
-    return this.counts.has(key);
+  /** Takes one away. */
+  delete(key: K): void {
+    const n = this.count(key);
+    // Stryker disable next-line EqualityOperator: equivalent to callers, n < 1 keeps a count of 0, which count() reads as absent
+    if (n <= 1) this.counts.delete(key);
+    else this.counts.set(key, n - 1);
   }
 
   /** How many (0 for an unknown key). */
