@@ -1,8 +1,10 @@
 // StrykerJS mutation testing (`npm run test:mutation`, not part of `npm test`): how many
 // deliberate bugs in libs/domain and in the nftables renderer and parser the unit tests
 // catch. `npm run test:mutation -- --mutate 'libs/domain/src/**/*.ts,!libs/domain/src/**/*.spec.ts'`
-// limits it to one area. Results are kept in reports/ (incremental: a rerun tests only the
-// mutants whose code or tests changed).
+// limits it to one area (add MUTATION_TEST_ROOTS=libs/domain so that Jest loads only that area's
+// specs). Results are kept in reports/ (incremental: a rerun tests only the mutants whose code
+// or tests changed). Under mutation, property tests run fewer cases and do not shrink
+// (jest.mutation.setup.js, MUTATION_PROPERTY_RUNS).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 module.exports = {
   testRunner: 'jest',
