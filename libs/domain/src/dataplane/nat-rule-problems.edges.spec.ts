@@ -1,0 +1,27 @@
+// Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
+import type { NatRule } from './nat-rule';
+import { natRuleShapeProblems } from './nat-rule-problems';
+import { parseNatTimeoutsProfile } from './nat-timeouts';
+
+const rule = (over: Partial<NatRule>): NatRule => ({
+  nicUid: 'nic-a',
+  gatewayUid: 'gw-1',
+  family: 'IPv4',
+  privateIp: '10.0.0.2',
+  natIp: '203.0.113.1',
+  port: 1024,
+  endPort: 2047,
+  ...over,
+});
+
+describe('natRuleShapeProblems on timeouts', () => {
+  it('accepts a rule whose timeouts are a profile and names one that is not', () => {
+    const profile = '1200-30-120-30';
+    expect(parseNatTimeoutsProfile(profile)).toBeDefined();
+    expect(natRuleShapeProblems(rule({ timeouts: profile }))).toEqual([]);
+    expect(natRuleShapeProblems(rule({}))).toEqual([]);
+    expect(natRuleShapeProblems(rule({ timeouts: '1200-30' }))).toEqual([
+      'timeouts "1200-30" is not a timeout profile (<tcpEstablished>-<tcpTransitory>-<tcpTimeWait>-<udp> seconds)',
+    ]);
+  });
+});
