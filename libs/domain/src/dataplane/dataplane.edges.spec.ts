@@ -1,6 +1,6 @@
 // Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
 import { diffNatRules } from './diff-nat-rules';
-import { type NatRule, natRuleKey } from './nat-rule';
+import { type NatRule, natRuleKey, sortNatRules } from './nat-rule';
 import { compareNatRulesInOrder, natIpOrderKey } from './nat-rule-book';
 
 const rule = (over: Partial<NatRule>): NatRule => ({
@@ -70,5 +70,23 @@ describe('compareNatRulesInOrder on nicName', () => {
       expect(compareNatRulesInOrder(nameless, nat, named, nat)).toBeLessThan(0);
       expect(compareNatRulesInOrder(named, nat, nameless, nat)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('sortNatRules on NAT IPs that are no address', () => {
+  it('puts them after every address of the family, in text order', () => {
+    const names = ['zz', 'a-name', '10.0.0.300'].map((natIp, i) =>
+      rule({ nicUid: `n${i}`, natIp }),
+    );
+    const addresses = ['203.0.113.9', '9.9.9.9'].map((natIp, i) =>
+      rule({ nicUid: `a${i}`, natIp }),
+    );
+    expect(sortNatRules([...names, ...addresses]).map((r) => r.natIp)).toEqual([
+      '9.9.9.9',
+      '203.0.113.9',
+      '10.0.0.300',
+      'a-name',
+      'zz',
+    ]);
   });
 });
