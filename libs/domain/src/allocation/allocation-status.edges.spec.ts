@@ -1,6 +1,10 @@
 // Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
-import { describePending } from './allocation-status';
-import type { AllocationPending } from './allocation-state';
+import { allocationUsage, describePending } from './allocation-status';
+import {
+  initialAllocationState,
+  type AllocationPending,
+  type AllocationState,
+} from './allocation-state';
 
 const pending = (waiting: number, missingIps: number): AllocationPending => ({
   reason: 'QuotaExceeded',
@@ -30,5 +34,28 @@ describe('describePending when the namespace quota on public IPs is used up', ()
   it('refuses a reason outside the type by name', () => {
     const unknown = { reason: 'Cosmic', waiting: 1, missingIps: 0 } as unknown as AllocationPending;
     expect(() => describePending(unknown, 'IPv4')).toThrow('unknown pending reason Cosmic');
+  });
+});
+
+describe('allocationUsage with a draining IP', () => {
+  it('counts slots only on the IPs that are not draining', () => {
+    const ppni = 2048;
+    const perIp = Math.floor((65535 - 1024 + 1) / ppni); // ports 1024..65535
+    const state: AllocationState = {
+      ...initialAllocationState(),
+      ips: ['203.0.113.1', '203.0.113.2', '203.0.113.3'],
+      draining: new Map([
+        [
+          '203.0.113.2',
+          { ip: '203.0.113.2', deadline: '2026-12-07T23:00:00Z', deadlineSeconds: 60 },
+        ],
+      ]),
+    };
+    expect(allocationUsage(state, ppni)).toEqual({
+      nicsRequesting: 0,
+      slotsUsed: 0,
+      slotsTotal: 2 * perIp,
+    });
+    expect(allocationUsage({ ...state, draining: new Map() }, ppni).slotsTotal).toBe(3 * perIp);
   });
 });
