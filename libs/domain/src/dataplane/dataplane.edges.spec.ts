@@ -1,6 +1,6 @@
 // Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
 import { diffNatRules } from './diff-nat-rules';
-import { type NatRule, natRuleKey, sortNatRules } from './nat-rule';
+import { canonicalNatRule, type NatRule, natRuleKey, sortNatRules } from './nat-rule';
 import { compareNatRulesInOrder, natIpOrderKey } from './nat-rule-book';
 
 const rule = (over: Partial<NatRule>): NatRule => ({
@@ -88,5 +88,33 @@ describe('sortNatRules on NAT IPs that are no address', () => {
       'a-name',
       'zz',
     ]);
+  });
+});
+
+describe('canonicalNatRule of a respelled rule', () => {
+  it('keeps the vni, the timeouts and a name, and leaves out absent ones', () => {
+    const respelled = rule({
+      family: 'IPv6',
+      privateIp: 'FD00:0::2',
+      natIp: '2001:DB8::1',
+      vni: 7,
+      timeouts: '1200-30-120-30',
+      nicName: 'eth0',
+    });
+    expect(canonicalNatRule(respelled)).toEqual({
+      ...respelled,
+      privateIp: 'fd00::2',
+      natIp: '2001:db8::1',
+    });
+    const bare = rule({ family: 'IPv6', privateIp: 'FD00::2', natIp: '2001:db8::1', nicName: '' });
+    expect(canonicalNatRule(bare)).toStrictEqual({
+      nicUid: 'nic-a',
+      gatewayUid: 'gw-1',
+      family: 'IPv6',
+      privateIp: 'fd00::2',
+      natIp: '2001:db8::1',
+      port: 1024,
+      endPort: 2047,
+    });
   });
 });
