@@ -3,16 +3,7 @@ import { diffNatRules } from './diff-nat-rules';
 import { canonicalNatRule, type NatRule, natRuleKey, sortNatRules } from './nat-rule';
 import { compareNatRulesInOrder, natIpOrderKey } from './nat-rule-book';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+import { natRuleFixture as rule } from '../../test-support/nat-rule-fixture';
 
 describe('natIpOrderKey', () => {
   it('orders NAT IPs that are no address after every address, and among themselves by text', () => {

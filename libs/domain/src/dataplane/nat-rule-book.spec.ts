@@ -2,16 +2,7 @@ import type { NatRule } from './nat-rule';
 import { NatRuleBook } from './nat-rule-book';
 import { sortNatRules } from './nat-rule';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+import { natRuleFixture as rule } from '../../test-support/nat-rule-fixture';
 
 /** Port ranges are inclusive: two overlap when each starts at or before the other's end. */
 const overlaps = (a: NatRule, b: NatRule) =>

@@ -1,18 +1,8 @@
 // Edge cases that the mutation run (npm run test:mutation) showed no test pinned down.
-import type { NatRule } from './nat-rule';
 import { natRuleShapeProblems } from './nat-rule-problems';
 import { parseNatTimeoutsProfile } from './nat-timeouts';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+import { natRuleFixture as rule } from '../../test-support/nat-rule-fixture';
 
 describe('natRuleShapeProblems on timeouts', () => {
   it('accepts a rule whose timeouts are a profile and names one that is not', () => {
