@@ -178,6 +178,7 @@ export function compareNumericIps(a: NumericIp, b: NumericIp): number {
 
 /** Orders addresses numerically, IPv4 before IPv6 (so `10.0.0.9` < `10.0.0.10`). */
 export function compareIps(a: string, b: string): number {
+  // Stryker disable next-line ConditionalExpression: equivalent for addresses, equal texts parse to equal values
   return a === b ? 0 : compareNumericIps(parseIp(a), parseIp(b));
 }
 

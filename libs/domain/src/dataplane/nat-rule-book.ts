@@ -8,6 +8,7 @@ export type NatRuleClash =
   | { readonly kind: 'SlotConflict'; readonly holder: NatRule };
 
 function compareStrings(a: string, b: string): number {
+  // Stryker disable next-line EqualityOperator: equivalent, a <= b is only asked when a !== b
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
@@ -64,12 +65,14 @@ class PortRanges {
   add(rule: NatRule): void {
     let index = this.rules.length;
     // Usually appended: rules arrive in canonical (port) order.
+    // Stryker disable next-line EqualityOperator: equivalent, accepted ranges on one NAT IP are disjoint, so no two start at one port
     while (index > 0 && (this.rules[index - 1] as NatRule).port > rule.port) index -= 1;
     this.rules.splice(index, 0, rule);
   }
 
   delete(rule: NatRule): void {
     const index = this.firstEndingFrom(rule.port);
+    // Stryker disable next-line ConditionalExpression: equivalent, NatRuleBook only deletes a rule it holds, which is at that index
     if (this.rules[index] === rule) this.rules.splice(index, 1);
   }
 
@@ -84,26 +87,17 @@ class PortRanges {
 class Counts<K> {
   private readonly counts = new Map<K, number>();
 
-  /** Adds one; true when the key is new. */
-  add(key: K): boolean {
-    const n = this.counts.get(key) ?? 0;
-    this.counts.set(key, n + 1);
-    return n === 0;
+  /** Adds one. */
+  add(key: K): void {
+    this.counts.set(key, this.count(key) + 1);
   }
 
-  /** Takes one away; true when the key is gone. */
-  delete(key: K): boolean {
-    const n = this.counts.get(key) ?? 0;
-    if (n <= 1) {
-      this.counts.delete(key);
-      return n === 1;
-    }
-    this.counts.set(key, n - 1);
-    return false;
-  }
-
-  has(key: K): boolean {
-    return this.counts.has(key);
+  /** Takes one away. */
+  delete(key: K): void {
+    const n = this.count(key);
+    // Stryker disable next-line EqualityOperator: equivalent to callers, n < 1 keeps a count of 0, which count() reads as absent
+    if (n <= 1) this.counts.delete(key);
+    else this.counts.set(key, n - 1);
   }
 
   /** How many (0 for an unknown key). */

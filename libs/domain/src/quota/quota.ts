@@ -87,6 +87,7 @@ export function exceededQuota(
   requested: number,
   used: number,
 ): QuotaExceeded | undefined {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent, names in a namespace are unique and V8's sort only asks whether the result is negative
   const byName = [...quotas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const quota of byName) {
     const limited = quota.hard[resource];
@@ -110,6 +111,7 @@ export function quotaLimit(
   let limit: number | undefined;
   for (const quota of quotas) {
     const hard = quota.hard[resource];
+    // Stryker disable next-line EqualityOperator: equivalent, replacing the limit by an equal one changes nothing
     if (hard !== undefined && (limit === undefined || hard < limit)) limit = hard;
   }
   return limit;

@@ -18,6 +18,7 @@ export function minExtraPublicIPsNeeded(
   waitingNics: number,
   portsPerNetworkInterface: number,
 ): number {
+  // Stryker disable next-line EqualityOperator: equivalent, 0 waiting NICs need ceil(0 / n) = 0 more IPs either way
   if (!Number.isInteger(waitingNics) || waitingNics <= 0) return 0;
   return Math.ceil(waitingNics / slotsPerIp(portsPerNetworkInterface));
 }
