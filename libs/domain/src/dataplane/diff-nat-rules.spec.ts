@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { diffNatRules, isNatRuleDiffEmpty, summarizeNatRuleDiff } from './diff-nat-rules';
-import { type NatRule, natRuleKey, sameNatRule } from './nat-rule';
+import { natRuleKey, sameNatRule } from './nat-rule';
+import { natRuleFixture } from '../../test-support/nat-rule-fixture';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+const rule = natRuleFixture;
 
 describe('diffNatRules', () => {
   const a = rule({ nicUid: 'a' });

@@ -1,16 +1,8 @@
 import type { NatRule } from './nat-rule';
 import { describeNatRule, isVni, natRuleShapeProblems } from './nat-rule-problems';
+import { natRuleFixture } from '../../test-support/nat-rule-fixture';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+const rule = natRuleFixture;
 
 describe('natRuleShapeProblems', () => {
   it('accepts well-formed rules of both families, with or without a vni', () => {

@@ -1,15 +1,7 @@
 import { type NatRule, canonicalNatRule, natRuleKey, sameNatRule, sortNatRules } from './nat-rule';
+import { natRuleFixture } from '../../test-support/nat-rule-fixture';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+const rule = natRuleFixture;
 
 describe('canonicalNatRule', () => {
   it('spells IPv6 addresses as RFC 5952 and keeps IPv4 as dotted decimal', () => {

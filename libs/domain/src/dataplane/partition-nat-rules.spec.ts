@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { type NatRule, natRuleKey } from './nat-rule';
 import { type NatAddressSpace, partitionNatRules } from './partition-nat-rules';
+import { natRuleFixture } from '../../test-support/nat-rule-fixture';
 
-const rule = (over: Partial<NatRule>): NatRule => ({
-  nicUid: 'nic-a',
-  gatewayUid: 'gw-1',
-  family: 'IPv4',
-  privateIp: '10.0.0.2',
-  natIp: '203.0.113.1',
-  port: 1024,
-  endPort: 2047,
-  ...over,
-});
+const rule = natRuleFixture;
 
 const reasons = (p: ReturnType<typeof partitionNatRules>) =>
   p.rejected.map((r) => [natRuleKey(r.rule), r.reason]);
