@@ -109,13 +109,18 @@ describe('a projection run by two processes at once', () => {
       });
       // For a while: the runner wakes (the append notified), finds the row locked, and looks
       // again later instead of waiting for the lock.
+      // The held transaction has an id, so it holds back every reader on the server: release it
+      // before asserting, so a failure here cannot stall other tests until this file times out.
       const samples: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        samples.push(await lockWaiters(ds));
+      try {
+        for (let i = 0; i < 10; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          samples.push(await lockWaiters(ds));
+        }
+      } finally {
+        release();
       }
       expect(samples.every((n) => n === 0)).toBe(true);
-      release();
       await other;
       await waited;
       expect(seen).toBe(true);
@@ -139,9 +144,14 @@ describe('a projection run by two processes at once', () => {
       });
       await isLockedAgain;
       const caught = runner.catchUp();
-      await new Promise((r) => setTimeout(r, 200));
-      expect(await lockWaiters(ds)).toBe(1);
-      releaseAgain();
+      let waiters: number;
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        waiters = await lockWaiters(ds);
+      } finally {
+        releaseAgain();
+      }
+      expect(waiters).toBe(1);
       await blocker;
       expect(await caught).toBe(1);
       const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM test_applied_events`);
