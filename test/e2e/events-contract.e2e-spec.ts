@@ -23,7 +23,9 @@ jest.setTimeout(300_000);
 // Every type the code emits, except what only an executor's own dataplane can cause
 // (the integration contract test records those from the real reconciler), and the port-usage
 // report, which needs the nftables backend's conntrack table (the integration contract test
-// validates the payload the executor builds; port-usage.e2e-spec.ts has it from real packets).
+// validates the payload the executor builds; port-usage.e2e-spec.ts has it from real packets),
+// and a refused DPA grant, which needs those usage reports too (the integration contract test
+// appends one from the real planner's refusal and validates it).
 const EXPECTED_TYPES = emittedEventTypes()
   .map((t) => t.type)
   .filter(
@@ -34,6 +36,7 @@ const EXPECTED_TYPES = emittedEventTypes()
         'DataplaneApplyFailed',
         'NATRulesRejected',
         'NATPortUsageReported',
+        'NATPortGrantsRefused',
       ].includes(t),
   );
 

@@ -74,7 +74,14 @@ describe('port usage from conntrack, with real packets', () => {
     expect(await hold(2)).toEqual({ opened: 2, failed: 0 });
     const sample = await meter.sample([rule]);
     const slot = sample.index.slots[0];
-    expect(sample.count.bySlot.get(slot)).toEqual({ connections: 2, inUse: 2, exhausted: false });
+    // The busiest destination (the one the ports are counted against) is the TCP server.
+    const server = { ip: topo.internet.ipv4, port: HOLD_PORT, protocolNumber: 6 };
+    expect(sample.count.bySlot.get(slot)).toEqual({
+      connections: 2,
+      inUse: 2,
+      exhausted: false,
+      destination: server,
+    });
     // Another destination (UDP) is another class: connections grow, inUse does not.
     const udp = await topo.lab.probe(
       topo.vms[0].ns,
@@ -90,6 +97,7 @@ describe('port usage from conntrack, with real packets', () => {
       connections: 3,
       inUse: 2,
       exhausted: false,
+      destination: server,
     });
   });
 
