@@ -15,7 +15,7 @@ import {
   StreamSnapshotStore,
 } from '@natgw/event-store';
 import { Metrics } from '@natgw/platform';
-import { RESOURCE_PROJECTION_NAME } from '@natgw/projections';
+import { NAT_PORT_USAGE_REPORTED, RESOURCE_PROJECTION_NAME } from '@natgw/projections';
 import { AllocatorConfig } from '../allocator.config';
 import { PoolBook } from '../pools/pool-book';
 import { seedDefaultPool } from '../pools/seed-pools';
@@ -24,7 +24,7 @@ import { allocatorCaches } from '../state/allocator-caches';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
 import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
-import { NAT_PORT_USAGE_REPORTED, networksOfUsageReport } from './dynamic-port-inputs';
+import { networksOfUsageReport } from './dynamic-port-inputs';
 import { ReconcileQueue } from './reconcile-queue';
 
 /** Event types after which some network must be reconciled. */

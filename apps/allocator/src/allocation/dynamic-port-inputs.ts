@@ -5,13 +5,10 @@ import {
   type RecordedEvent,
 } from '@natgw/contracts';
 import type { DynamicPortAllocation, PlanAllocationInput, SlotUsage } from '@natgw/domain';
-import { NAT_PORT_USAGE_REPORTED } from '@natgw/projections';
 import type { GatewayRecord, NicRecord } from '../state/resource-inputs';
 import type { NetworkKey } from './reconcile-network';
 
 // --- dynamic port allocation (issue 17.4): what the planner needs, from the read model ---------
-
-export { NAT_PORT_USAGE_REPORTED };
 
 /** spec.dynamicPortAllocation as the planner takes it; undefined when absent or disabled. */
 export function dynamicPortConfig(gateway: GatewayRecord): DynamicPortAllocation | undefined {
