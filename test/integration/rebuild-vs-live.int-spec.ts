@@ -11,6 +11,7 @@
 // (retiring slots held) and at the end, and the end state is checked against the
 // rules too, not only against the live result.
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import {
   openDatabase,
@@ -215,6 +216,13 @@ describe('rebuild vs live apply of a varied log', () => {
     expect(rebuiltLog.map(withoutVersion)).toEqual(
       lastChanges(liveLog, present).map(withoutVersion),
     );
+    // Covered: last changes that are relabellings (old labels other than the object's).
+    const relabelled = rebuiltLog.filter(
+      (c) =>
+        c.type === 'MODIFIED' &&
+        !isDeepStrictEqual(c.old_labels, (c.object.metadata as { labels?: unknown }).labels ?? {}),
+    );
+    expect(relabelled.length).toBeGreaterThan(0);
     const versions: Array<{ key: string; rv: string; objectRv: string }> = await ds.query(
       `SELECT kind || '/' || namespace || '/' || name AS key, resource_version::text AS rv,
               object->'metadata'->>'resourceVersion' AS "objectRv" FROM natgw_resources`,
