@@ -344,10 +344,22 @@ describe('rebuild vs live apply of a varied log', () => {
       allocation(t0, 'NATGatewayIPReleased', { ip: t0.publicIp, reason: 'Drained' }),
     ]);
     await append([await report(t0)]);
-    // t1: satisfied after all; a Network with a VNI is created, then deleted (its VNI released).
+    // t1: satisfied after all; a Network with a VNI is created, then deleted (its VNI released);
+    // a NIC annotated with text COPY must escape (backslash, tab, newline, quotes).
     const vnetUid = randomUUID();
+    const annotated = t1.slots[0];
     await append([
       allocation(t1, 'AllocationSatisfied', {}),
+      {
+        stream: `networkinterface:t1/${annotated.nicName}`,
+        type: 'NetworkInterfaceUpdated',
+        data: {
+          uid: annotated.nicUid,
+          generation: 1,
+          annotations: { note: 'a "quoted" back\\slash,\ttab\nnewline\r\\N' },
+        },
+        metadata: API,
+      },
       {
         stream: 'network:t1/vnet',
         type: 'NetworkCreated',
@@ -430,6 +442,9 @@ describe('rebuild vs live apply of a varied log', () => {
     const resources = end.resources as Row[];
     const find = (kind: string, ns: string, name: string) =>
       resources.find((r) => r.kind === kind && r.namespace === ns && r.name === name);
+    const note = find('NetworkInterface', 't1', annotated.nicName)?.object as
+      { metadata: { annotations?: Record<string, string> } } | undefined;
+    expect(note?.metadata.annotations?.note).toBe('a "quoted" back\\slash,\ttab\nnewline\r\\N');
     const gw0 = find('NATGateway', 't0', 'gw')!;
     // The drained IP is gone with its retiring sections; the moved and re-assigned slots are on the new IP.
     expect(gw0.subresources.nattable?.ips.map((x) => x.ip)).toEqual([newIp]);

@@ -19,20 +19,18 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 export function copyField(value: CopyValue): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'boolean') return value ? 't' : 'f';
-  const text =
-    typeof value === 'object'
-      ? JSON.stringify(value)
-      : typeof value === 'string'
-        ? value
-        : String(value);
+  if (typeof value === 'object') {
+    // JSON text can hold only backslashes of the special characters (a scan for one
+    // character is several times faster than the regex over a large object).
+    const json = JSON.stringify(value);
+    return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
+  }
+  const text = typeof value === 'string' ? value : String(value);
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]) : text;
 }
 
 /** Rows as COPY's text format, about `chunkChars` characters a chunk. */
-function* copyText(
-  rows: Iterable<readonly CopyValue[]>,
-  chunkChars: number,
-): Generator<string> {
+function* copyText(rows: Iterable<readonly CopyValue[]>, chunkChars: number): Generator<string> {
   let chunk = '';
   for (const row of rows) {
     let line = '';
