@@ -163,6 +163,9 @@ async function main(): Promise<void> {
   let generated = { events: 0, seconds: 0, size: '' };
   let audit: Awaited<ReturnType<typeof auditLatencies>> | undefined;
   let rebuildSeconds = 0;
+  let phases: Array<{ projection: string; foldCpuSeconds: number; writeSeconds: number }> = [];
+  let rebuildCpuSeconds = 0;
+  let rawCpuSeconds = 0;
   try {
     process.stdout.write(`database: ${pg.description}\n`);
     const url = pg.url('replay');
@@ -177,7 +180,10 @@ async function main(): Promise<void> {
       process.stdout.write(
         `generated ${gen.value} events in ${gen.seconds.toFixed(1)} s (natgw_events: ${size.size})\n`,
       );
+      const rawCpu = process.cpuUsage();
       const raw = await timed(() => rawRead(url));
+      const rawUsed = process.cpuUsage(rawCpu);
+      rawCpuSeconds = (rawUsed.user + rawUsed.system) / 1e6;
       row('raw cursor read (baseline)', raw.value, raw.seconds);
       const paged = await timed(async () => {
         let after = LOG_START;
@@ -192,6 +198,7 @@ async function main(): Promise<void> {
       row('store.readAll pages', paged.value, paged.seconds);
       // What `projections:rebuild --all --from-log` does.
       const rebuilding = createProgress({ label: 'rebuild', unit: 'events' });
+      const cpu = process.cpuUsage();
       const all = await timed(() =>
         rebuildProjections(ds, store, [new ResourceProjection(), new NatSlotsProjection()], {
           useSnapshots: false,
@@ -199,6 +206,13 @@ async function main(): Promise<void> {
         }),
       );
       rebuilding.finish();
+      const used = process.cpuUsage(cpu);
+      rebuildCpuSeconds = (used.user + used.system) / 1e6;
+      phases = all.value.map((r) => ({
+        projection: r.projection,
+        foldCpuSeconds: r.applyCpuSeconds,
+        writeSeconds: r.writeSeconds,
+      }));
       rebuildSeconds = all.seconds;
       row('rebuild every projection (one transaction)', gen.value, all.seconds);
       [counts] = (await ds.query(
@@ -220,6 +234,14 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${r.metric.padEnd(44)} ${String(r.events).padStart(9)} ${r.seconds.toFixed(1).padStart(8)} ${String(r.eventsPerSecond).padStart(9)}  ${r.vsBaseline}x\n`,
     );
+  process.stdout.write(
+    `Node CPU: raw read ${rawCpuSeconds.toFixed(2)} s, rebuild ${rebuildCpuSeconds.toFixed(2)} s; ${phases
+      .map(
+        (p) =>
+          `${p.projection}: fold ${p.foldCpuSeconds.toFixed(2)} s CPU, write ${p.writeSeconds.toFixed(2)} s`,
+      )
+      .join('; ')}\n`,
+  );
   if (counts)
     process.stdout.write(
       `read models after the rebuild: ${counts.resources} resources, ${counts.slots} NAT slots\n`,
@@ -266,6 +288,9 @@ async function main(): Promise<void> {
     generateSeconds: generated.seconds,
     rows,
     readModels: counts,
+    rawCpuSeconds,
+    rebuildCpuSeconds,
+    phases,
     audit: audit && {
       natlookupP50: quantile(audit.natlookup, 0.5),
       natlookupP99: quantile(audit.natlookup, 0.99),

@@ -11,6 +11,7 @@
 // (retiring slots held) and at the end, and the end state is checked against the
 // rules too, not only against the live result.
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import {
   openDatabase,
@@ -215,6 +216,13 @@ describe('rebuild vs live apply of a varied log', () => {
     expect(rebuiltLog.map(withoutVersion)).toEqual(
       lastChanges(liveLog, present).map(withoutVersion),
     );
+    // Covered: last changes that are relabellings (old labels other than the object's).
+    const relabelled = rebuiltLog.filter(
+      (c) =>
+        c.type === 'MODIFIED' &&
+        !isDeepStrictEqual(c.old_labels, (c.object.metadata as { labels?: unknown }).labels ?? {}),
+    );
+    expect(relabelled.length).toBeGreaterThan(0);
     const versions: Array<{ key: string; rv: string; objectRv: string }> = await ds.query(
       `SELECT kind || '/' || namespace || '/' || name AS key, resource_version::text AS rv,
               object->'metadata'->>'resourceVersion' AS "objectRv" FROM natgw_resources`,
@@ -336,10 +344,22 @@ describe('rebuild vs live apply of a varied log', () => {
       allocation(t0, 'NATGatewayIPReleased', { ip: t0.publicIp, reason: 'Drained' }),
     ]);
     await append([await report(t0)]);
-    // t1: satisfied after all; a Network with a VNI is created, then deleted (its VNI released).
+    // t1: satisfied after all; a Network with a VNI is created, then deleted (its VNI released);
+    // a NIC annotated with text COPY must escape (backslash, tab, newline, quotes).
     const vnetUid = randomUUID();
+    const annotated = t1.slots[0];
     await append([
       allocation(t1, 'AllocationSatisfied', {}),
+      {
+        stream: `networkinterface:t1/${annotated.nicName}`,
+        type: 'NetworkInterfaceUpdated',
+        data: {
+          uid: annotated.nicUid,
+          generation: 1,
+          annotations: { note: 'a "quoted" back\\slash,\ttab\nnewline\r\\N' },
+        },
+        metadata: API,
+      },
       {
         stream: 'network:t1/vnet',
         type: 'NetworkCreated',
@@ -422,6 +442,9 @@ describe('rebuild vs live apply of a varied log', () => {
     const resources = end.resources as Row[];
     const find = (kind: string, ns: string, name: string) =>
       resources.find((r) => r.kind === kind && r.namespace === ns && r.name === name);
+    const note = find('NetworkInterface', 't1', annotated.nicName)?.object as
+      { metadata: { annotations?: Record<string, string> } } | undefined;
+    expect(note?.metadata.annotations?.note).toBe('a "quoted" back\\slash,\ttab\nnewline\r\\N');
     const gw0 = find('NATGateway', 't0', 'gw')!;
     // The drained IP is gone with its retiring sections; the moved and re-assigned slots are on the new IP.
     expect(gw0.subresources.nattable?.ips.map((x) => x.ip)).toEqual([newIp]);

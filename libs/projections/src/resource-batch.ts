@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { ResourceObject } from '@natgw/contracts';
-import { cloneJson } from './clone-json';
+import { copyRows, CopyValue } from './copy-rows';
 import { jsonEqual } from './json-equal';
 import { ResourceChangeType } from './entities/resource-change.entity';
 import { findResourceByUid, findResources, ResourceKey, StoredResource } from './stored-resource';
@@ -17,7 +17,12 @@ export interface ResourceChange {
   streamVersion: number;
 }
 
-/** Computes an object's next status from its current one (return it unchanged for no change). */
+/**
+ * Computes an object's next status from its current one (return it unchanged for no
+ * change). `status` is a shallow copy: set, replace or delete its keys, but never
+ * change a value inside it in place (an array, a condition, an entry): that value is
+ * the stored status's too.
+ */
 export type StatusMutation = (
   status: Record<string, unknown>,
   object: ResourceObject,
@@ -33,6 +38,10 @@ function objectKey(object: ResourceObject): ResourceKey {
     namespace: object.metadata.namespace,
     name: object.metadata.name,
   };
+}
+
+function shallowCopy(status: Record<string, unknown>): Record<string, unknown> {
+  return status !== null && typeof status === 'object' ? { ...status } : status;
 }
 
 function withResourceVersion(object: ResourceObject, resourceVersion: string): ResourceObject {
@@ -168,7 +177,10 @@ export class ResourceBatch {
     const current = await this.find(key);
     if (!current) return undefined;
     const before = current.object.status as Record<string, unknown>;
-    const after = mutate(cloneJson(before), current.object);
+    // A shallow copy (see StatusMutation): a deep one at every event, and comparing it
+    // key by key, was most of a rebuild's fold (its profile of 2026-12-08); unchanged
+    // parts stay the same values, which jsonEqual passes at once.
+    const after = mutate(shallowCopy(before), current.object);
     // Key order is no change: jsonb reorders keys, so compare by value.
     if (jsonEqual(after, before)) return current.object;
     const object = { ...current.object, status: after };
@@ -202,11 +214,11 @@ export class ResourceBatch {
    * log keeps just each object's last change, which is what compacting it up to
    * the new counter leaves (paged lists as of that version stay exact).
    */
-  async writeFold(manager: EntityManager, chunk = 2000): Promise<number> {
-    const present: Array<{ k: string; stored: StoredResource; last: FoldedChange }> = [];
+  async writeFold(manager: EntityManager): Promise<number> {
+    const present: Array<{ stored: StoredResource; last: FoldedChange }> = [];
     for (const [k, stored] of this.objects) {
       const last = this.lastChanges.get(k);
-      if (stored && last) present.push({ k, stored, last });
+      if (stored && last) present.push({ stored, last });
     }
     present.sort((a, b) => a.last.seq - b.last.seq);
     await manager.query('DELETE FROM natgw_resources');
@@ -219,47 +231,28 @@ export class ResourceBatch {
       [present.length],
     );
     const first = BigInt(last_rv) - BigInt(present.length) + 1n;
-    for (let i = 0; i < present.length; i += chunk) {
-      const rows: FoldRow[] = [];
-      const end = Math.min(i + chunk, present.length);
-      for (let j = i; j < end; j++) {
-        const { stored, last } = present[j];
-        const rv = String(first + BigInt(j));
-        const object = withResourceVersion(stored.object, rv);
-        rows.push({
-          kind: stored.kind,
-          namespace: stored.namespace,
-          name: stored.name,
-          uid: stored.uid,
-          resource_version: rv,
-          stream_version: stored.streamVersion,
-          labels: object.metadata.labels ?? {},
-          object,
-          subresources: stored.subresources,
-          type: last.type,
-          old_labels: last.oldLabels,
-        });
-      }
-      // Each object is serialized, sent and parsed once: the change-log row (the object's
-      // last change) takes it from the same parsed record. PostgreSQL parsing the objects'
-      // JSON is most of a rebuild's write; sending every object a second time for the
-      // change log made the write 1.3-1.7x slower and cost 3x the Node CPU (2026-12-07).
-      await manager.query(
-        `WITH o AS MATERIALIZED (
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(kind text, namespace text, name text,
-                  uid uuid, resource_version bigint, stream_version integer, labels jsonb,
-                  object jsonb, subresources jsonb, type text, old_labels jsonb)),
-         objects AS (
-           INSERT INTO natgw_resources
-             (kind, namespace, name, uid, resource_version, stream_version, labels, object, subresources)
-           SELECT kind, namespace, name, uid, resource_version, stream_version, labels, object, subresources
-             FROM o)
-         INSERT INTO natgw_resource_changes
-           (resource_version, kind, namespace, name, uid, type, object, old_labels)
-         SELECT resource_version, kind, namespace, name, uid, type, object, old_labels FROM o`,
-        [JSON.stringify(rows)],
-      );
+    // The objects go in with COPY, each serialized, sent and parsed once (PostgreSQL
+    // parsing the objects' JSON is most of the write); the change log's rows (each
+    // object's last change) copy the stored object and labels from the new rows, and
+    // only the type and, where they differ from the labels, the old labels are sent.
+    const types: ResourceChangeType[] = [];
+    const oldLabels: Array<Record<string, string> | null> = [];
+    await copyRows(manager, 'natgw_resources', FOLD_COLUMNS, foldRows(present, first));
+    for (const { stored, last } of present) {
+      types.push(last.type);
+      const labels = stored.object.metadata.labels ?? {};
+      oldLabels.push(last.oldLabels && !jsonEqual(last.oldLabels, labels) ? last.oldLabels : null);
     }
+    if (present.length > 0)
+      await manager.query(
+        `INSERT INTO natgw_resource_changes
+           (resource_version, kind, namespace, name, uid, type, object, old_labels)
+         SELECT r.resource_version, r.kind, r.namespace, r.name, r.uid, c.type, r.object,
+                CASE WHEN c.type = 'ADDED' THEN NULL ELSE coalesce(c.old_labels, r.labels) END
+           FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS c(type, old_labels, i)
+           JOIN natgw_resources r ON r.resource_version = $1::bigint + c.i - 1`,
+        [String(first), types, oldLabels],
+      );
     await manager.query(`SELECT pg_notify('${RESOURCE_CHANGES_CHANNEL}', '')`);
     return present.length;
   }
@@ -411,19 +404,39 @@ interface FoldedChange {
 
 type FoldSnapshotEntry = StoredResource & { last: FoldedChange };
 
-/** One object of a fold's write with its last change: a row of natgw_resources and one of natgw_resource_changes. */
-interface FoldRow {
-  kind: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  resource_version: string;
-  stream_version: number;
-  labels: Record<string, string>;
-  object: ResourceObject;
-  subresources: Record<string, unknown>;
-  type: ResourceChangeType;
-  old_labels: Record<string, string> | null;
+const FOLD_COLUMNS = [
+  'kind',
+  'namespace',
+  'name',
+  'uid',
+  'resource_version',
+  'stream_version',
+  'labels',
+  'object',
+  'subresources',
+];
+
+/** The rows of natgw_resources a fold writes: its objects numbered from `first`, in order. */
+function* foldRows(
+  present: ReadonlyArray<{ stored: StoredResource }>,
+  first: bigint,
+): Generator<CopyValue[]> {
+  for (let j = 0; j < present.length; j++) {
+    const { stored } = present[j];
+    const rv = String(first + BigInt(j));
+    const object = withResourceVersion(stored.object, rv);
+    yield [
+      stored.kind,
+      stored.namespace,
+      stored.name,
+      stored.uid,
+      rv,
+      stored.streamVersion,
+      object.metadata.labels ?? {},
+      object,
+      stored.subresources,
+    ];
+  }
 }
 
 function parseKey(k: string): ResourceKey {

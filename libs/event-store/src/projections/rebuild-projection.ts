@@ -32,6 +32,13 @@ export interface RebuildResult {
   /** Events the snapshot it started from had folded (0: it started from the empty model). */
   fromSnapshot: number;
   checkpoint: Checkpoint;
+  /**
+   * The process's CPU seconds (user and system, every thread) while it applied the
+   * log's events: for a fold, what folding costs in Node.
+   */
+  applyCpuSeconds: number;
+  /** Wall seconds of writing a fold's end state (0 without a fold). */
+  writeSeconds: number;
 }
 
 interface Target {
@@ -40,6 +47,17 @@ interface Target {
   snapshotEvents: number;
   fold?: ProjectionFold;
   applied: number;
+  applyCpuSeconds: number;
+  writeSeconds: number;
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 /**
@@ -88,6 +106,8 @@ function eventsAfter(
   return events.filter((e) => compareCheckpoints(e, start) > 0);
 }
 
+const NOTHING_DONE = { applied: 0, applyCpuSeconds: 0, writeSeconds: 0 };
+
 async function prepare(
   manager: EntityManager,
   projection: Projection,
@@ -95,7 +115,7 @@ async function prepare(
 ): Promise<Target> {
   if (!projection.fold) {
     await projection.reset(manager);
-    return { projection, start: LOG_START, snapshotEvents: 0, applied: 0 };
+    return { projection, start: LOG_START, snapshotEvents: 0, ...NOTHING_DONE };
   }
   const start = useSnapshots
     ? await loadFoldStart(manager, projection, LOG_START)
@@ -105,7 +125,7 @@ async function prepare(
     start: start.checkpoint,
     snapshotEvents: start.events,
     fold: projection.fold(manager, start),
-    applied: 0,
+    ...NOTHING_DONE,
   };
 }
 
@@ -135,8 +155,10 @@ async function feed(
     for (const t of targets) {
       const events = eventsAfter(page, t.start);
       if (events.length === 0) continue;
+      const cpu = process.cpuUsage();
       if (t.fold) await t.fold.apply(events);
       else await applyEvents(t.projection, events, applyManager);
+      t.applyCpuSeconds += cpuSecondsSince(cpu);
       t.applied += events.length;
     }
     done += page.length;
@@ -151,6 +173,8 @@ function resultOf(t: Target, checkpoint: Checkpoint): RebuildResult {
     applied: t.applied,
     fromSnapshot: t.snapshotEvents,
     checkpoint,
+    applyCpuSeconds: t.applyCpuSeconds,
+    writeSeconds: t.writeSeconds,
   };
 }
 
@@ -188,7 +212,9 @@ export async function rebuildProjections(
     for (const t of targets) {
       const checkpoint = later(t.start, end);
       if (t.fold) {
+        const started = process.hrtime.bigint();
         await t.fold.write(manager);
+        t.writeSeconds = secondsSince(started);
         if (options.takeSnapshots && t.fold.snapshot)
           await saveSnapshot(
             manager,
@@ -248,7 +274,7 @@ export async function snapshotProjections(
       start: start.checkpoint,
       snapshotEvents: start.events,
       fold,
-      applied: 0,
+      ...NOTHING_DONE,
     });
   }
   if (targets.length === 0) return [];

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import type { RecordedEvent } from '@natgw/contracts';
 import { AllocationEvent, ALLOCATION_EVENT_TYPES, ipFamilyOf } from '@natgw/domain';
 import type { FoldStart, Projection, ProjectionFold } from '@natgw/event-store';
+import { copyRows, CopyValue } from '../copy-rows';
 
 /** The projection's name: its checkpoint is `projection:nat-slots`. */
 export const NAT_SLOTS_PROJECTION_NAME = 'nat-slots';
@@ -100,7 +101,7 @@ const SLOT_COLUMNS = [
   'vni',
 ] as const;
 
-function slotValues(r: SlotRow): unknown[] {
+function slotValues(r: SlotRow): CopyValue[] {
   return [
     r.gatewayUid,
     r.nicUid,
@@ -115,20 +116,6 @@ function slotValues(r: SlotRow): unknown[] {
     r.vni,
   ];
 }
-
-const SLOT_TYPES = [
-  'uuid',
-  'uuid',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'int',
-  'int',
-  'int',
-];
 
 interface VersionRow {
   gatewayUid: string;
@@ -175,7 +162,7 @@ export class NatSlotsProjection implements Projection {
     );
   }
 
-  /** A rebuild's fold: the same effects on maps in memory, written once with batched inserts. */
+  /** A rebuild's fold: the same effects on maps in memory, written once with COPY. */
   fold(_manager: EntityManager, start: FoldStart): ProjectionFold {
     // Keys are lower-cased uuids, as PostgreSQL's uuid type compares them.
     const slots = new Map<string, Map<string, SlotRow>>();
@@ -207,20 +194,12 @@ export class NatSlotsProjection implements Projection {
       },
       write: async (manager) => {
         await this.reset(manager);
-        const rows = [...slots.values()].flatMap((m) => [...m.values()]);
-        await insertColumns(
-          manager,
-          'natgw_nat_slots',
-          SLOT_COLUMNS,
-          SLOT_TYPES,
-          rows.map(slotValues),
-        );
-        await insertColumns(
+        await copyRows(manager, 'natgw_nat_slots', SLOT_COLUMNS, slotRows(slots));
+        await copyRows(
           manager,
           'natgw_allocation_versions',
           ['gateway_uid', 'version', 'closed'],
-          ['uuid', 'int', 'boolean'],
-          [...versions.values()].map((v) => [v.gatewayUid, v.version, v.closed]),
+          versionRows(versions),
         );
       },
       snapshot: () => {
@@ -247,20 +226,10 @@ function gatewaySlots(slots: Map<string, Map<string, SlotRow>>, gatewayUid: stri
   return m;
 }
 
-/** Inserts rows column-wise (one array parameter a column), 10,000 rows a statement. */
-async function insertColumns(
-  manager: EntityManager,
-  table: string,
-  columns: readonly string[],
-  types: readonly string[],
-  rows: readonly unknown[][],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += 10_000) {
-    const chunk = rows.slice(i, i + 10_000);
-    await manager.query(
-      `INSERT INTO ${table} (${columns.join(', ')})
-       SELECT * FROM unnest(${types.map((t, c) => `$${c + 1}::${t}[]`).join(', ')})`,
-      columns.map((_, c) => chunk.map((r) => r[c])),
-    );
-  }
+function* slotRows(slots: Map<string, Map<string, SlotRow>>): Generator<CopyValue[]> {
+  for (const m of slots.values()) for (const r of m.values()) yield slotValues(r);
+}
+
+function* versionRows(versions: Map<string, VersionRow>): Generator<CopyValue[]> {
+  for (const v of versions.values()) yield [v.gatewayUid, v.version, v.closed];
 }

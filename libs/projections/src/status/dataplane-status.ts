@@ -43,24 +43,17 @@ export interface DataplaneProgress {
 }
 
 /**
- * A shallow copy of a record. The progress records are keyed by uid and lose keys
- * (`delete`), so V8 keeps them as dictionaries, which a spread copies about four
- * times slower than this loop (it was the top function of a rebuild's profile).
+ * A shallow copy of a record, without a prototype. The progress records are keyed
+ * by uid: a copy into `{}` walks V8 through a new hidden class at every key (each
+ * gateway's uids are new ones), several times slower than the dictionary an object
+ * without prototype is from the start (five times in a micro-benchmark of 20-key
+ * records; the copy was the top function of a rebuild's profile). Keys enumerate
+ * in the same order and JSON is the same; an own `__proto__` key stays a key.
  */
 function copyRecord<T>(record: Readonly<Record<string, T>> | undefined): Record<string, T> {
-  const copy: Record<string, T> = {};
+  const copy = Object.create(null) as Record<string, T>;
   if (!record) return copy;
-  for (const key of Object.keys(record)) {
-    // An own `__proto__` key (a spread keeps it) would set the prototype if assigned.
-    if (key === '__proto__')
-      Object.defineProperty(copy, key, {
-        value: record[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else copy[key] = record[key];
-  }
+  for (const key of Object.keys(record)) copy[key] = record[key];
   return copy;
 }
 
