@@ -6,7 +6,7 @@
 // starts: its start-up resync allocates everything. Prints a table and writes
 // bench/results/alloc.json. Run: npm run bench:alloc (builds first).
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -81,9 +81,21 @@ function workload(): Spec {
   return { gateways, nics };
 }
 
+/** CPU ms (user + system) a live process used so far, from /proc/<pid>/stat (utime, stime). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [utime, stime] = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 13);
+  return ((Number(utime) + Number(stime)) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 /** The upper bound: the same decisions by the pure functions, no I/O. */
-function pureAllocation(spec: Spec): { seconds: number; events: number } {
+function pureAllocation(spec: Spec): { seconds: number; cpuSeconds: number; events: number } {
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let pool: IpPoolState = foldPool(
     initialIpPoolState(),
     decidePool({ type: 'AddPrefix', prefix: PREFIXES }, initialIpPoolState()),
@@ -113,7 +125,12 @@ function pureAllocation(spec: Spec): { seconds: number; events: number } {
     foldAllocation(state, decided);
     events += decided.length;
   }
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, events };
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    seconds: Number(process.hrtime.bigint() - start) / 1e9,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    events,
+  };
 }
 
 function createdEvent(
@@ -247,13 +264,22 @@ async function main(): Promise<void> {
     const loadAtStart = loadAverage();
     const allocStart = process.hrtime.bigint();
     await allocator.start(120_000);
+    // CPU from here on: the allocator's start-up (module loading) is not the allocation's.
+    const countSlots = async (): Promise<number> =>
+      (
+        await ds.query(`SELECT count(*)::int AS n FROM natgw_events WHERE type = 'NATSlotAssigned'`)
+      )[0].n;
+    const cpuAtReady = processCpuMs(allocator.pid);
+    const slotsAtReady = await countSlots();
+    let cpuAtEnd = NaN;
     const slotting = createProgress({ label: 'allocator', unit: 'NIC slots' });
     for (;;) {
-      const [{ n }] = await ds.query(
-        `SELECT count(*)::int AS n FROM natgw_events WHERE type = 'NATSlotAssigned'`,
-      );
+      const n = await countSlots();
       slotting.onProgress(Math.min(n, total), total);
-      if (n >= total) break;
+      if (n >= total) {
+        cpuAtEnd = processCpuMs(allocator.pid);
+        break;
+      }
       if (!allocator.running) throw new Error(`allocator exited:\n${allocator.logs()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -262,6 +288,9 @@ async function main(): Promise<void> {
     const [{ n: decisions }] = await ds.query(
       `SELECT count(*)::int AS n FROM natgw_events WHERE stream_id LIKE 'allocation:%' OR type = 'PublicIPClaimed'`,
     );
+    // Per slot assigned after the allocator was ready (the pure functions: per decision event).
+    const allocCpuMsPerSlot = (cpuAtEnd - cpuAtReady) / Math.max(1, total - slotsAtReady);
+    const pureCpuMsPerEvent = (pure.cpuSeconds * 1000) / pure.events;
     const rows = [
       {
         metric: 'seed resource events (direct append, 8 writers, 50 a transaction)',
@@ -285,6 +314,19 @@ async function main(): Promise<void> {
         value: `${pure.seconds.toFixed(2)} s, ${(pure.events / pure.seconds).toFixed(0)} events/s`,
       },
       {
+        metric:
+          'allocator process CPU per NIC slot, from ready to done (relay, consumer, projection included)',
+        value: `${allocCpuMsPerSlot.toFixed(3)} ms (${((cpuAtEnd - cpuAtReady) / 1000).toFixed(1)} s for ${total - slotsAtReady} slots)`,
+      },
+      {
+        metric: 'pure domain functions CPU per decision event',
+        value: `${pureCpuMsPerEvent.toFixed(3)} ms`,
+      },
+      {
+        metric: 'CPU ratio pure / allocator (less sensitive to the load than the wall ratio)',
+        value: `${(pureCpuMsPerEvent / allocCpuMsPerSlot).toFixed(3)}x`,
+      },
+      {
         metric: `ratio allocator / pure (goal >= ${GOAL_RATIO}x)`,
         value: `${(pure.seconds / allocSeconds).toFixed(3)}x, ${pure.seconds / allocSeconds >= GOAL_RATIO ? 'met' : 'missed'}`,
       },
@@ -299,7 +341,7 @@ async function main(): Promise<void> {
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(
       join(__dirname, 'results', 'alloc.json'),
-      `${JSON.stringify({ gateways: GATEWAYS, nicsPerGateway: NICS_PER_GATEWAY, seedSeconds, projectionSeconds, allocSeconds, decisions, pure, rows }, null, 2)}\n`,
+      `${JSON.stringify({ gateways: GATEWAYS, nicsPerGateway: NICS_PER_GATEWAY, seedSeconds, projectionSeconds, allocSeconds, decisions, pure, allocCpuMsPerSlot, pureCpuMsPerEvent, rows }, null, 2)}\n`,
     );
   } finally {
     // A profiled process writes its profile only when it exits by itself: give it time.

@@ -21,6 +21,7 @@ import { PoolBook } from '../pools/pool-book';
 import { seedDefaultPool } from '../pools/seed-pools';
 import { DrainDeadlines } from '../drain/drain-deadlines';
 import { allocatorCaches } from '../state/allocator-caches';
+import { CoalescedRun } from '../state/coalesced-run';
 import { FoldedStreamCache } from '../state/folded-stream';
 import { ResourceInputs } from '../state/resource-inputs';
 import { NetworkKey, ReconcileCause, ReconcileNetwork } from './reconcile-network';
@@ -66,6 +67,8 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
     this.queue.add(key, { correlationId: `drain-deadline:${gatewayUid}` }),
   );
   private stopped = false;
+  /** Pool usage for the metrics: one read serves every reconcile that appended meanwhile. */
+  private readonly poolUsage = new CoalescedRun(() => this.recordPoolUsage());
   ready = false;
 
   constructor(
@@ -173,7 +176,7 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
       this.shortOfCapacity.delete(`${g.namespace}/${g.name}`);
     }
     this.metrics.gatewaysShortOfCapacity.set(this.shortOfCapacity.size);
-    if (outcome.appended > 0) await this.recordPoolUsage();
+    if (outcome.appended > 0) await this.poolUsage.run();
   }
 
   /** Pool usage per prefix, from the pools as the log has them now. */
@@ -224,7 +227,8 @@ export class AllocationScheduler implements OnApplicationBootstrap, OnApplicatio
     const keys: NetworkKey[] = [];
     const named = data.spec?.networkRef?.name;
     if (typeof named === 'string') keys.push({ namespace: where.namespace, network: named });
-    if (typeof data.uid === 'string') {
+    // An object's create names its only network: it was in none before, so no read for its uid.
+    if (typeof data.uid === 'string' && !(resource.action === 'Created' && keys.length > 0)) {
       const current = await inputs.networkOfUid(data.uid);
       if (current && !keys.some((k) => k.network === current.network)) keys.push(current);
     }

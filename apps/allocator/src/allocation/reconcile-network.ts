@@ -80,6 +80,8 @@ interface GatewayInputs {
   gateways: GatewayRecord[];
   nics: NicRecord[];
   vni: number | undefined;
+  /** The version of the gateway's allocation stream when the network was read (a hint). */
+  allocationVersion: number;
   bounds: PublicIpBounds;
   metadata: EventMetadata;
 }
@@ -164,15 +166,21 @@ export class ReconcileNetwork {
 
   /** Reconciles every gateway of the network; returns what it appended and each gateway's usage. */
   async run(key: NetworkKey, cause: ReconcileCause = {}): Promise<ReconcileOutcome> {
-    const inputs = new ResourceInputs(this.dataSource.manager);
-    const { gateways, nics } = await inputs.network(key.namespace, key.network);
-    const bounds = await inputs.autoscalerBounds(key.namespace);
+    const { gateways, nics, bounds, network, allocationVersions } = await new ResourceInputs(
+      this.dataSource.manager,
+    ).network(key.namespace, key.network);
     const metadata: EventMetadata = {
       source: ALLOCATOR_SOURCE,
       ...(cause.correlationId ? { correlationId: cause.correlationId } : {}),
       ...(cause.eventId ? { causationId: cause.eventId } : {}),
     };
-    const vni = await this.retry.run(() => this.networkVni(key, metadata));
+    // The Network as read with the rest; a retry (a VNI claim that lost a race) reads it again.
+    let read: { network?: NetworkRecord } | undefined = network ? { network } : {};
+    const vni = await this.retry.run(async () => {
+      const current = read ?? { network: await this.networkRecord(key) };
+      read = undefined;
+      return this.networkVni(current.network, metadata);
+    });
     // Deleting gateways first: their NICs move to the next gateway in the same pass.
     const ordered = [...gateways].sort(
       (a, b) => Number(b.deleting ?? false) - Number(a.deleting ?? false),
@@ -186,6 +194,7 @@ export class ReconcileNetwork {
         gateways,
         nics,
         vni,
+        allocationVersion: allocationVersions.get(gateway.uid) ?? 0,
         bounds: capPublicIpBounds(
           bounds.get(gateway.name) ?? this.defaultBounds,
           this.maxPublicIPsPerGateway,
@@ -216,16 +225,19 @@ export class ReconcileNetwork {
    * Network's stream version, so a concurrent delete or update makes it try again. Undefined
    * when the Network does not exist (or its claim is not in the read model yet).
    */
-  private async networkVni(key: NetworkKey, metadata: EventMetadata): Promise<number | undefined> {
-    const network = await new ResourceInputs(this.dataSource.manager).networkRecord(
-      key.namespace,
-      key.network,
-    );
+  private async networkVni(
+    network: NetworkRecord | undefined,
+    metadata: EventMetadata,
+  ): Promise<number | undefined> {
     if (!network || network.deleting) return undefined;
     if (network.vni !== undefined) return network.vni;
     // Claimed with its create: status.vni follows, and the claim triggers another reconcile.
     if (typeof network.spec.vni === 'number') return undefined;
     return this.claimVni(network, metadata);
+  }
+
+  private networkRecord(key: NetworkKey): Promise<NetworkRecord | undefined> {
+    return new ResourceInputs(this.dataSource.manager).networkRecord(key.namespace, key.network);
   }
 
   private async claimVni(network: NetworkRecord, metadata: EventMetadata): Promise<number> {
@@ -296,7 +308,11 @@ export class ReconcileNetwork {
    */
   private async belowMinimum(inputs: GatewayInputs): Promise<boolean> {
     if (inputs.vni === undefined) return false;
-    const { state } = await this.allocations.load(allocationStreamId(inputs.gateway.uid));
+    const { state } = await this.allocations.load(
+      allocationStreamId(inputs.gateway.uid),
+      undefined,
+      inputs.allocationVersion,
+    );
     return state.status === 'open' && state.ips.length < inputs.bounds.minPublicIPs;
   }
 
@@ -374,9 +390,14 @@ export class ReconcileNetwork {
         let planning = locked;
         const decisions: GatewayDecision[] = [];
         const outcome: GatewayResult[] = [];
-        for (const inputs of batch) {
+        // Every gateway's allocation version in one round trip: a cached one that is current is not read.
+        const allocations = await this.allocations.loadMany(
+          batch.map((i) => allocationStreamId(i.gateway.uid)),
+          manager,
+        );
+        for (const [i, inputs] of batch.entries()) {
           const { gateway } = inputs;
-          const allocation = await this.allocations.load(allocationStreamId(gateway.uid), manager);
+          const allocation = allocations[i];
           if (allocation.state.status === 'closed') {
             outcome.push({ appended: 0 });
             continue;

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@natgw/contracts';
-import type { PostgresEventStore } from '@natgw/event-store';
+import type { PostgresEventStore, StreamSnapshotStore } from '@natgw/event-store';
+import type { EntityManager } from 'typeorm';
 import { FoldedStreamCache } from './folded-stream';
 
 /** A store of one stream of numbers, counting its reads. */
@@ -44,5 +45,57 @@ describe('FoldedStreamCache', () => {
     // A stream never read: version 0 is the empty stream's, nothing to read.
     expect((await cache.load('empty', undefined, 0)).state).toBe(0);
     expect(reads).toEqual([1, 3]);
+  });
+
+  it('reads no snapshot for a stream that does not exist (version 0)', async () => {
+    const { store, reads } = fakeStore([]);
+    const snapshotReads: string[] = [];
+    const snapshots = {
+      read: async (streamId: string) => {
+        snapshotReads.push(streamId);
+        return undefined;
+      },
+    } as unknown as StreamSnapshotStore;
+    const cache = new FoldedStreamCache<number, { data: number }>(store, () => 0, sum, 10, {
+      store: snapshots,
+      codec: { schemaVersion: 1, encode: (s) => s, decode: (s) => s as number },
+      every: 0,
+    });
+    expect(await cache.load('new', undefined, 0)).toEqual({
+      streamId: 'new',
+      version: 0,
+      state: 0,
+    });
+    expect(snapshotReads).toEqual([]);
+    expect(reads).toEqual([]);
+  });
+
+  it('loads several streams with one version query, reading only those behind', async () => {
+    const values = [1, 2];
+    const { store, reads } = fakeStore(values);
+    const cache = new FoldedStreamCache<number, { data: number }>(store, () => 0, sum);
+    await cache.load('a');
+    expect(reads).toEqual([1]);
+    const queries: unknown[][] = [];
+    const manager = {
+      query: async (_sql: string, params: unknown[]) => {
+        queries.push(params);
+        return [
+          { stream_id: 'a', version: 2 },
+          { stream_id: 'b', version: 2 },
+        ];
+      },
+    } as unknown as EntityManager;
+    const folded = await cache.loadMany(['a', 'b', 'none'], manager);
+    expect(queries).toEqual([[['a', 'b', 'none']]]);
+    expect(folded.map((f) => [f.streamId, f.version, f.state])).toEqual([
+      ['a', 2, 3],
+      ['b', 2, 3],
+      ['none', 0, 0],
+    ]);
+    // 'a' was current in the cache; 'b' was read from its start; 'none' was not read at all.
+    expect(reads).toEqual([1, 1]);
+    expect(await cache.loadMany([], manager)).toEqual([]);
+    expect(queries).toHaveLength(1);
   });
 });

@@ -54,6 +54,12 @@ export class FoldedStreamCache<S, E> {
   async load(streamId: string, manager?: EntityManager, version?: number): Promise<Folded<S>> {
     const cached = this.cache.get(streamId);
     if (cached && version !== undefined && cached.version === version) return cached;
+    if (!cached && version === 0) {
+      // No such stream: no events and no snapshot to read.
+      const empty = this.empty(streamId);
+      this.remember(empty);
+      return empty;
+    }
     const base = cached ?? (await this.fromSnapshot(streamId, manager)) ?? this.empty(streamId);
     if (!cached && version !== undefined && base.version === version) {
       this.remember(base);
@@ -77,6 +83,25 @@ export class FoldedStreamCache<S, E> {
       lastEventId: last.id,
     };
     this.remember(folded);
+    return folded;
+  }
+
+  /**
+   * Several streams as of now, in the caller's transaction: their versions in one round trip,
+   * then only the streams whose cached state is behind are read (see load).
+   */
+  async loadMany(streamIds: readonly string[], manager: EntityManager): Promise<Folded<S>[]> {
+    const rows: Array<{ stream_id: string; version: number }> =
+      streamIds.length === 0
+        ? []
+        : await manager.query(
+            `SELECT stream_id, version FROM natgw_streams WHERE stream_id = ANY($1::text[])`,
+            [streamIds],
+          );
+    const versions = new Map(rows.map((r) => [r.stream_id, r.version]));
+    const folded: Folded<S>[] = [];
+    for (const streamId of streamIds)
+      folded.push(await this.load(streamId, manager, versions.get(streamId) ?? 0));
     return folded;
   }
 

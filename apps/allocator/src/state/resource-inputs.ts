@@ -126,6 +126,48 @@ function toNic(row: Row): NicRecord {
   };
 }
 
+function toNetwork(row: Row): NetworkRecord {
+  const status = (row.object.status ?? {}) as { vni?: unknown };
+  const m = meta(row);
+  return {
+    uid: m.uid,
+    namespace: m.namespace,
+    name: m.name,
+    streamVersion: m.streamVersion,
+    generation: (row.object.metadata as { generation?: number }).generation ?? 1,
+    spec: row.object.spec,
+    deleting: m.deleting,
+    ...(typeof status.vni === 'number' ? { vni: status.vni } : {}),
+  };
+}
+
+/** The bounds per gateway name from live autoscalers, oldest first (the oldest one wins). */
+function autoscalerBounds(rows: Row[]): Map<string, PublicIpBounds> {
+  const bounds = new Map<string, PublicIpBounds>();
+  for (const row of rows) {
+    const spec = row.object.spec as Spec;
+    const target = ref(spec, 'natGatewayRef');
+    if (!target || bounds.has(target)) continue;
+    bounds.set(target, {
+      minPublicIPs: Number(spec.minPublicIPs),
+      maxPublicIPs: Number(spec.maxPublicIPs),
+    });
+  }
+  return bounds;
+}
+
+/** What a reconcile of one network reads from the read model (ResourceInputs.network). */
+export interface NetworkInputs {
+  gateways: GatewayRecord[];
+  nics: NicRecord[];
+  /** The autoscaler bounds per gateway name in the network's namespace. */
+  bounds: Map<string, PublicIpBounds>;
+  /** The Network (undefined when it does not exist). */
+  network?: NetworkRecord;
+  /** Per gateway uid, the version of its allocation stream (0: none yet). */
+  allocationVersions: Map<string, number>;
+}
+
 const COLUMNS = 'kind, namespace, name, uid::text AS uid, stream_version, object';
 
 /**
@@ -135,19 +177,49 @@ const COLUMNS = 'kind, namespace, name, uid::text AS uid, stream_version, object
 export class ResourceInputs {
   constructor(private readonly manager: EntityManager) {}
 
-  /** NATGateways and NetworkInterfaces of one network, and the bounds of each gateway. */
-  async network(namespace: string, network: string) {
-    const rows: Row[] = await this.manager.query(
-      // The expression of natgw_resources_network_ref_idx: the network's objects, not every
-      // gateway and NIC of the namespace (a scan that grew with the namespace).
-      `SELECT ${COLUMNS} FROM natgw_resources
-        WHERE namespace = $1 AND (object #>> '{spec,networkRef,name}') = $2
-          AND kind IN ('NATGateway', 'NetworkInterface')`,
-      [namespace, network],
-    );
+  /**
+   * Everything a reconcile of one network reads from the read model, in one statement: the
+   * network's NATGateways and NetworkInterfaces, the autoscaler bounds of its namespace, the
+   * Network itself and, per gateway, the version of its allocation stream (0: none yet), so a
+   * cached allocation at that version needs no read. Each part uses its own index.
+   */
+  async network(namespace: string, network: string): Promise<NetworkInputs> {
+    const rows: Array<Row & { allocation_version: number | null; ord: string | null }> =
+      await this.manager.query(
+        // The expression of natgw_resources_network_ref_idx: the network's objects, not every
+        // gateway and NIC of the namespace (a scan that grew with the namespace).
+        `SELECT ${COLUMNS},
+                CASE WHEN kind = 'NATGateway' THEN (SELECT s.version FROM natgw_streams s
+                  WHERE s.stream_id = 'allocation:' || r.uid::text) END AS allocation_version,
+                NULL::bigint AS ord
+           FROM natgw_resources r
+          WHERE namespace = $1 AND (object #>> '{spec,networkRef,name}') = $2
+            AND kind IN ('NATGateway', 'NetworkInterface')
+         UNION ALL
+         SELECT ${COLUMNS}, NULL, NULL FROM natgw_resources
+          WHERE kind = 'Network' AND namespace = $1 AND name = $2
+         UNION ALL
+         SELECT ${COLUMNS}, NULL,
+                row_number() OVER (ORDER BY object->'metadata'->>'creationTimestamp', name)
+           FROM natgw_resources
+          WHERE namespace = $1 AND kind = 'NATGatewayAutoscaler'
+            AND object->'metadata'->'deletionTimestamp' IS NULL`,
+        [namespace, network],
+      );
+    const allocationVersions = new Map<string, number>();
+    for (const r of rows)
+      if (r.kind === 'NATGateway') allocationVersions.set(r.uid, r.allocation_version ?? 0);
+    const networkRow = rows.find((r) => r.kind === 'Network');
     return {
       gateways: rows.filter((r) => r.kind === 'NATGateway').map(toGateway),
       nics: rows.filter((r) => r.kind === 'NetworkInterface').map(toNic),
+      bounds: autoscalerBounds(
+        rows
+          .filter((r) => r.kind === 'NATGatewayAutoscaler')
+          .sort((a, b) => Number(a.ord) - Number(b.ord)),
+      ),
+      network: networkRow && toNetwork(networkRow),
+      allocationVersions,
     };
   }
 
@@ -158,42 +230,7 @@ export class ResourceInputs {
         WHERE kind = 'Network' AND namespace = $1 AND name = $2`,
       [namespace, name],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    const status = (row.object.status ?? {}) as { vni?: unknown };
-    const m = meta(row);
-    return {
-      uid: m.uid,
-      namespace: m.namespace,
-      name: m.name,
-      streamVersion: m.streamVersion,
-      generation: (row.object.metadata as { generation?: number }).generation ?? 1,
-      spec: row.object.spec,
-      deleting: m.deleting,
-      ...(typeof status.vni === 'number' ? { vni: status.vni } : {}),
-    };
-  }
-
-  /** The autoscaler bounds per gateway name in a namespace (the oldest autoscaler wins). */
-  async autoscalerBounds(namespace: string): Promise<Map<string, PublicIpBounds>> {
-    const rows: Row[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM natgw_resources
-        WHERE namespace = $1 AND kind = 'NATGatewayAutoscaler'
-          AND object->'metadata'->'deletionTimestamp' IS NULL
-        ORDER BY object->'metadata'->>'creationTimestamp', name`,
-      [namespace],
-    );
-    const bounds = new Map<string, PublicIpBounds>();
-    for (const row of rows) {
-      const spec = row.object.spec as Spec;
-      const target = ref(spec, 'natGatewayRef');
-      if (!target || bounds.has(target)) continue;
-      bounds.set(target, {
-        minPublicIPs: Number(spec.minPublicIPs),
-        maxPublicIPs: Number(spec.maxPublicIPs),
-      });
-    }
-    return bounds;
+    return rows[0] && toNetwork(rows[0]);
   }
 
   /**
