@@ -143,4 +143,55 @@ describe('ProjectionRunner and rebuildProjection', () => {
     expect(row).toEqual({ stream_id: 'stats:poison', events: 3, total: 23, last_version: 3 });
     expect(await readModel(ds)).toEqual(await expectedModel(ds));
   });
+  it('tells onApplied listeners of the batches it applied, after their commit, and of no others', async () => {
+    const projection = new StreamStatsProjection();
+    const runner = new ProjectionRunner(ds, store, projection, notifier, { batchSize: 2 });
+    const other = new ProjectionRunner(ds, store, projection, notifier);
+    await runner.catchUp();
+    const told: string[][] = [];
+    const seen: Array<Promise<unknown[]>> = [];
+    const off = runner.onApplied((events) => {
+      told.push(events.map((e) => e.id));
+      // Asked from inside the listener: the batch is committed, so the read model shows it.
+      seen.push(readModel(ds));
+    });
+    // A listener that throws neither fails the batch nor keeps the others from being told.
+    const offThrowing = runner.onApplied(() => {
+      throw new Error('listener failure');
+    });
+    const mine = await store.append('stats:told', [
+      { type: 'Counted', data: { n: 1 } },
+      { type: 'Counted', data: { n: 2 } },
+      { type: 'Counted', data: { n: 3 } },
+    ]);
+    const ids = mine.events.map((e) => e.id);
+    await eventually(async () => (await runner.catchUp()) >= 0 && told.flat().length >= 3, {
+      what: 'the three events applied by the runner',
+    });
+    expect(told.flat()).toEqual(ids);
+    expect(told.every((batch) => batch.length <= 2)).toBe(true);
+    const last = (await Promise.all(seen)).at(-1) as Array<{ stream_id: string; events: number }>;
+    expect(last.find((r) => r.stream_id === 'stats:told')?.events).toBe(3);
+
+    // Applied by another runner: this one moves on without telling its listeners.
+    const theirs = await store.append('stats:told', [{ type: 'Counted', data: { n: 4 } }]);
+    await eventually(
+      async () =>
+        (await other.catchUp()) >= 0 &&
+        other.checkpoint.globalPosition === theirs.events[0].globalPosition,
+      {
+        what: 'the other runner to apply the event',
+      },
+    );
+    await runner.catchUp();
+    await runner.waitFor(theirs.events[0], 10_000);
+    expect(told.flat()).toEqual(ids);
+
+    off();
+    offThrowing();
+    await store.append('stats:told', [{ type: 'Counted', data: { n: 5 } }]);
+    await eventually(async () => (await runner.catchUp()) > 0, { what: 'the last event applied' });
+    expect(told.flat()).toEqual(ids);
+    expect(await readModel(ds)).toEqual(await expectedModel(ds));
+  });
 });

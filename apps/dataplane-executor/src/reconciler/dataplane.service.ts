@@ -23,7 +23,14 @@ import { createDataplaneBackend, DataplaneBackend, parseUplinks } from '../backe
 import { ExecutorConfig } from '../executor.config';
 import { DataplaneReconciler, dataplaneStreamId } from './dataplane-reconciler';
 import { ReconcileLoop } from './reconcile-loop';
+import { AllocationPassTrigger } from './allocation-pass-trigger';
 import { ConntrackFlusher, type ReleasedRetiringSlot } from '../drain/conntrack-flush';
+
+/**
+ * The reason of a pass asked for once the nat-slots projection included the events that
+ * asked for it: such a pass does not catch the projection up first.
+ */
+const EVENT_REASON = 'event';
 
 /** The durable consumer name of one node's executor. */
 export function executorDurable(node: string): string {
@@ -34,6 +41,8 @@ export function executorDurable(node: string): string {
  * This node's dataplane: a full resync at start, a pass after every allocation
  * event (once the nat-slots projection has it), and one every
  * RECONCILE_INTERVAL_SECONDS. Failures retry with backoff and never crash.
+ * An event's pass starts as soon as this process's nat-slots runner applied it (see
+ * AllocationPassTrigger).
  */
 @Injectable()
 export class DataplaneService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -42,6 +51,8 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
   readonly reconciler: DataplaneReconciler;
   readonly loop: ReconcileLoop;
   private consumer?: DurableEventConsumer;
+  private unsubscribeApplied?: () => void;
+  private readonly trigger: AllocationPassTrigger;
   private rejectedRules = 0;
   /** The NATGateway objects' version: their spec.timeouts and spec.logging are in the table. */
   private gatewaysVersion = '';
@@ -95,9 +106,17 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
       async (reason) => {
         const stop = metrics.reconcileDuration.startTimer({ node });
         try {
-          await this.projections.runner(NAT_SLOTS_PROJECTION_NAME).catchUp();
-          this.gatewaysVersion = await this.readGatewaysVersion();
+          const runner = this.projections.runner(NAT_SLOTS_PROJECTION_NAME);
+          // An event's pass starts once the projection has the event: no catch-up first.
+          const [, gatewaysVersion] = await Promise.all([
+            reason === EVENT_REASON ? undefined : runner.catchUp(),
+            this.readGatewaysVersion(),
+          ]);
+          this.gatewaysVersion = gatewaysVersion;
+          // Taken before the pass reads the desired table, which then has every event up to it.
+          const through = runner.checkpoint;
           const result = await this.reconciler.reconcile(reason);
+          this.trigger.passed(through);
           stop({ outcome: 'ok' });
           if (result.rejected !== this.rejectedRules) {
             this.rejectedRules = result.rejected;
@@ -113,11 +132,15 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
       },
       { intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000 },
     );
+    this.trigger = new AllocationPassTrigger(() => this.loop.request(EVENT_REASON));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const durable = executorDurable(this.config.NODE_NAME ?? ALL_NODES);
     this.inboxPruner.register(durable);
+    this.unsubscribeApplied = this.projections
+      .runner(NAT_SLOTS_PROJECTION_NAME)
+      .onApplied((events) => this.trigger.applied(events));
     this.consumer = new DurableEventConsumer(
       { dataSource: this.dataSource, store: this.store, js: this.js, jsm: this.jsm },
       {
@@ -138,6 +161,7 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.started = false;
+    this.unsubscribeApplied?.();
     await this.consumer?.stop();
     await this.loop.stop();
     await this.backend.close?.();
@@ -180,9 +204,10 @@ export class DataplaneService implements OnApplicationBootstrap, BeforeApplicati
     // Let the nat-slots projection include this event, then reconcile; do not hold
     // the consumer's transaction open meanwhile.
     const runner = this.projections.runner(NAT_SLOTS_PROJECTION_NAME);
+    const at = checkpointOf(event);
     void runner
-      .waitFor(checkpointOf(event), 60_000)
-      .then(() => this.loop.request('event'))
+      .waitFor(at, 60_000)
+      .then(() => this.trigger.delivered(at))
       .catch((err: Error) => this.logger.warn(`allocation event ${event.id}: ${err.message}`));
   }
 }

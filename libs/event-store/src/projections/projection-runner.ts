@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { RecordedEvent } from '@natgw/contracts';
 import { Checkpoint, compareCheckpoints, LOG_START } from '../checkpoint';
 import { LogNotifier } from '../log-notifier';
 import { PostgresEventStore } from '../postgres-event-store';
@@ -29,6 +30,9 @@ export interface ProjectionRunnerOptions {
  */
 export const HELD_BACK_RETRY_MS = { first: 1, max: 64 } as const;
 
+/** Told of each batch this runner applied, after its commit (see ProjectionRunner.onApplied). */
+export type AppliedListener = (events: readonly RecordedEvent[]) => void;
+
 interface Waiter {
   target: Checkpoint;
   resolve: () => void;
@@ -46,6 +50,7 @@ export class ProjectionRunner {
   private unsubscribe?: () => void;
   private position: Checkpoint = LOG_START;
   private waiters: Waiter[] = [];
+  private readonly appliedListeners = new Set<AppliedListener>();
   private notified = false;
   /** The last read found nothing visible, but committed events behind an older transaction. */
   private heldBack = false;
@@ -130,6 +135,17 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Calls `listener` with the events of every batch this runner applies, right after the
+   * batch's commit (so the read model shows them), before the runner reads on. Batches that
+   * another process applies are not reported: use waitFor for a particular event. A listener
+   * must not throw (one that does is ignored). Returns the unsubscribe function.
+   */
+  onApplied(listener: AppliedListener): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
   /** Resolves once the projection has applied the event at `target` (or beyond). */
   waitFor(target: Checkpoint, timeoutMs = 10_000): Promise<void> {
     if (compareCheckpoints(this.position, target) >= 0) return Promise.resolve();
@@ -177,7 +193,7 @@ export class ProjectionRunner {
       const read = await this.store.readAll({ after: from, limit, manager });
       await applyEvents(this.projection, read.events, manager);
       if (read.events.length > 0) await this.store.storeCheckpoint(name, read.checkpoint, manager);
-      return { applied: read.events.length, checkpoint: read.checkpoint };
+      return { events: read.events, checkpoint: read.checkpoint };
     });
     if (!batch) {
       // Another process is applying these events: look again as soon as it may have committed.
@@ -185,7 +201,18 @@ export class ProjectionRunner {
       return 0;
     }
     this.advance(batch.checkpoint);
-    return batch.applied;
+    if (batch.events.length > 0) this.tellApplied(batch.events);
+    return batch.events.length;
+  }
+
+  private tellApplied(events: readonly RecordedEvent[]): void {
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(events);
+      } catch {
+        // A listener's failure is its own; the projection has applied the batch.
+      }
+    }
   }
 
   private advance(to: Checkpoint): void {

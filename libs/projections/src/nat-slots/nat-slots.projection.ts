@@ -117,10 +117,75 @@ function slotValues(r: SlotRow): CopyValue[] {
   ];
 }
 
+const SLOT_TYPES = [
+  'uuid',
+  'uuid',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'int',
+  'int',
+];
+
 interface VersionRow {
   gatewayUid: string;
   version: number;
   closed: boolean;
+}
+
+const VERSION_COLUMNS = ['gateway_uid', 'version', 'closed'] as const;
+const VERSION_TYPES = ['uuid', 'int', 'boolean'];
+
+function versionValues(v: VersionRow): CopyValue[] {
+  return [v.gatewayUid, v.version, v.closed];
+}
+
+/** A slot's state after a batch: its row, or null when the batch released it. */
+interface SlotChange {
+  gatewayUid: string;
+  nicUid: string;
+  row: SlotRow | null;
+}
+
+/** The net change of consecutive events to the read model (see applyBatch). */
+interface SlotDelta {
+  /** Gateways whose allocation closed in the batch: their earlier rows go. */
+  closed: Set<string>;
+  /** By `<gateway>/<nic>` (lower-cased, as PostgreSQL compares uuids). */
+  slots: Map<string, SlotChange>;
+  /** By gateway (lower-cased): its version and state after the batch. */
+  versions: Map<string, VersionRow>;
+}
+
+function slotDelta(events: readonly RecordedEvent[]): SlotDelta {
+  const delta: SlotDelta = { closed: new Set(), slots: new Map(), versions: new Map() };
+  for (const recorded of events) {
+    const effect = slotEffect(recorded);
+    if (!effect) continue;
+    const gw = effect.gatewayUid.toLowerCase();
+    if (effect.releaseAll) {
+      delta.closed.add(gw);
+      for (const [key, change] of delta.slots)
+        if (change.gatewayUid.toLowerCase() === gw) delta.slots.delete(key);
+    }
+    const nic = effect.assign?.nicUid ?? effect.release;
+    if (nic !== undefined)
+      delta.slots.set(`${gw}/${nic.toLowerCase()}`, {
+        gatewayUid: effect.gatewayUid,
+        nicUid: nic,
+        row: effect.assign ?? null,
+      });
+    delta.versions.set(gw, {
+      gatewayUid: effect.gatewayUid,
+      version: effect.version,
+      closed: effect.closed,
+    });
+  }
+  return delta;
 }
 
 /**
@@ -134,31 +199,49 @@ export class NatSlotsProjection implements Projection {
   readonly foldVersion: number = 1;
 
   async apply(recorded: RecordedEvent, manager: EntityManager): Promise<void> {
-    const effect = slotEffect(recorded);
-    if (!effect) return;
-    const { gatewayUid } = effect;
-    if (effect.assign) {
-      await manager.query(
-        `INSERT INTO natgw_nat_slots (${SLOT_COLUMNS.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (gateway_uid, nic_uid) DO UPDATE SET nic_name = EXCLUDED.nic_name,
-           namespace = EXCLUDED.namespace, node_name = EXCLUDED.node_name, family = EXCLUDED.family,
-           private_ip = EXCLUDED.private_ip, nat_ip = EXCLUDED.nat_ip, port = EXCLUDED.port,
-           end_port = EXCLUDED.end_port, vni = EXCLUDED.vni`,
-        slotValues(effect.assign),
-      );
-    }
-    if (effect.release !== undefined)
-      await manager.query(`DELETE FROM natgw_nat_slots WHERE gateway_uid = $1 AND nic_uid = $2`, [
-        gatewayUid,
-        effect.release,
+    await this.applyBatch([recorded], manager);
+  }
+
+  /**
+   * The batch's net change in at most four statements, whatever its size (it was two
+   * statements an event): the slots of gateways whose allocation closed, the released slots,
+   * the assigned ones (upserted), the gateways' versions. Same rows as applying the events
+   * one by one: a later event on the same slot or gateway wins, and a close drops whatever
+   * the batch assigned to that gateway before it.
+   */
+  async applyBatch(events: readonly RecordedEvent[], manager: EntityManager): Promise<void> {
+    const delta = slotDelta(events);
+    if (delta.versions.size === 0) return;
+    if (delta.closed.size > 0)
+      await manager.query(`DELETE FROM natgw_nat_slots WHERE gateway_uid = ANY($1::uuid[])`, [
+        [...delta.closed],
       ]);
-    if (effect.releaseAll)
-      await manager.query(`DELETE FROM natgw_nat_slots WHERE gateway_uid = $1`, [gatewayUid]);
-    await manager.query(
-      `INSERT INTO natgw_allocation_versions (gateway_uid, version, closed) VALUES ($1, $2, $3)
-       ON CONFLICT (gateway_uid) DO UPDATE SET version = EXCLUDED.version, closed = EXCLUDED.closed`,
-      [gatewayUid, effect.version, effect.closed],
+    const released = [...delta.slots.values()].filter((s) => s.row === null);
+    if (released.length > 0)
+      await manager.query(
+        `DELETE FROM natgw_nat_slots s USING unnest($1::uuid[], $2::uuid[]) AS r(g, n)
+          WHERE s.gateway_uid = r.g AND s.nic_uid = r.n`,
+        [released.map((s) => s.gatewayUid), released.map((s) => s.nicUid)],
+      );
+    const assigned = [...delta.slots.values()].flatMap((s) => (s.row ? [s.row] : []));
+    await insertColumns(
+      manager,
+      'natgw_nat_slots',
+      SLOT_COLUMNS,
+      SLOT_TYPES,
+      assigned.map(slotValues),
+      `ON CONFLICT (gateway_uid, nic_uid) DO UPDATE SET nic_name = EXCLUDED.nic_name,
+         namespace = EXCLUDED.namespace, node_name = EXCLUDED.node_name, family = EXCLUDED.family,
+         private_ip = EXCLUDED.private_ip, nat_ip = EXCLUDED.nat_ip, port = EXCLUDED.port,
+         end_port = EXCLUDED.end_port, vni = EXCLUDED.vni`,
+    );
+    await insertColumns(
+      manager,
+      'natgw_allocation_versions',
+      VERSION_COLUMNS,
+      VERSION_TYPES,
+      [...delta.versions.values()].map(versionValues),
+      'ON CONFLICT (gateway_uid) DO UPDATE SET version = EXCLUDED.version, closed = EXCLUDED.closed',
     );
   }
 
@@ -198,7 +281,7 @@ export class NatSlotsProjection implements Projection {
         await copyRows(
           manager,
           'natgw_allocation_versions',
-          ['gateway_uid', 'version', 'closed'],
+          VERSION_COLUMNS,
           versionRows(versions),
         );
       },
@@ -231,5 +314,27 @@ function* slotRows(slots: Map<string, Map<string, SlotRow>>): Generator<CopyValu
 }
 
 function* versionRows(versions: Map<string, VersionRow>): Generator<CopyValue[]> {
-  for (const v of versions.values()) yield [v.gatewayUid, v.version, v.closed];
+  for (const v of versions.values()) yield versionValues(v);
+}
+
+/**
+ * Inserts rows column-wise (one array parameter a column), 10,000 rows a statement, with an
+ * optional ON CONFLICT clause (the rows of one call must not conflict with each other).
+ */
+async function insertColumns(
+  manager: EntityManager,
+  table: string,
+  columns: readonly string[],
+  types: readonly string[],
+  rows: readonly unknown[][],
+  onConflict = '',
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const chunk = rows.slice(i, i + 10_000);
+    await manager.query(
+      `INSERT INTO ${table} (${columns.join(', ')})
+       SELECT * FROM unnest(${types.map((t, c) => `$${c + 1}::${t}[]`).join(', ')}) ${onConflict}`,
+      columns.map((_, c) => chunk.map((r) => r[c])),
+    );
+  }
 }
