@@ -15,7 +15,7 @@ import { OpenApiDocumentHolder } from './openapi/openapi.controller';
 export async function configureApiGateway(app: INestApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   deferBodies(fastify);
-  answerFrameworkErrors(fastify);
+  answerFrameworkErrors(fastify, app.getHttpAdapter());
   const holder = app.get(OpenApiDocumentHolder);
   holder.document = buildOpenApiDocument(app);
   holder.kubernetes = buildKubernetesOpenApi(holder.document);

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { NatgwFastifyAdapter } from '@natgw/platform';
 import { failureStatus } from '@natgw/contracts';
 import { reasonOf, sendStatus } from './status-exception.filter';
 
@@ -20,10 +21,13 @@ export function deferBodies(fastify: FastifyInstance): void {
  * Content-Type header, say), as a Kubernetes Status like every other error; a 5xx
  * carries no internals.
  */
-export function answerFrameworkErrors(fastify: FastifyInstance): void {
-  fastify.setErrorHandler((err: FastifyError, _req, reply) => {
+export function answerFrameworkErrors(fastify: FastifyInstance, adapter: unknown): void {
+  const answer = (err: Partial<FastifyError> & Error, _req: unknown, reply: FastifyReply) => {
     const code = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
     const message = code >= 500 ? 'an internal error occurred' : err.message;
     sendStatus(reply, failureStatus(code, reasonOf(code), message), {});
-  });
+  };
+  fastify.setErrorHandler(answer);
+  // Malformed URLs, which Fastify answers before routing (createHttpAdapter's adapter).
+  if (adapter instanceof NatgwFastifyAdapter) adapter.setFrameworkErrorHandler(answer);
 }

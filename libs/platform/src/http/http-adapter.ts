@@ -1,5 +1,10 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { RouteHandlerMethod } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+  RouteHandlerMethod,
+} from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { correlationIdOf } from '../logging/request-log.hook';
 
@@ -11,12 +16,36 @@ export interface TlsOptions {
 
 type Handler = RouteHandlerMethod;
 
+/** Answers an error Fastify raised itself. */
+export type FrameworkErrorHandler = (err: Error, req: FastifyRequest, reply: FastifyReply) => void;
+
 /**
  * Fastify's adapter with Express's meaning of `@All(path)` declared after a path's own
  * verbs: it answers the methods those left (a 405 for them, say). Fastify alone refuses
  * a second handler for a method and path, so `@All` after `@Get` on one path failed.
  */
 export class NatgwFastifyAdapter extends FastifyAdapter {
+  private frameworkErrorHandler?: FrameworkErrorHandler;
+
+  constructor(options: FastifyServerOptions) {
+    const self: { adapter?: NatgwFastifyAdapter } = {};
+    super({
+      ...options,
+      // Errors Fastify answers before routing (a malformed URL): the app's handler, if set.
+      frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+        const handle = self.adapter?.frameworkErrorHandler;
+        if (handle) handle(err, req, reply);
+        else reply.code(400).send(err);
+      },
+    });
+    self.adapter = this;
+  }
+
+  /** Who answers the errors Fastify raises before routing (a malformed URL, say). */
+  setFrameworkErrorHandler(handler: FrameworkErrorHandler): void {
+    this.frameworkErrorHandler = handler;
+  }
+
   override all(path: unknown, handler?: unknown): unknown {
     if (typeof path !== 'string' || typeof handler !== 'function') {
       return super.all(path, handler);
@@ -42,7 +71,7 @@ export class NatgwFastifyAdapter extends FastifyAdapter {
  * path parameter may be as long as a URL can be (Fastify's default of 100 characters would
  * make a 253-character object name a 404).
  */
-export function createHttpAdapter(tls?: TlsOptions): FastifyAdapter {
+export function createHttpAdapter(tls?: TlsOptions): NatgwFastifyAdapter {
   return new NatgwFastifyAdapter({
     ...(tls ? { https: tls } : {}),
     logger: false,
