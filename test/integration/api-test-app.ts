@@ -6,6 +6,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@natgw/event-store';
+import { createHttpAdapter } from '@natgw/platform';
 import { StatusApplierRegistration } from '@natgw/projections';
 import { WatchEvent } from '@natgw/contracts';
 import {
@@ -83,12 +84,8 @@ export async function startTestApi(label: string, options: TestApiOptions = {}):
       statusAppliers: options.statusAppliers,
       watchPollIntervalMs: 200,
     }),
-    {
-      bodyParser: false,
-      logger: false,
-      abortOnError: false,
-      ...(config.tls ? { httpsOptions: config.tls } : {}),
-    },
+    createHttpAdapter(config.tls),
+    { bodyParser: false, logger: false, abortOnError: false },
   );
   app.enableShutdownHooks();
   await configureApiGateway(app);

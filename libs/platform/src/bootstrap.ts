@@ -1,6 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { createHttpAdapter, TlsOptions } from './http/http-adapter';
 import { fatalMessage, logFormat } from './logging';
 
 export interface ServiceDefinition<C> {
@@ -15,7 +16,7 @@ export interface ServiceDefinition<C> {
   /** Extra set-up on the app before listening (body parsers, pipes...). */
   configure?: (app: INestApplication, config: C) => void | Promise<void>;
   /** TLS certificate and key when the service serves HTTPS (undefined: plain HTTP). */
-  https?: (config: C) => { cert: Buffer; key: Buffer } | undefined;
+  https?: (config: C) => TlsOptions | undefined;
 }
 
 /**
@@ -32,11 +33,10 @@ export async function runService<C>(def: ServiceDefinition<C>): Promise<INestApp
     process.stderr.write(fatalMessage(def.name, 'invalid configuration', err, format));
     process.exit(1);
   }
-  const httpsOptions = def.https?.(config);
-  const app = await NestFactory.create(def.module(config), {
+  // Fastify (createHttpAdapter); no body parser: the api-gateway reads bodies itself.
+  const app = await NestFactory.create(def.module(config), createHttpAdapter(def.https?.(config)), {
     bufferLogs: true,
     bodyParser: false,
-    ...(httpsOptions ? { httpsOptions } : {}),
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
 import { kindInfo } from '@natgw/contracts';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiReply } from '../http/api-request';
 import { NATGW_API_VERSION } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { QueryParams } from '../http/query-params';
@@ -31,7 +31,7 @@ export class AuditController {
   ) {}
 
   @Get(`apis/${NATGW_API_VERSION}/natlookup`)
-  async lookup(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async lookup(@Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     const query = parseNatLookupQuery(new QueryParams(req.query));
     send(res, { code: 200, body: await this.natLookup.execute(query) });
   }
@@ -40,8 +40,8 @@ export class AuditController {
   async table(
     @Param('namespace') namespace: string,
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     assertPathNames(kindInfo('NATGateway'), namespace, name);
     const query = new QueryParams(req.query);

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import { ApiError, apiErrors } from '../http/api-error';
 import { ClientLimits } from '../limits/client-limits';
 import { forbidden } from './forbidden';
@@ -7,10 +7,10 @@ import { isLoopbackHostHeader } from './loopback-host-header';
 import { Principal, TokenAuthenticator } from './token-authenticator';
 import { Verb } from './tokens-file';
 
-const PRINCIPALS = new WeakMap<Request, Principal>();
+const PRINCIPALS = new WeakMap<ApiRequest, Principal>();
 
 /** The authenticated principal of a request (set by AuthGuard). */
-export function principalOf(req: Request): Principal {
+export function principalOf(req: ApiRequest): Principal {
   const p = PRINCIPALS.get(req);
   if (!p) throw new Error('principalOf called on a request AuthGuard did not admit');
   return p;
@@ -37,7 +37,7 @@ function misdirected(host: string | undefined): ApiError {
 function authenticate(
   authenticator: TokenAuthenticator,
   limits: ClientLimits,
-  req: Request,
+  req: ApiRequest,
 ): Principal {
   let principal: Principal | undefined;
   if (!authenticator.enabled) {
@@ -66,7 +66,7 @@ export class AuthenticatedGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<ApiRequest>();
     PRINCIPALS.set(req, authenticate(this.authenticator, this.limits, req));
     return true;
   }
@@ -85,7 +85,7 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<ApiRequest>();
     const principal = authenticate(this.authenticator, this.limits, req);
     const verb: Verb = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
     const namespace = (req.params as Record<string, string | undefined>).namespace;

@@ -1,8 +1,8 @@
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import { forbidden } from './forbidden';
 
 const req = (method: string, path: string, query: Record<string, string> = {}) =>
-  ({ method, path, query }) as unknown as Request;
+  ({ method, url: path, query }) as unknown as ApiRequest;
 
 describe('forbidden', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import { ApiRequest, pathOf } from '../http/api-request';
 import { ApiError, apiErrors } from '../http/api-error';
 
 /** What a request asks to do, in the words of Kubernetes' authorizer. */
@@ -19,8 +19,8 @@ const WRITE_VERBS: Record<string, string> = {
 };
 
 /** Reads `/apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]`. */
-function attributesOf(req: Request): RequestAttributes {
-  const [, group = '', , ...rest] = req.path.split('/').filter((s) => s !== '');
+function attributesOf(req: ApiRequest): RequestAttributes {
+  const [, group = '', , ...rest] = pathOf(req).split('/').filter((s) => s !== '');
   const scoped = rest[0] === 'namespaces' && rest.length >= 3;
   const [resource = '', name, subresource] = scoped ? rest.slice(2) : rest;
   const read = req.method === 'GET' || req.method === 'HEAD';
@@ -48,7 +48,7 @@ function attributesOf(req: Request): RequestAttributes {
  * "viewer" cannot patch resource "natgateways" in API group ... in the namespace
  * "default"`), so kubectl shows it as it shows the API server's, followed by why.
  */
-export function forbidden(req: Request, user: string, why: string): ApiError {
+export function forbidden(req: ApiRequest, user: string, why: string): ApiError {
   const a = attributesOf(req);
   const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
   const subject = a.name ? `${qualified} "${a.name}"` : qualified;

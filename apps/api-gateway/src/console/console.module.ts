@@ -1,9 +1,13 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { ServeStaticModule } from '@nestjs/serve-static';
-import { consoleFilesDir, consoleHeaders } from './console-files';
+import { DynamicModule, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { consoleFilesDir } from './console-files';
+import { serveConsole } from './console-static';
 
 /** Where the console is served. */
 export const CONSOLE_PATH = '/ui';
+
+const CONSOLE_DIR = Symbol('CONSOLE_DIR');
 
 /**
  * The web console: the static files of apps/console-ui, built by `npm run build`,
@@ -12,32 +16,24 @@ export const CONSOLE_PATH = '/ui';
  * elsewhere. Unknown paths under /ui/ get index.html (the page routes itself).
  */
 @Module({})
-export class ConsoleModule {
+export class ConsoleModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(CONSOLE_DIR) private readonly dir: string | undefined,
+  ) {}
+
   static forRoot(dir = consoleFilesDir(__dirname)): DynamicModule {
     if (!dir) {
       new Logger('Console').warn(
         'the web console is not built (no dist/console-ui/index.html): run npm run build to serve it at /ui/',
       );
-      return { module: ConsoleModule };
     }
-    return {
-      module: ConsoleModule,
-      imports: [
-        ServeStaticModule.forRoot({
-          rootPath: dir,
-          serveRoot: CONSOLE_PATH,
-          serveStaticOptions: {
-            index: 'index.html',
-            dotfiles: 'deny',
-            etag: true,
-            setHeaders: (res: { setHeader(name: string, value: string): void }, path: string) => {
-              for (const [name, value] of Object.entries(consoleHeaders(path))) {
-                res.setHeader(name, value);
-              }
-            },
-          },
-        }),
-      ],
-    };
+    return { module: ConsoleModule, providers: [{ provide: CONSOLE_DIR, useValue: dir }] };
+  }
+
+  onModuleInit(): void {
+    if (!this.dir) return;
+    const fastify = this.adapterHost.httpAdapter.getInstance() as FastifyInstance;
+    serveConsole(fastify, this.dir, CONSOLE_PATH);
   }
 }

@@ -1,6 +1,6 @@
 import { All, Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import { ApiReply, ApiRequest, pathOf } from '../http/api-request';
 import { AuthenticatedGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { negotiate } from '../http/media-negotiation';
@@ -13,16 +13,20 @@ import {
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery-documents';
 import { servedGroupVersion } from './served-resources';
 
-const notServed = (req: Request) => apiErrors.noSuchPath(`${req.method} ${req.path}`);
+const notServed = (req: ApiRequest) => apiErrors.noSuchPath(`${req.method} ${pathOf(req)}`);
 
 /** Answers with aggregated discovery if the client prefers it; false when it did not. */
-function sendAggregated(req: Request, res: Response, legacy: boolean): boolean {
-  res.setHeader('Vary', 'Accept');
+function sendAggregated(req: ApiRequest, res: ApiReply, legacy: boolean): boolean {
   const version = aggregatedDiscoveryAsked(req.headers.accept);
-  if (!version) return false;
-  res
-    .status(200)
-    .setHeader('Content-Type', aggregatedContentType(version))
+  if (!version) {
+    res.header('Vary', 'Accept');
+    return false;
+  }
+  // Node's response: Fastify would rewrite the content type's parameters (quoted, with a
+  // charset), and clients match it as the apiserver writes it.
+  res.hijack();
+  res.raw
+    .writeHead(200, { Vary: 'Accept', 'Content-Type': aggregatedContentType(version) })
     .end(JSON.stringify(apiGroupDiscoveryList(version, legacy)));
   return true;
 }
@@ -40,21 +44,21 @@ function sendAggregated(req: Request, res: Response, legacy: boolean): boolean {
 @Controller()
 export class DiscoveryController {
   @Get('api')
-  legacy(@Req() req: Request, @Res() res: Response): void {
+  legacy(@Req() req: ApiRequest, @Res() res: ApiReply): void {
     if (sendAggregated(req, res, true)) return;
     negotiate(req.headers.accept);
     send(res, { code: 200, body: apiVersions() });
   }
 
   @Get('apis')
-  groups(@Req() req: Request, @Res() res: Response): void {
+  groups(@Req() req: ApiRequest, @Res() res: ApiReply): void {
     if (sendAggregated(req, res, false)) return;
     negotiate(req.headers.accept);
     send(res, { code: 200, body: apiGroupList() });
   }
 
   @Get('apis/:group')
-  group(@Param('group') group: string, @Req() req: Request, @Res() res: Response): void {
+  group(@Param('group') group: string, @Req() req: ApiRequest, @Res() res: ApiReply): void {
     const body = apiGroup(group);
     if (!body) throw notServed(req);
     negotiate(req.headers.accept);
@@ -65,8 +69,8 @@ export class DiscoveryController {
   resources(
     @Param('group') group: string,
     @Param('version') version: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): void {
     const gv = servedGroupVersion(group, version);
     if (!gv) throw notServed(req);
@@ -75,7 +79,7 @@ export class DiscoveryController {
   }
 
   @All(['api', 'apis', 'apis/:group', 'apis/:group/:version'])
-  otherMethods(@Req() req: Request): never {
+  otherMethods(@Req() req: ApiRequest): never {
     throw apiErrors.methodNotAllowed(`${req.method} is not allowed on discovery; use GET`);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { ApiReply } from '../http/api-request';
 import { send } from '../resources/api-response';
 import { versionInfo } from './discovery-documents';
 
@@ -9,7 +9,7 @@ import { versionInfo } from './discovery-documents';
 @Controller()
 export class VersionController {
   @Get('version')
-  version(@Res() res: Response): void {
+  version(@Res() res: ApiReply): void {
     send(res, { code: 200, body: versionInfo() });
   }
 }

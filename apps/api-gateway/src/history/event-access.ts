@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import type { RecordedEvent } from '@natgw/contracts';
 import { AllocationHistoryReader } from '@natgw/projections';
 import { forbidden } from '../auth/forbidden';
@@ -36,7 +36,7 @@ export class EventAccess {
   }
 
   /** 403 unless the principal may read the stream. */
-  async assertReadable(req: Request, principal: Principal, streamId: string): Promise<void> {
+  async assertReadable(req: ApiRequest, principal: Principal, streamId: string): Promise<void> {
     if ((await this.readable(principal, [streamId])).has(streamId)) return;
     const granted = principal.namespaces === '*' ? '*' : [...principal.namespaces].join(', ');
     throw forbidden(

@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiReply } from '../http/api-request';
 import { AuthenticatedGuard, AuthGuard, principalOf } from '../auth/auth.guard';
 import { forbidden } from '../auth/forbidden';
 import { QueryParams } from '../http/query-params';
@@ -25,7 +25,7 @@ export class HistoryController {
 
   @Get('events')
   @UseGuards(AuthenticatedGuard)
-  async listEvents(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async listEvents(@Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     const principal = principalOf(req);
     if (!principal.verbs.has('read')) {
       throw forbidden(req, principal.user, 'its token grants write only, not read');
@@ -36,7 +36,7 @@ export class HistoryController {
 
   @Get('nodes')
   @UseGuards(AuthGuard)
-  async listNodes(@Res() res: Response): Promise<void> {
+  async listNodes(@Res() res: ApiReply): Promise<void> {
     send(res, { code: 200, body: await this.nodes.execute() });
   }
 }

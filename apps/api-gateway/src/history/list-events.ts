@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import type { EventItem, EventList, RecordedEvent } from '@natgw/contracts';
 import { EventHistoryReader } from '@natgw/projections';
 import { ADMIN_API_VERSION } from '../pools/ip-pool-object';
@@ -34,7 +34,7 @@ export class ListEvents {
     private readonly access: EventAccess,
   ) {}
 
-  async execute(req: Request, principal: Principal, query: EventQuery): Promise<EventList> {
+  async execute(req: ApiRequest, principal: Principal, query: EventQuery): Promise<EventList> {
     let events: RecordedEvent[];
     if (query.by === 'stream') {
       await this.access.assertReadable(req, principal, query.stream);

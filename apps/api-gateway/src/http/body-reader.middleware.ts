@@ -1,5 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { ApiRequest } from './api-request';
 import { from, mergeMap, Observable } from 'rxjs';
 import { apiErrors } from './api-error';
 
@@ -10,42 +11,42 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 // a reset connection; a client that keeps sending beyond this is cut off.
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-const BODIES = new WeakMap<Request, Buffer>();
+const BODIES = new WeakMap<IncomingMessage, Buffer>();
 
 /** The raw body the BodyReaderInterceptor read (empty when there was none). */
-export function rawBodyOf(req: Request): Buffer {
-  return BODIES.get(req) ?? Buffer.alloc(0);
+export function rawBodyOf(req: ApiRequest): Buffer {
+  return BODIES.get(req.raw) ?? Buffer.alloc(0);
 }
 
 /**
  * Reads the request body as raw bytes, at most MAX_BODY_BYTES (413 beyond),
  * before any parsing: parsing depends on the content type and the verb, and
- * happens in the resource handlers. Nest's own body parser is off (runService).
+ * happens in the resource handlers. Fastify's parsers leave it unread (deferBodies).
  * An interceptor, so it runs after the guards: a request that fails authentication,
  * authorization or the rate limit is answered without its body being read.
  */
 @Injectable()
 export class BodyReaderInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<ApiRequest>();
     // Most requests (GET) have no body: no promise and no extra operator for them.
-    if (!declaresBody(req) && !req.headers['content-encoding']) return next.handle();
-    return from(readBody(req)).pipe(mergeMap(() => next.handle()));
+    if (!declaresBody(req.raw) && !req.headers['content-encoding']) return next.handle();
+    return from(readBody(req.raw)).pipe(mergeMap(() => next.handle()));
   }
 }
 
 /** True when the request declares a body that nobody read (the answer then closes the connection). */
-export function hasUnreadBody(req: Request): boolean {
-  return declaresBody(req) && !BODIES.has(req) && !req.complete;
+export function hasUnreadBody(req: ApiRequest): boolean {
+  return declaresBody(req.raw) && !BODIES.has(req.raw) && !req.raw.complete;
 }
 
 /** True when the request's headers announce a body (a length above 0, or chunks). */
-function declaresBody(req: Request): boolean {
+function declaresBody(req: IncomingMessage): boolean {
   const declared = Number(req.headers['content-length'] ?? 0);
   return declared > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
-function readBody(req: Request): Promise<void> {
+function readBody(req: IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
     const next = (err?: unknown) => (err ? reject(err) : resolve());
     if (BODIES.has(req)) {

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { QueryString } from './api-request';
 import {
   FieldRequirement,
   FieldSelectorError,
@@ -16,7 +16,7 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** Typed access to the query string; a malformed parameter is a 400 naming it. */
 export class QueryParams {
-  constructor(private readonly query: Request['query']) {}
+  constructor(private readonly query: QueryString) {}
 
   /** A parameter given at most once. */
   string(name: string): string | undefined {

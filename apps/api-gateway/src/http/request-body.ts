@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { ApiRequest } from './api-request';
 import { Operation } from 'fast-json-patch';
 import { ApiError, apiErrors } from './api-error';
 import { rawBodyOf } from './body-reader.middleware';
@@ -21,7 +21,7 @@ export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
 /** The media type of the request body, lower-cased and without parameters. */
-export function mediaTypeOf(req: Request): string | undefined {
+export function mediaTypeOf(req: ApiRequest): string | undefined {
   const header = req.headers['content-type'];
   if (!header) return undefined;
   return header.split(';')[0].trim().toLowerCase() || undefined;
@@ -95,7 +95,7 @@ function parseYaml(body: Buffer): unknown {
   return parseYamlBody(text(body));
 }
 
-function parse(req: Request, format: 'json' | 'yaml'): unknown {
+function parse(req: ApiRequest, format: 'json' | 'yaml'): unknown {
   const body = rawBodyOf(req);
   if (body.length === 0) throw apiErrors.badRequest('the request body is empty');
   const value = format === 'yaml' ? parseYaml(body) : parseJson(body);
@@ -112,7 +112,7 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
   return value;
 }
 
-function objectFormat(req: Request): 'json' | 'yaml' {
+function objectFormat(req: ApiRequest): 'json' | 'yaml' {
   const type = mediaTypeOf(req);
   if (type === undefined || type === 'application/json') return 'json';
   if (YAML_TYPES.has(type)) return 'yaml';
@@ -122,12 +122,12 @@ function objectFormat(req: Request): 'json' | 'yaml' {
 }
 
 /** The object sent with POST or PUT, as JSON or YAML. */
-export function objectBody(req: Request): Record<string, unknown> {
+export function objectBody(req: ApiRequest): Record<string, unknown> {
   return asObject(parse(req, objectFormat(req)), 'the request body');
 }
 
 /** An optional body, such as DeleteOptions on DELETE (undefined when there is none). */
-export function optionalObjectBody(req: Request): Record<string, unknown> | undefined {
+export function optionalObjectBody(req: ApiRequest): Record<string, unknown> | undefined {
   return rawBodyOf(req).length === 0 ? undefined : objectBody(req);
 }
 
@@ -180,7 +180,7 @@ function strategicAsMergePatch(value: unknown): Record<string, unknown> {
  * The body of a PATCH: a JSON merge patch, a strategic merge patch without directives,
  * a JSON patch, or a server-side apply configuration.
  */
-export function patchBody(req: Request): PatchBody | ApplyPatchBody {
+export function patchBody(req: ApiRequest): PatchBody | ApplyPatchBody {
   const type = mediaTypeOf(req);
   switch (type) {
     case 'application/merge-patch+json':

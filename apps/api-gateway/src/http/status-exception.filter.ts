@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { failureStatus, Status, StatusReason } from '@natgw/contracts';
-import { correlationIdOf } from '@natgw/platform';
 import { ApiError } from './api-error';
+import { ApiReply, ApiRequest, pathOf } from './api-request';
 import { hasUnreadBody } from './body-reader.middleware';
 import { boundedStatus } from './bounded-status';
 import {
@@ -28,13 +27,27 @@ const REASONS: Record<number, StatusReason> = {
   504: 'Timeout',
 };
 
-function fromHttpException(err: HttpException, req: Request): Status {
+/** The Status reason of an HTTP code. */
+export function reasonOf(code: number): StatusReason {
+  return REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
+}
+
+/** Answers `status` (cut to boundedStatus's caps) with extra headers, on Fastify's reply. */
+export function sendStatus(res: ApiReply, status: Status, headers: Record<string, string>): void {
+  res
+    .code(status.code)
+    .headers(headers)
+    .type('application/json')
+    .send(JSON.stringify(boundedStatus(status)));
+}
+
+function fromHttpException(err: HttpException, req: ApiRequest): Status {
   const code = err.getStatus();
   if (code === 404) {
     return failureStatus(
       404,
       'NotFound',
-      `the server could not find the requested resource (${req.method} ${req.path})`,
+      `the server could not find the requested resource (${req.method} ${pathOf(req)})`,
     );
   }
   const body = err.getResponse();
@@ -42,11 +55,7 @@ function fromHttpException(err: HttpException, req: Request): Status {
     typeof body === 'object' && body !== null && 'message' in body
       ? String((body as { message: unknown }).message)
       : err.message;
-  return failureStatus(
-    code,
-    REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest'),
-    message,
-  );
+  return failureStatus(code, reasonOf(code), message);
 }
 
 /**
@@ -61,8 +70,8 @@ export class StatusExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request>();
-    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<ApiRequest>();
+    const res = ctx.getResponse<ApiReply>();
     let status: Status;
     let headers: Record<string, string> = {};
     if (exception instanceof ApiError) {
@@ -73,14 +82,15 @@ export class StatusExceptionFilter implements ExceptionFilter {
     } else if (isTransientDatabaseError(exception)) {
       // A cut or refused database connection is an outage, not a bug: the client may retry.
       this.logger.warn(
-        `${req.method} ${req.path}: database unavailable: ${(exception as Error).message}`,
+        `${req.method} ${pathOf(req)}: database unavailable: ${(exception as Error).message}`,
       );
       status = databaseUnavailableStatus(exception);
       headers = { 'Retry-After': String(TRANSIENT_RETRY_AFTER_SECONDS) };
     } else {
-      const id = (req as { id?: unknown }).id ?? correlationIdOf(req);
+      // Fastify's request id is the correlation id (createHttpAdapter).
+      const id = req.id;
       this.logger.error(
-        `unexpected error on ${req.method} ${req.path} (correlation id ${String(id)}): ${(exception as Error)?.stack ?? String(exception)}`,
+        `unexpected error on ${req.method} ${pathOf(req)} (correlation id ${String(id)}): ${(exception as Error)?.stack ?? String(exception)}`,
       );
       status = failureStatus(
         500,
@@ -88,17 +98,13 @@ export class StatusExceptionFilter implements ExceptionFilter {
         `an internal error occurred (correlation id ${String(id)})`,
       );
     }
-    if (res.headersSent) {
+    if (res.raw.headersSent) {
       // A watch stream already answered 200: all that is left is to end it.
-      res.end();
+      res.raw.end();
       return;
     }
     // Refused before its body was read (401, 403, 429): close rather than read the rest.
     if (hasUnreadBody(req)) headers = { ...headers, Connection: 'close' };
-    res
-      .status(status.code)
-      .set(headers)
-      .type('application/json')
-      .send(JSON.stringify(boundedStatus(status)));
+    sendStatus(res, status, headers);
   }
 }

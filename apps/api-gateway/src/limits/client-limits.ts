@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { Principal } from '../auth/token-authenticator';
 import { apiErrors } from '../http/api-error';
@@ -10,14 +10,14 @@ import { ReleaseSlot, WatchSlots } from './watch-slots';
 const WATCH_RETRY_SECONDS = 5;
 
 /** Whom a limit counts: the token, or without tokens (ANONYMOUS) the client's IP address. */
-export function clientKey(req: Request, principal: Principal): string {
+export function clientKey(req: ApiRequest, principal: Principal): string {
   return principal.tokenId !== undefined
     ? `token:${principal.tokenId}`
     : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
 /** Requests that change something take RATE_LIMIT_WRITE_COST tokens; reads (and watches) one. */
-function isRead(req: Request): boolean {
+function isRead(req: ApiRequest): boolean {
   return req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
 }
 
@@ -42,7 +42,7 @@ export class ClientLimits {
   }
 
   /** Takes the request's cost from its client's bucket; 429 when the bucket is short. */
-  admit(req: Request, principal: Principal): void {
+  admit(req: ApiRequest, principal: Principal): void {
     if (!this.buckets) return;
     const result = this.buckets.take(clientKey(req, principal), isRead(req) ? 1 : this.writeCost);
     if (!result.ok) {
@@ -54,7 +54,7 @@ export class ClientLimits {
   }
 
   /** A slot for one more open watch of the request's client; 429 or 503 when there is none. */
-  openWatch(req: Request, principal: Principal): ReleaseSlot {
+  openWatch(req: ApiRequest, principal: Principal): ReleaseSlot {
     const slot = this.watches.acquire(clientKey(req, principal));
     if (slot === 'client') {
       throw apiErrors.tooManyRequests(

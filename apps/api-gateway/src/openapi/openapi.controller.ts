@@ -1,6 +1,6 @@
 import { Controller, Get, Injectable, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController, OpenAPIObject } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { ApiReply } from '../http/api-request';
 import { AuthenticatedGuard } from '../auth/auth.guard';
 import { apiErrors } from '../http/api-error';
 import { KubernetesOpenApi } from './kubernetes-openapi';
@@ -45,17 +45,17 @@ export class OpenApiController {
     @Param('group') group: string,
     @Param('version') version: string,
     @Query('hash') hash: unknown,
-    @Res() res: Response,
+    @Res() res: ApiReply,
   ): void {
     const key = `apis/${group}/${version}`;
     const doc = this.holder.kubernetes?.documents.get(key);
     if (!doc) throw apiErrors.noSuchPath(`/openapi/v3/${key}`);
     // The URL with the current hash names this exact content: cacheable for good.
-    res.setHeader(
+    res.header(
       'Cache-Control',
       hash === doc.hash ? 'public, immutable, max-age=31536000' : 'no-cache, private',
     );
-    res.setHeader('ETag', `"${doc.hash}"`);
-    res.status(200).type('application/json').send(doc.json);
+    res.header('ETag', `"${doc.hash}"`);
+    res.code(200).type('application/json').send(doc.json);
   }
 }

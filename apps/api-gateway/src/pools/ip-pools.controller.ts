@@ -13,7 +13,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiReply } from '../http/api-request';
 import { failureStatus, isDns1123Subdomain, successStatus } from '@natgw/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
@@ -84,7 +84,7 @@ export class IpPoolsController {
   ) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async list(@Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     const view = this.readView(req);
     const pools = (await this.book.all()).filter((p) => p.state.prefixes.length > 0);
     send(res, {
@@ -99,7 +99,7 @@ export class IpPoolsController {
   }
 
   @Get(':name')
-  async get(@Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async get(@Param('name') name: string, @Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     const view = this.readView(req);
     const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);
@@ -110,7 +110,7 @@ export class IpPoolsController {
   }
 
   @Post()
-  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     const input = checkIpPoolInput(objectBody(req));
     if (!input.ok) throw invalid(input.name, input.causes);
     const created = await this.setPrefixes.execute({
@@ -125,8 +125,8 @@ export class IpPoolsController {
   @Put(':name')
   async replace(
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     send(res, { code: 200, body: await this.update(poolName(name), objectBody(req), req) });
   }
@@ -134,8 +134,8 @@ export class IpPoolsController {
   @Patch(':name')
   async patch(
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     const body = patchBody(req);
     if (body.type !== 'merge') {
@@ -163,7 +163,7 @@ export class IpPoolsController {
   }
 
   /** PUT and PATCH: the pool's prefixes become the manifest's. */
-  private async update(name: string, manifest: Record<string, unknown>, req: Request) {
+  private async update(name: string, manifest: Record<string, unknown>, req: ApiRequest) {
     const input = checkIpPoolInput(manifest, name);
     if (!input.ok) throw invalid(name, input.causes);
     return this.setPrefixes.execute({
@@ -178,8 +178,8 @@ export class IpPoolsController {
   @Delete(':name')
   async delete(
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     await this.setPrefixes.execute({
       name: poolName(name),
@@ -191,7 +191,7 @@ export class IpPoolsController {
   }
 
   /** How reads answer: the object, or the Table `kubectl get ippools` asks for. */
-  private readView(req: Request): ReadView {
+  private readView(req: ApiRequest): ReadView {
     const representation = negotiate(req.headers.accept, ['Table', 'PartialObjectMetadata']);
     return new ReadView(representation, IP_POOL_COLUMNS, new QueryParams(req.query), this.clock);
   }

@@ -14,7 +14,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiReply } from '../http/api-request';
 import {
   failureStatus,
   formatTimestamp,
@@ -90,15 +90,15 @@ export class QuotasController {
   ) {}
 
   @Get(QUOTA_PLURAL)
-  async listAll(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async listAll(@Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
     await this.list(undefined, req, res);
   }
 
   @Get(COLLECTION)
   async listNamespace(
     @Param('namespace') namespace: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     await this.list(checkNamespace(namespace), req, res);
   }
@@ -107,8 +107,8 @@ export class QuotasController {
   async get(
     @Param('namespace') namespace: string,
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     const view = this.readView(req);
     send(res, {
@@ -120,8 +120,8 @@ export class QuotasController {
   @Post(COLLECTION)
   async create(
     @Param('namespace') namespace: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     requireAdmin(req);
     checkNamespace(namespace);
@@ -160,8 +160,8 @@ export class QuotasController {
   async replace(
     @Param('namespace') namespace: string,
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     requireAdmin(req);
     send(res, {
@@ -174,8 +174,8 @@ export class QuotasController {
   async patch(
     @Param('namespace') namespace: string,
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     requireAdmin(req);
     const body = patchBody(req);
@@ -205,8 +205,8 @@ export class QuotasController {
   async delete(
     @Param('namespace') namespace: string,
     @Param('name') name: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
   ): Promise<void> {
     requireAdmin(req);
     const quota = await this.book.get(checkNamespace(namespace), name);
@@ -237,7 +237,7 @@ export class QuotasController {
     namespace: string,
     name: string,
     manifest: Record<string, unknown>,
-    req: Request,
+    req: ApiRequest,
   ): Promise<QuotaObject> {
     const input = checkQuotaInput(manifest, namespace, name);
     if (!input.ok) throw invalid(name, input.causes);
@@ -273,7 +273,7 @@ export class QuotasController {
     return this.object((await this.book.get(namespace, name)) ?? quota);
   }
 
-  private async list(namespace: string | undefined, req: Request, res: Response): Promise<void> {
+  private async list(namespace: string | undefined, req: ApiRequest, res: ApiReply): Promise<void> {
     const view = this.readView(req);
     const quotas = await this.book.list(namespace);
     const items: QuotaObject[] = [];
@@ -299,7 +299,7 @@ export class QuotasController {
     return quotaObject(quota, await this.usage.used(quota.namespace));
   }
 
-  private readView(req: Request): ReadView {
+  private readView(req: ApiRequest): ReadView {
     const representation = negotiate(req.headers.accept, ['Table', 'PartialObjectMetadata']);
     return new ReadView(representation, QUOTA_COLUMNS, new QueryParams(req.query), this.clock);
   }
@@ -319,7 +319,7 @@ function checkNamespace(namespace: string): string {
 }
 
 /** Quotas bound tenants: only a token with every namespace ("*") may write them. */
-function requireAdmin(req: Request): void {
+function requireAdmin(req: ApiRequest): void {
   const principal = principalOf(req);
   if (principal.namespaces !== '*') {
     throw forbidden(

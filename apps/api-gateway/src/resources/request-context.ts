@@ -1,6 +1,5 @@
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/api-request';
 import { API_GATEWAY_SOURCE, EventMetadata, ResourceKindInfo } from '@natgw/contracts';
-import { correlationIdOf } from '@natgw/platform';
 import { principalOf } from '../auth/auth.guard';
 import { FieldValidation, QueryParams } from '../http/query-params';
 import { fieldManagerOf } from './field-management/field-manager-param';
@@ -27,10 +26,10 @@ export function eventMetadata(ctx: RequestContext): EventMetadata {
 }
 
 /** The metadata of the events a request appends, for controllers without a RequestContext. */
-export function requestEventMetadata(req: Request): EventMetadata {
-  const id = (req as { id?: unknown }).id;
+export function requestEventMetadata(req: ApiRequest): EventMetadata {
   return {
-    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
+    // Fastify's request id is the correlation id (createHttpAdapter).
+    correlationId: req.id,
     actor: principalOf(req).user,
     source: API_GATEWAY_SOURCE,
   };
@@ -38,19 +37,17 @@ export function requestEventMetadata(req: Request): EventMetadata {
 
 /** Builds the context of a request to a namespaced resource. */
 export function requestContext(
-  req: Request,
+  req: ApiRequest,
   info: ResourceKindInfo,
   namespace: string,
   maxPublicIPsPerGateway?: number,
 ): RequestContext {
   const query = new QueryParams(req.query);
-  // pino-http stored the correlation id as req.id and echoed it in the response header.
-  const id = (req as { id?: unknown }).id;
   return {
     info,
     namespace,
     actor: principalOf(req).user,
-    correlationId: typeof id === 'string' ? id : correlationIdOf(req),
+    correlationId: req.id,
     dryRun: query.dryRun(),
     fieldValidation: query.fieldValidation(),
     ...fieldManagerOf(query, req.headers['user-agent']),

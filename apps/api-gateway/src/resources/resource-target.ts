@@ -1,12 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import { ApiRequest, pathOf } from '../http/api-request';
 import { kindByPlural, ResourceKindInfo } from '@natgw/contracts';
 import { apiErrors } from '../http/api-error';
 import { assertPathNames } from './path-names';
 
 /** What a resource URL names: the kind, and the namespace and name when it has them. */
 export interface ResourceTarget {
-  req: Request;
+  req: ApiRequest;
   info: ResourceKindInfo;
   namespace?: string;
   name?: string;
@@ -20,10 +20,10 @@ export type ObjectTarget = ResourceTarget & { namespace: string; name: string };
 export type CollectionTarget = ResourceTarget & { namespace: string };
 
 /** Resolves the URL's kind (404 for an unknown one) and its namespace and name. */
-export function resourceTarget(req: Request, checkNames: boolean): ResourceTarget {
+export function resourceTarget(req: ApiRequest, checkNames: boolean): ResourceTarget {
   const p = req.params as Record<string, string | undefined>;
   const info = kindByPlural(p.plural ?? '');
-  if (!info) throw apiErrors.noSuchPath(`${req.method} ${req.path}`);
+  if (!info) throw apiErrors.noSuchPath(`${req.method} ${pathOf(req)}`);
   if (checkNames) assertPathNames(info, p.namespace, p.name);
   return { req, info, namespace: p.namespace, name: p.name, subresource: p.subresource };
 }
@@ -35,5 +35,5 @@ export function resourceTarget(req: Request, checkNames: boolean): ResourceTarge
  */
 export const Target = createParamDecorator(
   (options: { names?: boolean } | undefined, ctx: ExecutionContext): ResourceTarget =>
-    resourceTarget(ctx.switchToHttp().getRequest<Request>(), options?.names !== false),
+    resourceTarget(ctx.switchToHttp().getRequest<ApiRequest>(), options?.names !== false),
 );

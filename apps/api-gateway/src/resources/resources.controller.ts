@@ -12,7 +12,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { ApiReply, pathOf } from '../http/api-request';
 import { API_GROUP, API_VERSION_NAME } from '@natgw/contracts';
 import { ApiGatewayConfig } from '../api-gateway.config';
 import { AuthGuard } from '../auth/auth.guard';
@@ -74,23 +74,23 @@ export class ResourcesController {
   ) {}
 
   @Get(':plural')
-  async listAllNamespaces(@Target() t: ResourceTarget, @Res() res: Response): Promise<void> {
+  async listAllNamespaces(@Target() t: ResourceTarget, @Res() res: ApiReply): Promise<void> {
     await this.listOrWatch(t, res);
   }
 
   @Get(COLLECTION)
-  async list(@Target() t: CollectionTarget, @Res() res: Response): Promise<void> {
+  async list(@Target() t: CollectionTarget, @Res() res: ApiReply): Promise<void> {
     await this.listOrWatch(t, res);
   }
 
   @Post(COLLECTION)
   @UseInterceptors(BodyReaderInterceptor)
-  async create(@Target({ names: false }) t: CollectionTarget, @Res() res: Response): Promise<void> {
+  async create(@Target({ names: false }) t: CollectionTarget, @Res() res: ApiReply): Promise<void> {
     send(res, await this.createResource.execute(this.context(t), objectBody(t.req)));
   }
 
   @Get(ITEM)
-  async get(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async get(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     const view = this.readView(t);
     const object = await this.getResource.object(t.info, t.namespace, t.name);
     send(res, { code: 200, body: view.object(object) });
@@ -98,13 +98,13 @@ export class ResourcesController {
 
   @Put(ITEM)
   @UseInterceptors(BodyReaderInterceptor)
-  async update(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async update(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     send(res, await this.updateResource.execute(this.context(t), t.name, objectBody(t.req)));
   }
 
   @Patch(ITEM)
   @UseInterceptors(BodyReaderInterceptor)
-  async patch(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async patch(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     const body = patchBody(t.req);
     const ctx = this.context(t);
     if (body.type === 'apply') {
@@ -117,14 +117,14 @@ export class ResourcesController {
 
   @Delete(ITEM)
   @UseInterceptors(BodyReaderInterceptor)
-  async delete(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async delete(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     const ctx = this.context(t);
     const options = parseDeleteOptions(optionalObjectBody(t.req), ctx.dryRun);
     send(res, await this.deleteResource.execute(ctx, t.name, options));
   }
 
   @Get(SUBRESOURCE)
-  async getSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async getSubresource(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     if (t.subresource === 'status') {
       const view = this.readView(t);
       const object = await this.getResource.object(t.info, t.namespace, t.name);
@@ -132,7 +132,7 @@ export class ResourcesController {
     } else if (t.subresource === 'nattable' && t.info.kind === 'NATGateway') {
       send(res, { code: 200, body: await this.getNatTable.execute(t.namespace, t.name) });
     } else {
-      throw apiErrors.noSuchPath(`${t.req.method} ${t.req.path}`);
+      throw apiErrors.noSuchPath(`${t.req.method} ${pathOf(t.req)}`);
     }
   }
 
@@ -142,7 +142,7 @@ export class ResourcesController {
    */
   @Post(SUBRESOURCE)
   @UseInterceptors(BodyReaderInterceptor)
-  async postSubresource(@Target() t: ObjectTarget, @Res() res: Response): Promise<void> {
+  async postSubresource(@Target() t: ObjectTarget, @Res() res: ApiReply): Promise<void> {
     if (t.subresource !== 'finalize') return this.otherSubresourceMethods(t);
     assertAdmin(t.req, 'forcing the finalization of an object');
     const reason = forceReason(optionalObjectBody(t.req));
@@ -192,7 +192,7 @@ export class ResourcesController {
     );
   }
 
-  private async listOrWatch(t: ResourceTarget, res: Response): Promise<void> {
+  private async listOrWatch(t: ResourceTarget, res: ApiReply): Promise<void> {
     const query = new QueryParams(t.req.query);
     const view = this.readView(t);
     if (query.boolean('watch')) {

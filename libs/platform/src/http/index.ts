@@ -1,1 +1,2 @@
+export * from './http-adapter';
 export * from './request-hook';

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpAdapterHost } from '@nestjs/core';
+import { fastify } from 'fastify';
 import { HttpMetricsHook, routeLabelOf, UNMATCHED_ROUTE } from './http-metrics.hook';
 import { Metrics } from './metrics';
 
@@ -81,5 +82,27 @@ describe('HttpMetricsHook', () => {
   it('does nothing in an app without an HTTP server', () => {
     const host = { httpAdapter: undefined } as unknown as HttpAdapterHost;
     expect(() => new HttpMetricsHook(metrics, host).onApplicationBootstrap()).not.toThrow();
+  });
+
+  it('labels a Fastify request by the route pattern Fastify matched', async () => {
+    const own = new Metrics({ service: 'test-service', defaultMetrics: false });
+    const app = fastify();
+    app.get('/things/:id', async () => 'ok');
+    const host = {
+      httpAdapter: { getHttpServer: () => app.server, getInstance: () => app },
+    } as unknown as HttpAdapterHost;
+    new HttpMetricsHook(own, host).onApplicationBootstrap();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await (await fetch(`${address}/things/7`)).text();
+      await (await fetch(`${address}/nowhere`)).text();
+      await eventually(async () => Object.keys(await counts(own)).length >= 2);
+      expect(await counts(own)).toEqual({
+        'GET /things/:id 200': 1,
+        [`GET ${UNMATCHED_ROUTE} 404`]: 1,
+      });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -10,13 +10,46 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** The status label of requests whose connection closed before the response was sent. */
 export const ABORTED_STATUS = 'aborted';
 
+/** Where the Fastify route pattern is noted on Node's request (tagRoutePatterns). */
+export const ROUTE_PATTERN = Symbol('routePattern');
+
 interface RoutedRequest extends IncomingMessage {
   route?: { path?: unknown };
   baseUrl?: string;
+  [ROUTE_PATTERN]?: string;
 }
 
-/** The route pattern Express matched (`/apis/.../:name`), never the raw path. */
+/** The shape of Fastify's instance that tagRoutePatterns needs. */
+interface HookableInstance {
+  addHook(
+    name: 'onRequest',
+    hook: (
+      request: { raw: RoutedRequest; routeOptions?: { url?: string } },
+      reply: unknown,
+      done: () => void,
+    ) => void,
+  ): unknown;
+}
+
+/**
+ * On Fastify, notes the route pattern each request matched on Node's request (where
+ * routeLabelOf reads it), in one `onRequest` hook; on Express (which notes `req.route`
+ * itself) it does nothing.
+ */
+export function tagRoutePatterns(instance: unknown): void {
+  const fastify = instance as Partial<HookableInstance> | undefined;
+  if (typeof fastify?.addHook !== 'function') return;
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const url = request.routeOptions?.url;
+    if (url !== undefined) request.raw[ROUTE_PATTERN] = url;
+    done();
+  });
+}
+
+/** The route pattern the router matched (`/apis/.../:name`), never the raw path. */
 export function routeLabelOf(req: RoutedRequest): string {
+  const tagged = req[ROUTE_PATTERN];
+  if (tagged !== undefined) return tagged || '/';
   const pattern = req.route?.path;
   if (typeof pattern !== 'string') return UNMATCHED_ROUTE;
   return `${req.baseUrl ?? ''}${pattern}` || '/';
@@ -37,6 +70,7 @@ export class HttpMetricsHook implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     onEveryRequest(this.adapterHost, (req, res) => this.observe(req, res));
+    tagRoutePatterns(this.adapterHost.httpAdapter?.getInstance?.());
   }
 
   /**

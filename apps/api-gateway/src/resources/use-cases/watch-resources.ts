@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { ApiRequest, ApiReply } from '../../http/api-request';
 import { failureStatus, ResourceKindInfo, WatchEvent } from '@natgw/contracts';
 import {
   ResourceChangeListener,
@@ -69,8 +69,8 @@ export class WatchResources implements BeforeApplicationShutdown {
     info: ResourceKindInfo,
     namespace: string | undefined,
     query: QueryParams,
-    req: Request,
-    res: Response,
+    req: ApiRequest,
+    res: ApiReply,
     present: (event: WatchEvent) => WatchEvent = (event) => event,
   ): Promise<void> {
     const release = this.limits.openWatch(req, principalOf(req));
@@ -85,8 +85,8 @@ export class WatchResources implements BeforeApplicationShutdown {
     info: ResourceKindInfo,
     namespace: string | undefined,
     query: QueryParams,
-    req: Request,
-    res: Response,
+    req: ApiRequest,
+    reply: ApiReply,
     present: (event: WatchEvent) => WatchEvent,
   ): Promise<void> {
     const timeoutSeconds =
@@ -107,7 +107,10 @@ export class WatchResources implements BeforeApplicationShutdown {
       if (err instanceof ResourceVersionTooLargeError) throw resourceVersionTooLarge(err);
       throw err;
     }
-    res.status(200);
+    // The stream is written on Node's response: Fastify lets go of it (hijack).
+    reply.hijack();
+    const res = reply.raw;
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-cache');
     res.flushHeaders();
