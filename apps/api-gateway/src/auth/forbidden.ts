@@ -20,7 +20,9 @@ const WRITE_VERBS: Record<string, string> = {
 
 /** Reads `/apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]`. */
 function attributesOf(req: ApiRequest): RequestAttributes {
-  const [, group = '', , ...rest] = pathOf(req).split('/').filter((s) => s !== '');
+  const [, group = '', , ...rest] = pathOf(req)
+    .split('/')
+    .filter((s) => s !== '');
   const scoped = rest[0] === 'namespaces' && rest.length >= 3;
   const [resource = '', name, subresource] = scoped ? rest.slice(2) : rest;
   const read = req.method === 'GET' || req.method === 'HEAD';

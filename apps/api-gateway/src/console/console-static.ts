@@ -61,4 +61,3 @@ export function serveConsole(fastify: FastifyInstance, dir: string, prefix: stri
   fastify.get(`${prefix}/*`, handler);
   fastify.get(prefix, handler);
 }
-

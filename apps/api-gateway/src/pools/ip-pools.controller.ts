@@ -99,7 +99,11 @@ export class IpPoolsController {
   }
 
   @Get(':name')
-  async get(@Param('name') name: string, @Req() req: ApiRequest, @Res() res: ApiReply): Promise<void> {
+  async get(
+    @Param('name') name: string,
+    @Req() req: ApiRequest,
+    @Res() res: ApiReply,
+  ): Promise<void> {
     const view = this.readView(req);
     const pool = await this.book.get(poolName(name));
     if (!pool || pool.state.prefixes.length === 0) throw notFound(name);

@@ -56,8 +56,9 @@ export class NatgwFastifyAdapter extends FastifyAdapter {
     );
     if (methods.length === 0) return this;
     // The adapter's own guard against empty path parameters, as its other verbs have it.
-    const guard = (this as unknown as { requireNonEmptyParams?: (p: string, h: Handler) => Handler })
-      .requireNonEmptyParams;
+    const guard = (
+      this as unknown as { requireNonEmptyParams?: (p: string, h: Handler) => Handler }
+    ).requireNonEmptyParams;
     const route = guard ? guard.call(this, path, handler as Handler) : (handler as Handler);
     return fastify.route({ method: methods, url: path, handler: route });
   }
