@@ -41,7 +41,8 @@ export function consoleFileFor(dir: string, rest: string): ConsoleFile {
 /**
  * Serves the console's files at `/ui/` on Fastify, with consoleHeaders, an ETag
  * (size and modification time) and 304 for a client that has the file.
- * (`@nestjs/serve-static` needs `@fastify/static` on Fastify, which is not installed.)
+ * (`@fastify/static` 10, the version `@nestjs/platform-fastify` 11 asks for, is ES modules
+ * only through `content-disposition` 3, which Jest cannot load: docs/architecture.md.)
  */
 export function serveConsole(fastify: FastifyInstance, dir: string, prefix: string): void {
   const handler = (req: FastifyRequest, reply: FastifyReply) => {
