@@ -1,31 +1,14 @@
 // What the allocator's integration specs share: an allocator replica on a test API's database,
 // the default pool seeded from prefixes, and a create that tolerates a loaded machine's 503.
 import request from 'supertest';
-import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-  PublicIpBounds,
-} from '@natgw/domain';
+import { PublicIpBounds } from '@natgw/domain';
 import { eventually } from '@natgw/testing';
 import { ReconcileNetwork } from '../../apps/allocator/src/allocation/reconcile-network';
-import { foldPoolEvents, initialIpPoolState } from '../../apps/allocator/src/pools/pool-book';
 import { seedDefaultPool } from '../../apps/allocator/src/pools/seed-pools';
-import { FoldedStreamCache } from '../../apps/allocator/src/state/folded-stream';
+import { allocatorCaches } from '../../apps/allocator/src/state/allocator-caches';
 import { API, TestApi } from './api-test-app';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function poolCache(api: TestApi): FoldedStreamCache<IpPoolState, IpPoolEvent> {
-  return new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-    api.store,
-    initialIpPoolState,
-    foldPoolEvents,
-  );
-}
 
 /** One allocator replica with its own caches (the clock: the real one unless given). */
 export function testAllocator(
@@ -33,15 +16,12 @@ export function testAllocator(
   bounds: PublicIpBounds,
   now?: () => number,
 ): ReconcileNetwork {
+  const caches = allocatorCaches(api.store);
   return new ReconcileNetwork(
     api.dataSource,
     api.store,
-    poolCache(api),
-    new FoldedStreamCache<AllocationState, AllocationEvent>(
-      api.store,
-      initialAllocationState,
-      foldAllocation,
-    ),
+    caches.pools,
+    caches.allocations,
     bounds,
     64,
     ...(now ? [now] : []),
@@ -50,7 +30,7 @@ export function testAllocator(
 
 /** Adds the prefixes to the default pool, as the allocator does at start. */
 export async function seedTestPool(api: TestApi, prefixes: string[]): Promise<void> {
-  await seedDefaultPool(api.dataSource, api.store, poolCache(api), prefixes);
+  await seedDefaultPool(api.dataSource, api.store, allocatorCaches(api.store).pools, prefixes);
 }
 
 /** The URL of a namespaced collection or object. */

@@ -8,14 +8,6 @@
 // the batch it shared is redone gateway by gateway and the others are allocated.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-} from '@natgw/domain';
 import { openDatabase, PostgresEventStore, ProjectionRunner } from '@natgw/event-store';
 import { ClaimStreams, ResourceProjection } from '@natgw/projections';
 import { NATGW_SCHEMA } from '@natgw/schema';
@@ -25,9 +17,8 @@ import {
   NetworkKey,
   ReconcileNetwork,
 } from '../../apps/allocator/src/allocation/reconcile-network';
-import { foldPoolEvents, initialIpPoolState } from '../../apps/allocator/src/pools/pool-book';
 import { seedDefaultPool } from '../../apps/allocator/src/pools/seed-pools';
-import { FoldedStreamCache } from '../../apps/allocator/src/state/folded-stream';
+import { allocatorCaches } from '../../apps/allocator/src/state/allocator-caches';
 
 jest.setTimeout(240_000);
 
@@ -113,15 +104,12 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
   const networks: Array<{ key: NetworkKey; gatewayUid: string; nicUids: string[] }> = [];
 
   function allocator(): ReconcileNetwork {
+    const caches = allocatorCaches(store);
     return new ReconcileNetwork(
       ds,
       store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(store, initialIpPoolState, foldPoolEvents),
-      new FoldedStreamCache<AllocationState, AllocationEvent>(
-        store,
-        initialAllocationState,
-        foldAllocation,
-      ),
+      caches.pools,
+      caches.allocations,
       { minPublicIPs: 1, maxPublicIPs: 4 },
       64,
     );
@@ -190,12 +178,7 @@ describe('group commit of pool claims, two allocators racing on one pool', () =>
     url = await createTestDatabase('claim_batch');
     ds = await openDatabase({ url, ...NATGW_SCHEMA, poolSize: 24 });
     store = new PostgresEventStore(ds);
-    await seedDefaultPool(
-      ds,
-      store,
-      new FoldedStreamCache<IpPoolState, IpPoolEvent>(store, initialIpPoolState, foldPoolEvents),
-      [POOL],
-    );
+    await seedDefaultPool(ds, store, allocatorCaches(store).pools, [POOL]);
     const claims = new ClaimStreams(store);
     for (let n = 0; n < NETWORKS; n++) {
       const namespace = `ns-${n % 3}`;

@@ -6,14 +6,6 @@ import { headers as natsHeaders, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { MAX_VNI, MIN_VNI, RecordedEvent, Status } from '@natgw/contracts';
-import {
-  AllocationEvent,
-  AllocationState,
-  foldAllocation,
-  initialAllocationState,
-  IpPoolEvent,
-  IpPoolState,
-} from '@natgw/domain';
 import { ConcurrencyError, rebuildProjection } from '@natgw/event-store';
 import { ResourceProjection } from '@natgw/projections';
 import { eventually, testNatsNames } from '@natgw/testing';
@@ -21,10 +13,8 @@ import {
   allocationStreamId,
   ReconcileNetwork,
 } from '../../apps/allocator/src/allocation/reconcile-network';
-import { foldPoolEvents, initialIpPoolState } from '../../apps/allocator/src/pools/pool-book';
-import { seedDefaultPool } from '../../apps/allocator/src/pools/seed-pools';
-import { FoldedStreamCache } from '../../apps/allocator/src/state/folded-stream';
 import { InboundListener } from '../../apps/api-gateway/src/inbound/inbound-listener';
+import { seedTestPool, testAllocator } from './allocator-test-kit';
 import { API, startTestApi, TestApi } from './api-test-app';
 
 jest.setTimeout(180_000);
@@ -106,24 +96,7 @@ describe('per-network VNIs and addresses', () => {
 
   /** What the allocator appends once a NIC being deleted holds nothing: one reconcile of its network. */
   function allocator(): ReconcileNetwork {
-    const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-      api.store,
-      initialIpPoolState,
-      foldPoolEvents,
-    );
-    const allocations = new FoldedStreamCache<AllocationState, AllocationEvent>(
-      api.store,
-      initialAllocationState,
-      foldAllocation,
-    );
-    return new ReconcileNetwork(
-      api.dataSource,
-      api.store,
-      pools,
-      allocations,
-      { minPublicIPs: 1, maxPublicIPs: 4 },
-      64,
-    );
+    return testAllocator(api, { minPublicIPs: 1, maxPublicIPs: 4 });
   }
 
   describe('VNIs', () => {
@@ -278,12 +251,7 @@ describe('per-network VNIs and addresses', () => {
     it('a gateway whose Network does not exist gives no NIC a slot, until the Network (and its VNI) exists', async () => {
       const gw = await post(api.url, 'novni', 'natgateways', gateway('gw', 'net'));
       await post(api.url, 'novni', 'networkinterfaces', nic('vm-1', 'net', ['10.0.0.5']));
-      const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      );
-      await seedDefaultPool(api.dataSource, api.store, pools, ['198.51.100.0/30']);
+      await seedTestPool(api, ['198.51.100.0/30']);
       const reconciler = allocator();
       await reconciler.run({ namespace: 'novni', network: 'net' });
       const slotsOf = async () =>
@@ -347,12 +315,7 @@ describe('per-network VNIs and addresses', () => {
         },
       ]);
       const reconciler = allocator();
-      const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      );
-      await seedDefaultPool(api.dataSource, api.store, pools, ['198.51.100.0/30']);
+      await seedTestPool(api, ['198.51.100.0/30']);
       await eventually(
         async () =>
           (await request(api.url).get(url('legacy', 'natgateways', 'gw'))).status === 200 &&
@@ -668,12 +631,7 @@ describe('per-network VNIs and addresses', () => {
         expect(gw.status).toBe(201);
         uids.push(gw.body.metadata.uid as string);
       }
-      const pools = new FoldedStreamCache<IpPoolState, IpPoolEvent>(
-        api.store,
-        initialIpPoolState,
-        foldPoolEvents,
-      );
-      await seedDefaultPool(api.dataSource, api.store, pools, ['198.51.100.64/28']);
+      await seedTestPool(api, ['198.51.100.64/28']);
       const reconciler = allocator();
       let poolRaces = 0;
       const append = api.store.append.bind(api.store);
